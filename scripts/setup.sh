@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks to build guest programs: Debian's clang, lld,
+# wasi-libc and the wasm32 compiler-rt. Idempotent: does nothing when all are present.
+set -euo pipefail
+need=()
+command -v clang >/dev/null 2>&1 || need+=(clang)
+command -v wasm-ld >/dev/null 2>&1 || need+=(lld)
+[ -f /usr/include/wasm32-wasi/wasi/api.h ] || need+=(wasi-libc)
+ls /usr/lib/llvm-14/lib/clang/14*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev-wasm32)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi

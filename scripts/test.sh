@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: toolchain set-up, formatting, lints, every test,
+# and the staleness check of the generated compat-matrix.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+scripts/setup.sh
+cargo fmt --all -- --check
+cargo test --all-targets -- --test-threads=2
+cargo run --quiet -- matrix --check

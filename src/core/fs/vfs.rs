@@ -1,0 +1,478 @@
+//! Backend over any `virtual_fs::FileSystem` (an in-memory tree, or whatever the embedder
+//! passes). Paths are resolved lexically beneath the descriptor (`..` may not climb above
+//! it, absolute paths are refused); virtual-fs has no inode numbers, so the core assigns
+//! stable ones per path.
+
+use super::types::*;
+use crate::core::io::poll::block_on;
+use crate::core::ErrorCode;
+use std::collections::HashMap;
+use std::io::{IoSlice, IoSliceMut, SeekFrom};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use virtual_fs::{FileSystem, VirtualFile};
+
+type Result<T> = std::result::Result<T, ErrorCode>;
+
+/// Stable inode numbers for a virtual tree, keyed by path; renames carry them along.
+#[derive(Default, Debug)]
+pub struct Inodes {
+    map: Mutex<(HashMap<PathBuf, u64>, u64)>,
+}
+
+impl Inodes {
+    pub fn of(&self, p: &Path) -> u64 {
+        let mut g = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = g.0.get(p) {
+            return *i;
+        }
+        g.1 += 1;
+        let i = g.1 + 1; // 1 is the root
+        let i = if p == Path::new("/") { 1 } else { i };
+        g.0.insert(p.to_path_buf(), i);
+        i
+    }
+    fn renamed(&self, from: &Path, to: &Path) {
+        let mut g = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        let moved: Vec<(PathBuf, u64)> =
+            g.0.iter().filter(|(k, _)| k.starts_with(from)).map(|(k, v)| (k.clone(), *v)).collect();
+        g.0.retain(|k, _| !k.starts_with(to));
+        for (k, v) in moved {
+            g.0.remove(&k);
+            let rest = k.strip_prefix(from).unwrap_or(Path::new(""));
+            g.0.insert(to.join(rest), v);
+        }
+    }
+    fn forget(&self, p: &Path) {
+        self.map.lock().unwrap_or_else(|e| e.into_inner()).0.remove(p);
+    }
+}
+
+/// Shared by every descriptor of one virtual tree.
+#[derive(Debug)]
+pub struct VfsRoot {
+    pub fs: Arc<dyn FileSystem + Send + Sync>,
+    pub inodes: Inodes,
+    pub dev: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct VfsDir {
+    root: Arc<VfsRoot>,
+    path: PathBuf,
+}
+
+pub struct VfsFile {
+    root: Arc<VfsRoot>,
+    path: PathBuf,
+    file: Mutex<Box<dyn VirtualFile + Send + Sync>>,
+    append: std::sync::atomic::AtomicBool,
+}
+
+pub enum VfsOpened {
+    Dir(VfsDir),
+    File(VfsFile),
+}
+
+fn meta_stat(root: &VfsRoot, path: &Path, m: &virtual_fs::Metadata) -> Stat {
+    let ty = if m.ft.dir {
+        DescriptorType::Directory
+    } else if m.ft.symlink {
+        DescriptorType::SymbolicLink
+    } else if m.ft.char_device {
+        DescriptorType::CharacterDevice
+    } else if m.ft.block_device {
+        DescriptorType::BlockDevice
+    } else if m.ft.socket {
+        DescriptorType::Socket
+    } else if m.ft.fifo {
+        DescriptorType::Fifo
+    } else {
+        DescriptorType::RegularFile
+    };
+    Stat {
+        dev: root.dev,
+        ino: root.inodes.of(path),
+        ty: Some(ty),
+        nlink: 1,
+        size: m.len,
+        atim: m.accessed,
+        mtim: m.modified,
+        ctim: m.modified.max(m.created),
+    }
+}
+
+impl VfsDir {
+    /// A descriptor for `path` (absolute, inside `fs`) — used for preopens.
+    pub fn new(fs: Arc<dyn FileSystem + Send + Sync>, path: &str) -> Result<VfsDir> {
+        static DEV: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0x7766_0000);
+        let dev = DEV.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let root = Arc::new(VfsRoot { fs, inodes: Inodes::default(), dev });
+        let d = VfsDir { root, path: PathBuf::from(path) };
+        if !d.root.fs.metadata(&d.path)?.is_dir() {
+            return Err(ErrorCode::NotDirectory);
+        }
+        Ok(d)
+    }
+
+    /// A fresh in-memory tree.
+    pub fn memory() -> VfsDir {
+        let fs: Arc<dyn FileSystem + Send + Sync> = Arc::new(virtual_fs::mem_fs::FileSystem::default());
+        VfsDir::new(fs, "/").expect("mem_fs root is a directory")
+    }
+
+    /// Lexical resolution beneath this directory.
+    fn resolve(&self, path: &str) -> Result<(PathBuf, bool)> {
+        if path.is_empty() {
+            return Err(ErrorCode::NoEntry);
+        }
+        if path.contains('\0') {
+            return Err(ErrorCode::IllegalByteSequence);
+        }
+        if path.starts_with('/') {
+            return Err(ErrorCode::NotPermitted);
+        }
+        let trailing = path.ends_with('/');
+        let mut out = self.path.clone();
+        let mut depth = 0usize;
+        for c in Path::new(path).components() {
+            match c {
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    if depth == 0 {
+                        return Err(ErrorCode::NotPermitted);
+                    }
+                    depth -= 1;
+                    out.pop();
+                }
+                Component::Normal(n) => {
+                    depth += 1;
+                    out.push(n);
+                }
+                _ => return Err(ErrorCode::NotPermitted),
+            }
+        }
+        Ok((out, trailing))
+    }
+
+    fn meta(&self, p: &Path) -> Result<virtual_fs::Metadata> {
+        Ok(self.root.fs.metadata(p)?)
+    }
+
+    pub fn stat(&self) -> Result<Stat> {
+        Ok(meta_stat(&self.root, &self.path, &self.meta(&self.path)?))
+    }
+
+    pub fn same_tree(&self, other: &VfsDir) -> bool {
+        Arc::ptr_eq(&self.root, &other.root)
+    }
+
+    pub fn open_at(&self, path: &str, o: OpenFlags, f: DescriptorFlags) -> Result<VfsOpened> {
+        let (p, trailing) = self.resolve(path)?;
+        let existing = self.root.fs.metadata(&p);
+        match &existing {
+            Ok(m) if m.is_dir() => {
+                if o.create && o.exclusive {
+                    return Err(ErrorCode::Exist);
+                }
+                if f.write || o.truncate {
+                    return Err(ErrorCode::IsDirectory);
+                }
+                return Ok(VfsOpened::Dir(VfsDir { root: self.root.clone(), path: p }));
+            }
+            Ok(_) if o.directory || trailing => return Err(ErrorCode::NotDirectory),
+            Ok(_) if o.create && o.exclusive => return Err(ErrorCode::Exist),
+            Err(_) if !o.create => return Err(ErrorCode::NoEntry),
+            Err(_) if o.directory || trailing => return Err(ErrorCode::NoEntry),
+            _ => {}
+        }
+        let file = self
+            .root
+            .fs
+            .new_open_options()
+            .read(f.read || !f.write)
+            .write(f.write || o.truncate || o.create)
+            .create(o.create)
+            .create_new(o.create && o.exclusive)
+            .truncate(o.truncate)
+            .append(f.append)
+            .open(&p)?;
+        Ok(VfsOpened::File(VfsFile {
+            root: self.root.clone(),
+            path: p,
+            file: Mutex::new(file),
+            append: f.append.into(),
+        }))
+    }
+
+    pub fn stat_at(&self, path: &str) -> Result<Stat> {
+        let (p, trailing) = self.resolve(path)?;
+        let m = self.root.fs.symlink_metadata(&p).or_else(|_| self.root.fs.metadata(&p))?;
+        if trailing && !m.is_dir() {
+            return Err(ErrorCode::NotDirectory);
+        }
+        Ok(meta_stat(&self.root, &p, &m))
+    }
+
+    pub fn create_directory_at(&self, path: &str) -> Result<()> {
+        let (p, _) = self.resolve(path)?;
+        if self.root.fs.metadata(&p).is_ok() {
+            return Err(ErrorCode::Exist);
+        }
+        Ok(self.root.fs.create_dir(&p)?)
+    }
+
+    pub fn remove_directory_at(&self, path: &str) -> Result<()> {
+        let (p, _) = self.resolve(path)?;
+        if p == self.path {
+            return Err(ErrorCode::Invalid);
+        }
+        if !self.meta(&p)?.is_dir() {
+            return Err(ErrorCode::NotDirectory);
+        }
+        if self.root.fs.read_dir(&p)?.next().is_some() {
+            return Err(ErrorCode::NotEmpty);
+        }
+        self.root.fs.remove_dir(&p)?;
+        self.root.inodes.forget(&p);
+        Ok(())
+    }
+
+    pub fn unlink_file_at(&self, path: &str) -> Result<()> {
+        let (p, trailing) = self.resolve(path)?;
+        let m = self.meta(&p)?;
+        if m.is_dir() {
+            return Err(ErrorCode::IsDirectory);
+        }
+        if trailing {
+            return Err(ErrorCode::NotDirectory);
+        }
+        self.root.fs.remove_file(&p)?;
+        self.root.inodes.forget(&p);
+        Ok(())
+    }
+
+    pub fn rename_at(&self, old: &str, new_dir: &VfsDir, new: &str) -> Result<()> {
+        if !self.same_tree(new_dir) {
+            return Err(ErrorCode::CrossDevice);
+        }
+        let (a, at) = self.resolve(old)?;
+        let (b, bt) = new_dir.resolve(new)?;
+        let am = self.meta(&a)?;
+        if (at || bt) && !am.is_dir() {
+            return Err(ErrorCode::NotDirectory);
+        }
+        if let Ok(bm) = self.root.fs.metadata(&b) {
+            match (am.is_dir(), bm.is_dir()) {
+                (true, false) => return Err(ErrorCode::NotDirectory),
+                (false, true) => return Err(ErrorCode::IsDirectory),
+                (true, true) if self.root.fs.read_dir(&b)?.next().is_some() => {
+                    return Err(ErrorCode::NotEmpty)
+                }
+                (true, true) => self.root.fs.remove_dir(&b)?,
+                (false, false) => self.root.fs.remove_file(&b)?,
+            }
+        }
+        if b.starts_with(&a) && a != b {
+            return Err(ErrorCode::Invalid);
+        }
+        block_on(self.root.fs.rename(&a, &b))?;
+        self.root.inodes.renamed(&a, &b);
+        Ok(())
+    }
+
+    pub fn link_at(&self, _old: &str, _new_dir: &VfsDir, _new: &str) -> Result<()> {
+        Err(ErrorCode::Unsupported)
+    }
+
+    pub fn symlink_at(&self, target: &str, path: &str) -> Result<()> {
+        if target.starts_with('/') {
+            return Err(ErrorCode::NotPermitted);
+        }
+        let (p, _) = self.resolve(path)?;
+        if self.root.fs.symlink_metadata(&p).is_ok() {
+            return Err(ErrorCode::Exist);
+        }
+        // Links in a virtual tree are never followed by the core; keep them unsupported
+        // rather than half-working.
+        Err(ErrorCode::Unsupported)
+    }
+
+    pub fn readlink_at(&self, path: &str) -> Result<Vec<u8>> {
+        let (p, _) = self.resolve(path)?;
+        self.meta(&p)?;
+        // Nothing in a virtual tree is a link the core would follow.
+        Err(ErrorCode::Invalid)
+    }
+
+    pub fn read_dir(&self) -> Result<Vec<DirEntry>> {
+        let mut out = vec![
+            DirEntry { name: b".".to_vec(), ino: self.root.inodes.of(&self.path), ty: DescriptorType::Directory },
+            DirEntry {
+                name: b"..".to_vec(),
+                ino: self.root.inodes.of(self.path.parent().unwrap_or(&self.path)),
+                ty: DescriptorType::Directory,
+            },
+        ];
+        for e in self.root.fs.read_dir(&self.path)? {
+            let e = e?;
+            let p = e.path();
+            let ty = match e.file_type() {
+                Ok(ft) if ft.dir => DescriptorType::Directory,
+                Ok(ft) if ft.symlink => DescriptorType::SymbolicLink,
+                Ok(_) => DescriptorType::RegularFile,
+                Err(_) => DescriptorType::Unknown,
+            };
+            let name = p.file_name().map(|n| n.as_encoded_bytes().to_vec()).unwrap_or_default();
+            out.push(DirEntry { name, ino: self.root.inodes.of(&p), ty });
+        }
+        Ok(out)
+    }
+
+    pub fn set_times_at(&self, path: &str, atim: NewTimestamp, mtim: NewTimestamp) -> Result<()> {
+        let (p, _) = self.resolve(path)?;
+        let m = self.meta(&p)?;
+        if m.is_dir() {
+            // virtual-fs keeps no settable times on directories.
+            return Err(ErrorCode::Unsupported);
+        }
+        let mut f = self.root.fs.new_open_options().read(true).open(&p)?;
+        set_vfile_times(&mut *f, atim, mtim)
+    }
+}
+
+fn now_ns() -> u64 {
+    crate::core::clocks::now(crate::core::clocks::ClockId::Realtime).unwrap_or(0)
+}
+
+fn set_vfile_times(f: &mut (dyn VirtualFile + Send + Sync), atim: NewTimestamp, mtim: NewTimestamp) -> Result<()> {
+    let conv = |t: NewTimestamp| match t {
+        NewTimestamp::NoChange => None,
+        NewTimestamp::Now => Some(now_ns()),
+        NewTimestamp::At(n) => Some(n),
+    };
+    Ok(f.set_times(conv(atim), conv(mtim))?)
+}
+
+impl VfsFile {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Box<dyn VirtualFile + Send + Sync>> {
+        self.file.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    pub fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {
+        let mut f = self.lock();
+        let mut total = 0;
+        for b in bufs.iter_mut() {
+            let n = block_on(f.read(b))?;
+            total += n;
+            if n < b.len() {
+                break;
+            }
+        }
+        Ok(total)
+    }
+    pub fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
+        let mut f = self.lock();
+        if self.append.load(std::sync::atomic::Ordering::Relaxed) {
+            block_on(f.seek(SeekFrom::End(0)))?;
+        }
+        let mut total = 0;
+        for b in bufs {
+            block_on(f.write_all(b))?;
+            total += b.len();
+        }
+        Ok(total)
+    }
+    pub fn pread_vectored(&self, bufs: &mut [IoSliceMut<'_>], off: u64) -> Result<usize> {
+        let mut f = self.lock();
+        let saved = block_on(f.stream_position())?;
+        block_on(f.seek(SeekFrom::Start(off)))?;
+        let mut total = 0;
+        let mut res = Ok(());
+        for b in bufs.iter_mut() {
+            match block_on(f.read(b)) {
+                Ok(n) => {
+                    total += n;
+                    if n < b.len() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    res = Err(e);
+                    break;
+                }
+            }
+        }
+        block_on(f.seek(SeekFrom::Start(saved)))?;
+        res?;
+        Ok(total)
+    }
+    pub fn pwrite_vectored(&self, bufs: &[IoSlice<'_>], off: u64) -> Result<usize> {
+        let mut f = self.lock();
+        let saved = block_on(f.stream_position())?;
+        block_on(f.seek(SeekFrom::Start(off)))?;
+        let mut total = 0;
+        let mut res = Ok(());
+        for b in bufs {
+            if let Err(e) = block_on(f.write_all(b)) {
+                res = Err(e);
+                break;
+            }
+            total += b.len();
+        }
+        block_on(f.seek(SeekFrom::Start(saved)))?;
+        res?;
+        Ok(total)
+    }
+    pub fn seek(&self, delta: i64, whence: Whence) -> Result<u64> {
+        let mut f = self.lock();
+        let pos = match whence {
+            Whence::Set => SeekFrom::Start(u64::try_from(delta).map_err(|_| ErrorCode::Invalid)?),
+            Whence::Cur => {
+                let cur = block_on(f.stream_position())?;
+                SeekFrom::Start(cur.checked_add_signed(delta).ok_or(ErrorCode::Invalid)?)
+            }
+            Whence::End => {
+                let size = f.size();
+                SeekFrom::Start(size.checked_add_signed(delta).ok_or(ErrorCode::Invalid)?)
+            }
+        };
+        Ok(block_on(f.seek(pos))?)
+    }
+    pub fn stat(&self) -> Result<Stat> {
+        let f = self.lock();
+        Ok(Stat {
+            dev: self.root.dev,
+            ino: self.root.inodes.of(&self.path),
+            ty: Some(DescriptorType::RegularFile),
+            nlink: 1,
+            size: f.size(),
+            atim: f.last_accessed(),
+            mtim: f.last_modified(),
+            ctim: f.last_modified().max(f.created_time()),
+        })
+    }
+    pub fn set_size(&self, size: u64) -> Result<()> {
+        Ok(self.lock().set_len(size)?)
+    }
+    pub fn set_times(&self, atim: NewTimestamp, mtim: NewTimestamp) -> Result<()> {
+        set_vfile_times(&mut **self.lock(), atim, mtim)
+    }
+    pub fn sync(&self) -> Result<()> {
+        Ok(block_on(self.lock().flush())?)
+    }
+    pub fn allocate(&self, off: u64, len: u64) -> Result<()> {
+        let end = off.checked_add(len).ok_or(ErrorCode::FileTooLarge)?;
+        let mut f = self.lock();
+        if f.size() < end {
+            f.set_len(end)?;
+        }
+        Ok(())
+    }
+    pub fn append(&self) -> bool {
+        self.append.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    pub fn set_append(&self, on: bool) {
+        self.append.store(on, std::sync::atomic::Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,240 @@
+//! Streams over host file descriptors: the process's stdin/stdout/stderr, or any fd the
+//! embedder hands over (e.g. a file given as `--stdin`). Writes go straight to the fd with
+//! `writev` — no buffering, no executor hop, byte-exact.
+
+use super::poll::Pollable;
+use super::stream::{InputStream, OutputStream, StreamError};
+use crate::core::ErrorCode;
+use std::io::{IoSlice, IoSliceMut};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+enum Fd {
+    Borrowed(RawFd),
+    Owned(OwnedFd),
+}
+impl Fd {
+    fn raw(&self) -> RawFd {
+        match self {
+            Fd::Borrowed(f) => *f,
+            Fd::Owned(f) => f.as_raw_fd(),
+        }
+    }
+}
+
+/// Readiness of a host fd. When not ready, one watcher thread waits in `poll(2)` and wakes
+/// whoever asked; blocking calls do not need it (they just block in the syscall).
+struct Watch {
+    fd: RawFd,
+    events: libc::c_short,
+    waiters: Mutex<(Vec<Waker>, bool)>,
+}
+
+impl Watch {
+    fn new(fd: RawFd, events: libc::c_short) -> Self {
+        Watch { fd, events, waiters: Mutex::new((Vec::new(), false)) }
+    }
+    fn ready_now(&self) -> bool {
+        poll_fd(self.fd, self.events, 0)
+    }
+    fn poll_ready(self: &Arc<Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.ready_now() {
+            return Poll::Ready(());
+        }
+        let mut g = self.waiters.lock().unwrap_or_else(|p| p.into_inner());
+        if !g.0.iter().any(|w| w.will_wake(cx.waker())) {
+            g.0.push(cx.waker().clone());
+        }
+        if !g.1 {
+            g.1 = true;
+            let (fd, events) = (self.fd, self.events);
+            let me = self.clone();
+            let _ = std::thread::Builder::new().name("wxc-fd-watch".into()).spawn(move || {
+                poll_fd(fd, events, -1);
+                let mut g = me.waiters.lock().unwrap_or_else(|p| p.into_inner());
+                g.1 = false;
+                for w in g.0.drain(..) {
+                    w.wake();
+                }
+            });
+        }
+        Poll::Pending
+    }
+}
+
+/// One `writev`, retried on EINTR and waited out on EAGAIN (non-blocking host fds).
+fn writev_once(fd: RawFd, bufs: &[IoSlice<'_>]) -> Result<usize, ErrorCode> {
+    let cnt = bufs.len().min(1024) as libc::c_int;
+    loop {
+        // SAFETY: IoSlice is ABI-compatible with iovec; buffers are valid for reads.
+        let n = unsafe { libc::writev(fd, bufs.as_ptr() as *const libc::iovec, cnt) };
+        if n >= 0 {
+            return Ok(n as usize);
+        }
+        match ErrorCode::last_os() {
+            ErrorCode::Interrupted => continue,
+            ErrorCode::WouldBlock => {
+                poll_fd(fd, libc::POLLOUT, -1);
+            }
+            e => return Err(e),
+        }
+    }
+}
+
+fn poll_fd(fd: RawFd, events: libc::c_short, timeout_ms: i32) -> bool {
+    let mut p = libc::pollfd { fd, events, revents: 0 };
+    loop {
+        // SAFETY: one valid pollfd.
+        let r = unsafe { libc::poll(&mut p, 1, timeout_ms) };
+        if r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+            continue;
+        }
+        return r > 0;
+    }
+}
+
+fn is_tty(fd: RawFd) -> bool {
+    // SAFETY: isatty only inspects the fd.
+    unsafe { libc::isatty(fd) == 1 }
+}
+
+/// Input from a host fd.
+pub struct FdInput {
+    fd: Fd,
+    watch: Arc<Watch>,
+}
+
+impl FdInput {
+    /// The process's standard input (fd 0), not closed on drop.
+    pub fn stdin() -> Self {
+        Self::borrowed(0)
+    }
+    pub fn borrowed(fd: RawFd) -> Self {
+        FdInput { fd: Fd::Borrowed(fd), watch: Arc::new(Watch::new(fd, libc::POLLIN)) }
+    }
+    pub fn owned(fd: OwnedFd) -> Self {
+        let raw = fd.as_raw_fd();
+        FdInput { fd: Fd::Owned(fd), watch: Arc::new(Watch::new(raw, libc::POLLIN)) }
+    }
+}
+
+fn read_raw(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> Result<usize, StreamError> {
+    let cnt = bufs.len().min(1024) as libc::c_int;
+    loop {
+        // SAFETY: IoSliceMut is ABI-compatible with iovec; the buffers are valid for writes.
+        let n = unsafe { libc::readv(fd, bufs.as_mut_ptr() as *const libc::iovec, cnt) };
+        if n >= 0 {
+            return if n == 0 && bufs.iter().any(|b| !b.is_empty()) {
+                Err(StreamError::Closed)
+            } else {
+                Ok(n as usize)
+            };
+        }
+        match ErrorCode::last_os() {
+            ErrorCode::Interrupted => continue,
+            e => return Err(StreamError::LastOperationFailed(e)),
+        }
+    }
+}
+
+impl Pollable for FdInput {
+    fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.watch.poll_ready(cx)
+    }
+}
+
+impl InputStream for FdInput {
+    fn read(&self, buf: &mut [u8]) -> Result<usize, StreamError> {
+        if buf.is_empty() || !self.watch.ready_now() {
+            return Ok(0);
+        }
+        read_raw(self.fd.raw(), &mut [IoSliceMut::new(buf)])
+    }
+    fn blocking_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize, StreamError> {
+        read_raw(self.fd.raw(), bufs)
+    }
+    fn nbytes(&self) -> Option<u64> {
+        let mut n: libc::c_int = 0;
+        // SAFETY: FIONREAD writes one int.
+        let r = unsafe { libc::ioctl(self.fd.raw(), libc::FIONREAD, &mut n) };
+        (r == 0).then_some(n.max(0) as u64)
+    }
+    fn is_terminal(&self) -> bool {
+        is_tty(self.fd.raw())
+    }
+    fn as_pollable(&self) -> &dyn Pollable {
+        self
+    }
+}
+
+/// Output to a host fd.
+pub struct FdOutput {
+    fd: Fd,
+    watch: Arc<Watch>,
+}
+
+impl FdOutput {
+    pub fn stdout() -> Self {
+        Self::borrowed(1)
+    }
+    pub fn stderr() -> Self {
+        Self::borrowed(2)
+    }
+    pub fn borrowed(fd: RawFd) -> Self {
+        FdOutput { fd: Fd::Borrowed(fd), watch: Arc::new(Watch::new(fd, libc::POLLOUT)) }
+    }
+    pub fn owned(fd: OwnedFd) -> Self {
+        let raw = fd.as_raw_fd();
+        FdOutput { fd: Fd::Owned(fd), watch: Arc::new(Watch::new(raw, libc::POLLOUT)) }
+    }
+}
+
+impl Pollable for FdOutput {
+    fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.watch.poll_ready(cx)
+    }
+}
+
+impl OutputStream for FdOutput {
+    fn check_write(&self) -> Result<usize, StreamError> {
+        Ok(if self.watch.ready_now() { 1 << 20 } else { 0 })
+    }
+    fn write(&self, bytes: &[u8]) -> Result<(), StreamError> {
+        self.blocking_write_vectored(&[IoSlice::new(bytes)]).map(|_| ())
+    }
+    fn blocking_write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, StreamError> {
+        let fd = self.fd.raw();
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        // Common case: one writev moves everything.
+        let first = match writev_once(fd, bufs) {
+            Ok(n) => n,
+            Err(ErrorCode::Pipe) => return Err(StreamError::Closed),
+            Err(e) => return Err(StreamError::LastOperationFailed(e)),
+        };
+        if first >= total {
+            return Ok(first);
+        }
+        // Partial write (pipes under pressure): continue over a private copy of the slices.
+        let mut storage: Vec<IoSlice<'_>> = bufs.to_vec();
+        let mut rest: &mut [IoSlice<'_>] = &mut storage;
+        IoSlice::advance_slices(&mut rest, first);
+        let mut done = first;
+        while done < total {
+            match writev_once(fd, rest) {
+                Ok(n) => {
+                    done += n;
+                    IoSlice::advance_slices(&mut rest, n);
+                }
+                Err(_) => break,
+            }
+        }
+        Ok(done)
+    }
+    fn is_terminal(&self) -> bool {
+        is_tty(self.fd.raw())
+    }
+    fn as_pollable(&self) -> &dyn Pollable {
+        self
+    }
+}

@@ -1,0 +1,88 @@
+//! Stream traits shaped like `wasi:io/streams`, plus the vectored blocking calls the witx
+//! front ends use as fast paths (one call moves every iovec).
+
+use super::poll::Pollable;
+use crate::core::ErrorCode;
+use std::io::{IoSlice, IoSliceMut};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StreamError {
+    /// The stream is closed: end of input, or the reader of an output went away.
+    #[error("stream closed")]
+    Closed,
+    #[error("last operation failed: {0}")]
+    LastOperationFailed(ErrorCode),
+}
+
+impl From<ErrorCode> for StreamError {
+    fn from(e: ErrorCode) -> Self {
+        StreamError::LastOperationFailed(e)
+    }
+}
+
+pub trait InputStream: Pollable {
+    /// Non-blocking read: `Ok(0)` means nothing is available right now.
+    fn read(&self, buf: &mut [u8]) -> Result<usize, StreamError>;
+
+    /// Reads at least one byte unless the stream is closed; fills the buffers in order.
+    fn blocking_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize, StreamError> {
+        let Some(first) = bufs.iter_mut().find(|b| !b.is_empty()) else {
+            return Ok(0);
+        };
+        loop {
+            let n = self.read(first)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            super::poll::block(self.as_pollable());
+        }
+    }
+
+    /// Bytes known to be readable without blocking, if the stream can tell.
+    fn nbytes(&self) -> Option<u64> {
+        None
+    }
+
+    fn is_terminal(&self) -> bool {
+        false
+    }
+
+    fn as_pollable(&self) -> &dyn Pollable;
+}
+
+pub trait OutputStream: Pollable {
+    /// How many bytes `write` accepts now without blocking (0 = wait for readiness).
+    fn check_write(&self) -> Result<usize, StreamError>;
+
+    /// Writes at most `check_write()` bytes; never blocks.
+    fn write(&self, bytes: &[u8]) -> Result<(), StreamError>;
+
+    /// Writes every buffer completely, blocking as needed; returns the byte count.
+    fn blocking_write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, StreamError> {
+        let mut total = 0;
+        for b in bufs {
+            let mut rest: &[u8] = b;
+            while !rest.is_empty() {
+                let n = self.check_write()?.min(rest.len());
+                if n == 0 {
+                    super::poll::block(self.as_pollable());
+                    continue;
+                }
+                self.write(&rest[..n])?;
+                rest = &rest[n..];
+                total += n;
+            }
+        }
+        Ok(total)
+    }
+
+    fn flush(&self) -> Result<(), StreamError> {
+        Ok(())
+    }
+
+    fn is_terminal(&self) -> bool {
+        false
+    }
+
+    fn as_pollable(&self) -> &dyn Pollable;
+}

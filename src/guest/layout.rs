@@ -1,0 +1,120 @@
+//! The layout of every Pod type, named as in the witx, for the ABI test (`tests/witx_abi.rs`)
+//! to compare against our `witx/` files.
+
+use super::types::*;
+use std::mem::{align_of, offset_of, size_of};
+
+pub struct TypeLayout {
+    /// "preview0" or "preview1": which witx document names the type.
+    pub abi: &'static str,
+    /// witx type name without `$`.
+    pub witx: &'static str,
+    pub size: usize,
+    pub align: usize,
+    /// (witx member name, byte offset). Union members are written `case.field`.
+    pub fields: &'static [(&'static str, usize)],
+}
+
+macro_rules! layout {
+    ($abi:literal, $witx:literal, $t:ty, [$(($name:literal, $field:ident)),* $(,)?]) => {
+        TypeLayout {
+            abi: $abi,
+            witx: $witx,
+            size: size_of::<$t>(),
+            align: align_of::<$t>(),
+            fields: &[$(($name, offset_of!($t, $field))),*],
+        }
+    };
+}
+
+macro_rules! both_abis {
+    ($witx:literal, $t:ty, $fields:tt) => {
+        [layout!("preview0", $witx, $t, $fields), layout!("preview1", $witx, $t, $fields)]
+    };
+}
+
+const IOVEC: [TypeLayout; 2] = both_abis!("iovec", Iovec, [("buf", buf), ("buf_len", buf_len)]);
+const CIOVEC: [TypeLayout; 2] = both_abis!("ciovec", Iovec, [("buf", buf), ("buf_len", buf_len)]);
+const FDSTAT: [TypeLayout; 2] = both_abis!(
+    "fdstat",
+    Fdstat,
+    [
+        ("fs_filetype", fs_filetype),
+        ("fs_flags", fs_flags),
+        ("fs_rights_base", fs_rights_base),
+        ("fs_rights_inheriting", fs_rights_inheriting)
+    ]
+);
+const DIRENT: [TypeLayout; 2] = both_abis!(
+    "dirent",
+    Dirent,
+    [("d_next", d_next), ("d_ino", d_ino), ("d_namlen", d_namlen), ("d_type", d_type)]
+);
+const PRESTAT: [TypeLayout; 2] = both_abis!("prestat", Prestat, [("dir.pr_name_len", pr_name_len)]);
+const EVENT: [TypeLayout; 2] = both_abis!(
+    "event",
+    Event,
+    [
+        ("userdata", userdata),
+        ("error", error),
+        ("type", type_),
+        ("fd_readwrite.nbytes", nbytes),
+        ("fd_readwrite.flags", flags)
+    ]
+);
+
+pub static LAYOUTS: &[TypeLayout] = &[
+    IOVEC[0],
+    IOVEC[1],
+    CIOVEC[0],
+    CIOVEC[1],
+    FDSTAT[0],
+    FDSTAT[1],
+    DIRENT[0],
+    DIRENT[1],
+    PRESTAT[0],
+    PRESTAT[1],
+    EVENT[0],
+    EVENT[1],
+    layout!(
+        "preview1",
+        "filestat",
+        Filestat,
+        [("dev", dev), ("ino", ino), ("filetype", filetype), ("nlink", nlink), ("size", size), ("atim", atim), ("mtim", mtim), ("ctim", ctim)]
+    ),
+    layout!(
+        "preview0",
+        "filestat",
+        Filestat0,
+        [("dev", dev), ("ino", ino), ("filetype", filetype), ("nlink", nlink), ("size", size), ("atim", atim), ("mtim", mtim), ("ctim", ctim)]
+    ),
+    layout!(
+        "preview1",
+        "subscription",
+        Subscription,
+        [
+            ("userdata", userdata),
+            ("u.tag", tag),
+            ("u.clock.id", clock_id_or_fd),
+            ("u.clock.timeout", timeout),
+            ("u.clock.precision", precision),
+            ("u.clock.flags", flags),
+            ("u.fd_read.file_descriptor", clock_id_or_fd)
+        ]
+    ),
+    layout!(
+        "preview0",
+        "subscription",
+        Subscription0,
+        [
+            ("userdata", userdata),
+            ("u.tag", tag),
+            ("u.clock.identifier", identifier_or_fd),
+            ("u.clock.id", clock_id),
+            ("u.clock.timeout", timeout),
+            ("u.clock.precision", precision),
+            ("u.clock.flags", flags),
+            ("u.fd_read.file_descriptor", identifier_or_fd)
+        ]
+    ),
+];

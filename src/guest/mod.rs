@@ -1,0 +1,272 @@
+//! Guest-memory access for every front end: one bounds-checked accessor over a linear
+//! memory (32- or 64-bit offsets), Pod reads/writes, and strings.
+
+pub mod layout;
+pub mod types;
+
+use bytemuck::Pod;
+use std::io::{IoSlice, IoSliceMut};
+use std::marker::PhantomData;
+
+/// A guest pointer or length was outside linear memory (or overflowed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MemError {
+    #[error("guest memory access out of bounds")]
+    Fault,
+    #[error("guest string is not valid UTF-8")]
+    Utf8,
+}
+
+/// Offset width of a memory: `M32` for wasm32 (preview0/1, wasix_32v1), `M64` for wasix_64v1.
+pub trait MemSize: Copy + Send + Sync + 'static {
+    type Offset: wasmer::FromToNativeWasmType + wasmer::WasmNativeType + Copy + Send + Sync + 'static;
+    const BYTES: usize;
+    fn to_u64(o: Self::Offset) -> u64;
+    /// `None` when the value does not fit (a 64-bit count into a 32-bit slot).
+    fn from_u64(v: u64) -> Option<Self::Offset>;
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct M32;
+#[derive(Clone, Copy, Debug)]
+pub struct M64;
+
+impl MemSize for M32 {
+    type Offset = u32;
+    const BYTES: usize = 4;
+    #[inline]
+    fn to_u64(o: u32) -> u64 {
+        o as u64
+    }
+    #[inline]
+    fn from_u64(v: u64) -> Option<u32> {
+        u32::try_from(v).ok()
+    }
+}
+
+impl MemSize for M64 {
+    type Offset = u64;
+    const BYTES: usize = 8;
+    #[inline]
+    fn to_u64(o: u64) -> u64 {
+        o
+    }
+    #[inline]
+    fn from_u64(v: u64) -> Option<u64> {
+        Some(v)
+    }
+}
+
+/// A view of guest linear memory for the duration of one host call.
+///
+/// Safety model: the host call holds the store, so the memory cannot grow or move while
+/// this exists. Guest threads may write concurrently into shared memories; those bytes are
+/// plain data to us and every access is bounds-checked against the length seen at creation.
+pub struct GuestMem<'a> {
+    base: *mut u8,
+    len: u64,
+    _p: PhantomData<&'a mut [u8]>,
+}
+
+impl<'a> GuestMem<'a> {
+    /// # Safety
+    /// `base..base+len` must be valid, writable memory for `'a`.
+    pub unsafe fn new(base: *mut u8, len: u64) -> Self {
+        GuestMem { base, len, _p: PhantomData }
+    }
+
+    /// A view over a plain byte buffer (tests, embedders).
+    pub fn from_slice(s: &'a mut [u8]) -> Self {
+        GuestMem { base: s.as_mut_ptr(), len: s.len() as u64, _p: PhantomData }
+    }
+
+    #[inline]
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    #[inline]
+    fn check(&self, ptr: u64, len: u64) -> Result<usize, MemError> {
+        match ptr.checked_add(len) {
+            Some(end) if end <= self.len => Ok(ptr as usize),
+            _ => Err(MemError::Fault),
+        }
+    }
+
+    #[inline]
+    pub fn slice(&self, ptr: u64, len: u64) -> Result<&'a [u8], MemError> {
+        let p = self.check(ptr, len)?;
+        // SAFETY: bounds checked above; see the type's safety model.
+        Ok(unsafe { std::slice::from_raw_parts(self.base.add(p), len as usize) })
+    }
+
+    #[inline]
+    #[allow(clippy::mut_from_ref)]
+    pub fn slice_mut(&self, ptr: u64, len: u64) -> Result<&'a mut [u8], MemError> {
+        let p = self.check(ptr, len)?;
+        // SAFETY: bounds checked above; see the type's safety model.
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.base.add(p), len as usize) })
+    }
+
+    /// Reads a Pod value (guest pointers need not be aligned).
+    #[inline]
+    pub fn read<T: Pod>(&self, ptr: u64) -> Result<T, MemError> {
+        let p = self.check(ptr, std::mem::size_of::<T>() as u64)?;
+        // SAFETY: in bounds; read_unaligned tolerates any alignment; T is Pod.
+        Ok(unsafe { std::ptr::read_unaligned(self.base.add(p) as *const T) })
+    }
+
+    #[inline]
+    pub fn write<T: Pod>(&self, ptr: u64, v: T) -> Result<(), MemError> {
+        let p = self.check(ptr, std::mem::size_of::<T>() as u64)?;
+        // SAFETY: in bounds; write_unaligned tolerates any alignment; T is Pod.
+        unsafe { std::ptr::write_unaligned(self.base.add(p) as *mut T, v) };
+        Ok(())
+    }
+
+    /// Reads a guest-sized offset (u32 or u64).
+    #[inline]
+    pub fn read_off<M: MemSize>(&self, ptr: u64) -> Result<u64, MemError> {
+        if M::BYTES == 4 {
+            self.read::<u32>(ptr).map(u64::from)
+        } else {
+            self.read::<u64>(ptr)
+        }
+    }
+
+    /// Writes a guest-sized offset; values beyond the guest's width are an overflow error
+    /// for the caller to map.
+    #[inline]
+    pub fn write_off<M: MemSize>(&self, ptr: u64, v: u64) -> Result<(), MemError> {
+        if M::BYTES == 4 {
+            self.write::<u32>(ptr, v as u32)
+        } else {
+            self.write::<u64>(ptr, v)
+        }
+    }
+
+    /// Element `i` of an array of `T` at `ptr`, with overflow-checked address arithmetic.
+    #[inline]
+    pub fn elem_addr<T>(ptr: u64, i: u64) -> Result<u64, MemError> {
+        i.checked_mul(std::mem::size_of::<T>() as u64).and_then(|o| ptr.checked_add(o)).ok_or(MemError::Fault)
+    }
+
+    /// A UTF-8 string of `len` bytes at `ptr`.
+    pub fn str(&self, ptr: u64, len: u64) -> Result<&'a str, MemError> {
+        std::str::from_utf8(self.slice(ptr, len)?).map_err(|_| MemError::Utf8)
+    }
+
+    /// Copies `bytes` to the guest, at most `cap` of them; returns the number copied.
+    pub fn copy_out(&self, ptr: u64, cap: u64, bytes: &[u8]) -> Result<usize, MemError> {
+        let n = (bytes.len() as u64).min(cap);
+        self.slice_mut(ptr, n)?.copy_from_slice(&bytes[..n as usize]);
+        Ok(n as usize)
+    }
+
+    /// Gathers an iovec array (`{buf, len}` pairs of guest offsets) into host slices and
+    /// hands them to `f` for one vectored syscall. Everything is checked before any I/O;
+    /// up to 16 entries live on the stack (no allocation on the hot path).
+    pub fn with_iovecs<M: MemSize, R>(
+        &self,
+        iovs: u64,
+        count: u64,
+        f: impl FnOnce(&mut [IoSliceMut<'a>]) -> R,
+    ) -> Result<R, MemError> {
+        let table = self.iov_table::<M>(iovs, count)?;
+        let get = |i: u64| -> Result<IoSliceMut<'a>, MemError> {
+            let (buf, len) = self.iov_at::<M>(table, i)?;
+            Ok(IoSliceMut::new(self.slice_mut(buf, len)?))
+        };
+        if count <= STACK_IOVS as u64 {
+            let mut arr: [IoSliceMut<'a>; STACK_IOVS] = std::array::from_fn(|_| IoSliceMut::new(&mut []));
+            for i in 0..count {
+                arr[i as usize] = get(i)?;
+            }
+            Ok(f(&mut arr[..count as usize]))
+        } else {
+            let mut v = Vec::with_capacity(count.min(4096) as usize);
+            for i in 0..count {
+                v.push(get(i)?);
+            }
+            Ok(f(&mut v))
+        }
+    }
+
+    /// Read-only counterpart of [`GuestMem::with_iovecs`] (ciovec arrays).
+    pub fn with_ciovecs<M: MemSize, R>(
+        &self,
+        iovs: u64,
+        count: u64,
+        f: impl FnOnce(&[IoSlice<'a>]) -> R,
+    ) -> Result<R, MemError> {
+        let table = self.iov_table::<M>(iovs, count)?;
+        let get = |i: u64| -> Result<IoSlice<'a>, MemError> {
+            let (buf, len) = self.iov_at::<M>(table, i)?;
+            Ok(IoSlice::new(self.slice(buf, len)?))
+        };
+        if count <= STACK_IOVS as u64 {
+            let mut arr = [IoSlice::new(&[]); STACK_IOVS];
+            for i in 0..count {
+                arr[i as usize] = get(i)?;
+            }
+            Ok(f(&arr[..count as usize]))
+        } else {
+            let mut v = Vec::with_capacity(count.min(4096) as usize);
+            for i in 0..count {
+                v.push(get(i)?);
+            }
+            Ok(f(&v))
+        }
+    }
+
+    fn iov_table<M: MemSize>(&self, iovs: u64, count: u64) -> Result<u64, MemError> {
+        let bytes = count.checked_mul(2 * M::BYTES as u64).ok_or(MemError::Fault)?;
+        self.check(iovs, bytes).map(|p| p as u64)
+    }
+
+    #[inline]
+    fn iov_at<M: MemSize>(&self, table: u64, i: u64) -> Result<(u64, u64), MemError> {
+        let at = table + i * 2 * M::BYTES as u64;
+        Ok((self.read_off::<M>(at)?, self.read_off::<M>(at + M::BYTES as u64)?))
+    }
+}
+
+const STACK_IOVS: usize = 16;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_and_overflow() {
+        let mut buf = vec![0u8; 64];
+        let m = GuestMem::from_slice(&mut buf);
+        assert!(m.slice(60, 4).is_ok());
+        assert_eq!(m.slice(60, 5).unwrap_err(), MemError::Fault);
+        assert_eq!(m.slice(u64::MAX, 2).unwrap_err(), MemError::Fault);
+        m.write::<u64>(3, 0x0102_0304_0506_0708).unwrap();
+        assert_eq!(m.read::<u64>(3).unwrap(), 0x0102_0304_0506_0708);
+        assert_eq!(m.read::<u32>(62).unwrap_err(), MemError::Fault);
+        assert_eq!(GuestMem::elem_addr::<u64>(u64::MAX - 4, 1).unwrap_err(), MemError::Fault);
+    }
+
+    #[test]
+    fn iovecs_are_checked_before_use() {
+        let mut buf = vec![0u8; 64];
+        let m = GuestMem::from_slice(&mut buf);
+        m.write::<u32>(0, 16).unwrap();
+        m.write::<u32>(4, 8).unwrap();
+        m.write::<u32>(8, 60).unwrap();
+        m.write::<u32>(12, 8).unwrap(); // out of bounds
+        assert_eq!(m.with_ciovecs::<M32, _>(0, 1, |v| v.len()).unwrap(), 1);
+        assert_eq!(m.with_ciovecs::<M32, _>(0, 2, |v| v.len()).unwrap_err(), MemError::Fault);
+        assert_eq!(m.with_ciovecs::<M32, _>(0, u64::MAX, |v| v.len()).unwrap_err(), MemError::Fault);
+        m.write::<u8>(16, 0xff).unwrap();
+        assert_eq!(m.str(16, 1).unwrap_err(), MemError::Utf8);
+    }
+}

@@ -1,0 +1,155 @@
+//! `Builder`: the embedder's entry point, named like wasmer-wasix's `WasiEnvBuilder`.
+
+use super::{link::WasiImports, RunError};
+use crate::core::cli::{Cli, Exit};
+use crate::core::fs::Dir;
+use crate::core::io::{InputStream, OutputStream};
+use crate::p1::fds::{rights, FdEntry, FdKind, FdTable};
+use crate::p1::WasiCtx;
+use std::path::Path;
+use std::sync::Arc;
+use wasmer::{Module, Store};
+
+pub struct Builder {
+    cli: Cli,
+    preopens: Vec<(String, Dir)>,
+    error: Option<RunError>,
+}
+
+impl Builder {
+    /// `program` becomes argv[0].
+    pub fn new(program: impl Into<String>) -> Builder {
+        Builder { cli: Cli { args: vec![program.into()], ..Default::default() }, preopens: Vec::new(), error: None }
+    }
+
+    pub fn arg(mut self, a: impl Into<String>) -> Self {
+        self.cli.args.push(a.into());
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, a: I) -> Self {
+        self.cli.args.extend(a.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn env(mut self, k: impl Into<String>, v: impl Into<String>) -> Self {
+        self.cli.env.push((k.into(), v.into()));
+        self
+    }
+
+    pub fn envs<I: IntoIterator<Item = (K, V)>, K: Into<String>, V: Into<String>>(mut self, e: I) -> Self {
+        self.cli.env.extend(e.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    fn add(mut self, guest: &str, dir: Result<Dir, crate::core::ErrorCode>, host: &str) -> Self {
+        match dir {
+            Ok(d) => self.preopens.push((guest.to_string(), d)),
+            Err(e) => {
+                self.error.get_or_insert(RunError::Setup { what: format!("directory `{host}`"), why: e.to_string() });
+            }
+        }
+        self
+    }
+
+    /// Preopens a host directory under the same path in the guest.
+    pub fn preopen_dir(self, host: impl AsRef<Path>) -> Self {
+        let h = host.as_ref().to_string_lossy().into_owned();
+        let d = Dir::host(host.as_ref(), false);
+        self.add(&h.clone(), d, &h)
+    }
+
+    /// Shows host directory `host` at guest path `guest` (`/` allowed).
+    pub fn map_dir(self, guest: &str, host: impl AsRef<Path>) -> Self {
+        let h = host.as_ref().to_string_lossy().into_owned();
+        let d = Dir::host(host.as_ref(), false);
+        self.add(guest, d, &h)
+    }
+
+    /// Like [`Builder::map_dir`], refusing every mutation beneath it.
+    pub fn map_dir_readonly(self, guest: &str, host: impl AsRef<Path>) -> Self {
+        let h = host.as_ref().to_string_lossy().into_owned();
+        let d = Dir::host(host.as_ref(), true);
+        self.add(guest, d, &h)
+    }
+
+    /// A fresh in-memory tree at `guest`.
+    pub fn map_memory_dir(mut self, guest: &str) -> Self {
+        self.preopens.push((guest.to_string(), Dir::memory()));
+        self
+    }
+
+    /// Any virtual-fs file system, its `/` shown at `guest`.
+    pub fn fs(self, guest: &str, fs: Arc<dyn virtual_fs::FileSystem + Send + Sync>) -> Self {
+        let d = Dir::virtual_fs(fs, "/", false);
+        self.add(guest, d, "virtual file system")
+    }
+
+    pub fn stdin(mut self, s: Arc<dyn InputStream>) -> Self {
+        self.cli.stdin = s;
+        self
+    }
+
+    pub fn stdout(mut self, s: Arc<dyn OutputStream>) -> Self {
+        self.cli.stdout = s;
+        self
+    }
+
+    pub fn stderr(mut self, s: Arc<dyn OutputStream>) -> Self {
+        self.cli.stderr = s;
+        self
+    }
+
+    /// The per-instance context: fds 0-2 are stdio, preopens follow from 3 in order.
+    pub fn build_ctx(self) -> Result<Arc<WasiCtx>, RunError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let fds = FdTable::default();
+        let stream = |k: FdKind| Arc::new(FdEntry::new(k, rights::STREAM, 0));
+        let table_full = |_| RunError::Setup { what: "fd table".into(), why: "full".into() };
+        fds.insert(stream(FdKind::Input(self.cli.stdin.clone()))).map_err(table_full)?;
+        fds.insert(stream(FdKind::Output(self.cli.stdout.clone()))).map_err(table_full)?;
+        fds.insert(stream(FdKind::Output(self.cli.stderr.clone()))).map_err(table_full)?;
+        for (guest, dir) in self.preopens {
+            fds.insert(Arc::new(FdEntry::dir(dir, Some(guest)))).map_err(table_full)?;
+        }
+        Ok(Arc::new(WasiCtx { cli: self.cli, fds }))
+    }
+
+    /// Builds the imports `module` needs into `store` (the embedder instantiates).
+    pub fn imports(self, store: &mut Store, module: &Module) -> Result<WasiImports, RunError> {
+        let ctx = self.build_ctx()?;
+        WasiImports::new(store, module, ctx)
+    }
+
+    /// Instantiates `module` and runs `_start` to completion; returns the exit status.
+    pub fn run(self, store: &mut Store, module: &Module) -> Result<i32, RunError> {
+        let imports = self.imports(store, module)?;
+        let instance = wasmer::Instance::new(store, module, &imports.imports).map_err(|e| match e {
+            wasmer::InstantiationError::Start(t) => match t.downcast_ref::<Exit>() {
+                Some(_) => RunError::Trap("exit during start function".into()),
+                None => RunError::Trap(t.message()),
+            },
+            other => RunError::Instantiate(other.to_string()),
+        })?;
+        imports.bind(store, &instance)?;
+        let start = instance.exports.get_function("_start").map_err(|_| RunError::NoStart)?;
+        match start.call(store, &[]) {
+            Ok(_) => Ok(0),
+            Err(e) => match e.downcast_ref::<Exit>() {
+                Some(Exit(code)) => Ok(*code),
+                None => Err(RunError::Trap(trap_line(&e))),
+            },
+        }
+    }
+}
+
+/// One line: the trap message and the innermost guest function, if known.
+fn trap_line(e: &wasmer::RuntimeError) -> String {
+    let msg = e.message().lines().next().unwrap_or("").to_string();
+    match e.trace().first() {
+        Some(f) => format!("{msg} (in {})", f.function_name().map(String::from).unwrap_or_else(|| format!("func[{}]", f.func_index()))),
+        None => msg,
+    }
+}

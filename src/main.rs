@@ -1,0 +1,131 @@
+//! The `wasix-compat` command line: `run`, `matrix`.
+
+use std::process::ExitCode;
+use wasix_compat::options::{DirMap, RunOptions};
+
+const USAGE: &str = "usage:
+  wasix-compat run [--engine ours|wasmer-wasix] [--dir HOST[::GUEST]] [--dir-ro HOST[::GUEST]] [--mapdir GUEST:HOST]
+                   [--tmpfs GUEST] [--env K=V] [--stdin FILE] [--net] FILE.{wasm,wat} [-- ARGS...]
+  wasix-compat matrix [--check] [--out DIR]";
+
+#[derive(PartialEq)]
+enum Engine {
+    Ours,
+    WasmerWasix,
+}
+
+fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
+    let mut o = RunOptions::default();
+    let mut engine = Engine::Ours;
+    let mut module = None;
+    let mut i = 0;
+    let val = |i: &mut usize, name: &str| -> Result<String, String> {
+        *i += 1;
+        argv.get(*i).cloned().ok_or_else(|| format!("{name} needs a value"))
+    };
+    while i < argv.len() {
+        let a = &argv[i];
+        // Accept both `--flag value` and `--flag=value`.
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) if a.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (a.clone(), None),
+        };
+        let mut value = |name: &str| match &inline {
+            Some(v) => Ok(v.clone()),
+            None => val(&mut i, name),
+        };
+        match flag.as_str() {
+            "--" => {
+                o.args.extend(argv[i + 1..].iter().cloned());
+                break;
+            }
+            "--engine" => {
+                engine = match value("--engine")?.as_str() {
+                    "ours" => Engine::Ours,
+                    "wasmer-wasix" => Engine::WasmerWasix,
+                    e => return Err(format!("unknown engine `{e}` (ours, wasmer-wasix)")),
+                }
+            }
+            "--dir" => o.dirs.push(DirMap::parse_dir(&value("--dir")?)?),
+            "--dir-ro" => {
+                let mut d = DirMap::parse_dir(&value("--dir-ro")?)?;
+                d.readonly = true;
+                o.dirs.push(d)
+            }
+            "--mapdir" => o.dirs.push(DirMap::parse_mapdir(&value("--mapdir")?)?),
+            "--tmpfs" => o.tmpfs.push(value("--tmpfs")?),
+            "--env" => {
+                let kv = value("--env")?;
+                match kv.split_once('=') {
+                    Some((k, v)) => o.envs.push((k.into(), v.into())),
+                    // `--env NAME` passes the host's value through, as wasmtime does.
+                    None => o.envs.push((kv.clone(), std::env::var(&kv).unwrap_or_default())),
+                }
+            }
+            "--stdin" => o.stdin = Some(value("--stdin")?.into()),
+            "--net" => o.net = true,
+            "-h" | "--help" => return Err(USAGE.into()),
+            f if f.starts_with('-') && module.is_none() => {
+                return Err(format!("unknown option `{f}`\n{USAGE}"))
+            }
+            _ => {
+                if module.is_none() {
+                    module = Some(a.clone());
+                } else {
+                    // Arguments after the module without `--` go to the guest.
+                    o.args.extend(argv[i..].iter().cloned());
+                    break;
+                }
+            }
+        }
+        i += 1;
+    }
+    o.module = module.ok_or_else(|| format!("no module given\n{USAGE}"))?.into();
+    Ok((engine, o))
+}
+
+fn main() -> ExitCode {
+    wasix_compat::host::init_tracing();
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = argv.first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    match cmd.as_str() {
+        "run" => {
+            let (engine, opts) = match parse_run(&argv[1..]) {
+                Ok(x) => x,
+                Err(e) => {
+                    eprintln!("wasix-compat: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let r = match engine {
+                Engine::Ours => wasix_compat::host::run_cli(&opts),
+                Engine::WasmerWasix => wasix_compat::reference::run(&opts),
+            };
+            match r {
+                Ok(code) => ExitCode::from(code as u8),
+                Err(e) => {
+                    eprintln!("wasix-compat: {e:#}");
+                    ExitCode::from(if e.downcast_ref::<wasix_compat::RunError>().is_some_and(|e| e.is_trap()) { 134 } else { 1 })
+                }
+            }
+        }
+        "matrix" => match wasix_compat::matrix::cli(&argv[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("wasix-compat: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        c => {
+            eprintln!("wasix-compat: unknown command `{c}`\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! `wasix-compat matrix`: generates `compat-matrix/` from the import registry, the test
+//! sources, and the tables below. `--check` fails when the committed files are stale.
+
+use crate::p1::Namespace;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What a function does when it cannot do the real thing, stated once here.
+pub struct Documented {
+    pub function: &'static str,
+    pub behaviour: &'static str,
+}
+
+/// Deliberate differences from wasmer-wasix 0.704.2, each shown by a test.
+pub struct Difference {
+    pub namespace: &'static str,
+    pub function: &'static str,
+    pub ours: &'static str,
+    pub wasmer_wasix: &'static str,
+    pub why: &'static str,
+    pub test: &'static str,
+}
+
+pub const DOCUMENTED: &[Documented] = &[
+    Documented { function: "sock_accept", behaviour: "`notsock` for every non-socket fd, `badf` for unknown fds (sockets arrive with the WASIX sockets work)" },
+    Documented { function: "sock_recv", behaviour: "`notsock` for every non-socket fd, `badf` for unknown fds" },
+    Documented { function: "sock_send", behaviour: "`notsock` for every non-socket fd, `badf` for unknown fds" },
+    Documented { function: "sock_shutdown", behaviour: "`notsock` for every non-socket fd, `badf` for unknown fds, `inval` for bad `how`" },
+    Documented { function: "proc_raise", behaviour: "default POSIX action: terminating signals end the run with status 128+N; ignored-by-default and stop signals do nothing; >30 is `inval`" },
+    Documented { function: "fd_fdstat_set_flags", behaviour: "changing dsync/rsync/sync after open is `notsup` (Linux cannot); append and nonblock work" },
+    Documented { function: "path_symlink", behaviour: "absolute targets are `perm` (they could only lead outside the sandbox); in-memory trees: `notsup`" },
+    Documented { function: "path_link", behaviour: "in-memory trees: `notsup`; across a host dir and an in-memory tree: `xdev`" },
+];
+
+pub const DIFFERENCES: &[Difference] = &[
+    Difference {
+        namespace: "wasi_snapshot_preview1",
+        function: "fd_fdstat_get",
+        ours: "stdio that is not a terminal reports filetype `unknown`",
+        wasmer_wasix: "always `character_device`",
+        why: "a pipe or file is not a character device; guests' isatty() must not see a tty where there is none",
+        test: "tests/differential.rs",
+    },
+    Difference {
+        namespace: "wasi_snapshot_preview1",
+        function: "poll_oneoff",
+        ours: "a clock subscription with timeout 0 is ready at once",
+        wasmer_wasix: "can wait forever (0 treated as no timeout)",
+        why: "witx: the timeout is the time to wait; 0 means now",
+        test: "tests/p1_programs.rs",
+    },
+];
+
+struct Row {
+    namespace: &'static str,
+    function: &'static str,
+    params: String,
+    status: String,
+    tests: Vec<String>,
+    differences: Vec<String>,
+}
+
+/// Test files that name the function (as `name`, `__wasi_name` or an import string).
+fn tests_mentioning(files: &[(String, String)], function: &str) -> Vec<String> {
+    let mut v: Vec<String> = files
+        .iter()
+        .filter(|(_, text)| {
+            text.match_indices(function).any(|(i, _)| {
+                let before = text[..i].chars().next_back();
+                let after = text[i + function.len()..].chars().next();
+                let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+                // `__wasi_fd_read` counts; `fd_readdir` does not count for `fd_read`.
+                !word(after) && after != Some('_') && (!word(before) || before == Some('_'))
+            })
+        })
+        .map(|(p, _)| p.clone())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn collect_test_files(root: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.join("tests")];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("rs" | "c" | "h" | "wat")) {
+                if let Ok(text) = std::fs::read_to_string(&p) {
+                    let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().into_owned();
+                    out.push((rel, text));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn rows(root: &Path) -> Vec<Row> {
+    let files = collect_test_files(root);
+    let sigs = crate::registry::signatures();
+    let mut rows = Vec::new();
+    for s in &sigs {
+        let params = s.params.iter().map(|t| format!("{t:?}").to_lowercase()).collect::<Vec<_>>().join(" ");
+        let status = match DOCUMENTED.iter().find(|d| d.function == s.name) {
+            Some(d) => format!("implemented; documented: {}", d.behaviour),
+            None => "implemented".to_string(),
+        };
+        let mut tests = tests_mentioning(&files, s.name);
+        // The generated sweep calls every registered import with bad input.
+        tests.push("tests/bad_input.rs (sweep)".into());
+        let differences = DIFFERENCES
+            .iter()
+            .filter(|d| d.function == s.name && (d.namespace == s.module || d.namespace == "*"))
+            .map(|d| format!("ours: {}; wasmer-wasix: {} ({}; {})", d.ours, d.wasmer_wasix, d.why, d.test))
+            .collect();
+        rows.push(Row { namespace: s.module, function: s.name, params, status, tests, differences });
+    }
+    rows.sort_by(|a, b| (a.namespace, a.function).cmp(&(b.namespace, b.function)));
+    rows
+}
+
+/// The generated files: name → contents.
+pub fn render(root: &Path) -> BTreeMap<&'static str, String> {
+    let rows = rows(root);
+    let mut md = String::new();
+    md.push_str("# Compatibility matrix\n\n");
+    md.push_str("Generated by `wasix-compat matrix` from the import registry, the test sources and\n");
+    md.push_str("`src/matrix.rs`. Do not edit by hand; CI fails when it is stale.\n\n");
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &rows {
+        *counts.entry(r.namespace).or_default() += 1;
+    }
+    md.push_str("| namespace | functions provided |\n|---|---|\n");
+    for ns in Namespace::ALL {
+        md.push_str(&format!("| `{}` | {} |\n", ns.name(), counts.get(ns.name()).copied().unwrap_or(0)));
+    }
+    md.push_str("\nNo import is missing from the namespaces above; an import outside them fails at link time\n");
+    md.push_str("with an error naming the namespace, function and signature.\n\n");
+    md.push_str("## Deliberate differences from wasmer-wasix 0.704.2\n\n| namespace | function | ours | wasmer-wasix | why | test |\n|---|---|---|---|---|---|\n");
+    for d in DIFFERENCES {
+        md.push_str(&format!("| `{}` | `{}` | {} | {} | {} | `{}` |\n", d.namespace, d.function, d.ours, d.wasmer_wasix, d.why, d.test));
+    }
+    md.push_str("\n## Every import\n\n| namespace | function | params | status | tests | differences |\n|---|---|---|---|---|---|\n");
+    for r in &rows {
+        md.push_str(&format!(
+            "| `{}` | `{}` | {} | {} | {} | {} |\n",
+            r.namespace,
+            r.function,
+            r.params,
+            r.status,
+            r.tests.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join("<br>"),
+            if r.differences.is_empty() { "—".to_string() } else { r.differences.join("<br>") }
+        ));
+    }
+    let mut csv = String::from("namespace,function,status,tests\n");
+    for r in &rows {
+        let status = if r.status == "implemented" { "implemented" } else { "documented-errno" };
+        csv.push_str(&format!("{},{},{},{}\n", r.namespace, r.function, status, r.tests.join(";")));
+    }
+    BTreeMap::from([("README.md", md), ("matrix.csv", csv)])
+}
+
+pub fn cli(args: &[String]) -> anyhow::Result<()> {
+    let mut check = false;
+    let mut root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--check" => check = true,
+            "--root" => root = it.next().ok_or_else(|| anyhow::anyhow!("--root needs a value"))?.into(),
+            o => anyhow::bail!("unknown matrix option `{o}` (--check, --root DIR)"),
+        }
+    }
+    let out = root.join("compat-matrix");
+    let files = render(&root);
+    if check {
+        let stale: Vec<&str> = files
+            .iter()
+            .filter(|(name, text)| std::fs::read_to_string(out.join(name)).ok().as_deref() != Some(text.as_str()))
+            .map(|(n, _)| *n)
+            .collect();
+        if !stale.is_empty() {
+            anyhow::bail!("compat-matrix is stale ({}); run `cargo run -- matrix` and commit", stale.join(", "));
+        }
+        println!("compat-matrix is up to date");
+        return Ok(());
+    }
+    std::fs::create_dir_all(&out)?;
+    for (name, text) in files {
+        std::fs::write(out.join(name), text)?;
+    }
+    println!("wrote {}", out.display());
+    Ok(())
+}

@@ -1,0 +1,51 @@
+//! What `wasix-compat run` was asked to do, independent of which engine runs it.
+
+use std::path::PathBuf;
+
+/// A directory made visible to the guest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirMap {
+    /// Host directory.
+    pub host: PathBuf,
+    /// Path the guest sees (`/` allowed: the whole guest root).
+    pub guest: String,
+    /// Refuse every mutation beneath it (`--dir-ro`).
+    pub readonly: bool,
+}
+
+/// Parsed options of one `run`.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    pub module: PathBuf,
+    pub args: Vec<String>,
+    pub envs: Vec<(String, String)>,
+    pub dirs: Vec<DirMap>,
+    /// Guest paths backed by a fresh in-memory tree.
+    pub tmpfs: Vec<String>,
+    pub stdin: Option<PathBuf>,
+    pub net: bool,
+}
+
+impl DirMap {
+    /// `--dir HOST[::GUEST]`: without GUEST the guest sees the path as given.
+    pub fn parse_dir(s: &str) -> Result<DirMap, String> {
+        let (host, guest) = match s.split_once("::") {
+            Some((h, g)) => (h, g),
+            None => (s, s),
+        };
+        if host.is_empty() || guest.is_empty() {
+            return Err(format!("bad --dir `{s}`: expected HOST[::GUEST]"));
+        }
+        Ok(DirMap { host: host.into(), guest: guest.into(), readonly: false })
+    }
+
+    /// `--mapdir GUEST:HOST` (wasmer's spelling).
+    pub fn parse_mapdir(s: &str) -> Result<DirMap, String> {
+        match s.split_once(':') {
+            Some((g, h)) if !g.is_empty() && !h.is_empty() => {
+                Ok(DirMap { host: h.into(), guest: g.into(), readonly: false })
+            }
+            _ => Err(format!("bad --mapdir `{s}`: expected GUEST:HOST")),
+        }
+    }
+}

@@ -1,0 +1,501 @@
+//! fd_* imports (everything but fd_readdir): thin decode → core call → encode.
+
+use super::env::{run, Call, WasiEnv};
+use super::errno::Errno;
+use super::fds::{rights, FdEntry, FdKind};
+use crate::core::fs::{Advice, DescriptorType, NewTimestamp, Stat, Whence};
+use crate::core::io::StreamError;
+use crate::guest::types::{Fdstat, Filestat, Filestat0, Prestat};
+use crate::guest::MemSize;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use wasmer::FunctionEnvMut;
+
+pub mod filetype {
+    pub const UNKNOWN: u8 = 0;
+    pub const BLOCK_DEVICE: u8 = 1;
+    pub const CHARACTER_DEVICE: u8 = 2;
+    pub const DIRECTORY: u8 = 3;
+    pub const REGULAR_FILE: u8 = 4;
+    pub const SOCKET_DGRAM: u8 = 5;
+    pub const SOCKET_STREAM: u8 = 6;
+    pub const SYMBOLIC_LINK: u8 = 7;
+}
+
+pub mod fdflags {
+    pub const APPEND: u16 = 1;
+    pub const DSYNC: u16 = 2;
+    pub const NONBLOCK: u16 = 4;
+    pub const RSYNC: u16 = 8;
+    pub const SYNC: u16 = 16;
+    pub const ALL: u16 = 31;
+}
+
+pub mod fstflags {
+    pub const ATIM: u16 = 1;
+    pub const ATIM_NOW: u16 = 2;
+    pub const MTIM: u16 = 4;
+    pub const MTIM_NOW: u16 = 8;
+}
+
+pub(crate) fn filetype_of(t: DescriptorType) -> u8 {
+    match t {
+        DescriptorType::BlockDevice => filetype::BLOCK_DEVICE,
+        DescriptorType::CharacterDevice => filetype::CHARACTER_DEVICE,
+        DescriptorType::Directory => filetype::DIRECTORY,
+        DescriptorType::RegularFile => filetype::REGULAR_FILE,
+        DescriptorType::SymbolicLink => filetype::SYMBOLIC_LINK,
+        DescriptorType::Socket => filetype::SOCKET_STREAM,
+        DescriptorType::Fifo | DescriptorType::Unknown => filetype::UNKNOWN,
+    }
+}
+
+#[inline]
+pub(crate) fn entry(c: &Call<'_>, fd: u32) -> Result<Arc<FdEntry>, Errno> {
+    Ok(c.ctx.fds.get(fd)?)
+}
+
+fn stream_filetype(terminal: bool) -> u8 {
+    if terminal {
+        filetype::CHARACTER_DEVICE
+    } else {
+        filetype::UNKNOWN
+    }
+}
+
+/// The witx view of an fd's stat; streams report only their type.
+pub(crate) fn fd_stat(e: &FdEntry) -> Result<Stat, Errno> {
+    Ok(match &e.kind {
+        FdKind::File(f) => f.stat()?,
+        FdKind::Dir(d) => d.stat()?,
+        FdKind::Input(_) | FdKind::Output(_) => Stat { ty: Some(DescriptorType::CharacterDevice), ..Default::default() },
+    })
+}
+
+fn filetype_of_entry(e: &FdEntry) -> Result<u8, Errno> {
+    Ok(match &e.kind {
+        FdKind::File(f) => filetype_of(f.stat()?.ty()),
+        FdKind::Dir(_) => filetype::DIRECTORY,
+        FdKind::Input(s) => stream_filetype(s.is_terminal()),
+        FdKind::Output(s) => stream_filetype(s.is_terminal()),
+    })
+}
+
+fn to_filestat(s: &Stat, ft: u8) -> Filestat {
+    Filestat {
+        dev: s.dev,
+        ino: s.ino,
+        filetype: ft,
+        nlink: s.nlink,
+        size: s.size,
+        atim: s.atim,
+        mtim: s.mtim,
+        ctim: s.ctim,
+        ..Default::default()
+    }
+}
+
+pub(crate) fn to_filestat0(s: &Stat, ft: u8) -> Filestat0 {
+    Filestat0 {
+        dev: s.dev,
+        ino: s.ino,
+        filetype: ft,
+        nlink: s.nlink.min(u32::MAX as u64) as u32,
+        size: s.size,
+        atim: s.atim,
+        mtim: s.mtim,
+        ctim: s.ctim,
+        ..Default::default()
+    }
+}
+
+/// Writes a stat in the preview1 (64-byte) or preview0 (56-byte) layout.
+pub(crate) fn write_filestat(c: &Call<'_>, out: u64, s: &Stat, legacy: bool) -> Result<(), Errno> {
+    let ft = filetype_of(s.ty());
+    if legacy {
+        c.mem.write(out, to_filestat0(s, ft))?;
+    } else {
+        c.mem.write(out, to_filestat(s, ft))?;
+    }
+    Ok(())
+}
+
+/// Decodes (timestamp, flags) pairs of fd/path_filestat_set_times.
+pub(crate) fn timestamps(atim: u64, mtim: u64, fst: u32) -> Result<(NewTimestamp, NewTimestamp), Errno> {
+    use fstflags::*;
+    let f = u16::try_from(fst).map_err(|_| Errno::INVAL)?;
+    if f & !(ATIM | ATIM_NOW | MTIM | MTIM_NOW) != 0 || (f & ATIM != 0 && f & ATIM_NOW != 0) || (f & MTIM != 0 && f & MTIM_NOW != 0) {
+        return Err(Errno::INVAL);
+    }
+    let pick = |set: u16, now: u16, v: u64| {
+        if f & now != 0 {
+            NewTimestamp::Now
+        } else if f & set != 0 {
+            NewTimestamp::At(v)
+        } else {
+            NewTimestamp::NoChange
+        }
+    };
+    Ok((pick(ATIM, ATIM_NOW, atim), pick(MTIM, MTIM_NOW, mtim)))
+}
+
+fn nonblocking(e: &FdEntry) -> bool {
+    e.fdflags.load(Ordering::Relaxed) as u16 & fdflags::NONBLOCK != 0
+}
+
+pub fn fd_read<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, iovs: M::Offset, n: M::Offset, nread: M::Offset) -> i32 {
+    let (iovs, n, out) = (M::to_u64(iovs), M::to_u64(n), M::to_u64(nread));
+    run(&mut env, "fd_read", [fd as u64, iovs, n, out], |c| {
+        let e = entry(c, fd)?;
+        e.need(rights::FD_READ)?;
+        c.mem.slice(out, M::BYTES as u64)?;
+        let got = match &e.kind {
+            FdKind::File(f) => c.mem.with_iovecs::<M, _>(iovs, n, |b| f.read_vectored(b))??,
+            FdKind::Input(s) => {
+                if nonblocking(&e) {
+                    c.mem.with_iovecs::<M, _>(iovs, n, |b| match b.iter_mut().find(|x| !x.is_empty()) {
+                        Some(first) => match s.read(first) {
+                            Ok(0) => Err(Errno::AGAIN),
+                            Ok(k) => Ok(k),
+                            Err(StreamError::Closed) => Ok(0),
+                            Err(e) => Err(e.into()),
+                        },
+                        None => Ok(0),
+                    })??
+                } else {
+                    c.mem.with_iovecs::<M, _>(iovs, n, |b| match s.blocking_read_vectored(b) {
+                        Err(StreamError::Closed) => Ok(0),
+                        r => r,
+                    })??
+                }
+            }
+            FdKind::Dir(_) => return Err(Errno::ISDIR),
+            FdKind::Output(_) => return Err(Errno::BADF),
+        };
+        c.mem.write_off::<M>(out, got as u64)?;
+        Ok(())
+    })
+}
+
+pub fn fd_write<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, iovs: M::Offset, n: M::Offset, nwritten: M::Offset) -> i32 {
+    let (iovs, n, out) = (M::to_u64(iovs), M::to_u64(n), M::to_u64(nwritten));
+    run(&mut env, "fd_write", [fd as u64, iovs, n, out], |c| {
+        let e = entry(c, fd)?;
+        e.need(rights::FD_WRITE)?;
+        c.mem.slice(out, M::BYTES as u64)?;
+        let put = match &e.kind {
+            FdKind::File(f) => c.mem.with_ciovecs::<M, _>(iovs, n, |b| f.write_vectored(b))??,
+            FdKind::Output(s) => {
+                if nonblocking(&e) && s.check_write()? == 0 {
+                    return Err(Errno::AGAIN);
+                }
+                c.mem.with_ciovecs::<M, _>(iovs, n, |b| s.blocking_write_vectored(b))??
+            }
+            FdKind::Dir(_) | FdKind::Input(_) => return Err(Errno::BADF),
+        };
+        c.mem.write_off::<M>(out, put as u64)?;
+        Ok(())
+    })
+}
+
+pub fn fd_pread<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, iovs: M::Offset, n: M::Offset, off: u64, nread: M::Offset) -> i32 {
+    let (iovs, n, out) = (M::to_u64(iovs), M::to_u64(n), M::to_u64(nread));
+    run(&mut env, "fd_pread", [fd as u64, iovs, n, off, out], |c| {
+        let e = entry(c, fd)?;
+        e.need(rights::FD_READ | rights::FD_SEEK)?;
+        c.mem.slice(out, M::BYTES as u64)?;
+        let got = match &e.kind {
+            FdKind::File(f) => c.mem.with_iovecs::<M, _>(iovs, n, |b| f.pread_vectored(b, off))??,
+            FdKind::Dir(_) => return Err(Errno::ISDIR),
+            _ => return Err(Errno::SPIPE),
+        };
+        c.mem.write_off::<M>(out, got as u64)?;
+        Ok(())
+    })
+}
+
+pub fn fd_pwrite<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, iovs: M::Offset, n: M::Offset, off: u64, nwritten: M::Offset) -> i32 {
+    let (iovs, n, out) = (M::to_u64(iovs), M::to_u64(n), M::to_u64(nwritten));
+    run(&mut env, "fd_pwrite", [fd as u64, iovs, n, off, out], |c| {
+        let e = entry(c, fd)?;
+        e.need(rights::FD_WRITE | rights::FD_SEEK)?;
+        c.mem.slice(out, M::BYTES as u64)?;
+        let put = match &e.kind {
+            FdKind::File(f) => c.mem.with_ciovecs::<M, _>(iovs, n, |b| f.pwrite_vectored(b, off))??,
+            FdKind::Dir(_) => return Err(Errno::ISDIR),
+            _ => return Err(Errno::SPIPE),
+        };
+        c.mem.write_off::<M>(out, put as u64)?;
+        Ok(())
+    })
+}
+
+fn seek(c: &Call<'_>, fd: u32, delta: i64, whence: Whence, out: u64) -> Result<(), Errno> {
+    let e = entry(c, fd)?;
+    // A pure tell needs only FD_TELL (as the witx notes for fd_seek).
+    let need = if delta == 0 && whence == Whence::Cur { rights::FD_TELL } else { rights::FD_SEEK };
+    if e.base() & (need | rights::FD_SEEK) == 0 {
+        return Err(Errno::NOTCAPABLE);
+    }
+    c.mem.slice(out, 8)?;
+    let pos = match &e.kind {
+        FdKind::File(f) => f.seek(delta, whence)?,
+        FdKind::Dir(_) => return Err(Errno::BADF),
+        _ => return Err(Errno::SPIPE),
+    };
+    c.mem.write::<u64>(out, pos)?;
+    Ok(())
+}
+
+/// preview1 whence: set=0, cur=1, end=2.
+pub fn fd_seek<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, delta: i64, whence: u32, out: M::Offset) -> i32 {
+    let out = M::to_u64(out);
+    run(&mut env, "fd_seek", [fd as u64, delta as u64, whence as u64, out], |c| {
+        let w = match whence {
+            0 => Whence::Set,
+            1 => Whence::Cur,
+            2 => Whence::End,
+            _ => return Err(Errno::INVAL),
+        };
+        seek(c, fd, delta, w, out)
+    })
+}
+
+/// preview0 (`wasi_unstable`) whence: cur=0, end=1, set=2.
+pub fn fd_seek_unstable(mut env: FunctionEnvMut<WasiEnv>, fd: u32, delta: i64, whence: u32, out: u32) -> i32 {
+    let out = out as u64;
+    run(&mut env, "fd_seek", [fd as u64, delta as u64, whence as u64, out], |c| {
+        let w = match whence {
+            0 => Whence::Cur,
+            1 => Whence::End,
+            2 => Whence::Set,
+            _ => return Err(Errno::INVAL),
+        };
+        seek(c, fd, delta, w, out)
+    })
+}
+
+pub fn fd_tell<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, out: M::Offset) -> i32 {
+    let out = M::to_u64(out);
+    run(&mut env, "fd_tell", [fd as u64, out], |c| seek(c, fd, 0, Whence::Cur, out))
+}
+
+pub fn fd_close(mut env: FunctionEnvMut<WasiEnv>, fd: u32) -> i32 {
+    run(&mut env, "fd_close", [fd as u64], |c| {
+        c.ctx.fds.remove(fd)?;
+        Ok(())
+    })
+}
+
+pub fn fd_renumber(mut env: FunctionEnvMut<WasiEnv>, from: u32, to: u32) -> i32 {
+    run(&mut env, "fd_renumber", [from as u64, to as u64], |c| Ok(c.ctx.fds.renumber(from, to)?))
+}
+
+pub fn fd_sync(mut env: FunctionEnvMut<WasiEnv>, fd: u32) -> i32 {
+    run(&mut env, "fd_sync", [fd as u64], |c| {
+        let e = entry(c, fd)?;
+        e.need(rights::FD_SYNC)?;
+        match &e.kind {
+            FdKind::File(f) => Ok(f.sync()?),
+            FdKind::Dir(d) => Ok(d.sync()?),
+            FdKind::Output(s) => Ok(s.flush()?),
+            FdKind::Input(_) => Err(Errno::INVAL),
+        }
+    })
+}
+
+pub fn fd_datasync(mut env: FunctionEnvMut<WasiEnv>, fd: u32) -> i32 {
+    run(&mut env, "fd_datasync", [fd as u64], |c| {
+        let e = entry(c, fd)?;
+        e.need(rights::FD_DATASYNC)?;
+        match &e.kind {
+            FdKind::File(f) => Ok(f.datasync()?),
+            FdKind::Dir(d) => Ok(d.sync()?),
+            FdKind::Output(s) => Ok(s.flush()?),
+            FdKind::Input(_) => Err(Errno::INVAL),
+        }
+    })
+}
+
+pub fn fd_advise(mut env: FunctionEnvMut<WasiEnv>, fd: u32, off: u64, len: u64, advice: u32) -> i32 {
+    run(&mut env, "fd_advise", [fd as u64, off, len, advice as u64], |c| {
+        let a = match advice {
+            0 => Advice::Normal,
+            1 => Advice::Sequential,
+            2 => Advice::Random,
+            3 => Advice::WillNeed,
+            4 => Advice::DontNeed,
+            5 => Advice::NoReuse,
+            _ => return Err(Errno::INVAL),
+        };
+        let e = entry(c, fd)?;
+        e.need(rights::FD_ADVISE)?;
+        match &e.kind {
+            FdKind::File(f) => Ok(f.advise(off, len, a)?),
+            FdKind::Dir(_) => Err(Errno::BADF),
+            _ => Err(Errno::SPIPE),
+        }
+    })
+}
+
+pub fn fd_allocate(mut env: FunctionEnvMut<WasiEnv>, fd: u32, off: u64, len: u64) -> i32 {
+    run(&mut env, "fd_allocate", [fd as u64, off, len], |c| {
+        let e = entry(c, fd)?;
+        e.need(rights::FD_ALLOCATE)?;
+        match &e.kind {
+            FdKind::File(f) if f.flags.write => Ok(f.allocate(off, len)?),
+            FdKind::File(_) => Err(Errno::BADF),
+            FdKind::Dir(_) => Err(Errno::BADF),
+            _ => Err(Errno::SPIPE),
+        }
+    })
+}
+
+pub fn fd_fdstat_get<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, out: M::Offset) -> i32 {
+    let out = M::to_u64(out);
+    run(&mut env, "fd_fdstat_get", [fd as u64, out], |c| {
+        let e = entry(c, fd)?;
+        c.mem.slice(out, std::mem::size_of::<Fdstat>() as u64)?;
+        let mut flags = e.fdflags.load(Ordering::Relaxed) as u16;
+        if let FdKind::File(f) = &e.kind {
+            let fl = f.flags()?;
+            flags = 0;
+            if fl.append {
+                flags |= fdflags::APPEND;
+            }
+            if fl.data_sync {
+                flags |= fdflags::DSYNC;
+            }
+            if fl.file_sync {
+                flags |= fdflags::SYNC;
+            }
+            if fl.read_sync {
+                flags |= fdflags::RSYNC;
+            }
+            flags |= e.fdflags.load(Ordering::Relaxed) as u16 & fdflags::NONBLOCK;
+        }
+        let st = Fdstat {
+            fs_filetype: filetype_of_entry(&e)?,
+            fs_flags: flags,
+            fs_rights_base: e.base(),
+            fs_rights_inheriting: e.rights_inheriting.load(Ordering::Relaxed),
+            ..Default::default()
+        };
+        c.mem.write(out, st)?;
+        Ok(())
+    })
+}
+
+pub fn fd_fdstat_set_flags(mut env: FunctionEnvMut<WasiEnv>, fd: u32, flags: u32) -> i32 {
+    run(&mut env, "fd_fdstat_set_flags", [fd as u64, flags as u64], |c| {
+        let f = u16::try_from(flags).ok().filter(|f| f & !fdflags::ALL == 0).ok_or(Errno::INVAL)?;
+        let e = entry(c, fd)?;
+        e.need(rights::FD_FDSTAT_SET_FLAGS)?;
+        if let FdKind::File(file) = &e.kind {
+            let cur = file.flags()?;
+            // Linux cannot change sync modes after open.
+            let sync = (f & fdflags::DSYNC != 0, f & fdflags::SYNC != 0, f & fdflags::RSYNC != 0);
+            if sync != (cur.data_sync, cur.file_sync, cur.read_sync) {
+                return Err(Errno::NOTSUP);
+            }
+            file.set_append(f & fdflags::APPEND != 0)?;
+        } else if f & !fdflags::NONBLOCK != 0 && !matches!(e.kind, FdKind::Dir(_)) {
+            // Streams have no append or sync modes.
+            return Err(Errno::INVAL);
+        }
+        e.fdflags.store((f & fdflags::NONBLOCK) as u64, Ordering::Relaxed);
+        Ok(())
+    })
+}
+
+pub fn fd_fdstat_set_rights(mut env: FunctionEnvMut<WasiEnv>, fd: u32, base: u64, inheriting: u64) -> i32 {
+    run(&mut env, "fd_fdstat_set_rights", [fd as u64, base, inheriting], |c| {
+        let e = entry(c, fd)?;
+        let (cb, ci) = (e.base(), e.rights_inheriting.load(Ordering::Relaxed));
+        // Rights can only be dropped, never gained.
+        if base & !cb != 0 || inheriting & !ci != 0 {
+            return Err(Errno::NOTCAPABLE);
+        }
+        e.rights_base.store(base, Ordering::Relaxed);
+        e.rights_inheriting.store(inheriting, Ordering::Relaxed);
+        Ok(())
+    })
+}
+
+fn filestat_get(c: &Call<'_>, fd: u32, out: u64, legacy: bool) -> Result<(), Errno> {
+    let e = entry(c, fd)?;
+    e.need(rights::FD_FILESTAT_GET)?;
+    let mut s = fd_stat(&e)?;
+    if matches!(e.kind, FdKind::Input(_) | FdKind::Output(_)) {
+        s.ty = None;
+        let ft = filetype_of_entry(&e)?;
+        let st0 = to_filestat0(&s, ft);
+        return if legacy {
+            Ok(c.mem.write(out, st0)?)
+        } else {
+            Ok(c.mem.write(out, to_filestat(&s, ft))?)
+        };
+    }
+    write_filestat(c, out, &s, legacy)
+}
+
+pub fn fd_filestat_get<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, out: M::Offset) -> i32 {
+    let out = M::to_u64(out);
+    run(&mut env, "fd_filestat_get", [fd as u64, out], |c| filestat_get(c, fd, out, false))
+}
+
+pub fn fd_filestat_get_unstable(mut env: FunctionEnvMut<WasiEnv>, fd: u32, out: u32) -> i32 {
+    run(&mut env, "fd_filestat_get", [fd as u64, out as u64], |c| filestat_get(c, fd, out as u64, true))
+}
+
+pub fn fd_filestat_set_size(mut env: FunctionEnvMut<WasiEnv>, fd: u32, size: u64) -> i32 {
+    run(&mut env, "fd_filestat_set_size", [fd as u64, size], |c| {
+        let e = entry(c, fd)?;
+        e.need(rights::FD_FILESTAT_SET_SIZE)?;
+        match &e.kind {
+            FdKind::File(f) if f.flags.write => Ok(f.set_size(size)?),
+            FdKind::File(_) => Err(Errno::BADF),
+            FdKind::Dir(_) => Err(Errno::ISDIR),
+            _ => Err(Errno::INVAL),
+        }
+    })
+}
+
+pub fn fd_filestat_set_times(mut env: FunctionEnvMut<WasiEnv>, fd: u32, atim: u64, mtim: u64, fst: u32) -> i32 {
+    run(&mut env, "fd_filestat_set_times", [fd as u64, atim, mtim, fst as u64], |c| {
+        let (a, m) = timestamps(atim, mtim, fst)?;
+        let e = entry(c, fd)?;
+        e.need(rights::FD_FILESTAT_SET_TIMES)?;
+        match &e.kind {
+            FdKind::File(f) => Ok(f.set_times(a, m)?),
+            FdKind::Dir(d) => Ok(d.set_times(a, m)?),
+            _ => Err(Errno::INVAL),
+        }
+    })
+}
+
+pub fn fd_prestat_get<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, out: M::Offset) -> i32 {
+    let out = M::to_u64(out);
+    run(&mut env, "fd_prestat_get", [fd as u64, out], |c| {
+        let e = entry(c, fd)?;
+        let name = e.preopen.as_ref().ok_or(Errno::BADF)?;
+        let len = u32::try_from(name.len()).map_err(|_| Errno::OVERFLOW)?;
+        c.mem.write(out, Prestat { tag: 0, pr_name_len: len, ..Default::default() })?;
+        Ok(())
+    })
+}
+
+pub fn fd_prestat_dir_name<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, path: M::Offset, len: M::Offset) -> i32 {
+    let (p, l) = (M::to_u64(path), M::to_u64(len));
+    run(&mut env, "fd_prestat_dir_name", [fd as u64, p, l], |c| {
+        let e = entry(c, fd)?;
+        let name = e.preopen.as_ref().ok_or(Errno::BADF)?;
+        // The whole declared buffer must be guest memory, even the part we leave alone.
+        c.mem.slice(p, l)?;
+        if l < name.len() as u64 {
+            return Err(Errno::NAMETOOLONG);
+        }
+        c.mem.copy_out(p, name.len() as u64, name.as_bytes())?;
+        Ok(())
+    })
+}

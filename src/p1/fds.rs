@@ -1,0 +1,153 @@
+//! The witx fd table: numbered descriptors with rights and flags, over core resources.
+//! Kinds WASIX adds (sockets, pipes, event fds, epoll) become further `FdKind` variants;
+//! every operation matches on the kind, so an unsupported combination is one `_ =>` arm.
+
+use super::errno::Errno;
+use crate::core::fs::{DirEntry, Dir, File};
+use crate::core::io::{InputStream, OutputStream};
+use crate::core::table::Table;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+pub mod rights {
+    pub const FD_DATASYNC: u64 = 1 << 0;
+    pub const FD_READ: u64 = 1 << 1;
+    pub const FD_SEEK: u64 = 1 << 2;
+    pub const FD_FDSTAT_SET_FLAGS: u64 = 1 << 3;
+    pub const FD_SYNC: u64 = 1 << 4;
+    pub const FD_TELL: u64 = 1 << 5;
+    pub const FD_WRITE: u64 = 1 << 6;
+    pub const FD_ADVISE: u64 = 1 << 7;
+    pub const FD_ALLOCATE: u64 = 1 << 8;
+    pub const PATH_CREATE_DIRECTORY: u64 = 1 << 9;
+    pub const PATH_CREATE_FILE: u64 = 1 << 10;
+    pub const PATH_LINK_SOURCE: u64 = 1 << 11;
+    pub const PATH_LINK_TARGET: u64 = 1 << 12;
+    pub const PATH_OPEN: u64 = 1 << 13;
+    pub const FD_READDIR: u64 = 1 << 14;
+    pub const PATH_READLINK: u64 = 1 << 15;
+    pub const PATH_RENAME_SOURCE: u64 = 1 << 16;
+    pub const PATH_RENAME_TARGET: u64 = 1 << 17;
+    pub const PATH_FILESTAT_GET: u64 = 1 << 18;
+    pub const PATH_FILESTAT_SET_SIZE: u64 = 1 << 19;
+    pub const PATH_FILESTAT_SET_TIMES: u64 = 1 << 20;
+    pub const FD_FILESTAT_GET: u64 = 1 << 21;
+    pub const FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
+    pub const FD_FILESTAT_SET_TIMES: u64 = 1 << 23;
+    pub const PATH_SYMLINK: u64 = 1 << 24;
+    pub const PATH_REMOVE_DIRECTORY: u64 = 1 << 25;
+    pub const PATH_UNLINK_FILE: u64 = 1 << 26;
+    pub const POLL_FD_READWRITE: u64 = 1 << 27;
+    pub const SOCK_SHUTDOWN: u64 = 1 << 28;
+    pub const SOCK_ACCEPT: u64 = 1 << 29;
+    pub const ALL: u64 = (1 << 30) - 1;
+
+    /// Rights that make sense on a regular file.
+    pub const FILE: u64 = FD_DATASYNC
+        | FD_READ
+        | FD_SEEK
+        | FD_FDSTAT_SET_FLAGS
+        | FD_SYNC
+        | FD_TELL
+        | FD_WRITE
+        | FD_ADVISE
+        | FD_ALLOCATE
+        | FD_FILESTAT_GET
+        | FD_FILESTAT_SET_SIZE
+        | FD_FILESTAT_SET_TIMES
+        | POLL_FD_READWRITE;
+    /// Rights that make sense on a directory.
+    pub const DIR: u64 = FD_FDSTAT_SET_FLAGS
+        | FD_SYNC
+        | FD_ADVISE
+        | PATH_CREATE_DIRECTORY
+        | PATH_CREATE_FILE
+        | PATH_LINK_SOURCE
+        | PATH_LINK_TARGET
+        | PATH_OPEN
+        | FD_READDIR
+        | PATH_READLINK
+        | PATH_RENAME_SOURCE
+        | PATH_RENAME_TARGET
+        | PATH_FILESTAT_GET
+        | PATH_FILESTAT_SET_SIZE
+        | PATH_FILESTAT_SET_TIMES
+        | FD_FILESTAT_GET
+        | FD_FILESTAT_SET_TIMES
+        | PATH_SYMLINK
+        | PATH_REMOVE_DIRECTORY
+        | PATH_UNLINK_FILE;
+    /// Rights of a stream (stdio, pipes).
+    pub const STREAM: u64 = FD_READ | FD_WRITE | FD_FDSTAT_SET_FLAGS | FD_FILESTAT_GET | POLL_FD_READWRITE;
+    /// Rights that need the file opened for writing.
+    pub const WRITE_ACCESS: u64 = FD_WRITE | FD_DATASYNC | FD_ALLOCATE | FD_FILESTAT_SET_SIZE;
+    pub const READ_ACCESS: u64 = FD_READ | FD_READDIR;
+}
+
+pub enum FdKind {
+    File(Arc<File>),
+    Dir(Arc<Dir>),
+    /// A readable stream (stdin, a pipe's read end).
+    Input(Arc<dyn InputStream>),
+    /// A writable stream (stdout, stderr, a pipe's write end).
+    Output(Arc<dyn OutputStream>),
+}
+
+/// Where an `fd_readdir` listing stands between calls: the listing taken when cookie 0 was
+/// asked for, reused for every later cookie, so a whole directory is read in O(n).
+pub struct DirCursor {
+    pub entries: Vec<DirEntry>,
+}
+
+pub struct FdEntry {
+    pub kind: FdKind,
+    pub rights_base: AtomicU64,
+    pub rights_inheriting: AtomicU64,
+    /// witx fdflags kept by the front end (nonblock for streams).
+    pub fdflags: AtomicU64,
+    /// Guest path when this fd is a preopen (fd_prestat_*).
+    pub preopen: Option<String>,
+    pub dir_cursor: Mutex<Option<DirCursor>>,
+}
+
+impl FdEntry {
+    pub fn new(kind: FdKind, base: u64, inheriting: u64) -> FdEntry {
+        FdEntry {
+            kind,
+            rights_base: AtomicU64::new(base),
+            rights_inheriting: AtomicU64::new(inheriting),
+            fdflags: AtomicU64::new(0),
+            preopen: None,
+            dir_cursor: Mutex::new(None),
+        }
+    }
+
+    pub fn dir(dir: Dir, preopen: Option<String>) -> FdEntry {
+        let mut e = FdEntry::new(FdKind::Dir(Arc::new(dir)), rights::DIR, rights::ALL);
+        e.preopen = preopen;
+        e
+    }
+
+    #[inline]
+    pub fn base(&self) -> u64 {
+        self.rights_base.load(Ordering::Relaxed)
+    }
+
+    #[inline]
+    pub fn need(&self, r: u64) -> Result<(), Errno> {
+        if self.base() & r == r {
+            Ok(())
+        } else {
+            Err(Errno::NOTCAPABLE)
+        }
+    }
+
+    pub fn as_dir(&self) -> Result<&Arc<Dir>, Errno> {
+        match &self.kind {
+            FdKind::Dir(d) => Ok(d),
+            _ => Err(Errno::NOTDIR),
+        }
+    }
+}
+
+pub type FdTable = Table<FdEntry>;

@@ -1,0 +1,77 @@
+//! Clocks, randomness, scheduling and process exit.
+
+use super::env::{run, WasiEnv};
+use super::errno::Errno;
+use crate::core::cli::Exit;
+use crate::core::clocks::{self, ClockId};
+use crate::core::random;
+use crate::guest::MemSize;
+use wasmer::FunctionEnvMut;
+
+pub(crate) fn clock_id(id: u32) -> Result<ClockId, Errno> {
+    Ok(match id {
+        0 => ClockId::Realtime,
+        1 => ClockId::Monotonic,
+        2 => ClockId::ProcessCpuTime,
+        3 => ClockId::ThreadCpuTime,
+        _ => return Err(Errno::INVAL),
+    })
+}
+
+pub fn clock_res_get<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, id: u32, out: M::Offset) -> i32 {
+    let out = M::to_u64(out);
+    run(&mut env, "clock_res_get", [id as u64, out], |c| {
+        let r = clocks::resolution(clock_id(id)?)?;
+        Ok(c.mem.write::<u64>(out, r)?)
+    })
+}
+
+pub fn clock_time_get<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, id: u32, precision: u64, out: M::Offset) -> i32 {
+    let out = M::to_u64(out);
+    run(&mut env, "clock_time_get", [id as u64, precision, out], |c| {
+        let t = clocks::now(clock_id(id)?)?;
+        Ok(c.mem.write::<u64>(out, t)?)
+    })
+}
+
+pub fn random_get<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, buf: M::Offset, len: M::Offset) -> i32 {
+    let (b, l) = (M::to_u64(buf), M::to_u64(len));
+    run(&mut env, "random_get", [b, l], |c| {
+        let s = c.mem.slice_mut(b, l)?;
+        Ok(random::fill_secure(s)?)
+    })
+}
+
+pub fn sched_yield(mut env: FunctionEnvMut<WasiEnv>) -> i32 {
+    run(&mut env, "sched_yield", [], |_| {
+        std::thread::yield_now();
+        Ok(())
+    })
+}
+
+/// Unwinds the guest; the host reports `code` as the exit status.
+pub fn proc_exit(_env: FunctionEnvMut<WasiEnv>, code: u32) -> Result<(), Exit> {
+    tracing::trace!(target: "wasix_compat::syscall", "proc_exit[{code}]");
+    Err(Exit(code as i32))
+}
+
+/// Signals the guest itself. With no handlers in a witx guest, the POSIX default action
+/// applies: signals that terminate end the run with status 128+N (as a shell reports);
+/// those ignored by default (chld, cont, urg, winch) and 0 do nothing; stop signals are
+/// ignored too (there is no job control); numbers beyond the witx enum are `inval`.
+pub fn proc_raise(mut env: FunctionEnvMut<WasiEnv>, sig: u32) -> Result<i32, Exit> {
+    let mut terminate = false;
+    let r = run(&mut env, "proc_raise", [sig as u64], |_| match sig {
+        0 | 16 | 17 | 22 | 27 => Ok(()),
+        18..=21 => Ok(()),
+        1..=30 => {
+            terminate = true;
+            Ok(())
+        }
+        _ => Err(Errno::INVAL),
+    });
+    if terminate {
+        return Err(Exit(128 + sig as i32));
+    }
+    Ok(r)
+}

@@ -1,0 +1,147 @@
+//! Runs a module under wasmer-wasix 0.704.2, the reference implementation, so that the same
+//! guest can be compared against our engine (`wasix-compat run --engine wasmer-wasix`).
+//!
+//! Setup mirrors what our engine does, so differential runs line up fd for fd:
+//! - the guest file system is a mount tree: an in-memory root at `/`, each `--dir` host
+//!   directory mounted at its guest path (a `--dir` at `/` replaces the in-memory root),
+//!   each `--tmpfs` a fresh in-memory tree;
+//! - every `--dir` / `--tmpfs` guest path is preopened in command-line order (fd 3, 4, …),
+//!   and its preopen name is the guest path as given (e.g. `/sandbox`);
+//! - argv[0] is the module's file name; stdout / stderr are the host's own.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail, Context};
+use virtual_fs::{FileSystem, MountFileSystem};
+use wasmer_wasix::{VirtualTaskManager, WasiEnvBuilder};
+
+use crate::options::RunOptions;
+
+type Fs = Arc<dyn FileSystem + Send + Sync>;
+
+pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
+    // wasmer-wasix drives its syscalls from a tokio runtime; we own it and drop it with a
+    // timeout at the end, so a lingering blocking task cannot keep the process alive.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("create tokio runtime")?;
+    let result = {
+        let _enter = rt.enter();
+        run_inside(opts)
+    };
+    rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    result
+}
+
+fn run_inside(opts: &RunOptions) -> anyhow::Result<i32> {
+    let bytes = std::fs::read(&opts.module)
+        .with_context(|| format!("read {}", opts.module.display()))?;
+    let engine = wasmer::Engine::default();
+    // With wasmer's `wat` feature, text modules are accepted here as well.
+    let module = wasmer::Module::new(&engine, &bytes)
+        .map_err(|e| anyhow!("compile {}: {e}", opts.module.display()))?;
+
+    let program = opts
+        .module
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "main.wasm".into());
+    let mut b = WasiEnvBuilder::new(program).engine(engine);
+    b.add_args(opts.args.iter().cloned());
+    b.add_envs(opts.envs.iter().map(|(k, v)| (k.clone(), v.clone())));
+
+    // Build the mount tree. The root is in memory unless a host dir is mapped at `/`.
+    let handle = tokio::runtime::Handle::current();
+    let mut root: Option<Fs> = None;
+    let mut others: Vec<(String, Fs)> = Vec::new();
+    let mut preopens: Vec<String> = Vec::new();
+    for d in &opts.dirs {
+        let host = std::fs::canonicalize(&d.host)
+            .with_context(|| format!("--dir {}", d.host.display()))?;
+        if !host.is_dir() {
+            bail!("--dir {}: not a directory", d.host.display());
+        }
+        let fs: Fs = Arc::new(
+            virtual_fs::host_fs::FileSystem::new(handle.clone(), host)
+                .map_err(|e| anyhow!("--dir {}: {e}", d.host.display()))?,
+        );
+        let guest = normalize_guest(&d.guest)?;
+        if guest == "/" {
+            if root.is_some() {
+                bail!("two directories mapped at guest `/`");
+            }
+            root = Some(fs);
+        } else {
+            others.push((guest.clone(), fs));
+        }
+        preopens.push(guest);
+    }
+    for t in &opts.tmpfs {
+        let guest = normalize_guest(t)?;
+        let fs: Fs = Arc::new(virtual_fs::mem_fs::FileSystem::default());
+        if guest == "/" {
+            if root.is_some() {
+                bail!("two directories mapped at guest `/`");
+            }
+            root = Some(fs);
+        } else {
+            others.push((guest.clone(), fs));
+        }
+        preopens.push(guest);
+    }
+    let mounts = MountFileSystem::new();
+    let root = root.unwrap_or_else(|| Arc::new(virtual_fs::mem_fs::FileSystem::default()));
+    mounts
+        .mount(Path::new("/"), root)
+        .map_err(|e| anyhow!("mount /: {e}"))?;
+    for (guest, fs) in others {
+        mounts
+            .mount(Path::new(&guest), fs)
+            .map_err(|e| anyhow!("mount {guest}: {e}"))?;
+    }
+    b.set_mount_fs(mounts);
+    for g in &preopens {
+        // No alias: the preopen's name is the guest path itself.
+        b.add_preopen_build(|p| p.directory(g).read(true).write(true).create(true))
+            .map_err(|e| anyhow!("preopen {g}: {e}"))?;
+    }
+
+    if let Some(path) = &opts.stdin {
+        let data = std::fs::read(path).with_context(|| format!("--stdin {}", path.display()))?;
+        b.set_stdin(Box::new(virtual_fs::StaticFile::new(data)));
+    }
+
+    let env = b.build().map_err(|e| anyhow!("wasmer-wasix setup: {e}"))?;
+    let runtime = env.runtime.clone();
+    let tasks = runtime.task_manager().clone();
+    let mut handle = wasmer_wasix::bin_factory::spawn_exec_module(module, env, &runtime)
+        .map_err(|e| anyhow!("wasmer-wasix spawn: {e}"))?;
+    let finished = tasks
+        .spawn_and_block_on(async move { handle.wait_finished().await })
+        .map_err(|e| anyhow!("wasmer-wasix: {e}"))?;
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    match finished {
+        Ok(code) => Ok(code.raw()),
+        Err(err) => match err.as_exit_code() {
+            Some(code) => Ok(code.raw()),
+            // A trap or a setup failure: one line, no backtrace.
+            None => Err(anyhow!(
+                "{}",
+                err.to_string().lines().next().unwrap_or("guest failed").to_string()
+            )),
+        },
+    }
+}
+
+/// `sandbox`, `/sandbox/` → `/sandbox`; `/` stays `/`. Rejects `..`.
+fn normalize_guest(g: &str) -> anyhow::Result<String> {
+    let parts: Vec<&str> = g.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    if parts.contains(&"..") {
+        bail!("guest path `{g}` must not contain `..`");
+    }
+    Ok(format!("/{}", parts.join("/")))
+}

@@ -1,0 +1,28 @@
+//! The import registry: every (namespace, function) we provide with its wasm signature.
+//! Used by the ABI test, the bad-input sweep and the compat-matrix generator.
+
+use crate::p1::{Namespace, WasiEnv};
+use wasmer::{FunctionEnv, Store};
+
+pub struct ImportSig {
+    pub module: &'static str,
+    pub name: &'static str,
+    pub params: Vec<wasmer::Type>,
+    pub results: Vec<wasmer::Type>,
+}
+
+/// Builds every host function once in a scratch store and reads back its type.
+pub fn signatures() -> Vec<ImportSig> {
+    let mut store = Store::default();
+    let ctx = crate::host::scratch_ctx();
+    let mut out = Vec::new();
+    for ns in Namespace::ALL {
+        let env = FunctionEnv::new(&mut store, WasiEnv { ctx: ctx.clone(), memory: None, flavor: ns.flavor() });
+        for name in ns.functions() {
+            let f = ns.make(name, &mut store, &env).expect("listed function must build");
+            let ty = f.ty(&store);
+            out.push(ImportSig { module: ns.name(), name, params: ty.params().to_vec(), results: ty.results().to_vec() });
+        }
+    }
+    out
+}

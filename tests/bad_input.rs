@@ -1,0 +1,283 @@
+//! The bad-input sweep (DESIGN.md §4): every registered import, in every namespace, called
+//! with a bad fd, out-of-bounds pointers, huge lengths, invalid UTF-8 and bad enum values.
+//! Parameter kinds come from our `witx/`; one generated WAT module per namespace makes all
+//! the calls and reports each errno. The host must never trap or panic, and each errno must
+//! be the documented one.
+
+mod common;
+
+use common::{build_wat, Run, TempDir};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use wasix_compat::registry::{signatures, ImportSig};
+
+const FAULT: u16 = 21;
+const MEMVIOLATION: u16 = 78;
+const BADF: u16 = 8;
+const INVAL: u16 = 28;
+const ILSEQ: u16 = 25;
+const NOTSOCK: u16 = 57;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum K {
+    Fd,
+    Ptr,
+    Str,
+    Len,
+    Val,
+}
+
+/// Parameter kinds of each function, in wasm order, from a witx document.
+fn kinds_of(doc: &witx::Document) -> BTreeMap<String, Vec<K>> {
+    use witx::{BuiltinType, Type, TypeRef};
+    let mut out = BTreeMap::new();
+    for m in doc.modules() {
+        for f in m.funcs() {
+            let mut ks = Vec::new();
+            for p in &f.params {
+                let named = |n: &str| matches!(&p.tref, TypeRef::Name(nt) if nt.name.as_str() == n);
+                match &**p.tref.type_() {
+                    Type::Handle(_) => ks.push(K::Fd),
+                    _ if named("fd") => ks.push(K::Fd),
+                    Type::Pointer(_) | Type::ConstPointer(_) => ks.push(K::Ptr),
+                    Type::List(elem) => {
+                        let is_str = matches!(&**elem.type_(), Type::Builtin(BuiltinType::Char));
+                        ks.push(if is_str { K::Str } else { K::Ptr });
+                        ks.push(K::Len);
+                    }
+                    _ if named("size") => ks.push(K::Len),
+                    _ => ks.push(K::Val),
+                }
+            }
+            // Results other than the errno come back through pointers appended to params.
+            let (params, _) = f.wasm_signature();
+            while ks.len() < params.len() {
+                ks.push(K::Ptr);
+            }
+            out.insert(f.name.as_str().to_string(), ks);
+        }
+    }
+    out
+}
+
+fn witx_kinds(dir: &str) -> BTreeMap<String, Vec<K>> {
+    let root = common::repo().join("witx").join(dir);
+    let mut files: Vec<_> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("read {}: {e}", root.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "witx"))
+        .collect();
+    files.sort();
+    let doc = witx::load(&files).unwrap_or_else(|e| panic!("witx {dir}: {e}"));
+    kinds_of(&doc)
+}
+
+struct Case {
+    func: &'static str,
+    case: &'static str,
+    args: Vec<u64>,
+    expect: Vec<u16>,
+}
+
+/// Fd used when a call needs a *valid* fd: 3 is the preopened directory, 4 a file the
+/// module opens first.
+fn good_fd(func: &str) -> u64 {
+    if func.starts_with("path_") || func == "fd_readdir" || func.starts_with("fd_prestat") {
+        3
+    } else {
+        4
+    }
+}
+
+const SCRATCH: u64 = 1024; // valid scratch areas: SCRATCH + i*256
+const BAD_UTF8: u64 = 900; // two bytes 0xff 0xfe
+const RESULTS: u64 = 32768;
+
+fn cases(sig: &ImportSig, ks: &[K], wide: bool) -> Vec<Case> {
+    let f = sig.name;
+    let fault = if sig.module.starts_with("wasix") { MEMVIOLATION } else { FAULT };
+    let oob: u64 = if wide { 0x1_0000_0040 } else { 0xFFFF_FFF0 };
+    let huge: u64 = if wide { u64::MAX } else { 0xFFFF_FFFF };
+    let has = |k: K| ks.contains(&k);
+    let is_sock = f.starts_with("sock_");
+    let mut out = Vec::new();
+    let build = |fd: u64, ptr: &dyn Fn(usize) -> u64, len: &dyn Fn(usize) -> u64| -> Vec<u64> {
+        ks.iter()
+            .enumerate()
+            .map(|(i, k)| match k {
+                K::Fd => fd,
+                K::Ptr | K::Str => ptr(i),
+                K::Len => len(i),
+                // how=3 for sock_shutdown so only the fd decides.
+                K::Val => {
+                    if f == "sock_shutdown" {
+                        3
+                    } else {
+                        0
+                    }
+                }
+            })
+            .collect()
+    };
+    if has(K::Fd) {
+        out.push(Case { func: f, case: "bad_fd", args: build(9999, &|i| SCRATCH + i as u64 * 256, &|_| 0), expect: vec![BADF] });
+    }
+    if has(K::Ptr) || has(K::Str) {
+        let e = if is_sock { NOTSOCK } else { fault };
+        out.push(Case { func: f, case: "oob_ptr", args: build(good_fd(f), &|_| oob, &|_| 16), expect: vec![e] });
+    }
+    if has(K::Len) {
+        let e = if is_sock { NOTSOCK } else { fault };
+        out.push(Case { func: f, case: "huge_len", args: build(good_fd(f), &|i| SCRATCH + i as u64 * 256, &|_| huge), expect: vec![e] });
+    }
+    if has(K::Str) {
+        // Each string points at invalid UTF-8 (length 2); other buffers are valid.
+        let strs: Vec<usize> = ks.iter().enumerate().filter(|(_, k)| **k == K::Str).map(|(i, _)| i).collect();
+        let args = build(
+            3,
+            &|i| if strs.contains(&i) { BAD_UTF8 } else { SCRATCH + i as u64 * 256 },
+            &|i| if i > 0 && strs.contains(&(i - 1)) { 2 } else { 16 },
+        );
+        out.push(Case { func: f, case: "bad_utf8", args, expect: vec![ILSEQ] });
+    }
+    out
+}
+
+/// Calls with bad enum / flag values, by name (wasm-order argument lists). Whence 3 is
+/// out of range in both the preview0 and the preview1 order.
+fn enum_cases() -> Vec<Case> {
+    let s = SCRATCH;
+    vec![
+        Case { func: "fd_seek", case: "bad_whence", args: vec![4, 0, 3, s], expect: vec![INVAL] },
+        Case { func: "fd_advise", case: "bad_advice", args: vec![4, 0, 0, 6], expect: vec![INVAL] },
+        Case { func: "clock_time_get", case: "bad_clock", args: vec![4, 0, s], expect: vec![INVAL] },
+        Case { func: "clock_res_get", case: "bad_clock", args: vec![99, s], expect: vec![INVAL] },
+        Case { func: "fd_filestat_set_times", case: "atim_and_now", args: vec![4, 0, 0, 3], expect: vec![INVAL] },
+        Case { func: "fd_filestat_set_times", case: "unknown_fst", args: vec![4, 0, 0, 0x10], expect: vec![INVAL] },
+        Case { func: "fd_fdstat_set_flags", case: "unknown_fdflags", args: vec![4, 0x20], expect: vec![INVAL] },
+        Case { func: "path_open", case: "unknown_oflags", args: vec![3, 0, 800, 1, 0x10, 0, 0, 0, s], expect: vec![INVAL] },
+        Case { func: "path_open", case: "unknown_fdflags", args: vec![3, 0, 800, 1, 0, 0, 0, 0x20, s], expect: vec![INVAL] },
+        Case { func: "path_open", case: "unknown_lookupflags", args: vec![3, 2, 800, 1, 0, 0, 0, 0, s], expect: vec![INVAL] },
+        Case { func: "path_filestat_get", case: "unknown_lookupflags", args: vec![3, 2, 800, 1, s], expect: vec![INVAL] },
+        Case { func: "sock_shutdown", case: "bad_how", args: vec![4, 0], expect: vec![INVAL] },
+        Case { func: "proc_raise", case: "bad_signal", args: vec![99], expect: vec![INVAL] },
+        // poll_oneoff with one subscription whose tag (at byte 8) is 3: no such event type.
+        Case { func: "poll_oneoff", case: "bad_tag", args: vec![2048, 4096, 1, s], expect: vec![INVAL] },
+        Case { func: "poll_oneoff", case: "no_subscriptions", args: vec![2048, 4096, 0, s], expect: vec![INVAL] },
+        Case { func: "fd_renumber", case: "to_unknown_fd", args: vec![4, 9999], expect: vec![BADF] },
+    ]
+}
+
+fn wat_for(ns: &str, sigs: &[&ImportSig], calls: &[Case]) -> String {
+    let ty = |t: &wasmer::Type| match t {
+        wasmer::Type::I64 => "i64",
+        _ => "i32",
+    };
+    let mut w = String::new();
+    writeln!(w, "(module").unwrap();
+    // Set-up and output go through preview1, which also shows mixed namespaces work.
+    writeln!(w, r#"  (import "wasi_snapshot_preview1" "path_open" (func $setup_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))"#).unwrap();
+    writeln!(w, r#"  (import "wasi_snapshot_preview1" "fd_write" (func $setup_write (param i32 i32 i32 i32) (result i32)))"#).unwrap();
+    for s in sigs {
+        let p: Vec<&str> = s.params.iter().map(ty).collect();
+        let r: Vec<&str> = s.results.iter().map(ty).collect();
+        writeln!(
+            w,
+            r#"  (import "{ns}" "{n}" (func ${n} (param {}) (result {})))"#,
+            p.join(" "),
+            if r.is_empty() { "i32".into() } else { r.join(" ") },
+            n = s.name
+        )
+        .unwrap();
+    }
+    writeln!(w, "  (memory (export \"memory\") 1)").unwrap();
+    writeln!(w, r#"  (data (i32.const 800) "sweep.txt")"#).unwrap();
+    writeln!(w, r#"  (data (i32.const {BAD_UTF8}) "\ff\fe")"#).unwrap();
+    // A subscription with tag 3 at 2048 (userdata 0, tag at +8).
+    writeln!(w, r#"  (data (i32.const 2056) "\03")"#).unwrap();
+    writeln!(w, "  (func (export \"_start\")").unwrap();
+    // fd 4 := path_open(3, 0, "sweep.txt", creat, all rights) with read+write.
+    writeln!(w, "    (if (i32.ne (call $setup_open (i32.const 3) (i32.const 0) (i32.const 800) (i32.const 9) (i32.const 1) (i64.const 0x3fffffff) (i64.const 0x3fffffff) (i32.const 0) (i32.const 0)) (i32.const 0)) (then unreachable))").unwrap();
+    for (k, c) in calls.iter().enumerate() {
+        let s = sigs.iter().find(|s| s.name == c.func).expect("call of a registered function");
+        let args: Vec<String> = s
+            .params
+            .iter()
+            .zip(&c.args)
+            .map(|(t, v)| match t {
+                wasmer::Type::I64 => format!("(i64.const {v})"),
+                _ => format!("(i32.const {})", *v as u32),
+            })
+            .collect();
+        writeln!(w, "    (i32.store16 (i32.const {}) (call ${} {}))", RESULTS + 2 * k as u64, c.func, args.join(" ")).unwrap();
+    }
+    // iovec at 16: RESULTS, 2*len; then exit normally.
+    writeln!(w, "    (i32.store (i32.const 16) (i32.const {RESULTS}))").unwrap();
+    writeln!(w, "    (i32.store (i32.const 20) (i32.const {}))", 2 * calls.len()).unwrap();
+    writeln!(w, "    (drop (call $setup_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24)))").unwrap();
+    writeln!(w, "  ))").unwrap();
+    w
+}
+
+fn sweep(ns: &'static str) {
+    let all = signatures();
+    let sigs: Vec<&ImportSig> = all.iter().filter(|s| s.module == ns).collect();
+    assert!(!sigs.is_empty(), "no imports registered for {ns}");
+    let kinds = if ns == "wasi_unstable" { witx_kinds("preview0") } else { witx_kinds("preview1") };
+    let wide = ns == "wasix_64v1";
+    let mut calls = Vec::new();
+    for s in &sigs {
+        // These two end the run by design; proc_raise's bad value is covered below.
+        if s.name == "proc_exit" || s.name == "proc_raise" {
+            continue;
+        }
+        let ks = kinds.get(s.name).unwrap_or_else(|| panic!("{ns}::{} is not in our witx", s.name));
+        assert_eq!(ks.len(), s.params.len(), "{ns}::{}: witx kinds vs wasm params", s.name);
+        calls.extend(cases(s, ks, wide));
+    }
+    // proc_raise(99) returns inval without exiting, so it can be part of the sweep.
+    calls.extend(enum_cases());
+    let covered: std::collections::BTreeSet<&str> = calls.iter().map(|c| c.func).collect();
+    for s in &sigs {
+        assert!(
+            covered.contains(s.name) || s.name == "proc_exit" || s.name == "sched_yield",
+            "{ns}::{} has no bad-input case",
+            s.name
+        );
+    }
+    let wasm = build_wat(&format!("sweep-{ns}"), &wat_for(ns, &sigs, &calls));
+    let tmp = TempDir::new("sweep");
+    let out = Run::new(&wasm).dir(tmp.path(), "/sandbox").run();
+    out.assert_ok();
+    assert_eq!(out.stdout.len(), 2 * calls.len(), "one errno per call");
+    let mut failures = Vec::new();
+    for (k, c) in calls.iter().enumerate() {
+        let got = u16::from_le_bytes([out.stdout[2 * k], out.stdout[2 * k + 1]]);
+        if !c.expect.contains(&got) {
+            failures.push(format!("{ns}::{} [{}] args={:?}: got errno {got}, want {:?}", c.func, c.case, c.args, c.expect));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} calls wrong:\n{}", failures.len(), calls.len(), failures.join("\n"));
+    eprintln!("{ns}: {} bad-input calls, all with the documented errno", calls.len());
+}
+
+#[test]
+fn sweep_wasi_unstable() {
+    sweep("wasi_unstable");
+}
+
+#[test]
+fn sweep_wasi_snapshot_preview1() {
+    sweep("wasi_snapshot_preview1");
+}
+
+#[test]
+fn sweep_wasix_32v1() {
+    sweep("wasix_32v1");
+}
+
+#[test]
+fn sweep_wasix_64v1() {
+    sweep("wasix_64v1");
+}

@@ -1,0 +1,302 @@
+//! Shared harness for integration tests: builds guest programs from our own C / WAT
+//! sources at test time and runs them through the `wasix-compat` binary, under our
+//! implementation or under the wasmer-wasix reference (`--engine wasmer-wasix`).
+#![allow(dead_code)]
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+/// The CLI under test. `WASIX_COMPAT_BIN` overrides it (handy while iterating).
+pub fn bin() -> PathBuf {
+    std::env::var_os("WASIX_COMPAT_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_wasix-compat")))
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Where built guests are cached (by content hash), under target/.
+pub fn guest_out_dir() -> PathBuf {
+    let d = repo().join("target").join("guests");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+static TOOLCHAIN: Once = Once::new();
+
+/// Installs clang/lld/wasi-libc when missing (fresh machine), once per test process.
+pub fn ensure_toolchain() {
+    TOOLCHAIN.call_once(|| {
+        let st = Command::new("bash")
+            .arg(repo().join("scripts/setup.sh"))
+            .status()
+            .expect("run scripts/setup.sh");
+        assert!(st.success(), "scripts/setup.sh failed");
+    });
+}
+
+fn hash_of(parts: &[&[u8]]) -> u64 {
+    let mut h = DefaultHasher::new();
+    for p in parts {
+        p.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Compiles C sources (paths relative to the repo) to a wasm32-wasi module with Debian's
+/// clang. Cached by the hash of sources and flags, so repeated tests do not rebuild.
+pub fn build_c(sources: &[&str], extra: &[&str]) -> PathBuf {
+    ensure_toolchain();
+    let mut blobs: Vec<Vec<u8>> = Vec::new();
+    for s in sources {
+        let p = resolve(s);
+        blobs.push(std::fs::read(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display())));
+    }
+    for e in extra {
+        blobs.push(e.as_bytes().to_vec());
+    }
+    // Headers under tests/guests/c/include are part of the key too.
+    let inc = repo().join("tests/guests/c/include");
+    if let Ok(rd) = std::fs::read_dir(&inc) {
+        let mut names: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+        names.sort();
+        for n in names {
+            blobs.push(std::fs::read(n).unwrap_or_default());
+        }
+    }
+    let refs: Vec<&[u8]> = blobs.iter().map(|b| b.as_slice()).collect();
+    let stem = Path::new(sources[0]).file_stem().unwrap().to_string_lossy().to_string();
+    let out = guest_out_dir().join(format!("{stem}-{:016x}.wasm", hash_of(&refs)));
+    if out.exists() {
+        return out;
+    }
+    let tmp = out.with_extension(format!("tmp{}", std::process::id()));
+    let mut cmd = Command::new("clang");
+    cmd.arg("--target=wasm32-wasi")
+        .arg("-O2")
+        .arg("-Wall")
+        .arg("-I")
+        .arg(&inc)
+        .arg("-o")
+        .arg(&tmp);
+    for s in sources {
+        cmd.arg(resolve(s));
+    }
+    cmd.args(extra);
+    let o = cmd.output().expect("spawn clang");
+    assert!(
+        o.status.success(),
+        "clang failed for {sources:?}:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::rename(&tmp, &out).unwrap();
+    out
+}
+
+/// Compiles WAT text to a wasm file under target/guests (cached).
+pub fn build_wat(name: &str, text: &str) -> PathBuf {
+    let out = guest_out_dir().join(format!("{name}-{:016x}.wasm", hash_of(&[text.as_bytes()])));
+    if !out.exists() {
+        let bytes = wat::parse_str(text).unwrap_or_else(|e| panic!("wat {name}: {e}"));
+        let tmp = out.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&tmp, bytes).unwrap();
+        std::fs::rename(&tmp, &out).unwrap();
+    }
+    out
+}
+
+fn resolve(s: &str) -> PathBuf {
+    let p = Path::new(s);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        repo().join(p)
+    }
+}
+
+/// A fresh temporary directory, removed on drop.
+pub struct TempDir(PathBuf);
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("wxc-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Engine {
+    Ours,
+    WasmerWasix,
+}
+
+/// One invocation of `wasix-compat run`.
+#[derive(Clone)]
+pub struct Run {
+    pub engine: Engine,
+    pub wasm: PathBuf,
+    pub flags: Vec<String>,
+    pub args: Vec<String>,
+    pub stdin: Option<Vec<u8>>,
+    pub timeout: Duration,
+}
+
+pub struct Outcome {
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub timed_out: bool,
+}
+
+impl Outcome {
+    pub fn stdout_str(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    pub fn stderr_str(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+    /// Panics with stdout/stderr shown unless the guest exited 0.
+    pub fn assert_ok(&self) -> &Self {
+        assert!(
+            self.code == Some(0) && !self.timed_out,
+            "guest failed: code={:?} timed_out={}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code,
+            self.timed_out,
+            self.stdout_str(),
+            self.stderr_str()
+        );
+        self
+    }
+}
+
+impl Run {
+    pub fn new(wasm: impl Into<PathBuf>) -> Run {
+        Run {
+            engine: Engine::Ours,
+            wasm: wasm.into(),
+            flags: Vec::new(),
+            args: Vec::new(),
+            stdin: None,
+            timeout: Duration::from_secs(120),
+        }
+    }
+    pub fn engine(mut self, e: Engine) -> Self {
+        self.engine = e;
+        self
+    }
+    /// `--dir HOST::GUEST`
+    pub fn dir(mut self, host: &Path, guest: &str) -> Self {
+        self.flags.push("--dir".into());
+        self.flags.push(format!("{}::{guest}", host.display()));
+        self
+    }
+    pub fn env(mut self, k: &str, v: &str) -> Self {
+        self.flags.push("--env".into());
+        self.flags.push(format!("{k}={v}"));
+        self
+    }
+    pub fn flag(mut self, f: &str) -> Self {
+        self.flags.push(f.into());
+        self
+    }
+    pub fn arg(mut self, a: &str) -> Self {
+        self.args.push(a.into());
+        self
+    }
+    pub fn stdin(mut self, data: &[u8]) -> Self {
+        self.stdin = Some(data.to_vec());
+        self
+    }
+    pub fn run(&self) -> Outcome {
+        let mut cmd = Command::new(bin());
+        cmd.arg("run");
+        if self.engine == Engine::WasmerWasix {
+            cmd.arg("--engine").arg("wasmer-wasix");
+        }
+        cmd.args(&self.flags).arg(&self.wasm);
+        if !self.args.is_empty() {
+            cmd.arg("--").args(&self.args);
+        }
+        cmd.stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn wasix-compat");
+        if let Some(data) = &self.stdin {
+            let mut si = child.stdin.take().unwrap();
+            let data = data.clone();
+            std::thread::spawn(move || {
+                let _ = si.write_all(&data);
+            });
+        }
+        // Drain pipes on threads so a chatty guest cannot deadlock us.
+        let mut so = child.stdout.take().unwrap();
+        let mut se = child.stderr.take().unwrap();
+        let t1 = std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut so, &mut v);
+            v
+        });
+        let t2 = std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut se, &mut v);
+            v
+        });
+        let start = Instant::now();
+        let mut timed_out = false;
+        let status = loop {
+            if let Some(st) = child.try_wait().unwrap() {
+                break Some(st);
+            }
+            if start.elapsed() > self.timeout {
+                let _ = child.kill();
+                timed_out = true;
+                break child.wait().ok();
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        Outcome {
+            code: status.and_then(|s| s.code()),
+            stdout: t1.join().unwrap(),
+            stderr: t2.join().unwrap(),
+            timed_out,
+        }
+    }
+}
+
+// ---- Added by the sandbox / CLI tests helper ----
+
+impl Run {
+    /// `--dir-ro HOST::GUEST`: a read-only preopen.
+    pub fn dir_ro(mut self, host: &Path, guest: &str) -> Self {
+        self.flags.push("--dir-ro".into());
+        self.flags.push(format!("{}::{guest}", host.display()));
+        self
+    }
+}
+
+/// The engine the whole test file should use: `WXC_TEST_ENGINE=wasmer-wasix` points a
+/// suite at the reference engine (to check that expectations are reasonable).
+pub fn engine_from_env() -> Engine {
+    match std::env::var("WXC_TEST_ENGINE").as_deref() {
+        Ok("wasmer-wasix") => Engine::WasmerWasix,
+        _ => Engine::Ours,
+    }
+}
