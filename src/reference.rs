@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context};
 use virtual_fs::{FileSystem, MountFileSystem};
-use wasmer_wasix::{VirtualTaskManager, WasiEnvBuilder};
+use wasmer_wasix::{runtime::task_manager::VirtualTaskManagerExt, WasiEnvBuilder};
 
 use crate::options::RunOptions;
 

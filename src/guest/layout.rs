@@ -4,6 +4,7 @@
 use super::types::*;
 use std::mem::{align_of, offset_of, size_of};
 
+#[derive(Clone, Copy, Debug)]
 pub struct TypeLayout {
     /// "preview0" or "preview1": which witx document names the type.
     pub abi: &'static str,

@@ -19,7 +19,7 @@ pub enum MemError {
 
 /// Offset width of a memory: `M32` for wasm32 (preview0/1, wasix_32v1), `M64` for wasix_64v1.
 pub trait MemSize: Copy + Send + Sync + 'static {
-    type Offset: wasmer::FromToNativeWasmType + wasmer::WasmNativeType + Copy + Send + Sync + 'static;
+    type Offset: wasmer::FromToNativeWasmType + Copy + Send + Sync + 'static;
     const BYTES: usize;
     fn to_u64(o: Self::Offset) -> u64;
     /// `None` when the value does not fit (a 64-bit count into a 32-bit slot).

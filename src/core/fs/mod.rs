@@ -249,3 +249,6 @@ impl File {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
