@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context};
 use virtual_fs::{FileSystem, MountFileSystem};
-use wasmer_wasix::{runtime::task_manager::VirtualTaskManagerExt, WasiEnvBuilder};
+use wasmer_wasix::wasmer_wasix_types::wasi::ExitCode;
+use wasmer_wasix::{WasiEnvBuilder, WasiError};
 
 use crate::options::RunOptions;
 
@@ -48,7 +49,7 @@ fn run_inside(opts: &RunOptions) -> anyhow::Result<i32> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "main.wasm".into());
-    let mut b = WasiEnvBuilder::new(program).engine(engine);
+    let mut b = WasiEnvBuilder::new(program).engine(engine.clone());
     b.add_args(opts.args.iter().cloned());
     b.add_envs(opts.envs.iter().map(|(k, v)| (k.clone(), v.clone())));
 
@@ -113,28 +114,37 @@ fn run_inside(opts: &RunOptions) -> anyhow::Result<i32> {
         b.set_stdin(Box::new(virtual_fs::StaticFile::new(data)));
     }
 
-    let env = b.build().map_err(|e| anyhow!("wasmer-wasix setup: {e}"))?;
-    let runtime = env.runtime.clone();
-    let tasks = runtime.task_manager().clone();
-    let mut handle = wasmer_wasix::bin_factory::spawn_exec_module(module, env, &runtime)
-        .map_err(|e| anyhow!("wasmer-wasix spawn: {e}"))?;
-    let finished = tasks
-        .spawn_and_block_on(async move { handle.wait_finished().await })
-        .map_err(|e| anyhow!("wasmer-wasix: {e}"))?;
+    // Instantiate in our own store and call `_start` on this thread: a trap then comes back
+    // to us as an error (the task-based runner would turn it into exit code 45 and print it).
+    let mut store = wasmer::Store::new(engine);
+    let (instance, wasi_env) = b
+        .instantiate(module, &mut store)
+        .map_err(|e| anyhow!("wasmer-wasix instantiate: {e}"))?;
+    let start = instance
+        .exports
+        .get_function("_start")
+        .map_err(|_| anyhow!("module has no `_start` export"))?
+        .clone();
+    let outcome = start.call(&mut store, &[]);
+    let result = match outcome {
+        Ok(_) => Ok(0),
+        Err(err) => match err.downcast::<WasiError>() {
+            Ok(WasiError::Exit(code)) => Ok(code.raw()),
+            Ok(other) => Err(anyhow!("wasmer-wasix: {other}")),
+            // A trap: one line for the user, typed so the CLI exits like our engine does.
+            Err(trap) => {
+                let msg = trap.message();
+                Err(crate::RunError::Trap(msg.lines().next().unwrap_or("trap").to_string()).into())
+            }
+        },
+    };
+    // Let wasmer-wasix flush and close its files before we report.
+    let code = *result.as_ref().unwrap_or(&1);
+    wasi_env.on_exit(&mut store, Some(ExitCode::from(code)));
     use std::io::Write;
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
-    match finished {
-        Ok(code) => Ok(code.raw()),
-        Err(err) => match err.as_exit_code() {
-            Some(code) => Ok(code.raw()),
-            // A trap or a setup failure: one line, no backtrace.
-            None => Err(anyhow!(
-                "{}",
-                err.to_string().lines().next().unwrap_or("guest failed").to_string()
-            )),
-        },
-    }
+    result
 }
 
 /// `sandbox`, `/sandbox/` → `/sandbox`; `/` stays `/`. Rejects `..`.

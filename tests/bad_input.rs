@@ -184,9 +184,9 @@ fn wat_for(ns: &str, sigs: &[&ImportSig], calls: &[Case]) -> String {
         let r: Vec<&str> = s.results.iter().map(ty).collect();
         writeln!(
             w,
-            r#"  (import "{ns}" "{n}" (func ${n} (param {}) (result {})))"#,
+            r#"  (import "{ns}" "{n}" (func ${n} (param {}){}))"#,
             p.join(" "),
-            if r.is_empty() { "i32".into() } else { r.join(" ") },
+            if r.is_empty() { String::new() } else { format!(" (result {})", r.join(" ")) },
             n = s.name
         )
         .unwrap();

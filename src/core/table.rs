@@ -307,7 +307,9 @@ mod tests {
 
     #[test]
     fn parent_outlives_children() {
+        #[derive(Debug)]
         struct Stream;
+        #[derive(Debug)]
         struct Pollable;
         let rt = ResourceTable::default();
         let s = rt.push(Stream).unwrap();

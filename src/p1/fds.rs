@@ -79,8 +79,9 @@ pub mod rights {
         | PATH_UNLINK_FILE;
     /// Rights of a stream (stdio, pipes).
     pub const STREAM: u64 = FD_READ | FD_WRITE | FD_FDSTAT_SET_FLAGS | FD_FILESTAT_GET | POLL_FD_READWRITE;
-    /// Rights that need the file opened for writing.
-    pub const WRITE_ACCESS: u64 = FD_WRITE | FD_DATASYNC | FD_ALLOCATE | FD_FILESTAT_SET_SIZE;
+    /// Rights that need the file opened for writing (fdatasync works on read-only fds,
+    /// so FD_DATASYNC alone does not ask for write access).
+    pub const WRITE_ACCESS: u64 = FD_WRITE | FD_ALLOCATE | FD_FILESTAT_SET_SIZE;
     pub const READ_ACCESS: u64 = FD_READ | FD_READDIR;
 }
 

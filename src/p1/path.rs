@@ -141,7 +141,8 @@ pub fn path_open<M: MemSize>(
         let ff16 = fdflags as u16;
         let f = DescriptorFlags {
             read: base & rights::READ_ACCESS != 0,
-            write: base & rights::WRITE_ACCESS != 0 || ff16 & ff::APPEND != 0,
+            // A directory is never opened for writing, whatever rights were asked for.
+            write: !o.directory && (base & rights::WRITE_ACCESS != 0 || ff16 & ff::APPEND != 0),
             append: ff16 & ff::APPEND != 0,
             nonblock: ff16 & ff::NONBLOCK != 0,
             data_sync: ff16 & ff::DSYNC != 0,

@@ -3,7 +3,6 @@
 //! out earlier resumes at the same entry.
 
 use super::env::{run, WasiEnv};
-use super::errno::Errno;
 use super::fd::{entry, filetype_of};
 use super::fds::{rights, DirCursor};
 use crate::guest::types::Dirent;
@@ -21,8 +20,8 @@ pub fn fd_readdir<M: MemSize>(
     let (buf, len, used) = (M::to_u64(buf), M::to_u64(buf_len), M::to_u64(bufused));
     run(&mut env, "fd_readdir", [fd as u64, buf, len, cookie, used], |c| {
         let e = entry(c, fd)?;
+        let dir = e.as_dir()?;
         e.need(rights::FD_READDIR)?;
-        let dir = e.as_dir().map_err(|_| Errno::NOTDIR)?;
         c.mem.slice(buf, len)?;
         c.mem.slice(used, M::BYTES as u64)?;
         let mut cur = e.dir_cursor.lock().unwrap_or_else(|p| p.into_inner());

@@ -279,6 +279,19 @@ impl HostDir {
     pub fn open_at(&self, path: &str, follow: bool, o: OpenFlags, f: DescriptorFlags) -> Result<HostOpened> {
         let mut w = Walk::new(&self.fd);
         let mut name = w.resolve(path, false)?;
+        let mut o = o;
+        if o.create && o.directory {
+            // open(2) cannot create directories (Linux answers EINVAL): an existing one is
+            // `exist` under excl and simply opened otherwise; a missing one is `inval`.
+            match fstatat(w.cur(), name.trim_end_matches('/'), false) {
+                Ok(_) if o.exclusive => return Err(ErrorCode::Exist),
+                Ok(_) => {
+                    o.create = false;
+                }
+                Err(ErrorCode::NoEntry) => return Err(ErrorCode::Invalid),
+                Err(e) => return Err(e),
+            }
+        }
         let mut flags = libc::O_NOFOLLOW | libc::O_NONBLOCK;
         flags |= match (f.read || !f.write, f.write) {
             (true, true) => libc::O_RDWR,
