@@ -51,7 +51,7 @@ const DIRENT: [TypeLayout; 2] = both_abis!(
     Dirent,
     [("d_next", d_next), ("d_ino", d_ino), ("d_namlen", d_namlen), ("d_type", d_type)]
 );
-const PRESTAT: [TypeLayout; 2] = both_abis!("prestat", Prestat, [("dir.pr_name_len", pr_name_len)]);
+const PRESTAT: [TypeLayout; 2] = both_abis!("prestat", Prestat, [("tag", tag), ("dir.pr_name_len", pr_name_len)]);
 const EVENT: [TypeLayout; 2] = both_abis!(
     "event",
     Event,
@@ -59,6 +59,7 @@ const EVENT: [TypeLayout; 2] = both_abis!(
         ("userdata", userdata),
         ("error", error),
         ("type", type_),
+        ("fd_readwrite", nbytes),
         ("fd_readwrite.nbytes", nbytes),
         ("fd_readwrite.flags", flags)
     ]
@@ -95,6 +96,7 @@ pub static LAYOUTS: &[TypeLayout] = &[
         Subscription,
         [
             ("userdata", userdata),
+            ("u", tag),
             ("u.tag", tag),
             ("u.clock.id", clock_id_or_fd),
             ("u.clock.timeout", timeout),
@@ -109,6 +111,7 @@ pub static LAYOUTS: &[TypeLayout] = &[
         Subscription0,
         [
             ("userdata", userdata),
+            ("u", tag),
             ("u.tag", tag),
             ("u.clock.identifier", identifier_or_fd),
             ("u.clock.id", clock_id),
