@@ -16,12 +16,18 @@ fn wat_path(name: &str) -> PathBuf {
     common::repo().join("tests/guests/wat").join(format!("{name}.wat"))
 }
 
+/// Guest builds are serialized: the harness's temp file name is per process, so two test
+/// threads building the same guest at once would collide.
+static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn wat(name: &str) -> PathBuf {
     let path = wat_path(name);
+    let _g = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     build_wat(name, &std::fs::read_to_string(&path).unwrap())
 }
 
 fn probe() -> PathBuf {
+    let _g = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     build_c(&["tests/guests/c/sandbox_ops.c"], &[])
 }
 
@@ -75,8 +81,7 @@ fn exit_code_through_wasi_unstable_proc_exit() {
     // unstable_mixed exits with 7 through wasi_unstable.proc_exit (see wasi_unstable.rs).
     let t = TempDir::new("cli-unstable-exit");
     std::fs::write(t.path().join("f.txt"), "0123456789").unwrap();
-    let text = std::fs::read_to_string(wat_path("unstable_mixed")).unwrap();
-    let out = Run::new(build_wat("unstable_mixed", &text)).dir(t.path(), "/sandbox").run();
+    let out = Run::new(wat("unstable_mixed")).dir(t.path(), "/sandbox").run();
     assert_eq!(out.code, Some(7), "{}", show(&out));
 }
 
@@ -145,6 +150,33 @@ fn reactor_without_start_is_a_clear_error() {
     let out = Run::new(wat("cli_reactor")).run();
     let line = assert_one_line_error(&out);
     assert!(line.contains("_start"), "the line should say `_start` is missing: `{line}`");
+}
+
+#[test]
+fn start_with_the_wrong_type_is_a_clear_error() {
+    let out = Run::new(wat("cli_bad_start")).run();
+    let line = assert_one_line_error(&out);
+    assert!(line.contains("_start"), "the line should name `_start`: `{line}`");
+}
+
+#[test]
+fn rust_log_traces_every_call() {
+    // DESIGN §8: `RUST_LOG=wasix_compat=trace` shows every syscall with its arguments.
+    let out = Command::new(bin())
+        .env("RUST_LOG", "wasix_compat=trace")
+        .arg("run")
+        .arg(wat("cli_exit"))
+        .arg("--")
+        .arg("3")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    for call in ["args_sizes_get", "args_get", "proc_exit"] {
+        assert!(err.contains(call), "trace should mention `{call}`:\n{err}");
+    }
+    // Tracing goes to stderr only: stdout stays the guest's.
+    assert!(out.stdout.is_empty());
 }
 
 #[test]

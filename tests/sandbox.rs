@@ -32,7 +32,12 @@ fn engine() -> Engine {
     common::engine_from_env()
 }
 
+/// Guest builds are serialized: the harness's temp file name is per process, so two test
+/// threads building the same guest at once would collide.
+static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn probe() -> PathBuf {
+    let _g = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     build_c(&["tests/guests/c/sandbox_ops.c"], &[])
 }
 
@@ -224,6 +229,13 @@ fn dotdot_escapes_fail_and_inner_dotdot_works() {
             ("dotdot_utimes", &["utimes", "/sandbox", "../secret.txt"]),
             ("dotdot_symlink_at", &["symlink", "file.txt", "/sandbox", "../evil_link"]),
             ("libc_dotdot", &["fopen", "/sandbox/../secret.txt", "r"]),
+            // Through a directory fd opened beneath the preopen.
+            ("subfd_up2", &["subopen", "/sandbox", "sub", "../../secret.txt", "fr"]),
+            ("subfd_up3", &["subopen", "/sandbox", "sub/deeper", "../../../secret.txt", "fr"]),
+            ("subfd_abs", &["subopen", "/sandbox", "sub", "/etc/passwd", "fr"]),
+            ("subfd_create", &["subopen", "/sandbox", "sub", "../../subfd_created.txt", "cw"]),
+            ("subfd_up1", &["subopen", "/sandbox", "sub", "../file.txt", "fr"]),
+            ("subfd_inner", &["subopen", "/sandbox", "sub", "file2.txt", "fr"]),
             // Positive controls: `..` that stays inside.
             ("inner", &["open", "/sandbox", "sub/../file.txt", "fr"]),
             ("inner_deep", &["open", "/sandbox", "sub/deeper/../../file.txt", "fr"]),
@@ -253,9 +265,18 @@ fn dotdot_escapes_fail_and_inner_dotdot_works() {
         "dotdot_rmdir",
         "dotdot_utimes",
         "dotdot_symlink_at",
+        "subfd_up2",
+        "subfd_up3",
+        "subfd_abs",
+        "subfd_create",
     ] {
         c.err(&res, l, ESCAPE);
     }
+    // A directory fd is either its own root (wasmtime / cap-std: `..` from it is refused)
+    // or stays beneath the preopen (`..` back into the preopen works). Both are safe.
+    let up1 = res["subfd_up1"].as_str();
+    c.that(up1 == "ok:hello" || ESCAPE.contains(&up1), format!("subfd_up1: got `{up1}`"));
+    c.ok(&res, "subfd_inner", "ok:sub-hello");
     c.that(!res["libc_dotdot"].starts_with("ok"), format!("libc_dotdot: got `{}`", res["libc_dotdot"]));
     c.ok(&res, "inner", "ok:hello");
     c.ok(&res, "inner_deep", "ok:hello");
@@ -399,6 +420,8 @@ fn symlinks_leading_out_fail() {
             ("in_link_dotdot", &["open", "/sandbox", "in_link_dotdot", "fr"]),
             ("in_up_link", &["open", "/sandbox", "sub/up_link", "fr"]),
             ("in_dir_comp", &["open", "/sandbox", "in_dir/file2.txt", "r"]),
+            ("in_dir_open", &["open", "/sandbox", "in_dir", "fd"]),
+            ("in_dir_readdir", &["readdir", "/sandbox", "in_dir"]),
             ("in_stat", &["stat", "/sandbox", "in_link", "f"]),
             ("in_libc", &["fopen", "/sandbox/in_link_sub", "r"]),
             // Leaves and re-enters by the host name of the sandbox: still an escape, the
@@ -461,6 +484,8 @@ fn symlinks_leading_out_fail() {
     c.ok(&res, "in_link_dotdot", "ok:hello");
     c.ok(&res, "in_up_link", "ok:hello");
     c.ok(&res, "in_dir_comp", "ok:sub-hello");
+    c.ok(&res, "in_dir_open", "ok");
+    c.ok(&res, "in_dir_readdir", "ok:deeper,file2.txt,out_rel2,up_link");
     c.ok(&res, "in_stat", "ok:type=4 size=5");
     c.ok(&res, "in_libc", "ok:sub-hello");
     c.that(w.sandbox().join("file.txt").exists(), "sandbox/file.txt vanished");
@@ -634,6 +659,12 @@ fn read_only_preopen_refuses_every_mutation() {
             // Open for writing: refused at open, or the write itself is refused.
             ("write", &["open", "/ro", "keep.txt", "w"]),
             ("setsize", &["setsize", "/ro", "keep.txt"]),
+            ("fdtimes", &["fdtimes", "/ro", "keep.txt"]),
+            // A directory fd opened beneath a read-only preopen is read-only too.
+            ("subfd_creat", &["subopen", "/ro", "sub", "new.txt", "cw"]),
+            ("subfd_trunc", &["subopen", "/ro", "sub", "x.txt", "t"]),
+            ("subfd_write", &["subopen", "/ro", "sub", "x.txt", "w"]),
+            ("subfd_read", &["subopen", "/ro", "sub", "x.txt", "r"]),
             // Reads work.
             ("read", &["open", "/ro", "keep.txt", "r"]),
             ("read_sub", &["open", "/ro", "sub/x.txt", "fr"]),
@@ -664,24 +695,26 @@ fn read_only_preopen_refuses_every_mutation() {
         "link_ro_to_rw",
         "link_rw_to_ro",
         "link_within",
+        "subfd_creat",
+        "subfd_trunc",
     ] {
         c.err(&res, l, RO);
     }
+    for l in ["fdtimes", "setsize"] {
+        let v = res[l].trim_start_matches("open=");
+        c.that(RO.contains(&v) || v == "badf", format!("{l}: got `{}`", res[l]));
+    }
+    c.ok(&res, "subfd_read", "ok:x");
     c.err(&res, "via_rw_symlink", ESCAPE);
     c.err(&res, "dotdot_from_rw", ESCAPE);
-    let wr = &res["write"];
-    c.that(
-        RO.contains(&wr.as_str())
-            || wr.strip_prefix("ok:write=").is_some_and(|e| RO.contains(&e) || e == "badf"),
-        format!("write: got `{wr}`, want a refused open or a refused write"),
-    );
-    let ss = &res["setsize"];
-    c.that(
-        RO.contains(&ss.as_str())
-            || ss.strip_prefix("open=").is_some_and(|e| RO.contains(&e))
-            || ss == "badf",
-        format!("setsize: got `{ss}`"),
-    );
+    for l in ["write", "subfd_write"] {
+        let wr = &res[l];
+        c.that(
+            RO.contains(&wr.as_str())
+                || wr.strip_prefix("ok:write=").is_some_and(|e| RO.contains(&e) || e == "badf"),
+            format!("{l}: got `{wr}`, want a refused open or a refused write"),
+        );
+    }
     c.ok(&res, "read", "ok:keep");
     c.ok(&res, "read_sub", "ok:x");
     c.ok(&res, "readdir", "ok:emptydir,keep.txt,sub");
@@ -690,6 +723,54 @@ fn read_only_preopen_refuses_every_mutation() {
     c.that(std::fs::read_to_string(w.sandbox().join("file.txt")).ok().as_deref() == Some("hello"), "sandbox/file.txt changed");
     c.that(!w.sandbox().join("stolen.txt").exists(), "ro/keep.txt moved into the sandbox");
     c.that(!w.sandbox().join("hard.txt").exists(), "ro/keep.txt linked into the sandbox");
+    c.that(w.snapshot_outside() == before, diff(&before, &w.snapshot_outside()));
+    c.finish(&res);
+}
+
+#[test]
+fn sandbox_mapped_at_guest_root_does_not_escape() {
+    let w = World::new("sbx-root");
+    w.symlink("../secret.txt", "out_rel");
+    w.symlink("/", "to_root");
+    let before = w.snapshot_outside();
+    let spec = format!("{}::/", w.sandbox().display());
+    let ops: &[(&str, &[&str])] = &[
+        ("dotdot", &["open", "/", "../secret.txt", "fr"]),
+        ("dotdot_dir", &["open", "/", "..", "d"]),
+        ("nested", &["open", "/", "sub/../../secret.txt", "fr"]),
+        ("symlink_out", &["open", "/", "out_rel", "fr"]),
+        ("abs_etc", &["open", "/", "/etc/passwd", "fr"]),
+        ("create_up", &["open", "/", "../created.txt", "cw"]),
+        ("readdir_up", &["readdir", "/", ".."]),
+        ("libc_dotdot", &["fopen", "/../secret.txt", "r"]),
+        ("libc_deep", &["fopen", "/../../../../../etc/passwd", "r"]),
+        ("libc_rel", &["fopen", "../secret.txt", "r"]),
+        // An absolute symlink to `/` means the host root (never the guest root) or is refused.
+        ("abs_root_link", &["open", "/", "to_root/etc/passwd", "r"]),
+        // Positive controls.
+        ("file", &["fopen", "/file.txt", "r"]),
+        ("file_rel", &["fopen", "sub/../file.txt", "r"]),
+    ];
+    let mut r = Run::new(probe()).engine(engine()).flag("--dir").flag(&spec);
+    for (i, (label, op)) in ops.iter().enumerate() {
+        if i > 0 {
+            r = r.arg(",");
+        }
+        r = r.arg(label);
+        for a in op.iter() {
+            r = r.arg(a);
+        }
+    }
+    let res = parse(&r.run(), ops);
+    let mut c = Check::default();
+    for l in ["dotdot", "dotdot_dir", "nested", "symlink_out", "abs_etc", "create_up", "readdir_up", "abs_root_link"] {
+        c.err(&res, l, ESCAPE);
+    }
+    for l in ["libc_dotdot", "libc_deep", "libc_rel"] {
+        c.that(!res[l].starts_with("ok"), format!("{l}: got `{}`", res[l]));
+    }
+    c.ok(&res, "file", "ok:hello");
+    c.ok(&res, "file_rel", "ok:hello");
     c.that(w.snapshot_outside() == before, diff(&before, &w.snapshot_outside()));
     c.finish(&res);
 }

@@ -19,9 +19,14 @@ use std::path::PathBuf;
 
 const SENTINEL: u64 = 0xAAAA_AAAA_AAAA_AAAA;
 
+/// Guest builds are serialized: the harness's temp file name is per process, so two test
+/// threads building the same guest at once would collide.
+static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn wat(name: &str) -> PathBuf {
     let path = common::repo().join("tests/guests/wat").join(format!("{name}.wat"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let _g = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     build_wat(name, &text)
 }
 

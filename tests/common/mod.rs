@@ -300,3 +300,36 @@ pub fn engine_from_env() -> Engine {
         _ => Engine::Ours,
     }
 }
+
+// ---- added for the preview1 program / differential tests ----
+
+/// A snapshot of a directory tree: relative path → description. Files are `file:<bytes as
+/// escaped text>`, directories `dir`, symlinks `symlink-><target>`. Times are not included.
+pub fn tree_snapshot(root: &Path) -> std::collections::BTreeMap<String, String> {
+    fn walk(base: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, String>) {
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        for e in rd.flatten() {
+            let p = e.path();
+            let rel = p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
+            let Ok(md) = std::fs::symlink_metadata(&p) else { continue };
+            if md.file_type().is_symlink() {
+                let t = std::fs::read_link(&p).map(|t| t.display().to_string()).unwrap_or_default();
+                out.insert(rel, format!("symlink->{t}"));
+            } else if md.is_dir() {
+                out.insert(rel, "dir".into());
+                walk(base, &p, out);
+            } else {
+                let bytes = std::fs::read(&p).unwrap_or_default();
+                out.insert(rel, format!("file:{}", bytes.escape_ascii()));
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// True when `stdout` has exactly the line `line`.
+pub fn has_line(stdout: &str, line: &str) -> bool {
+    stdout.lines().any(|l| l == line)
+}

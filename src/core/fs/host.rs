@@ -323,13 +323,14 @@ impl HostDir {
             let c = cstr(&name)?;
             match openat(w.cur(), &c, flags, 0o666) {
                 Ok(fd) => break fd,
-                // O_NOFOLLOW hit a symlink: follow it ourselves, inside the sandbox.
-                Err(ErrorCode::Loop) if follow && !(o.create && o.exclusive) => {
+                // O_NOFOLLOW hit a symlink (ELOOP, or ENOTDIR with O_DIRECTORY): follow it
+                // ourselves, inside the sandbox.
+                Err(e @ (ErrorCode::Loop | ErrorCode::NotDirectory)) if follow && !(o.create && o.exclusive) => {
                     let trailing = name.ends_with('/');
                     let bare = name.trim_end_matches('/').to_string();
                     let next = w.follow(bare.clone())?;
                     if next == bare {
-                        return Err(ErrorCode::Loop);
+                        return Err(e);
                     }
                     name = if trailing { next + "/" } else { next };
                     if w.links > MAX_SYMLINKS {

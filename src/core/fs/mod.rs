@@ -117,10 +117,7 @@ impl Dir {
 
     pub fn set_times(&self, a: NewTimestamp, m: NewTimestamp) -> Result<()> {
         self.writable()?;
-        match &self.kind {
-            DirKind::Host(d) => d.set_times(a, m),
-            DirKind::Vfs(_) => Err(ErrorCode::Unsupported),
-        }
+        both!(self, d => d.set_times(a, m))
     }
 
     pub fn create_directory_at(&self, path: &str) -> Result<()> {
@@ -149,6 +146,8 @@ impl Dir {
     }
 
     pub fn link_at(&self, old: &str, follow: bool, new_dir: &Dir, new: &str) -> Result<()> {
+        // A link out of a read-only tree would make its file writable through the new name.
+        self.writable()?;
         new_dir.writable()?;
         match (&self.kind, &new_dir.kind) {
             (DirKind::Host(a), DirKind::Host(b)) => a.link_at(old, follow, b, new),

@@ -55,6 +55,18 @@ pub struct VfsRoot {
     pub fs: Arc<dyn FileSystem + Send + Sync>,
     pub inodes: Inodes,
     pub dev: u64,
+    /// Directory (atime, mtime) set by the guest: virtual-fs cannot store them itself.
+    dir_times: Mutex<HashMap<PathBuf, (Option<u64>, Option<u64>)>>,
+}
+
+impl VfsRoot {
+    fn with_dir_times(&self, p: &Path, mut st: Stat) -> Stat {
+        if let Some((a, m)) = self.dir_times.lock().unwrap_or_else(|e| e.into_inner()).get(p) {
+            st.atim = a.unwrap_or(st.atim);
+            st.mtim = m.unwrap_or(st.mtim);
+        }
+        st
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -91,7 +103,7 @@ fn meta_stat(root: &VfsRoot, path: &Path, m: &virtual_fs::Metadata) -> Stat {
     } else {
         DescriptorType::RegularFile
     };
-    Stat {
+    let st = Stat {
         dev: root.dev,
         ino: root.inodes.of(path),
         ty: Some(ty),
@@ -100,6 +112,11 @@ fn meta_stat(root: &VfsRoot, path: &Path, m: &virtual_fs::Metadata) -> Stat {
         atim: m.accessed,
         mtim: m.modified,
         ctim: m.modified.max(m.created),
+    };
+    if ty == DescriptorType::Directory {
+        root.with_dir_times(path, st)
+    } else {
+        st
     }
 }
 
@@ -108,7 +125,7 @@ impl VfsDir {
     pub fn new(fs: Arc<dyn FileSystem + Send + Sync>, path: &str) -> Result<VfsDir> {
         static DEV: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0x7766_0000);
         let dev = DEV.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let root = Arc::new(VfsRoot { fs, inodes: Inodes::default(), dev });
+        let root = Arc::new(VfsRoot { fs, inodes: Inodes::default(), dev, dir_times: Default::default() });
         let d = VfsDir { root, path: PathBuf::from(path) };
         if !d.root.fs.metadata(&d.path)?.is_dir() {
             return Err(ErrorCode::NotDirectory);
@@ -334,11 +351,25 @@ impl VfsDir {
         let (p, _) = self.resolve(path)?;
         let m = self.meta(&p)?;
         if m.is_dir() {
-            // virtual-fs keeps no settable times on directories.
-            return Err(ErrorCode::Unsupported);
+            return self.set_dir_times(p, atim, mtim);
         }
         let mut f = self.root.fs.new_open_options().read(true).open(&p)?;
         set_vfile_times(&mut *f, atim, mtim)
+    }
+}
+
+impl VfsDir {
+    fn set_dir_times(&self, p: PathBuf, atim: NewTimestamp, mtim: NewTimestamp) -> Result<()> {
+        let mut g = self.root.dir_times.lock().unwrap_or_else(|e| e.into_inner());
+        let e = g.entry(p).or_default();
+        e.0 = time_value(atim).or(e.0);
+        e.1 = time_value(mtim).or(e.1);
+        Ok(())
+    }
+
+    /// Times of this directory itself (fd_filestat_set_times on a directory fd).
+    pub fn set_times(&self, atim: NewTimestamp, mtim: NewTimestamp) -> Result<()> {
+        self.set_dir_times(self.path.clone(), atim, mtim)
     }
 }
 
@@ -346,13 +377,17 @@ fn now_ns() -> u64 {
     crate::core::clocks::now(crate::core::clocks::ClockId::Realtime).unwrap_or(0)
 }
 
-fn set_vfile_times(f: &mut (dyn VirtualFile + Send + Sync), atim: NewTimestamp, mtim: NewTimestamp) -> Result<()> {
-    let conv = |t: NewTimestamp| match t {
+/// The nanosecond value a `NewTimestamp` asks for (`None`: leave unchanged).
+fn time_value(t: NewTimestamp) -> Option<u64> {
+    match t {
         NewTimestamp::NoChange => None,
         NewTimestamp::Now => Some(now_ns()),
         NewTimestamp::At(n) => Some(n),
-    };
-    Ok(f.set_times(conv(atim), conv(mtim))?)
+    }
+}
+
+fn set_vfile_times(f: &mut (dyn VirtualFile + Send + Sync), atim: NewTimestamp, mtim: NewTimestamp) -> Result<()> {
+    Ok(f.set_times(time_value(atim), time_value(mtim))?)
 }
 
 impl VfsFile {
