@@ -21,7 +21,9 @@ fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
     let mut i = 0;
     let val = |i: &mut usize, name: &str| -> Result<String, String> {
         *i += 1;
-        argv.get(*i).cloned().ok_or_else(|| format!("{name} needs a value"))
+        argv.get(*i)
+            .cloned()
+            .ok_or_else(|| format!("{name} needs a value"))
     };
     while i < argv.len() {
         let a = &argv[i];
@@ -59,7 +61,9 @@ fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
                 match kv.split_once('=') {
                     Some((k, v)) => o.envs.push((k.into(), v.into())),
                     // `--env NAME` passes the host's value through, as wasmtime does.
-                    None => o.envs.push((kv.clone(), std::env::var(&kv).unwrap_or_default())),
+                    None => o
+                        .envs
+                        .push((kv.clone(), std::env::var(&kv).unwrap_or_default())),
                 }
             }
             "--stdin" => o.stdin = Some(value("--stdin")?.into()),
@@ -80,7 +84,9 @@ fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
         }
         i += 1;
     }
-    o.module = module.ok_or_else(|| format!("no module given\n{USAGE}"))?.into();
+    o.module = module
+        .ok_or_else(|| format!("no module given\n{USAGE}"))?
+        .into();
     Ok((engine, o))
 }
 
@@ -108,7 +114,15 @@ fn main() -> ExitCode {
                 Ok(code) => ExitCode::from(code as u8),
                 Err(e) => {
                     eprintln!("wasix-compat: {e:#}");
-                    ExitCode::from(if e.downcast_ref::<wasix_compat::RunError>().is_some_and(|e| e.is_trap()) { 134 } else { 1 })
+                    ExitCode::from(
+                        if e.downcast_ref::<wasix_compat::RunError>()
+                            .is_some_and(|e| e.is_trap())
+                        {
+                            134
+                        } else {
+                            1
+                        },
+                    )
                 }
             }
         }

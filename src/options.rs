@@ -36,15 +36,21 @@ impl DirMap {
         if host.is_empty() || guest.is_empty() {
             return Err(format!("bad --dir `{s}`: expected HOST[::GUEST]"));
         }
-        Ok(DirMap { host: host.into(), guest: guest.into(), readonly: false })
+        Ok(DirMap {
+            host: host.into(),
+            guest: guest.into(),
+            readonly: false,
+        })
     }
 
     /// `--mapdir GUEST:HOST` (wasmer's spelling).
     pub fn parse_mapdir(s: &str) -> Result<DirMap, String> {
         match s.split_once(':') {
-            Some((g, h)) if !g.is_empty() && !h.is_empty() => {
-                Ok(DirMap { host: h.into(), guest: g.into(), readonly: false })
-            }
+            Some((g, h)) if !g.is_empty() && !h.is_empty() => Ok(DirMap {
+                host: h.into(),
+                guest: g.into(),
+                readonly: false,
+            }),
             _ => Err(format!("bad --mapdir `{s}`: expected GUEST:HOST")),
         }
     }

@@ -37,8 +37,8 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
 }
 
 fn run_inside(opts: &RunOptions) -> anyhow::Result<i32> {
-    let bytes = std::fs::read(&opts.module)
-        .with_context(|| format!("read {}", opts.module.display()))?;
+    let bytes =
+        std::fs::read(&opts.module).with_context(|| format!("read {}", opts.module.display()))?;
     let engine = wasmer::Engine::default();
     // With wasmer's `wat` feature, text modules are accepted here as well.
     let module = wasmer::Module::new(&engine, &bytes)
@@ -149,7 +149,10 @@ fn run_inside(opts: &RunOptions) -> anyhow::Result<i32> {
 
 /// `sandbox`, `/sandbox/` → `/sandbox`; `/` stays `/`. Rejects `..`.
 fn normalize_guest(g: &str) -> anyhow::Result<String> {
-    let parts: Vec<&str> = g.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    let parts: Vec<&str> = g
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
     if parts.contains(&"..") {
         bail!("guest path `{g}` must not contain `..`");
     }

@@ -17,11 +17,25 @@ pub fn signatures() -> Vec<ImportSig> {
     let ctx = crate::host::scratch_ctx();
     let mut out = Vec::new();
     for ns in Namespace::ALL {
-        let env = FunctionEnv::new(&mut store, WasiEnv { ctx: ctx.clone(), memory: None, flavor: ns.flavor() });
+        let env = FunctionEnv::new(
+            &mut store,
+            WasiEnv {
+                ctx: ctx.clone(),
+                memory: None,
+                flavor: ns.flavor(),
+            },
+        );
         for name in ns.functions() {
-            let f = ns.make(name, &mut store, &env).expect("listed function must build");
+            let f = ns
+                .make(name, &mut store, &env)
+                .expect("listed function must build");
             let ty = f.ty(&store);
-            out.push(ImportSig { module: ns.name(), name, params: ty.params().to_vec(), results: ty.results().to_vec() });
+            out.push(ImportSig {
+                module: ns.name(),
+                name,
+                params: ty.params().to_vec(),
+                results: ty.results().to_vec(),
+            });
         }
     }
     out

@@ -13,7 +13,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn wat_path(name: &str) -> PathBuf {
-    common::repo().join("tests/guests/wat").join(format!("{name}.wat"))
+    common::repo()
+        .join("tests/guests/wat")
+        .join(format!("{name}.wat"))
 }
 
 /// Guest builds are serialized: the harness's temp file name is per process, so two test
@@ -52,10 +54,22 @@ fn assert_one_line_error(out: &Outcome) -> String {
         show(out)
     );
     let body = err.strip_suffix('\n').unwrap_or(&err);
-    assert!(!body.is_empty(), "no error message on stderr\n{}", show(out));
-    assert!(!body.contains('\n'), "want exactly one line on stderr\n{}", show(out));
+    assert!(
+        !body.is_empty(),
+        "no error message on stderr\n{}",
+        show(out)
+    );
+    assert!(
+        !body.contains('\n'),
+        "want exactly one line on stderr\n{}",
+        show(out)
+    );
     for bad in ["panicked", "stack backtrace", "RUST_BACKTRACE", "Backtrace"] {
-        assert!(!err.contains(bad), "stderr looks like a panic / backtrace\n{}", show(out));
+        assert!(
+            !err.contains(bad),
+            "stderr looks like a panic / backtrace\n{}",
+            show(out)
+        );
     }
     body.to_string()
 }
@@ -68,7 +82,11 @@ fn guest_exit_code_is_propagated() {
     for code in [0, 3, 42, 255] {
         let out = Run::new(&m).arg(&code.to_string()).run();
         assert_eq!(out.code, Some(code), "proc_exit({code})\n{}", show(&out));
-        assert!(out.stderr.is_empty(), "unexpected stderr for proc_exit({code})\n{}", show(&out));
+        assert!(
+            out.stderr.is_empty(),
+            "unexpected stderr for proc_exit({code})\n{}",
+            show(&out)
+        );
         assert!(out.stdout.is_empty(), "{}", show(&out));
     }
     // Returning from _start without proc_exit is exit 0.
@@ -81,7 +99,9 @@ fn exit_code_through_wasi_unstable_proc_exit() {
     // unstable_mixed exits with 7 through wasi_unstable.proc_exit (see wasi_unstable.rs).
     let t = TempDir::new("cli-unstable-exit");
     std::fs::write(t.path().join("f.txt"), "0123456789").unwrap();
-    let out = Run::new(wat("unstable_mixed")).dir(t.path(), "/sandbox").run();
+    let out = Run::new(wat("unstable_mixed"))
+        .dir(t.path(), "/sandbox")
+        .run();
     assert_eq!(out.code, Some(7), "{}", show(&out));
 }
 
@@ -91,14 +111,26 @@ fn exit_code_through_wasi_unstable_proc_exit() {
 fn unreachable_trap_is_one_clear_line() {
     let out = Run::new(wat("cli_trap")).run();
     let line = assert_one_line_error(&out);
-    assert_eq!(out.stdout, b"before trap\n", "stdout written before the trap is kept\n{}", show(&out));
-    assert!(line.to_lowercase().contains("unreachable"), "the line should name the trap: `{line}`");
+    assert_eq!(
+        out.stdout,
+        b"before trap\n",
+        "stdout written before the trap is kept\n{}",
+        show(&out)
+    );
+    assert!(
+        line.to_lowercase().contains("unreachable"),
+        "the line should name the trap: `{line}`"
+    );
 }
 
 #[test]
 fn other_traps_are_one_clear_line() {
     let m = wat("cli_trap");
-    for (mode, word) in [("oob", "out of bounds"), ("div0", "divide by zero"), ("stack", "stack")] {
+    for (mode, word) in [
+        ("oob", "out of bounds"),
+        ("div0", "divide by zero"),
+        ("stack", "stack"),
+    ] {
         let out = Run::new(&m).arg(mode).run();
         let line = assert_one_line_error(&out);
         assert_eq!(out.stdout, b"before trap\n", "{mode}\n{}", show(&out));
@@ -115,13 +147,19 @@ fn other_traps_are_one_clear_line() {
 fn unknown_import_names_namespace_function_and_signature() {
     let out = Run::new(wat("cli_unknown_import")).run();
     let line = assert_one_line_error(&out);
-    assert!(out.stdout.is_empty(), "the guest must not start\n{}", show(&out));
+    assert!(
+        out.stdout.is_empty(),
+        "the guest must not start\n{}",
+        show(&out)
+    );
     for want in ["wasi_snapshot_preview1", "no_such_fn", "i32"] {
         assert!(line.contains(want), "`{want}` missing from `{line}`");
     }
     // The signature is shown with its parameter and result: `(i32) -> i32` or similar.
     assert!(
-        line.contains("(i32) -> i32") || line.contains("(i32) -> (i32)") || line.contains("[I32] -> [I32]"),
+        line.contains("(i32) -> i32")
+            || line.contains("(i32) -> (i32)")
+            || line.contains("[I32] -> [I32]"),
         "signature `(i32) -> i32` missing from `{line}`"
     );
 }
@@ -149,14 +187,20 @@ fn known_function_with_wrong_signature_is_a_clear_error() {
 fn reactor_without_start_is_a_clear_error() {
     let out = Run::new(wat("cli_reactor")).run();
     let line = assert_one_line_error(&out);
-    assert!(line.contains("_start"), "the line should say `_start` is missing: `{line}`");
+    assert!(
+        line.contains("_start"),
+        "the line should say `_start` is missing: `{line}`"
+    );
 }
 
 #[test]
 fn start_with_the_wrong_type_is_a_clear_error() {
     let out = Run::new(wat("cli_bad_start")).run();
     let line = assert_one_line_error(&out);
-    assert!(line.contains("_start"), "the line should name `_start`: `{line}`");
+    assert!(
+        line.contains("_start"),
+        "the line should name `_start`: `{line}`"
+    );
 }
 
 #[test]
@@ -187,8 +231,16 @@ fn bad_inputs_are_clear_errors() {
     let out = Run::new(&broken).run();
     // A WAT parse error may quote the source over several lines; it must still be an
     // error, not a panic.
-    assert!(matches!(out.code, Some(c) if c != 0 && c != 101), "{}", show(&out));
-    assert!(!out.stderr.is_empty() && !out.stderr_str().contains("panicked"), "{}", show(&out));
+    assert!(
+        matches!(out.code, Some(c) if c != 0 && c != 101),
+        "{}",
+        show(&out)
+    );
+    assert!(
+        !out.stderr.is_empty() && !out.stderr_str().contains("panicked"),
+        "{}",
+        show(&out)
+    );
 
     let garbage = t.path().join("garbage.wasm");
     std::fs::write(&garbage, b"\0asm\x01\0\0\0\xff\xff\xff").unwrap();
@@ -198,7 +250,10 @@ fn bad_inputs_are_clear_errors() {
     let missing = t.path().join("does-not-exist.wasm");
     let out = Run::new(&missing).run();
     let line = assert_one_line_error(&out);
-    assert!(line.contains("does-not-exist.wasm"), "name the missing file: `{line}`");
+    assert!(
+        line.contains("does-not-exist.wasm"),
+        "name the missing file: `{line}`"
+    );
 }
 
 // ------------------------------------------------------------------ inputs, args, env, stdin
@@ -239,7 +294,13 @@ fn argv_buf(args: &[&str]) -> Vec<u8> {
 #[test]
 fn args_after_double_dash_reach_the_guest() {
     let m = wat("cli_echo");
-    let out = Run::new(&m).arg("one").arg("two words").arg("--not-a-flag").arg("").arg("ünï").run();
+    let out = Run::new(&m)
+        .arg("one")
+        .arg("two words")
+        .arg("--not-a-flag")
+        .arg("")
+        .arg("ünï")
+        .run();
     out.assert_ok();
     let (argv, env, rest) = echo_parts(&out);
     let name = m.file_name().unwrap().to_str().unwrap().to_string();
@@ -255,7 +316,11 @@ fn args_after_double_dash_reach_the_guest() {
         "argv[0] should be the module name, then the args after `--`: got {:?}",
         String::from_utf8_lossy(&argv)
     );
-    assert!(env.is_empty(), "no --env given, the guest should see no environment: {:?}", String::from_utf8_lossy(&env));
+    assert!(
+        env.is_empty(),
+        "no --env given, the guest should see no environment: {:?}",
+        String::from_utf8_lossy(&env)
+    );
     assert!(rest.is_empty());
 }
 
@@ -281,14 +346,23 @@ fn env_flags_reach_the_guest() {
 fn stdin_file_feeds_fd0() {
     let t = TempDir::new("cli-stdin");
     let mut data: Vec<u8> = (0..=255u8).collect();
-    data.extend(std::iter::repeat(b'z').take(10_000)); // more than one 4 KiB read
+    data.extend(std::iter::repeat_n(b'z', 10_000)); // more than one 4 KiB read
     data.extend_from_slice(b"\r\nend-without-newline");
     let f = t.path().join("input.bin");
     std::fs::write(&f, &data).unwrap();
-    let out = Run::new(wat("cli_echo")).flag("--stdin").flag(&f.display().to_string()).run();
+    let out = Run::new(wat("cli_echo"))
+        .flag("--stdin")
+        .flag(&f.display().to_string())
+        .run();
     out.assert_ok();
     let (_, _, rest) = echo_parts(&out);
-    assert!(rest == data, "stdin copy differs: {} bytes vs {}\n{}", rest.len(), data.len(), show(&out));
+    assert!(
+        rest == data,
+        "stdin copy differs: {} bytes vs {}\n{}",
+        rest.len(),
+        data.len(),
+        show(&out)
+    );
 }
 
 #[test]
@@ -307,7 +381,10 @@ fn stdout_and_stderr_are_byte_exact() {
     let out = Run::new(wat("cli_bytes")).run();
     let all: Vec<u8> = (0..=255u8).collect();
     assert_eq!(out.code, Some(0), "{}", show(&out));
-    assert_eq!(out.stdout, all, "stdout must be the 256 bytes, nothing added");
+    assert_eq!(
+        out.stdout, all,
+        "stdout must be the 256 bytes, nothing added"
+    );
     assert_eq!(out.stderr, b"\0err\xff", "stderr must be exactly 5 bytes");
 }
 
@@ -358,7 +435,12 @@ fn mapdir_guest_colon_host() {
             &["c", "open", "/data", "sub/file2.txt", "r"],
             &["d", "readdir", "/data", "."],
         ],
-        &["a=ok:hello", "b=ok:sub-hello", "c=ok:sub-hello", "d=ok:file.txt,sub"],
+        &[
+            "a=ok:hello",
+            "b=ok:sub-hello",
+            "c=ok:sub-hello",
+            "d=ok:file.txt,sub",
+        ],
     );
 }
 
@@ -369,7 +451,10 @@ fn dir_without_guest_path_uses_the_host_path() {
     let file = format!("{host}/file.txt");
     assert_probe(
         &["--dir", &host],
-        &[&["a", "fopen", &file, "r"], &["b", "open", &host, "sub/file2.txt", "r"]],
+        &[
+            &["a", "fopen", &file, "r"],
+            &["b", "open", &host, "sub/file2.txt", "r"],
+        ],
         &["a=ok:hello", "b=ok:sub-hello"],
     );
 }
@@ -415,7 +500,11 @@ fn two_preopens_side_by_side() {
             &["b", "fopen", "/b/other.txt", "r"],
             &["c", "fopen", "/b/file.txt", "r"],
         ],
-        &["a=ok:hello", "b=ok:other", "c=errno=No such file or directory"],
+        &[
+            "a=ok:hello",
+            "b=ok:other",
+            "c=errno=No such file or directory",
+        ],
     );
 }
 
@@ -426,7 +515,10 @@ fn dir_ro_flag_is_accepted_and_reads_work() {
     let spec = format!("{}::/ro", t.path().display());
     let (out, lines) = probe_run(
         &["--dir-ro", &spec],
-        &[&["a", "fopen", "/ro/file.txt", "r"], &["b", "open", "/ro", "new.txt", "cw"]],
+        &[
+            &["a", "fopen", "/ro/file.txt", "r"],
+            &["b", "open", "/ro", "new.txt", "cw"],
+        ],
     );
     out.assert_ok();
     assert_eq!(lines.len(), 2, "{}", show(&out));
@@ -454,8 +546,16 @@ fn bad_flags_are_clear_errors() {
         }
         let out = r.run();
         assert!(out.code != Some(0), "{flags:?} should fail\n{}", show(&out));
-        assert!(!out.stderr_str().contains("panicked"), "{flags:?}\n{}", show(&out));
-        assert!(!out.stderr.is_empty(), "{flags:?}: say what is wrong\n{}", show(&out));
+        assert!(
+            !out.stderr_str().contains("panicked"),
+            "{flags:?}\n{}",
+            show(&out)
+        );
+        assert!(
+            !out.stderr.is_empty(),
+            "{flags:?}: say what is wrong\n{}",
+            show(&out)
+        );
     }
 }
 
@@ -472,7 +572,10 @@ fn no_arguments_prints_usage() {
 /// expectation (not our engine) may be wrong. Skipped while the reference is a stub.
 #[test]
 fn reference_engine_agrees_on_the_basics() {
-    let probe_out = Run::new(wat("cli_exit")).engine(Engine::WasmerWasix).arg("3").run();
+    let probe_out = Run::new(wat("cli_exit"))
+        .engine(Engine::WasmerWasix)
+        .arg("3")
+        .run();
     if probe_out.stderr_str().contains("not built yet") {
         eprintln!("reference engine not built yet: skipped");
         return;
@@ -484,16 +587,34 @@ fn reference_engine_agrees_on_the_basics() {
         }
     };
     for code in [0, 3, 42] {
-        let out = Run::new(wat("cli_exit")).engine(Engine::WasmerWasix).arg(&code.to_string()).run();
+        let out = Run::new(wat("cli_exit"))
+            .engine(Engine::WasmerWasix)
+            .arg(&code.to_string())
+            .run();
         check(&format!("exit {code}"), out.code == Some(code), &out);
     }
-    let out = Run::new(wat_path("cli_exit")).engine(Engine::WasmerWasix).arg("42").run();
+    let out = Run::new(wat_path("cli_exit"))
+        .engine(Engine::WasmerWasix)
+        .arg("42")
+        .run();
     check(".wat input", out.code == Some(42), &out);
     let out = Run::new(wat("cli_trap")).engine(Engine::WasmerWasix).run();
-    check("trap exits non-zero", out.code.is_some_and(|c| c != 0), &out);
-    let out = Run::new(wat("cli_unknown_import")).engine(Engine::WasmerWasix).run();
-    check("unknown import fails", out.code.is_some_and(|c| c != 0), &out);
-    let out = Run::new(wat("cli_reactor")).engine(Engine::WasmerWasix).run();
+    check(
+        "trap exits non-zero",
+        out.code.is_some_and(|c| c != 0),
+        &out,
+    );
+    let out = Run::new(wat("cli_unknown_import"))
+        .engine(Engine::WasmerWasix)
+        .run();
+    check(
+        "unknown import fails",
+        out.code.is_some_and(|c| c != 0),
+        &out,
+    );
+    let out = Run::new(wat("cli_reactor"))
+        .engine(Engine::WasmerWasix)
+        .run();
     check("reactor fails", out.code.is_some_and(|c| c != 0), &out);
     let out = Run::new(wat("cli_bytes")).engine(Engine::WasmerWasix).run();
     check(
@@ -501,7 +622,12 @@ fn reference_engine_agrees_on_the_basics() {
         out.stdout == (0..=255u8).collect::<Vec<_>>() && out.stderr == b"\0err\xff",
         &out,
     );
-    let out = Run::new(wat("cli_echo")).engine(Engine::WasmerWasix).env("K", "V").arg("x").stdin(b"in\0put").run();
+    let out = Run::new(wat("cli_echo"))
+        .engine(Engine::WasmerWasix)
+        .env("K", "V")
+        .arg("x")
+        .stdin(b"in\0put")
+        .run();
     let parts = (out.code == Some(0)).then(|| echo_parts(&out));
     check(
         "echo: args, env, stdin",
@@ -533,5 +659,9 @@ fn reference_engine_agrees_on_the_basics() {
         .arg("r")
         .run();
     check("--mapdir", out.stdout_str() == "a=ok:sub-hello\n", &out);
-    assert!(fails.is_empty(), "reference engine disagrees:\n{}", fails.join("\n\n"));
+    assert!(
+        fails.is_empty(),
+        "reference engine disagrees:\n{}",
+        fails.join("\n\n")
+    );
 }

@@ -81,7 +81,12 @@ fn sqlite_src_dir() -> &'static Path {
         let reg = cargo_home().join("registry").join("src");
         let want = format!("libsqlite3-sys-{LIBSQLITE3_SYS}");
         let found = std::fs::read_dir(&reg)
-            .unwrap_or_else(|e| panic!("cargo fetch succeeded but {} is unreadable: {e}", reg.display()))
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cargo fetch succeeded but {} is unreadable: {e}",
+                    reg.display()
+                )
+            })
             .flatten()
             .map(|e| e.path().join(&want).join("sqlite3"))
             .find(|p| p.join("sqlite3.c").is_file() && p.join("sqlite3.h").is_file());
@@ -104,7 +109,10 @@ fn sqlite_wasm() -> &'static Path {
         let inc = format!("-I{}", src.display());
         let mut extra: Vec<&str> = vec![inc.as_str()];
         extra.extend_from_slice(SQLITE_FLAGS);
-        build_c(&["tests/guests/c/sqlite_driver.c", c.to_str().unwrap()], &extra)
+        build_c(
+            &["tests/guests/c/sqlite_driver.c", c.to_str().unwrap()],
+            &extra,
+        )
     })
 }
 
@@ -296,7 +304,11 @@ fn expect_ok(what: &str, engine: Engine, r: &Run, want: &str) {
         "{what} under {engine:?}: stdout differs (stderr: {})",
         o.stderr_str()
     );
-    assert_eq!(o.stderr_str(), "", "{what} under {engine:?}: unexpected stderr");
+    assert_eq!(
+        o.stderr_str(),
+        "",
+        "{what} under {engine:?}: unexpected stderr"
+    );
 }
 
 /// Only the database remains between runs: no journal, no `t.db.lock` directory.
@@ -307,13 +319,21 @@ fn assert_only_db(data: &Path, what: &str, engine: Engine) {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, vec!["t.db".to_string()], "{what} under {engine:?}: files left in the preopen");
+    assert_eq!(
+        names,
+        vec!["t.db".to_string()],
+        "{what} under {engine:?}: files left in the preopen"
+    );
     let bytes = std::fs::read(data.join("t.db")).unwrap();
     assert!(
         bytes.starts_with(b"SQLite format 3\0"),
         "{what} under {engine:?}: t.db is not an SQLite database"
     );
-    assert_eq!(bytes.len() % 4096, 0, "{what} under {engine:?}: t.db is not whole pages");
+    assert_eq!(
+        bytes.len() % 4096,
+        0,
+        "{what} under {engine:?}: t.db is not whole pages"
+    );
 }
 
 fn write_run1_script(scripts: &Path) {
@@ -352,7 +372,12 @@ fn scenario(engine: Engine) {
     let before = std::fs::read(data.path().join("t.db")).unwrap();
     let o = sql_run(engine, data.path(), None, &[RUN5_SQL]).run();
     assert_eq!(
-        (o.code, o.timed_out, o.stdout_str().as_str(), o.stderr_str().as_str()),
+        (
+            o.code,
+            o.timed_out,
+            o.stdout_str().as_str(),
+            o.stderr_str().as_str()
+        ),
         (Some(1), false, "", RUN5_STDERR),
         "run 5 (constraint error) under {engine:?}"
     );
@@ -392,7 +417,17 @@ fn sqlite_cross_engine_files() {
         db.len()
     );
     let r = sql_run(Engine::WasmerWasix, a.path(), None, &[RUN2_SQL]);
-    expect_ok("run 2 on ours' db", Engine::WasmerWasix, &r, &run2_expected());
+    expect_ok(
+        "run 2 on ours' db",
+        Engine::WasmerWasix,
+        &r,
+        &run2_expected(),
+    );
     let r = sql_run(Engine::Ours, b.path(), None, &[RUN2_SQL]);
-    expect_ok("run 2 on wasmer-wasix' db", Engine::Ours, &r, &run2_expected());
+    expect_ok(
+        "run 2 on wasmer-wasix' db",
+        Engine::Ours,
+        &r,
+        &run2_expected(),
+    );
 }

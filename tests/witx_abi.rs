@@ -26,7 +26,8 @@ fn witx_dir() -> PathBuf {
 }
 
 fn load(path: &Path) -> Document {
-    witx::load(&[path]).unwrap_or_else(|e| panic!("{} does not load: {}", path.display(), e.report()))
+    witx::load(&[path])
+        .unwrap_or_else(|e| panic!("{} does not load: {}", path.display(), e.report()))
 }
 
 fn preview0() -> Document {
@@ -56,7 +57,11 @@ fn wasix_docs() -> Option<Vec<(PathBuf, Document)>> {
 
 fn single_module(doc: &Document, want: &str) -> Vec<std::rc::Rc<InterfaceFunc>> {
     let modules: Vec<_> = doc.modules().collect();
-    assert_eq!(modules.len(), 1, "expected exactly one module in the {want} witx");
+    assert_eq!(
+        modules.len(),
+        1,
+        "expected exactly one module in the {want} witx"
+    );
     assert_eq!(modules[0].name.as_str(), want, "module name");
     modules[0].funcs().collect()
 }
@@ -73,7 +78,12 @@ struct Sig {
 
 impl fmt::Display for Sig {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "({}) -> ({})", self.params.join(", "), self.results.join(", "))
+        write!(
+            f,
+            "({}) -> ({})",
+            self.params.join(", "),
+            self.results.join(", ")
+        )
     }
 }
 
@@ -113,7 +123,12 @@ fn is_size_like(tref: &TypeRef) -> bool {
             TypeRef::Name(nt) if nt.name.as_str() == "size" => return true,
             TypeRef::Name(nt) => cur = &nt.tref,
             TypeRef::Value(t) => {
-                return matches!(**t, Type::Builtin(witx::BuiltinType::U32 { lang_ptr_size: true }))
+                return matches!(
+                    **t,
+                    Type::Builtin(witx::BuiltinType::U32 {
+                        lang_ptr_size: true
+                    })
+                )
             }
         }
     }
@@ -143,7 +158,9 @@ fn wide_mask(f: &InterfaceFunc) -> Vec<bool> {
             }
             if let Some(ok) = &v.cases[0].tref {
                 match &**ok.type_() {
-                    Type::Record(rec) if rec.is_tuple() => mask.extend(rec.members.iter().map(|_| true)),
+                    Type::Record(rec) if rec.is_tuple() => {
+                        mask.extend(rec.members.iter().map(|_| true))
+                    }
                     _ => mask.push(true),
                 }
             }
@@ -167,7 +184,13 @@ fn core_sig(f: &InterfaceFunc, wide: bool) -> Sig {
         params: params
             .iter()
             .zip(&mask)
-            .map(|(&t, &ptr)| if wide && ptr { "i64".to_string() } else { wasm_name(t) })
+            .map(|(&t, &ptr)| {
+                if wide && ptr {
+                    "i64".to_string()
+                } else {
+                    wasm_name(t)
+                }
+            })
             .collect(),
         results: results.into_iter().map(wasm_name).collect(),
     }
@@ -193,25 +216,38 @@ fn add_funcs(exp: &mut Expected, funcs: &[std::rc::Rc<InterfaceFunc>], wide: boo
 fn check_namespace(ns: &str, expected: &Expected, all: &[ImportSig], errors: &mut Vec<String>) {
     let mut registered: BTreeMap<&str, Vec<Sig>> = BTreeMap::new();
     for s in all.iter().filter(|s| s.module == ns) {
-        registered.entry(s.name).or_default().push(registered_sig(s));
+        registered
+            .entry(s.name)
+            .or_default()
+            .push(registered_sig(s));
     }
     for (name, cands) in expected {
         let Some(got) = registered.get(name.as_str()) else {
             let want: Vec<String> = cands.iter().map(|(s, o)| format!("{s} [{o}]")).collect();
-            errors.push(format!("{ns}::{name}: not registered (witx expects {})", want.join(" or ")));
+            errors.push(format!(
+                "{ns}::{name}: not registered (witx expects {})",
+                want.join(" or ")
+            ));
             continue;
         };
         for (i, g) in got.iter().enumerate() {
             if got[..i].contains(g) {
-                errors.push(format!("{ns}::{name}: signature {g} registered more than once"));
+                errors.push(format!(
+                    "{ns}::{name}: signature {g} registered more than once"
+                ));
             } else if !cands.iter().any(|(s, _)| s == g) {
                 let want: Vec<String> = cands.iter().map(|(s, o)| format!("{s} [{o}]")).collect();
-                errors.push(format!("{ns}::{name}: signature mismatch: expected {}, got {g}", want.join(" or ")));
+                errors.push(format!(
+                    "{ns}::{name}: signature mismatch: expected {}, got {g}",
+                    want.join(" or ")
+                ));
             }
         }
         for (s, origin) in cands {
             if !got.contains(s) && got.len() > 1 {
-                errors.push(format!("{ns}::{name}: witx signature {s} [{origin}] not registered"));
+                errors.push(format!(
+                    "{ns}::{name}: witx signature {s} [{origin}] not registered"
+                ));
             }
         }
     }
@@ -262,7 +298,12 @@ fn registered_signatures_match_witx() {
         eprintln!("note: witx/wasix/ does not exist; wasix-only names are not allowed yet");
     }
     errors.sort();
-    assert!(errors.is_empty(), "{} ABI mismatch(es):\n{}", errors.len(), errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{} ABI mismatch(es):\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -313,7 +354,9 @@ fn field_offset(t: &Type, path: &str) -> Result<usize, String> {
                 }
                 let Some(c) = v.cases.iter().find(|c| c.name.as_str() == *seg) else {
                     let names: Vec<&str> = v.cases.iter().map(|c| c.name.as_str()).collect();
-                    return Err(format!("no case `{seg}` (tag, payload, or one of {names:?})"));
+                    return Err(format!(
+                        "no case `{seg}` (tag, payload, or one of {names:?})"
+                    ));
                 };
                 off += v.payload_offset();
                 match &c.tref {
@@ -322,7 +365,12 @@ fn field_offset(t: &Type, path: &str) -> Result<usize, String> {
                     None => return Err(format!("case `{seg}` has no payload")),
                 }
             }
-            _ => return Err(format!("`{seg}` is inside a {} type, which has no fields", ty.kind())),
+            _ => {
+                return Err(format!(
+                    "`{seg}` is inside a {} type, which has no fields",
+                    ty.kind()
+                ))
+            }
         }
     }
     Ok(off)
@@ -350,7 +398,9 @@ fn check_layout(l: &TypeLayout, doc: &Document, doc_name: &str) -> Vec<String> {
         }
         match field_offset(t, path) {
             Ok(want) if want == got => {}
-            Ok(want) => errs.push(format!("{who}: field `{path}` offset expected {want}, got {got}")),
+            Ok(want) => errs.push(format!(
+                "{who}: field `{path}` offset expected {want}, got {got}"
+            )),
             Err(e) => errs.push(format!("{who}: field `{path}`: {e}")),
         }
     }
@@ -358,14 +408,15 @@ fn check_layout(l: &TypeLayout, doc: &Document, doc_name: &str) -> Vec<String> {
         Type::Record(r) if matches!(r.kind, RecordKind::Other) => {
             for m in &r.members {
                 if !seen.contains(m.name.as_str()) {
-                    errs.push(format!("{who}: member `{}` not listed in fields", m.name.as_str()));
+                    errs.push(format!(
+                        "{who}: member `{}` not listed in fields",
+                        m.name.as_str()
+                    ));
                 }
             }
         }
-        Type::Variant(v) if !v.is_enum() => {
-            if !seen.contains("tag") {
-                errs.push(format!("{who}: union entry must list `tag`"));
-            }
+        Type::Variant(v) if !v.is_enum() && !seen.contains("tag") => {
+            errs.push(format!("{who}: union entry must list `tag`"));
         }
         _ => {}
     }
@@ -429,9 +480,15 @@ fn layouts_match_witx() {
             "preview1" => errors.extend(check_layout(l, &p1, "preview1")),
             "wasix" => match &wasix {
                 Some(docs) => errors.extend(check_layout(l, &docs[0].1, "wasix")),
-                None => errors.push(format!("LAYOUTS[wasix/{}]: witx/wasix/ does not exist", l.witx)),
+                None => errors.push(format!(
+                    "LAYOUTS[wasix/{}]: witx/wasix/ does not exist",
+                    l.witx
+                )),
             },
-            other => errors.push(format!("LAYOUTS[{other}/{}]: unknown abi `{other}`", l.witx)),
+            other => errors.push(format!(
+                "LAYOUTS[{other}/{}]: unknown abi `{other}`",
+                l.witx
+            )),
         }
     }
 
@@ -467,10 +524,18 @@ fn layouts_match_witx() {
     missing.sort();
     missing.dedup();
     if !missing.is_empty() {
-        errors.push(format!("types passed through guest memory without a LAYOUTS entry: {}", missing.join(", ")));
+        errors.push(format!(
+            "types passed through guest memory without a LAYOUTS entry: {}",
+            missing.join(", ")
+        ));
     }
     errors.sort();
-    assert!(errors.is_empty(), "{} layout problem(s):\n{}", errors.len(), errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{} layout problem(s):\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -492,14 +557,25 @@ fn sig(params: &[&str], results: &[&str]) -> Sig {
 }
 
 fn size_align(doc: &Document, name: &str) -> (usize, usize) {
-    let sa = doc.typename(&Id::new(name)).unwrap_or_else(|| panic!("no type {name}")).mem_size_align();
+    let sa = doc
+        .typename(&Id::new(name))
+        .unwrap_or_else(|| panic!("no type {name}"))
+        .mem_size_align();
     (sa.size, sa.align)
 }
 
 fn enum_cases(doc: &Document, name: &str) -> Vec<String> {
     match &**doc.typename(&Id::new(name)).unwrap().type_() {
-        Type::Variant(v) => v.cases.iter().map(|c| c.name.as_str().to_string()).collect(),
-        Type::Record(r) => r.members.iter().map(|m| m.name.as_str().to_string()).collect(),
+        Type::Variant(v) => v
+            .cases
+            .iter()
+            .map(|c| c.name.as_str().to_string())
+            .collect(),
+        Type::Record(r) => r
+            .members
+            .iter()
+            .map(|m| m.name.as_str().to_string())
+            .collect(),
         t => panic!("{name} is a {}", t.kind()),
     }
 }
@@ -515,11 +591,18 @@ fn witx_self_consistency() {
 
     let n0: BTreeSet<&str> = f0.iter().map(|f| f.name.as_str()).collect();
     let n1: BTreeSet<&str> = f1.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(n1.difference(&n0).copied().collect::<Vec<_>>(), ["sock_accept"]);
+    assert_eq!(
+        n1.difference(&n0).copied().collect::<Vec<_>>(),
+        ["sock_accept"]
+    );
     assert!(n0.is_subset(&n1));
     // Same core signatures in both generations; the differences are in memory only.
     for f in &f0 {
-        assert!(core_sig(f, false) == core_sig(func(&f1, f.name.as_str()), false), "{}", f.name.as_str());
+        assert!(
+            core_sig(f, false) == core_sig(func(&f1, f.name.as_str()), false),
+            "{}",
+            f.name.as_str()
+        );
     }
 
     // Spot checks of core signatures, narrow and wasm64-wide.
@@ -536,10 +619,18 @@ fn witx_self_consistency() {
     assert!(s("sock_recv", false) == sig(&["i32", "i32", "i32", "i32", "i32", "i32"], &["i32"]));
     assert!(s("sock_recv", true) == sig(&["i32", "i64", "i64", "i32", "i64", "i64"], &["i32"]));
     assert!(
-        s("path_open", false) == sig(&["i32", "i32", "i32", "i32", "i32", "i64", "i64", "i32", "i32"], &["i32"])
+        s("path_open", false)
+            == sig(
+                &["i32", "i32", "i32", "i32", "i32", "i64", "i64", "i32", "i32"],
+                &["i32"]
+            )
     );
     assert!(
-        s("path_open", true) == sig(&["i32", "i32", "i64", "i64", "i32", "i64", "i64", "i32", "i64"], &["i32"])
+        s("path_open", true)
+            == sig(
+                &["i32", "i32", "i64", "i64", "i32", "i64", "i64", "i32", "i64"],
+                &["i32"]
+            )
     );
     assert!(s("fd_readdir", true) == sig(&["i32", "i64", "i64", "i64", "i64"], &["i32"]));
 
@@ -568,10 +659,25 @@ fn witx_self_consistency() {
     let sub = p1.typename(&Id::new("subscription")).unwrap();
     assert_eq!(field_offset(sub.type_(), "u.tag"), Ok(8));
     assert_eq!(field_offset(sub.type_(), "u.clock.timeout"), Ok(24));
-    assert_eq!(field_offset(sub.type_(), "u.fd_read.file_descriptor"), Ok(16));
+    assert_eq!(
+        field_offset(sub.type_(), "u.fd_read.file_descriptor"),
+        Ok(16)
+    );
     let sub0 = p0.typename(&Id::new("subscription")).unwrap();
     assert_eq!(field_offset(sub0.type_(), "u.clock.timeout"), Ok(32));
 
     let mt: Vec<String> = memory_types(&p1).into_iter().collect();
-    assert_eq!(mt, ["ciovec", "dirent", "event", "fdstat", "filestat", "iovec", "prestat", "subscription"]);
+    assert_eq!(
+        mt,
+        [
+            "ciovec",
+            "dirent",
+            "event",
+            "fdstat",
+            "filestat",
+            "iovec",
+            "prestat",
+            "subscription"
+        ]
+    );
 }

@@ -28,16 +28,24 @@ impl ClockId {
 /// Nanoseconds on `id`.
 #[inline]
 pub fn now(id: ClockId) -> Result<u64, ErrorCode> {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: valid out-pointer.
     if unsafe { libc::clock_gettime(id.raw(), &mut ts) } != 0 {
         return Err(ErrorCode::last_os());
     }
-    Ok((ts.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.tv_nsec as u64))
+    Ok((ts.tv_sec as u64)
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(ts.tv_nsec as u64))
 }
 
 pub fn resolution(id: ClockId) -> Result<u64, ErrorCode> {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: valid out-pointer.
     if unsafe { libc::clock_getres(id.raw(), &mut ts) } != 0 {
         return Err(ErrorCode::last_os());
@@ -68,7 +76,8 @@ fn anchor() -> (Instant, u64) {
 pub fn instant_at_monotonic(ns: u64) -> Instant {
     let (i, base) = anchor();
     if ns >= base {
-        i.checked_add(Duration::from_nanos(ns - base)).unwrap_or(i + Duration::from_secs(1 << 40))
+        i.checked_add(Duration::from_nanos(ns - base))
+            .unwrap_or(i + Duration::from_secs(1 << 40))
     } else {
         i.checked_sub(Duration::from_nanos(base - ns)).unwrap_or(i)
     }
@@ -77,7 +86,10 @@ pub fn instant_at_monotonic(ns: u64) -> Instant {
 /// `subscribe-duration`: ready `ns` from now.
 pub fn subscribe_duration(ns: u64) -> Deadline {
     let now = Instant::now();
-    Deadline(now.checked_add(Duration::from_nanos(ns)).unwrap_or(now + Duration::from_secs(1 << 40)))
+    Deadline(
+        now.checked_add(Duration::from_nanos(ns))
+            .unwrap_or(now + Duration::from_secs(1 << 40)),
+    )
 }
 
 /// `subscribe-instant`: ready when the monotonic clock reaches `ns`.

@@ -18,10 +18,17 @@ pub fn secure_u64() -> Result<u64, ErrorCode> {
 pub fn fill_insecure(buf: &mut [u8]) {
     static STATE: AtomicU64 = AtomicU64::new(0);
     if STATE.load(Ordering::Relaxed) == 0 {
-        let _ = STATE.compare_exchange(0, secure_u64().unwrap_or(0x9E37_79B9) | 1, Ordering::Relaxed, Ordering::Relaxed);
+        let _ = STATE.compare_exchange(
+            0,
+            secure_u64().unwrap_or(0x9E37_79B9) | 1,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
     }
     for chunk in buf.chunks_mut(8) {
-        let mut z = STATE.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = STATE
+            .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+            .wrapping_add(0x9E37_79B9_7F4A_7C15);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^= z >> 31;

@@ -50,7 +50,11 @@ impl<T: ?Sized> Default for Table<T> {
 impl<T: ?Sized> Table<T> {
     pub fn with_capacity(capacity: usize) -> Self {
         Table {
-            inner: RwLock::new(Inner { slots: Vec::new(), free_hint: 0, len: 0 }),
+            inner: RwLock::new(Inner {
+                slots: Vec::new(),
+                free_hint: 0,
+                len: 0,
+            }),
             capacity,
         }
     }
@@ -95,7 +99,11 @@ impl<T: ?Sized> Table<T> {
             }
             return Err(TableError::Full);
         }
-        let slot = Some(Slot { value, parent, children: 0 });
+        let slot = Some(Slot {
+            value,
+            parent,
+            children: 0,
+        });
         if idx == g.slots.len() {
             g.slots.push(slot);
         } else {
@@ -121,7 +129,11 @@ impl<T: ?Sized> Table<T> {
                 return Err(TableError::HasChildren);
             }
         }
-        let old = g.slots[i].replace(Slot { value, parent: None, children: 0 });
+        let old = g.slots[i].replace(Slot {
+            value,
+            parent: None,
+            children: 0,
+        });
         match &old {
             Some(o) => {
                 if let Some(p) = o.parent {
@@ -241,7 +253,10 @@ impl<T> std::fmt::Debug for Resource<T> {
 }
 impl<T> Resource<T> {
     pub fn new(rep: u32) -> Self {
-        Resource { rep, _t: PhantomData }
+        Resource {
+            rep,
+            _t: PhantomData,
+        }
     }
     pub fn rep(&self) -> u32 {
         self.rep
@@ -256,7 +271,9 @@ pub struct ResourceTable {
 
 impl ResourceTable {
     pub fn with_capacity(capacity: usize) -> Self {
-        ResourceTable { table: Table::with_capacity(capacity) }
+        ResourceTable {
+            table: Table::with_capacity(capacity),
+        }
     }
     pub fn push<T: Any + Send + Sync>(&self, v: T) -> Result<Resource<T>, TableError> {
         self.table.insert(Arc::new(v)).map(Resource::new)
@@ -266,7 +283,9 @@ impl ResourceTable {
         v: T,
         parent: Resource<P>,
     ) -> Result<Resource<T>, TableError> {
-        self.table.insert_child(Arc::new(v), Some(parent.rep)).map(Resource::new)
+        self.table
+            .insert_child(Arc::new(v), Some(parent.rep))
+            .map(Resource::new)
     }
     pub fn get<T: Any + Send + Sync>(&self, r: Resource<T>) -> Result<Arc<T>, TableError> {
         let a = self.table.get(r.rep)?;
@@ -278,7 +297,8 @@ impl ResourceTable {
             return Err(TableError::WrongType);
         }
         let a = self.table.remove(r.rep)?;
-        Ok(a.downcast::<T>().unwrap_or_else(|_| unreachable!("type checked above")))
+        Ok(a.downcast::<T>()
+            .unwrap_or_else(|_| unreachable!("type checked above")))
     }
     pub fn len(&self) -> usize {
         self.table.len()
@@ -315,7 +335,10 @@ mod tests {
         let s = rt.push(Stream).unwrap();
         let p = rt.push_child(Pollable, s).unwrap();
         assert_eq!(rt.delete(s).unwrap_err(), TableError::HasChildren);
-        assert_eq!(rt.get::<Stream>(Resource::new(p.rep())).unwrap_err(), TableError::WrongType);
+        assert_eq!(
+            rt.get::<Stream>(Resource::new(p.rep())).unwrap_err(),
+            TableError::WrongType
+        );
         rt.delete(p).unwrap();
         rt.delete(s).unwrap();
         assert!(rt.is_empty());

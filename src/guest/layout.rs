@@ -30,7 +30,10 @@ macro_rules! layout {
 
 macro_rules! both_abis {
     ($witx:literal, $t:ty, $fields:tt) => {
-        [layout!("preview0", $witx, $t, $fields), layout!("preview1", $witx, $t, $fields)]
+        [
+            layout!("preview0", $witx, $t, $fields),
+            layout!("preview1", $witx, $t, $fields),
+        ]
     };
 }
 
@@ -49,9 +52,18 @@ const FDSTAT: [TypeLayout; 2] = both_abis!(
 const DIRENT: [TypeLayout; 2] = both_abis!(
     "dirent",
     Dirent,
-    [("d_next", d_next), ("d_ino", d_ino), ("d_namlen", d_namlen), ("d_type", d_type)]
+    [
+        ("d_next", d_next),
+        ("d_ino", d_ino),
+        ("d_namlen", d_namlen),
+        ("d_type", d_type)
+    ]
 );
-const PRESTAT: [TypeLayout; 2] = both_abis!("prestat", Prestat, [("tag", tag), ("dir.pr_name_len", pr_name_len)]);
+const PRESTAT: [TypeLayout; 2] = both_abis!(
+    "prestat",
+    Prestat,
+    [("tag", tag), ("dir.pr_name_len", pr_name_len)]
+);
 const EVENT: [TypeLayout; 2] = both_abis!(
     "event",
     Event,
@@ -82,13 +94,31 @@ pub static LAYOUTS: &[TypeLayout] = &[
         "preview1",
         "filestat",
         Filestat,
-        [("dev", dev), ("ino", ino), ("filetype", filetype), ("nlink", nlink), ("size", size), ("atim", atim), ("mtim", mtim), ("ctim", ctim)]
+        [
+            ("dev", dev),
+            ("ino", ino),
+            ("filetype", filetype),
+            ("nlink", nlink),
+            ("size", size),
+            ("atim", atim),
+            ("mtim", mtim),
+            ("ctim", ctim)
+        ]
     ),
     layout!(
         "preview0",
         "filestat",
         Filestat0,
-        [("dev", dev), ("ino", ino), ("filetype", filetype), ("nlink", nlink), ("size", size), ("atim", atim), ("mtim", mtim), ("ctim", ctim)]
+        [
+            ("dev", dev),
+            ("ino", ino),
+            ("filetype", filetype),
+            ("nlink", nlink),
+            ("size", size),
+            ("atim", atim),
+            ("mtim", mtim),
+            ("ctim", ctim)
+        ]
     ),
     layout!(
         "preview1",

@@ -72,12 +72,20 @@ impl<'a> GuestMem<'a> {
     /// # Safety
     /// `base..base+len` must be valid, writable memory for `'a`.
     pub unsafe fn new(base: *mut u8, len: u64) -> Self {
-        GuestMem { base, len, _p: PhantomData }
+        GuestMem {
+            base,
+            len,
+            _p: PhantomData,
+        }
     }
 
     /// A view over a plain byte buffer (tests, embedders).
     pub fn from_slice(s: &'a mut [u8]) -> Self {
-        GuestMem { base: s.as_mut_ptr(), len: s.len() as u64, _p: PhantomData }
+        GuestMem {
+            base: s.as_mut_ptr(),
+            len: s.len() as u64,
+            _p: PhantomData,
+        }
     }
 
     #[inline]
@@ -153,7 +161,9 @@ impl<'a> GuestMem<'a> {
     /// Element `i` of an array of `T` at `ptr`, with overflow-checked address arithmetic.
     #[inline]
     pub fn elem_addr<T>(ptr: u64, i: u64) -> Result<u64, MemError> {
-        i.checked_mul(std::mem::size_of::<T>() as u64).and_then(|o| ptr.checked_add(o)).ok_or(MemError::Fault)
+        i.checked_mul(std::mem::size_of::<T>() as u64)
+            .and_then(|o| ptr.checked_add(o))
+            .ok_or(MemError::Fault)
     }
 
     /// A UTF-8 string of `len` bytes at `ptr`.
@@ -164,7 +174,8 @@ impl<'a> GuestMem<'a> {
     /// Copies `bytes` to the guest, at most `cap` of them; returns the number copied.
     pub fn copy_out(&self, ptr: u64, cap: u64, bytes: &[u8]) -> Result<usize, MemError> {
         let n = (bytes.len() as u64).min(cap);
-        self.slice_mut(ptr, n)?.copy_from_slice(&bytes[..n as usize]);
+        self.slice_mut(ptr, n)?
+            .copy_from_slice(&bytes[..n as usize]);
         Ok(n as usize)
     }
 
@@ -183,7 +194,8 @@ impl<'a> GuestMem<'a> {
             Ok(IoSliceMut::new(self.slice_mut(buf, len)?))
         };
         if count <= STACK_IOVS as u64 {
-            let mut arr: [IoSliceMut<'a>; STACK_IOVS] = std::array::from_fn(|_| IoSliceMut::new(&mut []));
+            let mut arr: [IoSliceMut<'a>; STACK_IOVS] =
+                std::array::from_fn(|_| IoSliceMut::new(&mut []));
             for i in 0..count {
                 arr[i as usize] = get(i)?;
             }
@@ -225,14 +237,19 @@ impl<'a> GuestMem<'a> {
     }
 
     fn iov_table<M: MemSize>(&self, iovs: u64, count: u64) -> Result<u64, MemError> {
-        let bytes = count.checked_mul(2 * M::BYTES as u64).ok_or(MemError::Fault)?;
+        let bytes = count
+            .checked_mul(2 * M::BYTES as u64)
+            .ok_or(MemError::Fault)?;
         self.check(iovs, bytes).map(|p| p as u64)
     }
 
     #[inline]
     fn iov_at<M: MemSize>(&self, table: u64, i: u64) -> Result<(u64, u64), MemError> {
         let at = table + i * 2 * M::BYTES as u64;
-        Ok((self.read_off::<M>(at)?, self.read_off::<M>(at + M::BYTES as u64)?))
+        Ok((
+            self.read_off::<M>(at)?,
+            self.read_off::<M>(at + M::BYTES as u64)?,
+        ))
     }
 }
 
@@ -252,7 +269,10 @@ mod tests {
         m.write::<u64>(3, 0x0102_0304_0506_0708).unwrap();
         assert_eq!(m.read::<u64>(3).unwrap(), 0x0102_0304_0506_0708);
         assert_eq!(m.read::<u32>(62).unwrap_err(), MemError::Fault);
-        assert_eq!(GuestMem::elem_addr::<u64>(u64::MAX - 4, 1).unwrap_err(), MemError::Fault);
+        assert_eq!(
+            GuestMem::elem_addr::<u64>(u64::MAX - 4, 1).unwrap_err(),
+            MemError::Fault
+        );
     }
 
     #[test]
@@ -264,8 +284,15 @@ mod tests {
         m.write::<u32>(8, 60).unwrap();
         m.write::<u32>(12, 8).unwrap(); // out of bounds
         assert_eq!(m.with_ciovecs::<M32, _>(0, 1, |v| v.len()).unwrap(), 1);
-        assert_eq!(m.with_ciovecs::<M32, _>(0, 2, |v| v.len()).unwrap_err(), MemError::Fault);
-        assert_eq!(m.with_ciovecs::<M32, _>(0, u64::MAX, |v| v.len()).unwrap_err(), MemError::Fault);
+        assert_eq!(
+            m.with_ciovecs::<M32, _>(0, 2, |v| v.len()).unwrap_err(),
+            MemError::Fault
+        );
+        assert_eq!(
+            m.with_ciovecs::<M32, _>(0, u64::MAX, |v| v.len())
+                .unwrap_err(),
+            MemError::Fault
+        );
         m.write::<u8>(16, 0xff).unwrap();
         assert_eq!(m.str(16, 1).unwrap_err(), MemError::Utf8);
     }

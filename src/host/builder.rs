@@ -19,7 +19,14 @@ pub struct Builder {
 impl Builder {
     /// `program` becomes argv[0].
     pub fn new(program: impl Into<String>) -> Builder {
-        Builder { cli: Cli { args: vec![program.into()], ..Default::default() }, preopens: Vec::new(), error: None }
+        Builder {
+            cli: Cli {
+                args: vec![program.into()],
+                ..Default::default()
+            },
+            preopens: Vec::new(),
+            error: None,
+        }
     }
 
     pub fn arg(mut self, a: impl Into<String>) -> Self {
@@ -37,8 +44,13 @@ impl Builder {
         self
     }
 
-    pub fn envs<I: IntoIterator<Item = (K, V)>, K: Into<String>, V: Into<String>>(mut self, e: I) -> Self {
-        self.cli.env.extend(e.into_iter().map(|(k, v)| (k.into(), v.into())));
+    pub fn envs<I: IntoIterator<Item = (K, V)>, K: Into<String>, V: Into<String>>(
+        mut self,
+        e: I,
+    ) -> Self {
+        self.cli
+            .env
+            .extend(e.into_iter().map(|(k, v)| (k.into(), v.into())));
         self
     }
 
@@ -46,7 +58,10 @@ impl Builder {
         match dir {
             Ok(d) => self.preopens.push((guest.to_string(), d)),
             Err(e) => {
-                self.error.get_or_insert(RunError::Setup { what: format!("directory `{host}`"), why: e.to_string() });
+                self.error.get_or_insert(RunError::Setup {
+                    what: format!("directory `{host}`"),
+                    why: e.to_string(),
+                });
             }
         }
         self
@@ -107,12 +122,19 @@ impl Builder {
         }
         let fds = FdTable::default();
         let stream = |k: FdKind| Arc::new(FdEntry::new(k, rights::STREAM, 0));
-        let table_full = |_| RunError::Setup { what: "fd table".into(), why: "full".into() };
-        fds.insert(stream(FdKind::Input(self.cli.stdin.clone()))).map_err(table_full)?;
-        fds.insert(stream(FdKind::Output(self.cli.stdout.clone()))).map_err(table_full)?;
-        fds.insert(stream(FdKind::Output(self.cli.stderr.clone()))).map_err(table_full)?;
+        let table_full = |_| RunError::Setup {
+            what: "fd table".into(),
+            why: "full".into(),
+        };
+        fds.insert(stream(FdKind::Input(self.cli.stdin.clone())))
+            .map_err(table_full)?;
+        fds.insert(stream(FdKind::Output(self.cli.stdout.clone())))
+            .map_err(table_full)?;
+        fds.insert(stream(FdKind::Output(self.cli.stderr.clone())))
+            .map_err(table_full)?;
         for (guest, dir) in self.preopens {
-            fds.insert(Arc::new(FdEntry::dir(dir, Some(guest)))).map_err(table_full)?;
+            fds.insert(Arc::new(FdEntry::dir(dir, Some(guest))))
+                .map_err(table_full)?;
         }
         Ok(Arc::new(WasiCtx { cli: self.cli, fds }))
     }
@@ -126,15 +148,19 @@ impl Builder {
     /// Instantiates `module` and runs `_start` to completion; returns the exit status.
     pub fn run(self, store: &mut Store, module: &Module) -> Result<i32, RunError> {
         let imports = self.imports(store, module)?;
-        let instance = wasmer::Instance::new(store, module, &imports.imports).map_err(|e| match e {
-            wasmer::InstantiationError::Start(t) => match t.downcast_ref::<Exit>() {
-                Some(_) => RunError::Trap("exit during start function".into()),
-                None => RunError::Trap(t.message()),
-            },
-            other => RunError::Instantiate(other.to_string()),
-        })?;
+        let instance =
+            wasmer::Instance::new(store, module, &imports.imports).map_err(|e| match e {
+                wasmer::InstantiationError::Start(t) => match t.downcast_ref::<Exit>() {
+                    Some(_) => RunError::Trap("exit during start function".into()),
+                    None => RunError::Trap(t.message()),
+                },
+                other => RunError::Instantiate(other.to_string()),
+            })?;
         imports.bind(store, &instance)?;
-        let start = instance.exports.get_function("_start").map_err(|_| RunError::NoStart)?;
+        let start = instance
+            .exports
+            .get_function("_start")
+            .map_err(|_| RunError::NoStart)?;
         match start.call(store, &[]) {
             Ok(_) => Ok(0),
             Err(e) => match e.downcast_ref::<Exit>() {
@@ -149,7 +175,12 @@ impl Builder {
 fn trap_line(e: &wasmer::RuntimeError) -> String {
     let msg = e.message().lines().next().unwrap_or("").to_string();
     match e.trace().first() {
-        Some(f) => format!("{msg} (in {})", f.function_name().map(String::from).unwrap_or_else(|| format!("func[{}]", f.func_index()))),
+        Some(f) => format!(
+            "{msg} (in {})",
+            f.function_name()
+                .map(String::from)
+                .unwrap_or_else(|| format!("func[{}]", f.func_index()))
+        ),
         None => msg,
     }
 }

@@ -7,25 +7,43 @@ use std::sync::Arc;
 use wasmer::{Module, Store};
 
 pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
-    let bytes = std::fs::read(&o.module).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", o.module.display()))?;
-    let program = o.module.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut b = Builder::new(program).args(o.args.iter().cloned()).envs(o.envs.iter().cloned());
+    let bytes = std::fs::read(&o.module)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", o.module.display()))?;
+    let program = o
+        .module
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut b = Builder::new(program)
+        .args(o.args.iter().cloned())
+        .envs(o.envs.iter().cloned());
     for d in &o.dirs {
-        b = if d.readonly { b.map_dir_readonly(&d.guest, &d.host) } else { b.map_dir(&d.guest, &d.host) };
+        b = if d.readonly {
+            b.map_dir_readonly(&d.guest, &d.host)
+        } else {
+            b.map_dir(&d.guest, &d.host)
+        };
     }
     for g in &o.tmpfs {
         b = b.map_memory_dir(g);
     }
     if let Some(p) = &o.stdin {
-        let f = std::fs::File::open(p).map_err(|e| anyhow::anyhow!("cannot open --stdin {}: {e}", p.display()))?;
+        let f = std::fs::File::open(p)
+            .map_err(|e| anyhow::anyhow!("cannot open --stdin {}: {e}", p.display()))?;
         b = b.stdin(Arc::new(FdInput::owned(f.into())));
     }
     // The guest runs on its own thread (DESIGN §3), with room for deep host frames.
-    let t = std::thread::Builder::new().name("wasix-guest".into()).stack_size(16 << 20).spawn(move || {
-        let mut store = Store::default();
-        let module = Module::new(&store, &bytes).map_err(|e| RunError::Compile(e.to_string()))?;
-        b.run(&mut store, &module)
-    })?;
-    let r = t.join().map_err(|_| anyhow::anyhow!("guest thread panicked"))?;
+    let t = std::thread::Builder::new()
+        .name("wasix-guest".into())
+        .stack_size(16 << 20)
+        .spawn(move || {
+            let mut store = Store::default();
+            let module =
+                Module::new(&store, &bytes).map_err(|e| RunError::Compile(e.to_string()))?;
+            b.run(&mut store, &module)
+        })?;
+    let r = t
+        .join()
+        .map_err(|_| anyhow::anyhow!("guest thread panicked"))?;
     Ok(r?)
 }

@@ -14,12 +14,21 @@ pub struct WasiImports {
 }
 
 fn sig(t: &FunctionType) -> String {
-    let list = |v: &[wasmer::Type]| v.iter().map(|t| format!("{t:?}").to_lowercase()).collect::<Vec<_>>().join(", ");
+    let list = |v: &[wasmer::Type]| {
+        v.iter()
+            .map(|t| format!("{t:?}").to_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     format!("({}) -> ({})", list(t.params()), list(t.results()))
 }
 
 impl WasiImports {
-    pub fn new(store: &mut Store, module: &Module, ctx: Arc<WasiCtx>) -> Result<WasiImports, RunError> {
+    pub fn new(
+        store: &mut Store,
+        module: &Module,
+        ctx: Arc<WasiCtx>,
+    ) -> Result<WasiImports, RunError> {
         let mut imports = Imports::new();
         let mut envs: Vec<(Namespace, FunctionEnv<WasiEnv>)> = Vec::new();
         let mut imported_memory = None;
@@ -28,17 +37,31 @@ impl WasiImports {
             match imp.ty() {
                 // wasix-libc modules import their (shared) memory: create it from the type.
                 ExternType::Memory(mt) => {
-                    let mem = Memory::new(store, *mt).map_err(|e| RunError::Setup { what: format!("memory `{m}::{n}`"), why: e.to_string() })?;
+                    let mem = Memory::new(store, *mt).map_err(|e| RunError::Setup {
+                        what: format!("memory `{m}::{n}`"),
+                        why: e.to_string(),
+                    })?;
                     imports.define(m, n, mem.clone());
                     imported_memory = Some(mem);
                 }
                 ExternType::Function(ft) => {
-                    let unknown = || RunError::UnknownImport { module: m.into(), name: n.into(), sig: sig(ft) };
+                    let unknown = || RunError::UnknownImport {
+                        module: m.into(),
+                        name: n.into(),
+                        sig: sig(ft),
+                    };
                     let ns = Namespace::from_name(m).ok_or_else(unknown)?;
                     let env = match envs.iter().find(|(k, _)| *k == ns) {
                         Some((_, e)) => e.clone(),
                         None => {
-                            let e = FunctionEnv::new(store, WasiEnv { ctx: ctx.clone(), memory: None, flavor: ns.flavor() });
+                            let e = FunctionEnv::new(
+                                store,
+                                WasiEnv {
+                                    ctx: ctx.clone(),
+                                    memory: None,
+                                    flavor: ns.flavor(),
+                                },
+                            );
                             envs.push((ns, e.clone()));
                             e
                         }
@@ -46,16 +69,30 @@ impl WasiImports {
                     let f = ns.make(n, store, &env).ok_or_else(unknown)?;
                     let have = f.ty(store);
                     if have != *ft {
-                        return Err(RunError::ImportSignature { module: m.into(), name: n.into(), got: sig(ft), want: sig(&have) });
+                        return Err(RunError::ImportSignature {
+                            module: m.into(),
+                            name: n.into(),
+                            got: sig(ft),
+                            want: sig(&have),
+                        });
                     }
                     imports.define(m, n, f);
                 }
                 other => {
-                    return Err(RunError::UnknownImport { module: m.into(), name: n.into(), sig: format!("{other:?}") });
+                    return Err(RunError::UnknownImport {
+                        module: m.into(),
+                        name: n.into(),
+                        sig: format!("{other:?}"),
+                    });
                 }
             }
         }
-        Ok(WasiImports { imports, envs: envs.into_iter().map(|(_, e)| e).collect(), imported_memory, ctx })
+        Ok(WasiImports {
+            imports,
+            envs: envs.into_iter().map(|(_, e)| e).collect(),
+            imported_memory,
+            ctx,
+        })
     }
 
     /// Points every namespace at the instance's memory (exported `memory`, else imported).

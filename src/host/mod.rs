@@ -19,9 +19,18 @@ pub enum RunError {
     #[error("guest trapped: {0}")]
     Trap(String),
     #[error("unknown import `{module}::{name}` with signature {sig}")]
-    UnknownImport { module: String, name: String, sig: String },
+    UnknownImport {
+        module: String,
+        name: String,
+        sig: String,
+    },
     #[error("import `{module}::{name}` has signature {got}, but wasix-compat provides {want}")]
-    ImportSignature { module: String, name: String, got: String, want: String },
+    ImportSignature {
+        module: String,
+        name: String,
+        got: String,
+        want: String,
+    },
     #[error("module exports no `_start` function (a reactor or library module cannot be run as a command)")]
     NoStart,
     #[error("cannot prepare {what}: {why}")]
@@ -40,7 +49,10 @@ impl RunError {
 
 /// A context with inherited stdio and no preopens (registry introspection).
 pub fn scratch_ctx() -> Arc<WasiCtx> {
-    Arc::new(WasiCtx { cli: Default::default(), fds: FdTable::default() })
+    Arc::new(WasiCtx {
+        cli: Default::default(),
+        fds: FdTable::default(),
+    })
 }
 
 /// `RUST_LOG=wasix_compat=trace` prints every import call with arguments and errno.
@@ -51,6 +63,7 @@ pub fn init_tracing() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .without_time()
         .try_init();
 }

@@ -56,7 +56,10 @@ pub fn run<const N: usize>(
         // No memory: every pointer faults.
         None => GuestMem::from_slice(&mut []),
     };
-    let call = Call { mem, ctx: &data.ctx };
+    let call = Call {
+        mem,
+        ctx: &data.ctx,
+    };
     let mut e = match f(&call) {
         Ok(()) => Errno::SUCCESS,
         Err(e) => e,

@@ -3,7 +3,7 @@
 //! every operation matches on the kind, so an unsupported combination is one `_ =>` arm.
 
 use super::errno::Errno;
-use crate::core::fs::{DirEntry, Dir, File};
+use crate::core::fs::{Dir, DirEntry, File};
 use crate::core::io::{InputStream, OutputStream};
 use crate::core::table::Table;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -78,7 +78,8 @@ pub mod rights {
         | PATH_REMOVE_DIRECTORY
         | PATH_UNLINK_FILE;
     /// Rights of a stream (stdio, pipes).
-    pub const STREAM: u64 = FD_READ | FD_WRITE | FD_FDSTAT_SET_FLAGS | FD_FILESTAT_GET | POLL_FD_READWRITE;
+    pub const STREAM: u64 =
+        FD_READ | FD_WRITE | FD_FDSTAT_SET_FLAGS | FD_FILESTAT_GET | POLL_FD_READWRITE;
     /// Rights that need the file opened for writing (fdatasync works on read-only fds,
     /// so FD_DATASYNC alone does not ask for write access).
     pub const WRITE_ACCESS: u64 = FD_WRITE | FD_ALLOCATE | FD_FILESTAT_SET_SIZE;

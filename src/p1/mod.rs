@@ -27,7 +27,12 @@ pub enum Namespace {
 }
 
 impl Namespace {
-    pub const ALL: [Namespace; 4] = [Namespace::WasiUnstable, Namespace::Preview1, Namespace::Wasix32, Namespace::Wasix64];
+    pub const ALL: [Namespace; 4] = [
+        Namespace::WasiUnstable,
+        Namespace::Preview1,
+        Namespace::Wasix32,
+        Namespace::Wasix64,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -52,13 +57,22 @@ impl Namespace {
     /// Every function name this namespace provides.
     pub fn functions(self) -> Vec<&'static str> {
         match self {
-            Namespace::WasiUnstable => PREVIEW1.iter().copied().filter(|n| *n != "sock_accept").collect(),
+            Namespace::WasiUnstable => PREVIEW1
+                .iter()
+                .copied()
+                .filter(|n| *n != "sock_accept")
+                .collect(),
             _ => PREVIEW1.to_vec(),
         }
     }
 
     /// Builds the host function for `name`, or `None` if this namespace has no such import.
-    pub fn make(self, name: &str, store: &mut impl AsStoreMut, env: &FunctionEnv<WasiEnv>) -> Option<Function> {
+    pub fn make(
+        self,
+        name: &str,
+        store: &mut impl AsStoreMut,
+        env: &FunctionEnv<WasiEnv>,
+    ) -> Option<Function> {
         match self {
             Namespace::WasiUnstable => make_unstable(name, store, env),
             Namespace::Preview1 | Namespace::Wasix32 => make_preview1::<M32>(name, store, env),
@@ -68,11 +82,17 @@ impl Namespace {
 }
 
 /// wasi_unstable = preview1 minus sock_accept, with its four layout differences.
-fn make_unstable(name: &str, store: &mut impl AsStoreMut, env: &FunctionEnv<WasiEnv>) -> Option<Function> {
+fn make_unstable(
+    name: &str,
+    store: &mut impl AsStoreMut,
+    env: &FunctionEnv<WasiEnv>,
+) -> Option<Function> {
     Some(match name {
         "fd_seek" => Function::new_typed_with_env(store, env, fd::fd_seek_unstable),
         "fd_filestat_get" => Function::new_typed_with_env(store, env, fd::fd_filestat_get_unstable),
-        "path_filestat_get" => Function::new_typed_with_env(store, env, path::path_filestat_get_unstable),
+        "path_filestat_get" => {
+            Function::new_typed_with_env(store, env, path::path_filestat_get_unstable)
+        }
         "poll_oneoff" => Function::new_typed_with_env(store, env, poll::poll_oneoff_unstable),
         "sock_accept" => return None,
         _ => return make_preview1::<M32>(name, store, env),

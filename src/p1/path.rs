@@ -31,7 +31,12 @@ fn path<'a>(c: &Call<'a>, ptr: u64, len: u64) -> Result<&'a str, Errno> {
     Ok(c.mem.str(ptr, len)?)
 }
 
-pub fn path_create_directory<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, p: M::Offset, l: M::Offset) -> i32 {
+pub fn path_create_directory<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    p: M::Offset,
+    l: M::Offset,
+) -> i32 {
     let (p, l) = (M::to_u64(p), M::to_u64(l));
     run(&mut env, "path_create_directory", [fd as u64, p, l], |c| {
         let (_, d) = dir(c, fd, rights::PATH_CREATE_DIRECTORY)?;
@@ -39,21 +44,53 @@ pub fn path_create_directory<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u
     })
 }
 
-fn filestat_get(c: &Call<'_>, fd: u32, flags: u32, p: u64, l: u64, out: u64, legacy: bool) -> Result<(), Errno> {
+fn filestat_get(
+    c: &Call<'_>,
+    fd: u32,
+    flags: u32,
+    p: u64,
+    l: u64,
+    out: u64,
+    legacy: bool,
+) -> Result<(), Errno> {
     let follow = follow(flags)?;
     let (_, d) = dir(c, fd, rights::PATH_FILESTAT_GET)?;
     let s = d.stat_at(path(c, p, l)?, follow)?;
     write_filestat(c, out, &s, legacy)
 }
 
-pub fn path_filestat_get<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, flags: u32, p: M::Offset, l: M::Offset, out: M::Offset) -> i32 {
+pub fn path_filestat_get<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    flags: u32,
+    p: M::Offset,
+    l: M::Offset,
+    out: M::Offset,
+) -> i32 {
     let (p, l, out) = (M::to_u64(p), M::to_u64(l), M::to_u64(out));
-    run(&mut env, "path_filestat_get", [fd as u64, flags as u64, p, l, out], |c| filestat_get(c, fd, flags, p, l, out, false))
+    run(
+        &mut env,
+        "path_filestat_get",
+        [fd as u64, flags as u64, p, l, out],
+        |c| filestat_get(c, fd, flags, p, l, out, false),
+    )
 }
 
-pub fn path_filestat_get_unstable(mut env: FunctionEnvMut<WasiEnv>, fd: u32, flags: u32, p: u32, l: u32, out: u32) -> i32 {
+pub fn path_filestat_get_unstable(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    flags: u32,
+    p: u32,
+    l: u32,
+    out: u32,
+) -> i32 {
     let (p, l, out) = (p as u64, l as u64, out as u64);
-    run(&mut env, "path_filestat_get", [fd as u64, flags as u64, p, l, out], |c| filestat_get(c, fd, flags, p, l, out, true))
+    run(
+        &mut env,
+        "path_filestat_get",
+        [fd as u64, flags as u64, p, l, out],
+        |c| filestat_get(c, fd, flags, p, l, out, true),
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -68,12 +105,17 @@ pub fn path_filestat_set_times<M: MemSize>(
     fst: u32,
 ) -> i32 {
     let (p, l) = (M::to_u64(p), M::to_u64(l));
-    run(&mut env, "path_filestat_set_times", [fd as u64, flags as u64, p, l, atim, mtim, fst as u64], |c| {
-        let follow = follow(flags)?;
-        let (a, m) = timestamps(atim, mtim, fst)?;
-        let (_, d) = dir(c, fd, rights::PATH_FILESTAT_SET_TIMES)?;
-        Ok(d.set_times_at(path(c, p, l)?, follow, a, m)?)
-    })
+    run(
+        &mut env,
+        "path_filestat_set_times",
+        [fd as u64, flags as u64, p, l, atim, mtim, fst as u64],
+        |c| {
+            let follow = follow(flags)?;
+            let (a, m) = timestamps(atim, mtim, fst)?;
+            let (_, d) = dir(c, fd, rights::PATH_FILESTAT_SET_TIMES)?;
+            Ok(d.set_times_at(path(c, p, l)?, follow, a, m)?)
+        },
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -88,12 +130,25 @@ pub fn path_link<M: MemSize>(
     nl: M::Offset,
 ) -> i32 {
     let (op, ol, np, nl) = (M::to_u64(op), M::to_u64(ol), M::to_u64(np), M::to_u64(nl));
-    run(&mut env, "path_link", [old_fd as u64, old_flags as u64, op, ol, new_fd as u64, np, nl], |c| {
-        let follow = follow(old_flags)?;
-        let (_, a) = dir(c, old_fd, rights::PATH_LINK_SOURCE)?;
-        let (_, b) = dir(c, new_fd, rights::PATH_LINK_TARGET)?;
-        Ok(a.link_at(path(c, op, ol)?, follow, &b, path(c, np, nl)?)?)
-    })
+    run(
+        &mut env,
+        "path_link",
+        [
+            old_fd as u64,
+            old_flags as u64,
+            op,
+            ol,
+            new_fd as u64,
+            np,
+            nl,
+        ],
+        |c| {
+            let follow = follow(old_flags)?;
+            let (_, a) = dir(c, old_fd, rights::PATH_LINK_SOURCE)?;
+            let (_, b) = dir(c, new_fd, rights::PATH_LINK_TARGET)?;
+            Ok(a.link_at(path(c, op, ol)?, follow, &b, path(c, np, nl)?)?)
+        },
+    )
 }
 
 pub mod oflags {
@@ -118,52 +173,78 @@ pub fn path_open<M: MemSize>(
 ) -> i32 {
     use super::fd::fdflags as ff;
     let (p, l, out) = (M::to_u64(p), M::to_u64(l), M::to_u64(out));
-    run(&mut env, "path_open", [fd as u64, dirflags as u64, p, l, oflags as u64, base, inheriting, fdflags as u64, out], |c| {
-        let follow = follow(dirflags)?;
-        if oflags & !0xF != 0 || fdflags & !(ff::ALL as u32) != 0 {
-            return Err(Errno::INVAL);
-        }
-        c.mem.slice(out, 4)?;
-        let o = OpenFlags {
-            create: oflags & oflags::CREAT != 0,
-            directory: oflags & oflags::DIRECTORY != 0,
-            exclusive: oflags & oflags::EXCL != 0,
-            truncate: oflags & oflags::TRUNC != 0,
-        };
-        let mut need = rights::PATH_OPEN;
-        if o.create {
-            need |= rights::PATH_CREATE_FILE;
-        }
-        if o.truncate {
-            need |= rights::PATH_FILESTAT_SET_SIZE;
-        }
-        let (pe, d) = dir(c, fd, need)?;
-        let ff16 = fdflags as u16;
-        let f = DescriptorFlags {
-            read: base & rights::READ_ACCESS != 0,
-            // A directory is never opened for writing, whatever rights were asked for.
-            write: !o.directory && (base & rights::WRITE_ACCESS != 0 || ff16 & ff::APPEND != 0),
-            append: ff16 & ff::APPEND != 0,
-            nonblock: ff16 & ff::NONBLOCK != 0,
-            data_sync: ff16 & ff::DSYNC != 0,
-            file_sync: ff16 & ff::SYNC != 0,
-            read_sync: ff16 & ff::RSYNC != 0,
-        };
-        let parent_inh = pe.rights_inheriting.load(Ordering::Relaxed);
-        let opened = d.open_at(path(c, p, l)?, follow, o, f)?;
-        let entry = match opened {
-            Descriptor::File(file) => {
-                FdEntry::new(FdKind::File(Arc::new(file)), base & parent_inh & rights::FILE, inheriting & parent_inh)
+    run(
+        &mut env,
+        "path_open",
+        [
+            fd as u64,
+            dirflags as u64,
+            p,
+            l,
+            oflags as u64,
+            base,
+            inheriting,
+            fdflags as u64,
+            out,
+        ],
+        |c| {
+            let follow = follow(dirflags)?;
+            if oflags & !0xF != 0 || fdflags & !(ff::ALL as u32) != 0 {
+                return Err(Errno::INVAL);
             }
-            Descriptor::Dir(dd) => {
-                FdEntry::new(FdKind::Dir(Arc::new(dd)), base & parent_inh & rights::DIR, inheriting & parent_inh)
+            c.mem.slice(out, 4)?;
+            let o = OpenFlags {
+                create: oflags & oflags::CREAT != 0,
+                directory: oflags & oflags::DIRECTORY != 0,
+                exclusive: oflags & oflags::EXCL != 0,
+                truncate: oflags & oflags::TRUNC != 0,
+            };
+            let mut need = rights::PATH_OPEN;
+            if o.create {
+                need |= rights::PATH_CREATE_FILE;
             }
-        };
-        entry.fdflags.store((ff16 & ff::NONBLOCK) as u64, Ordering::Relaxed);
-        let new_fd = c.ctx.fds.insert(Arc::new(entry))?;
-        c.mem.write::<u32>(out, new_fd)?;
-        Ok(())
-    })
+            let (pe, d) = dir(c, fd, need)?;
+            // O_TRUNC without PATH_FILESTAT_SET_SIZE is `perm` (suite: truncation_rights).
+            if o.truncate && pe.base() & rights::PATH_FILESTAT_SET_SIZE == 0 {
+                return Err(Errno::PERM);
+            }
+            // A directory cannot be opened for writing (suite: path_open_preopen).
+            if o.directory && base & rights::FD_WRITE != 0 {
+                return Err(Errno::ISDIR);
+            }
+            let ff16 = fdflags as u16;
+            let f = DescriptorFlags {
+                read: base & rights::READ_ACCESS != 0,
+                // A directory is never opened for writing, whatever rights were asked for.
+                write: !o.directory && (base & rights::WRITE_ACCESS != 0 || ff16 & ff::APPEND != 0),
+                append: ff16 & ff::APPEND != 0,
+                nonblock: ff16 & ff::NONBLOCK != 0,
+                data_sync: ff16 & ff::DSYNC != 0,
+                file_sync: ff16 & ff::SYNC != 0,
+                read_sync: ff16 & ff::RSYNC != 0,
+            };
+            let parent_inh = pe.rights_inheriting.load(Ordering::Relaxed);
+            let opened = d.open_at(path(c, p, l)?, follow, o, f)?;
+            let entry = match opened {
+                Descriptor::File(file) => FdEntry::new(
+                    FdKind::File(Arc::new(file)),
+                    base & parent_inh & rights::FILE,
+                    inheriting & parent_inh,
+                ),
+                Descriptor::Dir(dd) => FdEntry::new(
+                    FdKind::Dir(Arc::new(dd)),
+                    base & parent_inh & rights::DIR,
+                    inheriting & parent_inh,
+                ),
+            };
+            entry
+                .fdflags
+                .store((ff16 & ff::NONBLOCK) as u64, Ordering::Relaxed);
+            let new_fd = c.ctx.fds.insert(Arc::new(entry))?;
+            c.mem.write::<u32>(out, new_fd)?;
+            Ok(())
+        },
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -176,20 +257,36 @@ pub fn path_readlink<M: MemSize>(
     buf_len: M::Offset,
     used: M::Offset,
 ) -> i32 {
-    let (p, l, buf, bl, used) = (M::to_u64(p), M::to_u64(l), M::to_u64(buf), M::to_u64(buf_len), M::to_u64(used));
-    run(&mut env, "path_readlink", [fd as u64, p, l, buf, bl, used], |c| {
-        let (_, d) = dir(c, fd, rights::PATH_READLINK)?;
-        c.mem.slice(buf, bl)?;
-        c.mem.slice(used, M::BYTES as u64)?;
-        let target = d.readlink_at(path(c, p, l)?)?;
-        // Like readlink(2): a short buffer gets a truncated target.
-        let n = c.mem.copy_out(buf, bl, &target)?;
-        c.mem.write_off::<M>(used, n as u64)?;
-        Ok(())
-    })
+    let (p, l, buf, bl, used) = (
+        M::to_u64(p),
+        M::to_u64(l),
+        M::to_u64(buf),
+        M::to_u64(buf_len),
+        M::to_u64(used),
+    );
+    run(
+        &mut env,
+        "path_readlink",
+        [fd as u64, p, l, buf, bl, used],
+        |c| {
+            let (_, d) = dir(c, fd, rights::PATH_READLINK)?;
+            c.mem.slice(buf, bl)?;
+            c.mem.slice(used, M::BYTES as u64)?;
+            let target = d.readlink_at(path(c, p, l)?)?;
+            // Like readlink(2): a short buffer gets a truncated target.
+            let n = c.mem.copy_out(buf, bl, &target)?;
+            c.mem.write_off::<M>(used, n as u64)?;
+            Ok(())
+        },
+    )
 }
 
-pub fn path_remove_directory<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, p: M::Offset, l: M::Offset) -> i32 {
+pub fn path_remove_directory<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    p: M::Offset,
+    l: M::Offset,
+) -> i32 {
     let (p, l) = (M::to_u64(p), M::to_u64(l));
     run(&mut env, "path_remove_directory", [fd as u64, p, l], |c| {
         let (_, d) = dir(c, fd, rights::PATH_REMOVE_DIRECTORY)?;
@@ -208,14 +305,26 @@ pub fn path_rename<M: MemSize>(
     nl: M::Offset,
 ) -> i32 {
     let (op, ol, np, nl) = (M::to_u64(op), M::to_u64(ol), M::to_u64(np), M::to_u64(nl));
-    run(&mut env, "path_rename", [fd as u64, op, ol, new_fd as u64, np, nl], |c| {
-        let (_, a) = dir(c, fd, rights::PATH_RENAME_SOURCE)?;
-        let (_, b) = dir(c, new_fd, rights::PATH_RENAME_TARGET)?;
-        Ok(a.rename_at(path(c, op, ol)?, &b, path(c, np, nl)?)?)
-    })
+    run(
+        &mut env,
+        "path_rename",
+        [fd as u64, op, ol, new_fd as u64, np, nl],
+        |c| {
+            let (_, a) = dir(c, fd, rights::PATH_RENAME_SOURCE)?;
+            let (_, b) = dir(c, new_fd, rights::PATH_RENAME_TARGET)?;
+            Ok(a.rename_at(path(c, op, ol)?, &b, path(c, np, nl)?)?)
+        },
+    )
 }
 
-pub fn path_symlink<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, op: M::Offset, ol: M::Offset, fd: u32, np: M::Offset, nl: M::Offset) -> i32 {
+pub fn path_symlink<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    op: M::Offset,
+    ol: M::Offset,
+    fd: u32,
+    np: M::Offset,
+    nl: M::Offset,
+) -> i32 {
     let (op, ol, np, nl) = (M::to_u64(op), M::to_u64(ol), M::to_u64(np), M::to_u64(nl));
     run(&mut env, "path_symlink", [op, ol, fd as u64, np, nl], |c| {
         let (_, d) = dir(c, fd, rights::PATH_SYMLINK)?;
@@ -223,7 +332,12 @@ pub fn path_symlink<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, op: M::Offset,
     })
 }
 
-pub fn path_unlink_file<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, p: M::Offset, l: M::Offset) -> i32 {
+pub fn path_unlink_file<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    p: M::Offset,
+    l: M::Offset,
+) -> i32 {
     let (p, l) = (M::to_u64(p), M::to_u64(l));
     run(&mut env, "path_unlink_file", [fd as u64, p, l], |c| {
         let (_, d) = dir(c, fd, rights::PATH_UNLINK_FILE)?;

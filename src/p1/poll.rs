@@ -7,8 +7,8 @@ use super::errno::Errno;
 use super::fds::{FdEntry, FdKind};
 use super::proc::clock_id;
 use crate::core::clocks::{self, ClockId};
-use crate::core::io::poll::{poll_into, Deadline, Pollable};
 use crate::core::fs::Whence;
+use crate::core::io::poll::{poll_into, Deadline, Pollable};
 use crate::guest::types::{Event, Subscription, Subscription0};
 use crate::guest::{GuestMem, MemSize};
 use std::sync::Arc;
@@ -71,18 +71,31 @@ fn nbytes(e: &FdEntry, read: bool) -> u64 {
     }
 }
 
-fn poll_common(c: &Call<'_>, subs: &[Sub], out: u64, nevents: u64, write_n: impl Fn(&GuestMem<'_>, u64, u64) -> Result<(), Errno>) -> Result<(), Errno> {
+fn poll_common(
+    c: &Call<'_>,
+    subs: &[Sub],
+    out: u64,
+    nevents: u64,
+    write_n: impl Fn(&GuestMem<'_>, u64, u64) -> Result<(), Errno>,
+) -> Result<(), Errno> {
     let ev_size = std::mem::size_of::<Event>() as u64;
     c.mem.slice(out, subs.len() as u64 * ev_size)?;
     let mut events: Vec<Event> = Vec::new();
     let mut waiting: Vec<(usize, Waiting)> = Vec::with_capacity(subs.len());
-    let event = |s: &Sub, error: Errno| Event { userdata: s.userdata, error: error.0, type_: s.tag, ..Default::default() };
+    let event = |s: &Sub, error: Errno| Event {
+        userdata: s.userdata,
+        error: error.0,
+        type_: s.tag,
+        ..Default::default()
+    };
     for (i, s) in subs.iter().enumerate() {
         match s.tag {
-            EVENTTYPE_CLOCK => match clock_id(s.clock_id).and_then(|id| deadline(id, s.timeout, s.flags)) {
-                Ok(d) => waiting.push((i, Waiting::Timer(d))),
-                Err(e) => events.push(event(s, e)),
-            },
+            EVENTTYPE_CLOCK => {
+                match clock_id(s.clock_id).and_then(|id| deadline(id, s.timeout, s.flags)) {
+                    Ok(d) => waiting.push((i, Waiting::Timer(d))),
+                    Err(e) => events.push(event(s, e)),
+                }
+            }
             EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE => match c.ctx.fds.get(s.fd) {
                 Ok(e) if matches!(e.kind, FdKind::Dir(_)) => events.push(event(s, Errno::BADF)),
                 Ok(e) => waiting.push((i, Waiting::Fd(e))),
@@ -119,14 +132,32 @@ fn poll_common(c: &Call<'_>, subs: &[Sub], out: u64, nevents: u64, write_n: impl
     write_n(&c.mem, nevents, events.len() as u64)
 }
 
-fn read_subs<T: bytemuck::Pod>(mem: &GuestMem<'_>, at: u64, n: u64, conv: impl Fn(T) -> Sub) -> Result<Vec<Sub>, Errno> {
+fn read_subs<T: bytemuck::Pod>(
+    mem: &GuestMem<'_>,
+    at: u64,
+    n: u64,
+    conv: impl Fn(T) -> Sub,
+) -> Result<Vec<Sub>, Errno> {
     let size = std::mem::size_of::<T>() as u64;
     mem.slice(at, n.checked_mul(size).ok_or(Errno::FAULT)?)?;
-    (0..n).map(|i| Ok(conv(mem.read::<T>(at + i * size)?))).collect()
+    (0..n)
+        .map(|i| Ok(conv(mem.read::<T>(at + i * size)?)))
+        .collect()
 }
 
-pub fn poll_oneoff<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, inp: M::Offset, out: M::Offset, n: M::Offset, nevents: M::Offset) -> i32 {
-    let (inp, out, n, ne) = (M::to_u64(inp), M::to_u64(out), M::to_u64(n), M::to_u64(nevents));
+pub fn poll_oneoff<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    inp: M::Offset,
+    out: M::Offset,
+    n: M::Offset,
+    nevents: M::Offset,
+) -> i32 {
+    let (inp, out, n, ne) = (
+        M::to_u64(inp),
+        M::to_u64(out),
+        M::to_u64(n),
+        M::to_u64(nevents),
+    );
     run(&mut env, "poll_oneoff", [inp, out, n, ne], |c| {
         if n == 0 {
             return Err(Errno::INVAL);
@@ -145,7 +176,13 @@ pub fn poll_oneoff<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, inp: M::Offset,
 }
 
 /// wasi_unstable: 56-byte subscriptions (the clock case has its own identifier).
-pub fn poll_oneoff_unstable(mut env: FunctionEnvMut<WasiEnv>, inp: u32, out: u32, n: u32, nevents: u32) -> i32 {
+pub fn poll_oneoff_unstable(
+    mut env: FunctionEnvMut<WasiEnv>,
+    inp: u32,
+    out: u32,
+    n: u32,
+    nevents: u32,
+) -> i32 {
     let (inp, out, n, ne) = (inp as u64, out as u64, n as u64, nevents as u64);
     run(&mut env, "poll_oneoff", [inp, out, n, ne], |c| {
         if n == 0 {
@@ -160,6 +197,8 @@ pub fn poll_oneoff_unstable(mut env: FunctionEnvMut<WasiEnv>, inp: u32, out: u32
             flags: s.flags,
             fd: s.identifier_or_fd as u32,
         })?;
-        poll_common(c, &subs, out, ne, |m, at, v| Ok(m.write::<u32>(at, v as u32)?))
+        poll_common(c, &subs, out, ne, |m, at, v| {
+            Ok(m.write::<u32>(at, v as u32)?)
+        })
     })
 }

@@ -26,15 +26,29 @@ pub fn clock_res_get<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, id: u32, out:
     })
 }
 
-pub fn clock_time_get<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, id: u32, precision: u64, out: M::Offset) -> i32 {
+pub fn clock_time_get<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    id: u32,
+    precision: u64,
+    out: M::Offset,
+) -> i32 {
     let out = M::to_u64(out);
-    run(&mut env, "clock_time_get", [id as u64, precision, out], |c| {
-        let t = clocks::now(clock_id(id)?)?;
-        Ok(c.mem.write::<u64>(out, t)?)
-    })
+    run(
+        &mut env,
+        "clock_time_get",
+        [id as u64, precision, out],
+        |c| {
+            let t = clocks::now(clock_id(id)?)?;
+            Ok(c.mem.write::<u64>(out, t)?)
+        },
+    )
 }
 
-pub fn random_get<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, buf: M::Offset, len: M::Offset) -> i32 {
+pub fn random_get<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    buf: M::Offset,
+    len: M::Offset,
+) -> i32 {
     let (b, l) = (M::to_u64(buf), M::to_u64(len));
     run(&mut env, "random_get", [b, l], |c| {
         let s = c.mem.slice_mut(b, l)?;

@@ -7,7 +7,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
@@ -62,17 +62,25 @@ pub fn build_c(sources: &[&str], extra: &[&str]) -> PathBuf {
     for e in extra {
         blobs.push(e.as_bytes().to_vec());
     }
-    // Headers under tests/guests/c/include are part of the key too.
+    // Our headers (tests/guests/c/include) are part of the key when a source names them,
+    // so editing check.h does not rebuild programs that never include it.
     let inc = repo().join("tests/guests/c/include");
     if let Ok(rd) = std::fs::read_dir(&inc) {
         let mut names: Vec<_> = rd.flatten().map(|e| e.path()).collect();
         names.sort();
         for n in names {
-            blobs.push(std::fs::read(n).unwrap_or_default());
+            let file = n.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            if blobs.iter().any(|b| b.windows(file.len()).any(|w| w == file.as_bytes())) {
+                blobs.push(std::fs::read(n).unwrap_or_default());
+            }
         }
     }
     let refs: Vec<&[u8]> = blobs.iter().map(|b| b.as_slice()).collect();
-    let stem = Path::new(sources[0]).file_stem().unwrap().to_string_lossy().to_string();
+    let stem = Path::new(sources[0])
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
     let out = guest_out_dir().join(format!("{stem}-{:016x}.wasm", hash_of(&refs)));
     if out.exists() {
         return out;
@@ -235,9 +243,13 @@ impl Run {
         if !self.args.is_empty() {
             cmd.arg("--").args(&self.args);
         }
-        cmd.stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn wasix-compat");
         if let Some(data) = &self.stdin {
             let mut si = child.stdin.take().unwrap();
@@ -307,13 +319,23 @@ pub fn engine_from_env() -> Engine {
 /// escaped text>`, directories `dir`, symlinks `symlink-><target>`. Times are not included.
 pub fn tree_snapshot(root: &Path) -> std::collections::BTreeMap<String, String> {
     fn walk(base: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, String>) {
-        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
         for e in rd.flatten() {
             let p = e.path();
-            let rel = p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
-            let Ok(md) = std::fs::symlink_metadata(&p) else { continue };
+            let rel = p
+                .strip_prefix(base)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let Ok(md) = std::fs::symlink_metadata(&p) else {
+                continue;
+            };
             if md.file_type().is_symlink() {
-                let t = std::fs::read_link(&p).map(|t| t.display().to_string()).unwrap_or_default();
+                let t = std::fs::read_link(&p)
+                    .map(|t| t.display().to_string())
+                    .unwrap_or_default();
                 out.insert(rel, format!("symlink->{t}"));
             } else if md.is_dir() {
                 out.insert(rel, "dir".into());

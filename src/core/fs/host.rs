@@ -45,7 +45,14 @@ fn retry<T: PartialOrd + Default + Copy>(mut f: impl FnMut() -> T) -> Result<T> 
 
 fn openat(dir: RawFd, name: &CStr, flags: libc::c_int, mode: libc::mode_t) -> Result<OwnedFd> {
     // SAFETY: valid C string; the returned fd is owned by us.
-    let fd = retry(|| unsafe { libc::openat(dir, name.as_ptr(), flags | libc::O_CLOEXEC, mode as libc::c_uint) })?;
+    let fd = retry(|| unsafe {
+        libc::openat(
+            dir,
+            name.as_ptr(),
+            flags | libc::O_CLOEXEC,
+            mode as libc::c_uint,
+        )
+    })?;
     // SAFETY: fd was just opened.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
@@ -55,7 +62,14 @@ fn readlinkat(dir: RawFd, name: &str) -> Result<Vec<u8>> {
     let mut buf = vec![0u8; 256];
     loop {
         // SAFETY: buffer is valid for buf.len() bytes.
-        let n = unsafe { libc::readlinkat(dir, c.as_ptr(), buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
+        let n = unsafe {
+            libc::readlinkat(
+                dir,
+                c.as_ptr(),
+                buf.as_mut_ptr() as *mut libc::c_char,
+                buf.len(),
+            )
+        };
         if n < 0 {
             return Err(ErrorCode::last_os());
         }
@@ -79,12 +93,16 @@ pub(crate) fn stat_from(st: &libc::stat) -> Stat {
         libc::S_IFIFO => DescriptorType::Fifo,
         _ => DescriptorType::Unknown,
     };
-    let ns = |s: i64, n: i64| (s.max(0) as u64).saturating_mul(1_000_000_000).saturating_add(n.max(0) as u64);
+    let ns = |s: i64, n: i64| {
+        (s.max(0) as u64)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(n.max(0) as u64)
+    };
     Stat {
         dev: st.st_dev,
         ino: st.st_ino,
         ty: Some(ty),
-        nlink: st.st_nlink as u64,
+        nlink: st.st_nlink,
         size: st.st_size as u64,
         atim: ns(st.st_atime, st.st_atime_nsec),
         mtim: ns(st.st_mtime, st.st_mtime_nsec),
@@ -112,8 +130,14 @@ pub(crate) fn fstat(fd: RawFd) -> Result<Stat> {
 
 fn timespec(t: NewTimestamp) -> libc::timespec {
     match t {
-        NewTimestamp::NoChange => libc::timespec { tv_sec: 0, tv_nsec: libc::UTIME_OMIT },
-        NewTimestamp::Now => libc::timespec { tv_sec: 0, tv_nsec: libc::UTIME_NOW },
+        NewTimestamp::NoChange => libc::timespec {
+            tv_sec: 0,
+            tv_nsec: libc::UTIME_OMIT,
+        },
+        NewTimestamp::Now => libc::timespec {
+            tv_sec: 0,
+            tv_nsec: libc::UTIME_NOW,
+        },
         NewTimestamp::At(ns) => libc::timespec {
             tv_sec: (ns / 1_000_000_000) as libc::time_t,
             tv_nsec: (ns % 1_000_000_000) as libc::c_long,
@@ -133,7 +157,12 @@ struct Walk<'a> {
 
 impl<'a> Walk<'a> {
     fn new(base: &'a OwnedFd) -> Self {
-        Walk { base: base.as_raw_fd(), stack: Vec::new(), links: 0, _base: Default::default() }
+        Walk {
+            base: base.as_raw_fd(),
+            stack: Vec::new(),
+            links: 0,
+            _base: Default::default(),
+        }
     }
 
     fn cur(&self) -> RawFd {
@@ -263,7 +292,8 @@ pub enum HostOpened {
 impl HostDir {
     /// Opens a host directory to serve as a preopen.
     pub fn open(path: &std::path::Path) -> Result<HostDir> {
-        let c = CString::new(path.as_os_str().as_bytes()).map_err(|_| ErrorCode::IllegalByteSequence)?;
+        let c = CString::new(path.as_os_str().as_bytes())
+            .map_err(|_| ErrorCode::IllegalByteSequence)?;
         let fd = openat(libc::AT_FDCWD, &c, libc::O_RDONLY | libc::O_DIRECTORY, 0)?;
         Ok(HostDir { fd })
     }
@@ -276,7 +306,13 @@ impl HostDir {
         fstat(self.fd.as_raw_fd())
     }
 
-    pub fn open_at(&self, path: &str, follow: bool, o: OpenFlags, f: DescriptorFlags) -> Result<HostOpened> {
+    pub fn open_at(
+        &self,
+        path: &str,
+        follow: bool,
+        o: OpenFlags,
+        f: DescriptorFlags,
+    ) -> Result<HostOpened> {
         let mut w = Walk::new(&self.fd);
         let mut name = w.resolve(path, false)?;
         let mut o = o;
@@ -325,7 +361,9 @@ impl HostDir {
                 Ok(fd) => break fd,
                 // O_NOFOLLOW hit a symlink (ELOOP, or ENOTDIR with O_DIRECTORY): follow it
                 // ourselves, inside the sandbox.
-                Err(e @ (ErrorCode::Loop | ErrorCode::NotDirectory)) if follow && !(o.create && o.exclusive) => {
+                Err(e @ (ErrorCode::Loop | ErrorCode::NotDirectory))
+                    if follow && !(o.create && o.exclusive) =>
+                {
                     let trailing = name.ends_with('/');
                     let bare = name.trim_end_matches('/').to_string();
                     let next = w.follow(bare.clone())?;
@@ -340,7 +378,12 @@ impl HostDir {
                 // Opening a directory for writing: POSIX says EISDIR; a read-only retry
                 // serves opens that only asked for write rights they will not use.
                 Err(ErrorCode::IsDirectory) if !o.create && !o.truncate && !f.write => {
-                    break openat(w.cur(), &c, libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW, 0)?
+                    break openat(
+                        w.cur(),
+                        &c,
+                        libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+                        0,
+                    )?
                 }
                 Err(e) => return Err(e),
             }
@@ -359,7 +402,9 @@ impl HostDir {
         if !f.nonblock {
             set_fl(fd.as_raw_fd(), libc::O_NONBLOCK, false)?;
         }
-        Ok(HostOpened::File(HostFile { file: std::fs::File::from(fd) }))
+        Ok(HostOpened::File(HostFile {
+            file: std::fs::File::from(fd),
+        }))
     }
 
     pub fn stat_at(&self, path: &str, follow: bool) -> Result<Stat> {
@@ -368,13 +413,22 @@ impl HostDir {
         fstatat(w.cur(), &name, false)
     }
 
-    pub fn set_times_at(&self, path: &str, follow: bool, atim: NewTimestamp, mtim: NewTimestamp) -> Result<()> {
+    pub fn set_times_at(
+        &self,
+        path: &str,
+        follow: bool,
+        atim: NewTimestamp,
+        mtim: NewTimestamp,
+    ) -> Result<()> {
         let mut w = Walk::new(&self.fd);
         let name = w.resolve(path, follow)?;
         let c = cstr(&name)?;
         let ts = [timespec(atim), timespec(mtim)];
         // SAFETY: valid pointers.
-        check(unsafe { libc::utimensat(w.cur(), c.as_ptr(), ts.as_ptr(), libc::AT_SYMLINK_NOFOLLOW) }).map(|_| ())
+        check(unsafe {
+            libc::utimensat(w.cur(), c.as_ptr(), ts.as_ptr(), libc::AT_SYMLINK_NOFOLLOW)
+        })
+        .map(|_| ())
     }
 
     pub fn create_directory_at(&self, path: &str) -> Result<()> {
@@ -399,7 +453,11 @@ impl HostDir {
         if name.ends_with('/') {
             // "file/" names a directory that is not there; a real directory is refused too.
             let st = fstatat(w.cur(), name.trim_end_matches('/'), false)?;
-            return Err(if st.ty() == DescriptorType::Directory { ErrorCode::IsDirectory } else { ErrorCode::NotDirectory });
+            return Err(if st.ty() == DescriptorType::Directory {
+                ErrorCode::IsDirectory
+            } else {
+                ErrorCode::NotDirectory
+            });
         }
         let c = cstr(&name)?;
         // SAFETY: valid C string.
@@ -422,7 +480,10 @@ impl HostDir {
                 return Err(ErrorCode::NotDirectory);
             }
         }
-        let (oc, nc) = (cstr(on.trim_end_matches('/'))?, cstr(nn.trim_end_matches('/'))?);
+        let (oc, nc) = (
+            cstr(on.trim_end_matches('/'))?,
+            cstr(nn.trim_end_matches('/'))?,
+        );
         // SAFETY: valid C strings.
         check(unsafe { libc::renameat(a.cur(), oc.as_ptr(), b.cur(), nc.as_ptr()) }).map(|_| ())
     }
@@ -493,7 +554,11 @@ impl HostDir {
             // SAFETY: d_name is NUL-terminated within the entry.
             let (name, ino, dt) = unsafe {
                 let e = &*ent;
-                (CStr::from_ptr(e.d_name.as_ptr()).to_bytes().to_vec(), e.d_ino, e.d_type)
+                (
+                    CStr::from_ptr(e.d_name.as_ptr()).to_bytes().to_vec(),
+                    e.d_ino,
+                    e.d_type,
+                )
             };
             let ty = match dt {
                 libc::DT_REG => DescriptorType::RegularFile,
@@ -531,7 +596,9 @@ impl HostDir {
     }
 
     pub fn try_clone(&self) -> Result<HostDir> {
-        Ok(HostDir { fd: self.fd.try_clone()? })
+        Ok(HostDir {
+            fd: self.fd.try_clone()?,
+        })
     }
 }
 
@@ -575,8 +642,10 @@ impl HostFile {
         let cnt = bufs.len().min(1024) as libc::c_int;
         let off = i64::try_from(off).map_err(|_| ErrorCode::Invalid)?;
         // SAFETY: IoSliceMut is iovec-compatible; buffers valid for writes.
-        retry(|| unsafe { libc::preadv(self.raw_fd(), bufs.as_ptr() as *const libc::iovec, cnt, off) })
-            .map(|n| n as usize)
+        retry(|| unsafe {
+            libc::preadv(self.raw_fd(), bufs.as_ptr() as *const libc::iovec, cnt, off)
+        })
+        .map(|n| n as usize)
     }
     pub fn pwrite_vectored(&self, bufs: &[IoSlice<'_>], off: u64) -> Result<usize> {
         let off = i64::try_from(off).map_err(|_| ErrorCode::Invalid)?;
@@ -595,8 +664,10 @@ impl HostFile {
         }
         let cnt = bufs.len().min(1024) as libc::c_int;
         // SAFETY: IoSlice is iovec-compatible.
-        retry(|| unsafe { libc::pwritev(self.raw_fd(), bufs.as_ptr() as *const libc::iovec, cnt, off) })
-            .map(|n| n as usize)
+        retry(|| unsafe {
+            libc::pwritev(self.raw_fd(), bufs.as_ptr() as *const libc::iovec, cnt, off)
+        })
+        .map(|n| n as usize)
     }
     pub fn seek(&self, delta: i64, whence: Whence) -> Result<u64> {
         let w = match whence {
@@ -636,7 +707,10 @@ impl HostFile {
             Advice::DontNeed => libc::POSIX_FADV_DONTNEED,
             Advice::NoReuse => libc::POSIX_FADV_NOREUSE,
         };
-        let (off, len) = (i64::try_from(off).map_err(|_| ErrorCode::Invalid)?, i64::try_from(len).map_err(|_| ErrorCode::Invalid)?);
+        let (off, len) = (
+            i64::try_from(off).map_err(|_| ErrorCode::Invalid)?,
+            i64::try_from(len).map_err(|_| ErrorCode::Invalid)?,
+        );
         // SAFETY: advisory call on our fd; returns the error number directly.
         let r = unsafe { libc::posix_fadvise(self.raw_fd(), off, len, adv) };
         match r {
@@ -677,7 +751,9 @@ impl HostFile {
         Ok((fl & libc::O_DSYNC != 0, fl & libc::O_SYNC == libc::O_SYNC))
     }
     pub fn try_clone(&self) -> Result<HostFile> {
-        Ok(HostFile { file: self.file.try_clone()? })
+        Ok(HostFile {
+            file: self.file.try_clone()?,
+        })
     }
 }
 

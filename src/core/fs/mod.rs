@@ -60,15 +60,28 @@ macro_rules! file {
 
 impl Dir {
     pub fn host(path: &std::path::Path, readonly: bool) -> Result<Dir> {
-        Ok(Dir { kind: DirKind::Host(HostDir::open(path)?), readonly })
+        Ok(Dir {
+            kind: DirKind::Host(HostDir::open(path)?),
+            readonly,
+        })
     }
 
     pub fn memory() -> Dir {
-        Dir { kind: DirKind::Vfs(VfsDir::memory()), readonly: false }
+        Dir {
+            kind: DirKind::Vfs(VfsDir::memory()),
+            readonly: false,
+        }
     }
 
-    pub fn virtual_fs(fs: std::sync::Arc<dyn virtual_fs::FileSystem + Send + Sync>, path: &str, readonly: bool) -> Result<Dir> {
-        Ok(Dir { kind: DirKind::Vfs(VfsDir::new(fs, path)?), readonly })
+    pub fn virtual_fs(
+        fs: std::sync::Arc<dyn virtual_fs::FileSystem + Send + Sync>,
+        path: &str,
+        readonly: bool,
+    ) -> Result<Dir> {
+        Ok(Dir {
+            kind: DirKind::Vfs(VfsDir::new(fs, path)?),
+            readonly,
+        })
     }
 
     fn writable(&self) -> Result<()> {
@@ -83,19 +96,37 @@ impl Dir {
         both!(self, d => d.stat())
     }
 
-    pub fn open_at(&self, path: &str, follow: bool, o: OpenFlags, f: DescriptorFlags) -> Result<Descriptor> {
+    pub fn open_at(
+        &self,
+        path: &str,
+        follow: bool,
+        o: OpenFlags,
+        f: DescriptorFlags,
+    ) -> Result<Descriptor> {
         if f.write || f.append || o.create || o.truncate {
             self.writable()?;
         }
         let readonly = self.readonly;
         Ok(match &self.kind {
             DirKind::Host(d) => match d.open_at(path, follow, o, f)? {
-                HostOpened::Dir(d) => Descriptor::Dir(Dir { kind: DirKind::Host(d), readonly }),
-                HostOpened::File(h) => Descriptor::File(File { kind: FileKind::Host(h), flags: f }),
+                HostOpened::Dir(d) => Descriptor::Dir(Dir {
+                    kind: DirKind::Host(d),
+                    readonly,
+                }),
+                HostOpened::File(h) => Descriptor::File(File {
+                    kind: FileKind::Host(h),
+                    flags: f,
+                }),
             },
             DirKind::Vfs(d) => match d.open_at(path, o, f)? {
-                VfsOpened::Dir(d) => Descriptor::Dir(Dir { kind: DirKind::Vfs(d), readonly }),
-                VfsOpened::File(v) => Descriptor::File(File { kind: FileKind::Vfs(v), flags: f }),
+                VfsOpened::Dir(d) => Descriptor::Dir(Dir {
+                    kind: DirKind::Vfs(d),
+                    readonly,
+                }),
+                VfsOpened::File(v) => Descriptor::File(File {
+                    kind: FileKind::Vfs(v),
+                    flags: f,
+                }),
             },
         })
     }
@@ -107,7 +138,13 @@ impl Dir {
         }
     }
 
-    pub fn set_times_at(&self, path: &str, follow: bool, a: NewTimestamp, m: NewTimestamp) -> Result<()> {
+    pub fn set_times_at(
+        &self,
+        path: &str,
+        follow: bool,
+        a: NewTimestamp,
+        m: NewTimestamp,
+    ) -> Result<()> {
         self.writable()?;
         match &self.kind {
             DirKind::Host(d) => d.set_times_at(path, follow, a, m),

@@ -23,10 +23,17 @@ impl Drop for Tmp {
 }
 
 fn rw() -> DescriptorFlags {
-    DescriptorFlags { read: true, write: true, ..Default::default() }
+    DescriptorFlags {
+        read: true,
+        write: true,
+        ..Default::default()
+    }
 }
 fn ro() -> DescriptorFlags {
-    DescriptorFlags { read: true, ..Default::default() }
+    DescriptorFlags {
+        read: true,
+        ..Default::default()
+    }
 }
 
 fn open(d: &Dir, p: &str, follow: bool) -> Result<Descriptor> {
@@ -39,11 +46,23 @@ fn dotdot_and_absolute_paths_stay_inside() {
     let d = Dir::host(&t.0.join("box"), false).unwrap();
     assert!(open(&d, "file", true).is_ok());
     assert!(open(&d, "sub/../file", true).is_ok());
-    assert_eq!(open(&d, "../secret", true).err(), Some(ErrorCode::NotPermitted));
-    assert_eq!(open(&d, "sub/../../secret", true).err(), Some(ErrorCode::NotPermitted));
-    assert_eq!(open(&d, "/etc/passwd", true).err(), Some(ErrorCode::NotPermitted));
+    assert_eq!(
+        open(&d, "../secret", true).err(),
+        Some(ErrorCode::NotPermitted)
+    );
+    assert_eq!(
+        open(&d, "sub/../../secret", true).err(),
+        Some(ErrorCode::NotPermitted)
+    );
+    assert_eq!(
+        open(&d, "/etc/passwd", true).err(),
+        Some(ErrorCode::NotPermitted)
+    );
     assert_eq!(d.stat_at("..", false).err(), Some(ErrorCode::NotPermitted));
-    assert_eq!(open(&d, "fi\0le", true).err(), Some(ErrorCode::IllegalByteSequence));
+    assert_eq!(
+        open(&d, "fi\0le", true).err(),
+        Some(ErrorCode::IllegalByteSequence)
+    );
 }
 
 #[test]
@@ -57,29 +76,56 @@ fn symlinks_cannot_lead_out() {
     std::os::unix::fs::symlink("loop_b", b.join("loop_a")).unwrap();
     std::os::unix::fs::symlink("loop_a", b.join("loop_b")).unwrap();
     let d = Dir::host(&b, false).unwrap();
-    assert_eq!(open(&d, "rel_out", true).err(), Some(ErrorCode::NotPermitted));
-    assert_eq!(open(&d, "abs_out", true).err(), Some(ErrorCode::NotPermitted));
-    assert_eq!(open(&d, "sub/up2/secret", true).err(), Some(ErrorCode::NotPermitted));
+    assert_eq!(
+        open(&d, "rel_out", true).err(),
+        Some(ErrorCode::NotPermitted)
+    );
+    assert_eq!(
+        open(&d, "abs_out", true).err(),
+        Some(ErrorCode::NotPermitted)
+    );
+    assert_eq!(
+        open(&d, "sub/up2/secret", true).err(),
+        Some(ErrorCode::NotPermitted)
+    );
     assert_eq!(open(&d, "loop_a", true).err(), Some(ErrorCode::Loop));
     // Without follow, a final symlink is not opened through.
     assert_eq!(open(&d, "rel_out", false).err(), Some(ErrorCode::Loop));
     assert!(matches!(open(&d, "ok_link", true), Ok(Descriptor::File(_))));
-    assert_eq!(d.stat_at("rel_out", false).unwrap().ty(), DescriptorType::SymbolicLink);
+    assert_eq!(
+        d.stat_at("rel_out", false).unwrap().ty(),
+        DescriptorType::SymbolicLink
+    );
     assert_eq!(d.readlink_at("rel_out").unwrap(), b"../secret");
     // Creating through a link that points outside is refused, nothing appears outside.
-    let c = OpenFlags { create: true, ..Default::default() };
+    let c = OpenFlags {
+        create: true,
+        ..Default::default()
+    };
     std::os::unix::fs::symlink("../newfile", b.join("dangling_out")).unwrap();
-    assert_eq!(d.open_at("dangling_out", true, c, rw()).err(), Some(ErrorCode::NotPermitted));
+    assert_eq!(
+        d.open_at("dangling_out", true, c, rw()).err(),
+        Some(ErrorCode::NotPermitted)
+    );
     assert!(!t.0.join("newfile").exists());
-    assert_eq!(d.symlink_at("/etc/passwd", "abs").err(), Some(ErrorCode::NotPermitted));
+    assert_eq!(
+        d.symlink_at("/etc/passwd", "abs").err(),
+        Some(ErrorCode::NotPermitted)
+    );
 }
 
 #[test]
 fn rename_and_link_out_are_refused() {
     let t = Tmp::new("rename");
     let d = Dir::host(&t.0.join("box"), false).unwrap();
-    assert_eq!(d.rename_at("file", &d, "../stolen").err(), Some(ErrorCode::NotPermitted));
-    assert_eq!(d.link_at("file", false, &d, "../stolen").err(), Some(ErrorCode::NotPermitted));
+    assert_eq!(
+        d.rename_at("file", &d, "../stolen").err(),
+        Some(ErrorCode::NotPermitted)
+    );
+    assert_eq!(
+        d.link_at("file", false, &d, "../stolen").err(),
+        Some(ErrorCode::NotPermitted)
+    );
     assert!(!t.0.join("stolen").exists());
     d.rename_at("file", &d, "sub/moved").unwrap();
     assert!(t.0.join("box/sub/moved").exists());
@@ -89,18 +135,36 @@ fn rename_and_link_out_are_refused() {
 fn readonly_refuses_every_mutation() {
     let t = Tmp::new("ro");
     let d = Dir::host(&t.0.join("box"), true).unwrap();
-    let trunc = OpenFlags { truncate: true, ..Default::default() };
-    assert_eq!(d.open_at("file", true, trunc, ro()).err(), Some(ErrorCode::ReadOnly));
-    assert_eq!(d.open_at("file", true, OpenFlags::default(), rw()).err(), Some(ErrorCode::ReadOnly));
+    let trunc = OpenFlags {
+        truncate: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        d.open_at("file", true, trunc, ro()).err(),
+        Some(ErrorCode::ReadOnly)
+    );
+    assert_eq!(
+        d.open_at("file", true, OpenFlags::default(), rw()).err(),
+        Some(ErrorCode::ReadOnly)
+    );
     assert_eq!(d.create_directory_at("x").err(), Some(ErrorCode::ReadOnly));
     assert_eq!(d.unlink_file_at("file").err(), Some(ErrorCode::ReadOnly));
-    assert_eq!(d.remove_directory_at("sub").err(), Some(ErrorCode::ReadOnly));
+    assert_eq!(
+        d.remove_directory_at("sub").err(),
+        Some(ErrorCode::ReadOnly)
+    );
     assert_eq!(d.symlink_at("file", "l").err(), Some(ErrorCode::ReadOnly));
-    assert_eq!(d.rename_at("file", &d, "g").err(), Some(ErrorCode::ReadOnly));
+    assert_eq!(
+        d.rename_at("file", &d, "g").err(),
+        Some(ErrorCode::ReadOnly)
+    );
     assert_eq!(std::fs::read(t.0.join("box/file")).unwrap(), b"inside");
     // A directory opened beneath a read-only preopen is read-only too.
     match open(&d, "sub", true).unwrap() {
-        Descriptor::Dir(sub) => assert_eq!(sub.create_directory_at("y").err(), Some(ErrorCode::ReadOnly)),
+        Descriptor::Dir(sub) => assert_eq!(
+            sub.create_directory_at("y").err(),
+            Some(ErrorCode::ReadOnly)
+        ),
         _ => panic!("sub is a directory"),
     }
     assert!(matches!(open(&d, "file", true), Ok(Descriptor::File(_))));
@@ -110,18 +174,31 @@ fn readonly_refuses_every_mutation() {
 fn file_io_and_stat() {
     let t = Tmp::new("io");
     let d = Dir::host(&t.0.join("box"), false).unwrap();
-    let c = OpenFlags { create: true, ..Default::default() };
-    let Descriptor::File(f) = d.open_at("new", true, c, rw()).unwrap() else { panic!() };
-    let n = f.write_vectored(&[std::io::IoSlice::new(b"ab"), std::io::IoSlice::new(b"cd")]).unwrap();
+    let c = OpenFlags {
+        create: true,
+        ..Default::default()
+    };
+    let Descriptor::File(f) = d.open_at("new", true, c, rw()).unwrap() else {
+        panic!()
+    };
+    let n = f
+        .write_vectored(&[std::io::IoSlice::new(b"ab"), std::io::IoSlice::new(b"cd")])
+        .unwrap();
     assert_eq!(n, 4);
-    f.pwrite_vectored(&[std::io::IoSlice::new(b"Z")], 1).unwrap();
+    f.pwrite_vectored(&[std::io::IoSlice::new(b"Z")], 1)
+        .unwrap();
     let mut buf = [0u8; 8];
-    let got = f.pread_vectored(&mut [std::io::IoSliceMut::new(&mut buf)], 0).unwrap();
+    let got = f
+        .pread_vectored(&mut [std::io::IoSliceMut::new(&mut buf)], 0)
+        .unwrap();
     assert_eq!(&buf[..got], b"aZcd");
     assert_eq!(f.seek(0, Whence::Cur).unwrap(), 4);
     let s1 = f.stat().unwrap();
     let s2 = d.stat_at("new", false).unwrap();
-    assert_eq!((s1.ino, s1.size, s1.ty()), (s2.ino, 4, DescriptorType::RegularFile));
+    assert_eq!(
+        (s1.ino, s1.size, s1.ty()),
+        (s2.ino, 4, DescriptorType::RegularFile)
+    );
     let names: Vec<Vec<u8>> = d.read_dir().unwrap().into_iter().map(|e| e.name).collect();
     assert_eq!(&names[..2], &[b".".to_vec(), b"..".to_vec()]);
     assert!(names.contains(&b"new".to_vec()) && names.contains(&b"sub".to_vec()));
@@ -131,9 +208,15 @@ fn file_io_and_stat() {
 fn memory_tree_works_as_a_preopen() {
     let d = Dir::memory();
     d.create_directory_at("a").unwrap();
-    let c = OpenFlags { create: true, ..Default::default() };
-    let Descriptor::File(f) = d.open_at("a/f", true, c, rw()).unwrap() else { panic!() };
-    f.write_vectored(&[std::io::IoSlice::new(b"hello")]).unwrap();
+    let c = OpenFlags {
+        create: true,
+        ..Default::default()
+    };
+    let Descriptor::File(f) = d.open_at("a/f", true, c, rw()).unwrap() else {
+        panic!()
+    };
+    f.write_vectored(&[std::io::IoSlice::new(b"hello")])
+        .unwrap();
     let i1 = d.stat_at("a/f", true).unwrap().ino;
     d.rename_at("a/f", &d, "g").unwrap();
     let s = d.stat_at("g", true).unwrap();

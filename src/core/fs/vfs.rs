@@ -36,7 +36,10 @@ impl Inodes {
     fn renamed(&self, from: &Path, to: &Path) {
         let mut g = self.map.lock().unwrap_or_else(|e| e.into_inner());
         let moved: Vec<(PathBuf, u64)> =
-            g.0.iter().filter(|(k, _)| k.starts_with(from)).map(|(k, v)| (k.clone(), *v)).collect();
+            g.0.iter()
+                .filter(|(k, _)| k.starts_with(from))
+                .map(|(k, v)| (k.clone(), *v))
+                .collect();
         g.0.retain(|k, _| !k.starts_with(to));
         for (k, v) in moved {
             g.0.remove(&k);
@@ -45,9 +48,16 @@ impl Inodes {
         }
     }
     fn forget(&self, p: &Path) {
-        self.map.lock().unwrap_or_else(|e| e.into_inner()).0.remove(p);
+        self.map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+            .remove(p);
     }
 }
+
+/// (atime, mtime) overrides of a directory; `None` keeps the backend's value.
+type DirTimes = (Option<u64>, Option<u64>);
 
 /// Shared by every descriptor of one virtual tree.
 #[derive(Debug)]
@@ -56,12 +66,17 @@ pub struct VfsRoot {
     pub inodes: Inodes,
     pub dev: u64,
     /// Directory (atime, mtime) set by the guest: virtual-fs cannot store them itself.
-    dir_times: Mutex<HashMap<PathBuf, (Option<u64>, Option<u64>)>>,
+    dir_times: Mutex<HashMap<PathBuf, DirTimes>>,
 }
 
 impl VfsRoot {
     fn with_dir_times(&self, p: &Path, mut st: Stat) -> Stat {
-        if let Some((a, m)) = self.dir_times.lock().unwrap_or_else(|e| e.into_inner()).get(p) {
+        if let Some((a, m)) = self
+            .dir_times
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(p)
+        {
             st.atim = a.unwrap_or(st.atim);
             st.mtim = m.unwrap_or(st.mtim);
         }
@@ -125,8 +140,16 @@ impl VfsDir {
     pub fn new(fs: Arc<dyn FileSystem + Send + Sync>, path: &str) -> Result<VfsDir> {
         static DEV: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0x7766_0000);
         let dev = DEV.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let root = Arc::new(VfsRoot { fs, inodes: Inodes::default(), dev, dir_times: Default::default() });
-        let d = VfsDir { root, path: PathBuf::from(path) };
+        let root = Arc::new(VfsRoot {
+            fs,
+            inodes: Inodes::default(),
+            dev,
+            dir_times: Default::default(),
+        });
+        let d = VfsDir {
+            root,
+            path: PathBuf::from(path),
+        };
         if !d.root.fs.metadata(&d.path)?.is_dir() {
             return Err(ErrorCode::NotDirectory);
         }
@@ -135,7 +158,8 @@ impl VfsDir {
 
     /// A fresh in-memory tree.
     pub fn memory() -> VfsDir {
-        let fs: Arc<dyn FileSystem + Send + Sync> = Arc::new(virtual_fs::mem_fs::FileSystem::default());
+        let fs: Arc<dyn FileSystem + Send + Sync> =
+            Arc::new(virtual_fs::mem_fs::FileSystem::default());
         VfsDir::new(fs, "/").expect("mem_fs root is a directory")
     }
 
@@ -196,7 +220,10 @@ impl VfsDir {
                 if f.write || o.truncate {
                     return Err(ErrorCode::IsDirectory);
                 }
-                return Ok(VfsOpened::Dir(VfsDir { root: self.root.clone(), path: p }));
+                return Ok(VfsOpened::Dir(VfsDir {
+                    root: self.root.clone(),
+                    path: p,
+                }));
             }
             Ok(_) if o.directory || trailing => return Err(ErrorCode::NotDirectory),
             Ok(_) if o.create && o.exclusive => return Err(ErrorCode::Exist),
@@ -225,7 +252,11 @@ impl VfsDir {
 
     pub fn stat_at(&self, path: &str) -> Result<Stat> {
         let (p, trailing) = self.resolve(path)?;
-        let m = self.root.fs.symlink_metadata(&p).or_else(|_| self.root.fs.metadata(&p))?;
+        let m = self
+            .root
+            .fs
+            .symlink_metadata(&p)
+            .or_else(|_| self.root.fs.metadata(&p))?;
         if trailing && !m.is_dir() {
             return Err(ErrorCode::NotDirectory);
         }
@@ -325,10 +356,17 @@ impl VfsDir {
 
     pub fn read_dir(&self) -> Result<Vec<DirEntry>> {
         let mut out = vec![
-            DirEntry { name: b".".to_vec(), ino: self.root.inodes.of(&self.path), ty: DescriptorType::Directory },
+            DirEntry {
+                name: b".".to_vec(),
+                ino: self.root.inodes.of(&self.path),
+                ty: DescriptorType::Directory,
+            },
             DirEntry {
                 name: b"..".to_vec(),
-                ino: self.root.inodes.of(self.path.parent().unwrap_or(&self.path)),
+                ino: self
+                    .root
+                    .inodes
+                    .of(self.path.parent().unwrap_or(&self.path)),
                 ty: DescriptorType::Directory,
             },
         ];
@@ -341,8 +379,15 @@ impl VfsDir {
                 Ok(_) => DescriptorType::RegularFile,
                 Err(_) => DescriptorType::Unknown,
             };
-            let name = p.file_name().map(|n| n.as_encoded_bytes().to_vec()).unwrap_or_default();
-            out.push(DirEntry { name, ino: self.root.inodes.of(&p), ty });
+            let name = p
+                .file_name()
+                .map(|n| n.as_encoded_bytes().to_vec())
+                .unwrap_or_default();
+            out.push(DirEntry {
+                name,
+                ino: self.root.inodes.of(&p),
+                ty,
+            });
         }
         Ok(out)
     }
@@ -360,7 +405,11 @@ impl VfsDir {
 
 impl VfsDir {
     fn set_dir_times(&self, p: PathBuf, atim: NewTimestamp, mtim: NewTimestamp) -> Result<()> {
-        let mut g = self.root.dir_times.lock().unwrap_or_else(|e| e.into_inner());
+        let mut g = self
+            .root
+            .dir_times
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let e = g.entry(p).or_default();
         e.0 = time_value(atim).or(e.0);
         e.1 = time_value(mtim).or(e.1);
@@ -386,7 +435,11 @@ fn time_value(t: NewTimestamp) -> Option<u64> {
     }
 }
 
-fn set_vfile_times(f: &mut (dyn VirtualFile + Send + Sync), atim: NewTimestamp, mtim: NewTimestamp) -> Result<()> {
+fn set_vfile_times(
+    f: &mut (dyn VirtualFile + Send + Sync),
+    atim: NewTimestamp,
+    mtim: NewTimestamp,
+) -> Result<()> {
     Ok(f.set_times(time_value(atim), time_value(mtim))?)
 }
 

@@ -33,7 +33,11 @@ struct Watch {
 
 impl Watch {
     fn new(fd: RawFd, events: libc::c_short) -> Self {
-        Watch { fd, events, waiters: Mutex::new((Vec::new(), false)) }
+        Watch {
+            fd,
+            events,
+            waiters: Mutex::new((Vec::new(), false)),
+        }
     }
     fn ready_now(&self) -> bool {
         poll_fd(self.fd, self.events, 0)
@@ -50,14 +54,16 @@ impl Watch {
             g.1 = true;
             let (fd, events) = (self.fd, self.events);
             let me = self.clone();
-            let _ = std::thread::Builder::new().name("wxc-fd-watch".into()).spawn(move || {
-                poll_fd(fd, events, -1);
-                let mut g = me.waiters.lock().unwrap_or_else(|p| p.into_inner());
-                g.1 = false;
-                for w in g.0.drain(..) {
-                    w.wake();
-                }
-            });
+            let _ = std::thread::Builder::new()
+                .name("wxc-fd-watch".into())
+                .spawn(move || {
+                    poll_fd(fd, events, -1);
+                    let mut g = me.waiters.lock().unwrap_or_else(|p| p.into_inner());
+                    g.1 = false;
+                    for w in g.0.drain(..) {
+                        w.wake();
+                    }
+                });
         }
         Poll::Pending
     }
@@ -83,7 +89,11 @@ fn writev_once(fd: RawFd, bufs: &[IoSlice<'_>]) -> Result<usize, ErrorCode> {
 }
 
 fn poll_fd(fd: RawFd, events: libc::c_short, timeout_ms: i32) -> bool {
-    let mut p = libc::pollfd { fd, events, revents: 0 };
+    let mut p = libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    };
     loop {
         // SAFETY: one valid pollfd.
         let r = unsafe { libc::poll(&mut p, 1, timeout_ms) };
@@ -111,11 +121,17 @@ impl FdInput {
         Self::borrowed(0)
     }
     pub fn borrowed(fd: RawFd) -> Self {
-        FdInput { fd: Fd::Borrowed(fd), watch: Arc::new(Watch::new(fd, libc::POLLIN)) }
+        FdInput {
+            fd: Fd::Borrowed(fd),
+            watch: Arc::new(Watch::new(fd, libc::POLLIN)),
+        }
     }
     pub fn owned(fd: OwnedFd) -> Self {
         let raw = fd.as_raw_fd();
-        FdInput { fd: Fd::Owned(fd), watch: Arc::new(Watch::new(raw, libc::POLLIN)) }
+        FdInput {
+            fd: Fd::Owned(fd),
+            watch: Arc::new(Watch::new(raw, libc::POLLIN)),
+        }
     }
 }
 
@@ -182,11 +198,17 @@ impl FdOutput {
         Self::borrowed(2)
     }
     pub fn borrowed(fd: RawFd) -> Self {
-        FdOutput { fd: Fd::Borrowed(fd), watch: Arc::new(Watch::new(fd, libc::POLLOUT)) }
+        FdOutput {
+            fd: Fd::Borrowed(fd),
+            watch: Arc::new(Watch::new(fd, libc::POLLOUT)),
+        }
     }
     pub fn owned(fd: OwnedFd) -> Self {
         let raw = fd.as_raw_fd();
-        FdOutput { fd: Fd::Owned(fd), watch: Arc::new(Watch::new(raw, libc::POLLOUT)) }
+        FdOutput {
+            fd: Fd::Owned(fd),
+            watch: Arc::new(Watch::new(raw, libc::POLLOUT)),
+        }
     }
 }
 
@@ -201,7 +223,8 @@ impl OutputStream for FdOutput {
         Ok(if self.watch.ready_now() { 1 << 20 } else { 0 })
     }
     fn write(&self, bytes: &[u8]) -> Result<(), StreamError> {
-        self.blocking_write_vectored(&[IoSlice::new(bytes)]).map(|_| ())
+        self.blocking_write_vectored(&[IoSlice::new(bytes)])
+            .map(|_| ())
     }
     fn blocking_write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, StreamError> {
         let fd = self.fd.raw();

@@ -90,7 +90,11 @@ impl InputStream for PipeReader {
     fn read(&self, out: &mut [u8]) -> Result<usize, StreamError> {
         let mut g = lock(&self.0);
         if g.buf.is_empty() {
-            return if g.writer_closed && !out.is_empty() { Err(StreamError::Closed) } else { Ok(0) };
+            return if g.writer_closed && !out.is_empty() {
+                Err(StreamError::Closed)
+            } else {
+                Ok(0)
+            };
         }
         let n = out.len().min(g.buf.len());
         let (a, b) = g.buf.as_slices();
@@ -194,7 +198,8 @@ mod tests {
     fn pipe_round_trip_and_close() {
         let (w, r) = pipe(8);
         let t = std::thread::spawn(move || {
-            w.blocking_write_vectored(&[IoSlice::new(b"hello "), IoSlice::new(b"world!")]).unwrap()
+            w.blocking_write_vectored(&[IoSlice::new(b"hello "), IoSlice::new(b"world!")])
+                .unwrap()
         });
         let mut got = Vec::new();
         let mut buf = [0u8; 4];

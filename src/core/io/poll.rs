@@ -79,7 +79,10 @@ pub fn poll_into(list: &[&dyn Pollable], ready: &mut Vec<u32>) {
     if !ready.is_empty() {
         return;
     }
-    let tw = Arc::new(ThreadWaker { thread: std::thread::current(), woken: AtomicBool::new(false) });
+    let tw = Arc::new(ThreadWaker {
+        thread: std::thread::current(),
+        woken: AtomicBool::new(false),
+    });
     let waker = Waker::from(tw.clone());
     let mut cx = Context::from_waker(&waker);
     let deadline = list.iter().filter_map(|p| p.deadline()).min();
@@ -119,7 +122,10 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
         return v;
     }
-    let tw = Arc::new(ThreadWaker { thread: std::thread::current(), woken: AtomicBool::new(false) });
+    let tw = Arc::new(ThreadWaker {
+        thread: std::thread::current(),
+        woken: AtomicBool::new(false),
+    });
     let waker = Waker::from(tw.clone());
     let mut cx = Context::from_waker(&waker);
     loop {
