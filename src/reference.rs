@@ -1,12 +1,12 @@
 //! Runs a module under wasmer-wasix 0.704.2, the reference implementation, so that the same
 //! guest can be compared against our engine (`wasix-compat run --engine wasmer-wasix`).
 //!
-//! Setup mirrors what our engine does, so differential runs line up fd for fd:
+//! Setup mirrors what our engine does, so differential runs see the same preopens:
 //! - the guest file system is a mount tree: an in-memory root at `/`, each `--dir` host
 //!   directory mounted at its guest path (a `--dir` at `/` replaces the in-memory root),
 //!   each `--tmpfs` a fresh in-memory tree;
-//! - every `--dir` / `--tmpfs` guest path is preopened in command-line order (fd 3, 4, …),
-//!   and its preopen name is the guest path as given (e.g. `/sandbox`);
+//! - every `--dir` / `--tmpfs` guest path is preopened in command-line order, and its
+//!   preopen name is the guest path (e.g. `/sandbox`); fd numbers are wasmer-wasix's own;
 //! - argv[0] is the module's file name; stdout / stderr are the host's own.
 
 use std::path::Path;
@@ -22,6 +22,13 @@ use crate::options::RunOptions;
 type Fs = Arc<dyn FileSystem + Send + Sync>;
 
 pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
+    // wasmer-wasix has no read-only host mounts; refusing beats a silently writable dir.
+    if let Some(d) = opts.dirs.iter().find(|d| d.readonly) {
+        anyhow::bail!(
+            "--dir-ro {} is not supported by the wasmer-wasix engine (it cannot mount read-only)",
+            d.host.display()
+        );
+    }
     // wasmer-wasix drives its syscalls from a tokio runtime; we own it and drop it with a
     // timeout at the end, so a lingering blocking task cannot keep the process alive.
     let rt = tokio::runtime::Builder::new_multi_thread()

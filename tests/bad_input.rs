@@ -96,7 +96,11 @@ const RESULTS: u64 = 32768;
 
 fn cases(sig: &ImportSig, ks: &[K], wide: bool) -> Vec<Case> {
     let f = sig.name;
-    let fault = if sig.module.starts_with("wasix") { MEMVIOLATION } else { FAULT };
+    let fault = if sig.module.starts_with("wasix") {
+        MEMVIOLATION
+    } else {
+        FAULT
+    };
     let oob: u64 = if wide { 0x1_0000_0040 } else { 0xFFFF_FFF0 };
     let huge: u64 = if wide { u64::MAX } else { 0xFFFF_FFFF };
     let has = |k: K| ks.contains(&k);
@@ -121,25 +125,62 @@ fn cases(sig: &ImportSig, ks: &[K], wide: bool) -> Vec<Case> {
             .collect()
     };
     if has(K::Fd) {
-        out.push(Case { func: f, case: "bad_fd", args: build(9999, &|i| SCRATCH + i as u64 * 256, &|_| 0), expect: vec![BADF] });
+        out.push(Case {
+            func: f,
+            case: "bad_fd",
+            args: build(9999, &|i| SCRATCH + i as u64 * 256, &|_| 0),
+            expect: vec![BADF],
+        });
     }
     if has(K::Ptr) || has(K::Str) {
         let e = if is_sock { NOTSOCK } else { fault };
-        out.push(Case { func: f, case: "oob_ptr", args: build(good_fd(f), &|_| oob, &|_| 16), expect: vec![e] });
+        out.push(Case {
+            func: f,
+            case: "oob_ptr",
+            args: build(good_fd(f), &|_| oob, &|_| 16),
+            expect: vec![e],
+        });
     }
     if has(K::Len) {
         let e = if is_sock { NOTSOCK } else { fault };
-        out.push(Case { func: f, case: "huge_len", args: build(good_fd(f), &|i| SCRATCH + i as u64 * 256, &|_| huge), expect: vec![e] });
+        out.push(Case {
+            func: f,
+            case: "huge_len",
+            args: build(good_fd(f), &|i| SCRATCH + i as u64 * 256, &|_| huge),
+            expect: vec![e],
+        });
     }
     if has(K::Str) {
         // Each string points at invalid UTF-8 (length 2); other buffers are valid.
-        let strs: Vec<usize> = ks.iter().enumerate().filter(|(_, k)| **k == K::Str).map(|(i, _)| i).collect();
+        let strs: Vec<usize> = ks
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| **k == K::Str)
+            .map(|(i, _)| i)
+            .collect();
         let args = build(
             3,
-            &|i| if strs.contains(&i) { BAD_UTF8 } else { SCRATCH + i as u64 * 256 },
-            &|i| if i > 0 && strs.contains(&(i - 1)) { 2 } else { 16 },
+            &|i| {
+                if strs.contains(&i) {
+                    BAD_UTF8
+                } else {
+                    SCRATCH + i as u64 * 256
+                }
+            },
+            &|i| {
+                if i > 0 && strs.contains(&(i - 1)) {
+                    2
+                } else {
+                    16
+                }
+            },
         );
-        out.push(Case { func: f, case: "bad_utf8", args, expect: vec![ILSEQ] });
+        out.push(Case {
+            func: f,
+            case: "bad_utf8",
+            args,
+            expect: vec![ILSEQ],
+        });
     }
     out
 }
@@ -149,23 +190,103 @@ fn cases(sig: &ImportSig, ks: &[K], wide: bool) -> Vec<Case> {
 fn enum_cases() -> Vec<Case> {
     let s = SCRATCH;
     vec![
-        Case { func: "fd_seek", case: "bad_whence", args: vec![4, 0, 3, s], expect: vec![INVAL] },
-        Case { func: "fd_advise", case: "bad_advice", args: vec![4, 0, 0, 6], expect: vec![INVAL] },
-        Case { func: "clock_time_get", case: "bad_clock", args: vec![4, 0, s], expect: vec![INVAL] },
-        Case { func: "clock_res_get", case: "bad_clock", args: vec![99, s], expect: vec![INVAL] },
-        Case { func: "fd_filestat_set_times", case: "atim_and_now", args: vec![4, 0, 0, 3], expect: vec![INVAL] },
-        Case { func: "fd_filestat_set_times", case: "unknown_fst", args: vec![4, 0, 0, 0x10], expect: vec![INVAL] },
-        Case { func: "fd_fdstat_set_flags", case: "unknown_fdflags", args: vec![4, 0x20], expect: vec![INVAL] },
-        Case { func: "path_open", case: "unknown_oflags", args: vec![3, 0, 800, 1, 0x10, 0, 0, 0, s], expect: vec![INVAL] },
-        Case { func: "path_open", case: "unknown_fdflags", args: vec![3, 0, 800, 1, 0, 0, 0, 0x20, s], expect: vec![INVAL] },
-        Case { func: "path_open", case: "unknown_lookupflags", args: vec![3, 2, 800, 1, 0, 0, 0, 0, s], expect: vec![INVAL] },
-        Case { func: "path_filestat_get", case: "unknown_lookupflags", args: vec![3, 2, 800, 1, s], expect: vec![INVAL] },
-        Case { func: "sock_shutdown", case: "bad_how", args: vec![4, 0], expect: vec![INVAL] },
-        Case { func: "proc_raise", case: "bad_signal", args: vec![99], expect: vec![INVAL] },
+        Case {
+            func: "fd_seek",
+            case: "bad_whence",
+            args: vec![4, 0, 3, s],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "fd_advise",
+            case: "bad_advice",
+            args: vec![4, 0, 0, 6],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "clock_time_get",
+            case: "bad_clock",
+            args: vec![4, 0, s],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "clock_res_get",
+            case: "bad_clock",
+            args: vec![99, s],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "fd_filestat_set_times",
+            case: "atim_and_now",
+            args: vec![4, 0, 0, 3],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "fd_filestat_set_times",
+            case: "unknown_fst",
+            args: vec![4, 0, 0, 0x10],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "fd_fdstat_set_flags",
+            case: "unknown_fdflags",
+            args: vec![4, 0x20],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "path_open",
+            case: "unknown_oflags",
+            args: vec![3, 0, 800, 1, 0x10, 0, 0, 0, s],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "path_open",
+            case: "unknown_fdflags",
+            args: vec![3, 0, 800, 1, 0, 0, 0, 0x20, s],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "path_open",
+            case: "unknown_lookupflags",
+            args: vec![3, 2, 800, 1, 0, 0, 0, 0, s],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "path_filestat_get",
+            case: "unknown_lookupflags",
+            args: vec![3, 2, 800, 1, s],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "sock_shutdown",
+            case: "bad_how",
+            args: vec![4, 0],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "proc_raise",
+            case: "bad_signal",
+            args: vec![99],
+            expect: vec![INVAL],
+        },
         // poll_oneoff with one subscription whose tag (at byte 8) is 3: no such event type.
-        Case { func: "poll_oneoff", case: "bad_tag", args: vec![2048, 4096, 1, s], expect: vec![INVAL] },
-        Case { func: "poll_oneoff", case: "no_subscriptions", args: vec![2048, 4096, 0, s], expect: vec![INVAL] },
-        Case { func: "fd_renumber", case: "to_unknown_fd", args: vec![4, 9999], expect: vec![BADF] },
+        Case {
+            func: "poll_oneoff",
+            case: "bad_tag",
+            args: vec![2048, 4096, 1, s],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "poll_oneoff",
+            case: "no_subscriptions",
+            args: vec![2048, 4096, 0, s],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "fd_renumber",
+            case: "to_unknown_fd",
+            args: vec![4, 9999],
+            expect: vec![BADF],
+        },
     ]
 }
 
@@ -186,7 +307,11 @@ fn wat_for(ns: &str, sigs: &[&ImportSig], calls: &[Case]) -> String {
             w,
             r#"  (import "{ns}" "{n}" (func ${n} (param {}){}))"#,
             p.join(" "),
-            if r.is_empty() { String::new() } else { format!(" (result {})", r.join(" ")) },
+            if r.is_empty() {
+                String::new()
+            } else {
+                format!(" (result {})", r.join(" "))
+            },
             n = s.name
         )
         .unwrap();
@@ -200,7 +325,10 @@ fn wat_for(ns: &str, sigs: &[&ImportSig], calls: &[Case]) -> String {
     // fd 4 := path_open(3, 0, "sweep.txt", creat, all rights) with read+write.
     writeln!(w, "    (if (i32.ne (call $setup_open (i32.const 3) (i32.const 0) (i32.const 800) (i32.const 9) (i32.const 1) (i64.const 0x3fffffff) (i64.const 0x3fffffff) (i32.const 0) (i32.const 0)) (i32.const 0)) (then unreachable))").unwrap();
     for (k, c) in calls.iter().enumerate() {
-        let s = sigs.iter().find(|s| s.name == c.func).expect("call of a registered function");
+        let s = sigs
+            .iter()
+            .find(|s| s.name == c.func)
+            .expect("call of a registered function");
         let args: Vec<String> = s
             .params
             .iter()
@@ -210,12 +338,28 @@ fn wat_for(ns: &str, sigs: &[&ImportSig], calls: &[Case]) -> String {
                 _ => format!("(i32.const {})", *v as u32),
             })
             .collect();
-        writeln!(w, "    (i32.store16 (i32.const {}) (call ${} {}))", RESULTS + 2 * k as u64, c.func, args.join(" ")).unwrap();
+        writeln!(
+            w,
+            "    (i32.store16 (i32.const {}) (call ${} {}))",
+            RESULTS + 2 * k as u64,
+            c.func,
+            args.join(" ")
+        )
+        .unwrap();
     }
     // iovec at 16: RESULTS, 2*len; then exit normally.
     writeln!(w, "    (i32.store (i32.const 16) (i32.const {RESULTS}))").unwrap();
-    writeln!(w, "    (i32.store (i32.const 20) (i32.const {}))", 2 * calls.len()).unwrap();
-    writeln!(w, "    (drop (call $setup_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24)))").unwrap();
+    writeln!(
+        w,
+        "    (i32.store (i32.const 20) (i32.const {}))",
+        2 * calls.len()
+    )
+    .unwrap();
+    writeln!(
+        w,
+        "    (drop (call $setup_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24)))"
+    )
+    .unwrap();
     writeln!(w, "  ))").unwrap();
     w
 }
@@ -224,7 +368,11 @@ fn sweep(ns: &'static str) {
     let all = signatures();
     let sigs: Vec<&ImportSig> = all.iter().filter(|s| s.module == ns).collect();
     assert!(!sigs.is_empty(), "no imports registered for {ns}");
-    let kinds = if ns == "wasi_unstable" { witx_kinds("preview0") } else { witx_kinds("preview1") };
+    let kinds = if ns == "wasi_unstable" {
+        witx_kinds("preview0")
+    } else {
+        witx_kinds("preview1")
+    };
     let wide = ns == "wasix_64v1";
     let mut calls = Vec::new();
     for s in &sigs {
@@ -232,8 +380,15 @@ fn sweep(ns: &'static str) {
         if s.name == "proc_exit" || s.name == "proc_raise" {
             continue;
         }
-        let ks = kinds.get(s.name).unwrap_or_else(|| panic!("{ns}::{} is not in our witx", s.name));
-        assert_eq!(ks.len(), s.params.len(), "{ns}::{}: witx kinds vs wasm params", s.name);
+        let ks = kinds
+            .get(s.name)
+            .unwrap_or_else(|| panic!("{ns}::{} is not in our witx", s.name));
+        assert_eq!(
+            ks.len(),
+            s.params.len(),
+            "{ns}::{}: witx kinds vs wasm params",
+            s.name
+        );
         calls.extend(cases(s, ks, wide));
     }
     // proc_raise(99) returns inval without exiting, so it can be part of the sweep.
@@ -255,11 +410,23 @@ fn sweep(ns: &'static str) {
     for (k, c) in calls.iter().enumerate() {
         let got = u16::from_le_bytes([out.stdout[2 * k], out.stdout[2 * k + 1]]);
         if !c.expect.contains(&got) {
-            failures.push(format!("{ns}::{} [{}] args={:?}: got errno {got}, want {:?}", c.func, c.case, c.args, c.expect));
+            failures.push(format!(
+                "{ns}::{} [{}] args={:?}: got errno {got}, want {:?}",
+                c.func, c.case, c.args, c.expect
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} calls wrong:\n{}", failures.len(), calls.len(), failures.join("\n"));
-    eprintln!("{ns}: {} bad-input calls, all with the documented errno", calls.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} calls wrong:\n{}",
+        failures.len(),
+        calls.len(),
+        failures.join("\n")
+    );
+    eprintln!(
+        "{ns}: {} bad-input calls, all with the documented errno",
+        calls.len()
+    );
 }
 
 #[test]

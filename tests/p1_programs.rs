@@ -95,7 +95,11 @@ fn check_fd_io(out: &Outcome) {
             "done: 0 failure(s)",
         ],
     );
-    assert!(out.stderr_str().contains("stderr-line\n"), "stderr: {}", out.stderr_str());
+    assert!(
+        out.stderr_str().contains("stderr-line\n"),
+        "stderr: {}",
+        out.stderr_str()
+    );
 }
 
 #[test]
@@ -103,7 +107,10 @@ fn p1_fd_io() {
     let (tmp, out) = on_host_dir("p1_fd_io", |r| r);
     check_fd_io(&out);
     let p = tmp.path();
-    assert_eq!(std::fs::read(p.join("io.txt")).unwrap(), b"0123456789AB\0\0\0\0");
+    assert_eq!(
+        std::fs::read(p.join("io.txt")).unwrap(),
+        b"0123456789AB\0\0\0\0"
+    );
     assert_eq!(std::fs::read(p.join("append.txt")).unwrap(), b"Start|one|");
     assert_eq!(std::fs::read(p.join("renum_a.txt")).unwrap(), b"AAzA");
     assert_eq!(std::fs::read(p.join("renum_b.txt")).unwrap(), b"BBBB");
@@ -138,8 +145,16 @@ fn p1_fd_meta() {
     check_fd_meta(&out);
     let md = std::fs::metadata(tmp.path().join("meta.txt")).unwrap();
     assert_eq!(md.len(), 9);
-    let mtime = md.modified().unwrap().duration_since(std::time::UNIX_EPOCH).unwrap();
-    assert_eq!(mtime.as_secs(), 1_577_836_800 + 222, "mtime set through fd_filestat_set_times");
+    let mtime = md
+        .modified()
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    assert_eq!(
+        mtime.as_secs(),
+        1_577_836_800 + 222,
+        "mtime set through fd_filestat_set_times"
+    );
 }
 
 #[test]
@@ -225,9 +240,22 @@ fn p1_path() {
         ("nb.txt", "file:"),
     ];
     for (k, v) in want {
-        assert_eq!(tree.get(*k).map(|s| s.as_str()), Some(*v), "{k} in {tree:#?}");
+        assert_eq!(
+            tree.get(*k).map(|s| s.as_str()),
+            Some(*v),
+            "{k} in {tree:#?}"
+        );
     }
-    for gone in ["d1", "plain.txt", "a.txt", "c.txt", "doomed.txt", "empty_target", "full", "rdir"] {
+    for gone in [
+        "d1",
+        "plain.txt",
+        "a.txt",
+        "c.txt",
+        "doomed.txt",
+        "empty_target",
+        "full",
+        "rdir",
+    ] {
         assert!(!tree.contains_key(gone), "{gone} should be gone: {tree:#?}");
     }
     // Nothing escaped the sandbox.
@@ -249,9 +277,26 @@ fn p1_path_tmpfs() {
     let out = on_tmpfs("p1_path", |r| r.env("WXC_NO_LINKS", "1"));
     out.assert_ok();
     let so = out.stdout_str();
-    let sym = so.lines().find(|l| l.starts_with("path_symlink: ")).unwrap_or("");
-    assert!(["path_symlink: success", "path_symlink: notsup", "path_symlink: perm"].contains(&sym), "{so}");
-    expect_lines(&out, &["path_rename.replace.content: AAA", "path_remove_directory.not_empty: notempty"]);
+    let sym = so
+        .lines()
+        .find(|l| l.starts_with("path_symlink: "))
+        .unwrap_or("");
+    assert!(
+        [
+            "path_symlink: success",
+            "path_symlink: notsup",
+            "path_symlink: perm"
+        ]
+        .contains(&sym),
+        "{so}"
+    );
+    expect_lines(
+        &out,
+        &[
+            "path_rename.replace.content: AAA",
+            "path_remove_directory.not_empty: notempty",
+        ],
+    );
 }
 
 fn check_poll(out: &Outcome) {
@@ -286,11 +331,22 @@ fn p1_poll_tmpfs() {
 #[test]
 fn p1_proc_exit_codes() {
     for code in [0, 1, 42, 255] {
-        let out = Run::new(prog("p1_proc")).arg("exit").arg(&code.to_string()).run();
-        assert_eq!(out.code, Some(code), "proc_exit({code}); stderr: {}", out.stderr_str());
+        let out = Run::new(prog("p1_proc"))
+            .arg("exit")
+            .arg(&code.to_string())
+            .run();
+        assert_eq!(
+            out.code,
+            Some(code),
+            "proc_exit({code}); stderr: {}",
+            out.stderr_str()
+        );
         let so = out.stdout_str();
         assert!(has_line(&so, &format!("proc_exit.before: {code}")), "{so}");
-        assert!(!so.contains("proc_exit.returned"), "code ran after proc_exit: {so}");
+        assert!(
+            !so.contains("proc_exit.returned"),
+            "code ran after proc_exit: {so}"
+        );
     }
     let out = Run::new(prog("p1_proc")).arg("main_return").run();
     assert_eq!(out.code, Some(7), "return from main → proc_exit(7)");
@@ -329,12 +385,18 @@ fn p1_sock() {
             "done: 0 failure(s)",
         ],
     );
-    assert_eq!(std::fs::read(tmp.path().join("sock.txt")).unwrap(), b"not a socket");
+    assert_eq!(
+        std::fs::read(tmp.path().join("sock.txt")).unwrap(),
+        b"not a socket"
+    );
 }
 
 #[test]
 fn p1_sock_tmpfs() {
     let out = on_tmpfs("p1_sock", |r| r);
     out.assert_ok();
-    expect_lines(&out, &["sock_accept.file: notsock", "sock_send.bad_fd: badf"]);
+    expect_lines(
+        &out,
+        &["sock_accept.file: notsock", "sock_send.bad_fd: badf"],
+    );
 }

@@ -89,11 +89,15 @@ impl World {
     /// Everything outside `sandbox/` (the read-only tree included).
     fn snapshot_outside(&self) -> BTreeMap<String, String> {
         let mut m = BTreeMap::new();
-        snap(&self.root, &self.root, &mut m, &|rel| rel == "sandbox" || rel.starts_with("sandbox/"));
+        snap(&self.root, &self.root, &mut m, &|rel| {
+            rel == "sandbox" || rel.starts_with("sandbox/")
+        });
         m
     }
     fn run(&self, ro: bool, ops: &[(&str, &[&str])]) -> BTreeMap<String, String> {
-        let mut r = Run::new(probe()).engine(engine()).dir(&self.sandbox(), "/sandbox");
+        let mut r = Run::new(probe())
+            .engine(engine())
+            .dir(&self.sandbox(), "/sandbox");
         if ro {
             r = r.dir_ro(&self.ro(), "/ro");
         }
@@ -150,7 +154,11 @@ fn parse(out: &Outcome, ops: &[(&str, &[&str])]) -> BTreeMap<String, String> {
             m.insert(k.to_string(), v.to_string());
         }
     }
-    let missing: Vec<_> = ops.iter().map(|o| o.0).filter(|l| !m.contains_key(*l)).collect();
+    let missing: Vec<_> = ops
+        .iter()
+        .map(|o| o.0)
+        .filter(|l| !m.contains_key(*l))
+        .collect();
     assert!(
         out.code == Some(0) && missing.is_empty(),
         "probe did not complete: code={:?} missing={missing:?}\n--- stdout\n{text}\n--- stderr\n{}",
@@ -176,13 +184,15 @@ impl Check {
     fn err(&mut self, res: &BTreeMap<String, String>, label: &str, allowed: &[&str]) {
         let got = &res[label];
         if !allowed.contains(&got.as_str()) {
-            self.fails.push(format!("{label}: got `{got}`, want one of {allowed:?}"));
+            self.fails
+                .push(format!("{label}: got `{got}`, want one of {allowed:?}"));
         }
     }
     fn ok(&mut self, res: &BTreeMap<String, String>, label: &str, want: &str) {
         let got = &res[label];
         if got != want {
-            self.fails.push(format!("{label}: got `{got}`, want `{want}`"));
+            self.fails
+                .push(format!("{label}: got `{got}`, want `{want}`"));
         }
     }
     fn that(&mut self, cond: bool, what: impl Into<String>) {
@@ -212,34 +222,88 @@ fn dotdot_escapes_fail_and_inner_dotdot_works() {
         &[
             ("plain", &["open", "/sandbox", "../secret.txt", "r"]),
             ("plain_follow", &["open", "/sandbox", "../secret.txt", "fr"]),
-            ("nested", &["open", "/sandbox", "sub/../../secret.txt", "fr"]),
-            ("nested_deep", &["open", "/sandbox", "sub/deeper/../../../secret.txt", "fr"]),
+            (
+                "nested",
+                &["open", "/sandbox", "sub/../../secret.txt", "fr"],
+            ),
+            (
+                "nested_deep",
+                &["open", "/sandbox", "sub/deeper/../../../secret.txt", "fr"],
+            ),
             ("dot_dotdot", &["open", "/sandbox", "./../secret.txt", "fr"]),
             ("dotdot_dir", &["open", "/sandbox", "..", "d"]),
             ("dotdot_slash", &["open", "/sandbox", "../", "d"]),
-            ("dotdot_secretdir", &["open", "/sandbox", "../secretdir/inner.txt", "fr"]),
-            ("dotdot_back_in", &["open", "/sandbox", "../sandbox/file.txt", "fr"]),
+            (
+                "dotdot_secretdir",
+                &["open", "/sandbox", "../secretdir/inner.txt", "fr"],
+            ),
+            (
+                "dotdot_back_in",
+                &["open", "/sandbox", "../sandbox/file.txt", "fr"],
+            ),
             ("dotdot_stat", &["stat", "/sandbox", "../secret.txt", "f"]),
             ("dotdot_readdir", &["readdir", "/sandbox", ".."]),
-            ("dotdot_create", &["open", "/sandbox", "../created.txt", "cw"]),
+            (
+                "dotdot_create",
+                &["open", "/sandbox", "../created.txt", "cw"],
+            ),
             ("dotdot_trunc", &["open", "/sandbox", "../secret.txt", "tw"]),
             ("dotdot_mkdir", &["mkdir", "/sandbox", "../newdir"]),
             ("dotdot_unlink", &["unlink", "/sandbox", "../secret.txt"]),
             ("dotdot_rmdir", &["rmdir", "/sandbox", "../secretdir"]),
             ("dotdot_utimes", &["utimes", "/sandbox", "../secret.txt"]),
-            ("dotdot_symlink_at", &["symlink", "file.txt", "/sandbox", "../evil_link"]),
+            (
+                "dotdot_symlink_at",
+                &["symlink", "file.txt", "/sandbox", "../evil_link"],
+            ),
             ("libc_dotdot", &["fopen", "/sandbox/../secret.txt", "r"]),
             // Through a directory fd opened beneath the preopen.
-            ("subfd_up2", &["subopen", "/sandbox", "sub", "../../secret.txt", "fr"]),
-            ("subfd_up3", &["subopen", "/sandbox", "sub/deeper", "../../../secret.txt", "fr"]),
-            ("subfd_abs", &["subopen", "/sandbox", "sub", "/etc/passwd", "fr"]),
-            ("subfd_create", &["subopen", "/sandbox", "sub", "../../subfd_created.txt", "cw"]),
-            ("subfd_up1", &["subopen", "/sandbox", "sub", "../file.txt", "fr"]),
-            ("subfd_inner", &["subopen", "/sandbox", "sub", "file2.txt", "fr"]),
+            (
+                "subfd_up2",
+                &["subopen", "/sandbox", "sub", "../../secret.txt", "fr"],
+            ),
+            (
+                "subfd_up3",
+                &[
+                    "subopen",
+                    "/sandbox",
+                    "sub/deeper",
+                    "../../../secret.txt",
+                    "fr",
+                ],
+            ),
+            (
+                "subfd_abs",
+                &["subopen", "/sandbox", "sub", "/etc/passwd", "fr"],
+            ),
+            (
+                "subfd_create",
+                &[
+                    "subopen",
+                    "/sandbox",
+                    "sub",
+                    "../../subfd_created.txt",
+                    "cw",
+                ],
+            ),
+            (
+                "subfd_up1",
+                &["subopen", "/sandbox", "sub", "../file.txt", "fr"],
+            ),
+            (
+                "subfd_inner",
+                &["subopen", "/sandbox", "sub", "file2.txt", "fr"],
+            ),
             // Positive controls: `..` that stays inside.
             ("inner", &["open", "/sandbox", "sub/../file.txt", "fr"]),
-            ("inner_deep", &["open", "/sandbox", "sub/deeper/../../file.txt", "fr"]),
-            ("inner_dot", &["open", "/sandbox", "./sub/./file2.txt", "fr"]),
+            (
+                "inner_deep",
+                &["open", "/sandbox", "sub/deeper/../../file.txt", "fr"],
+            ),
+            (
+                "inner_dot",
+                &["open", "/sandbox", "./sub/./file2.txt", "fr"],
+            ),
             ("inner_stat", &["stat", "/sandbox", "sub/deeper/..", "f"]),
             ("inner_libc", &["fopen", "/sandbox/sub/../file.txt", "r"]),
             ("inner_mkdir", &["mkdir", "/sandbox", "sub/../made"]),
@@ -275,17 +339,32 @@ fn dotdot_escapes_fail_and_inner_dotdot_works() {
     // A directory fd is either its own root (wasmtime / cap-std: `..` from it is refused)
     // or stays beneath the preopen (`..` back into the preopen works). Both are safe.
     let up1 = res["subfd_up1"].as_str();
-    c.that(up1 == "ok:hello" || ESCAPE.contains(&up1), format!("subfd_up1: got `{up1}`"));
+    c.that(
+        up1 == "ok:hello" || ESCAPE.contains(&up1),
+        format!("subfd_up1: got `{up1}`"),
+    );
     c.ok(&res, "subfd_inner", "ok:sub-hello");
-    c.that(!res["libc_dotdot"].starts_with("ok"), format!("libc_dotdot: got `{}`", res["libc_dotdot"]));
+    c.that(
+        !res["libc_dotdot"].starts_with("ok"),
+        format!("libc_dotdot: got `{}`", res["libc_dotdot"]),
+    );
     c.ok(&res, "inner", "ok:hello");
     c.ok(&res, "inner_deep", "ok:hello");
     c.ok(&res, "inner_dot", "ok:sub-hello");
-    c.that(res["inner_stat"].starts_with("ok:type=3 "), format!("inner_stat: got `{}`", res["inner_stat"]));
+    c.that(
+        res["inner_stat"].starts_with("ok:type=3 "),
+        format!("inner_stat: got `{}`", res["inner_stat"]),
+    );
     c.ok(&res, "inner_libc", "ok:hello");
     c.ok(&res, "inner_mkdir", "ok");
-    c.that(w.sandbox().join("made").is_dir(), "sub/../made was not created in the sandbox");
-    c.that(w.snapshot_outside() == before, "host outside the sandbox changed");
+    c.that(
+        w.sandbox().join("made").is_dir(),
+        "sub/../made was not created in the sandbox",
+    );
+    c.that(
+        w.snapshot_outside() == before,
+        "host outside the sandbox changed",
+    );
     c.finish(&res);
 }
 
@@ -300,18 +379,33 @@ fn absolute_paths_fail() {
         false,
         &[
             ("etc_passwd", &["open", "/sandbox", "/etc/passwd", "fr"]),
-            ("etc_passwd_nofollow", &["open", "/sandbox", "/etc/passwd", "r"]),
+            (
+                "etc_passwd_nofollow",
+                &["open", "/sandbox", "/etc/passwd", "r"],
+            ),
             ("double_slash", &["open", "/sandbox", "//etc/passwd", "fr"]),
             ("root_dir", &["open", "/sandbox", "/", "d"]),
-            ("guest_abs_self", &["open", "/sandbox", "/sandbox/file.txt", "fr"]),
+            (
+                "guest_abs_self",
+                &["open", "/sandbox", "/sandbox/file.txt", "fr"],
+            ),
             ("host_abs_secret", &["open", "/sandbox", &host_secret, "fr"]),
             ("host_abs_create", &["open", "/sandbox", &host_new, "cw"]),
             ("host_abs_mkdir", &["mkdir", "/sandbox", &host_newdir]),
             ("host_abs_stat", &["stat", "/sandbox", &host_secret, "f"]),
             ("host_abs_unlink", &["unlink", "/sandbox", &host_secret]),
-            ("host_abs_rename_to", &["rename", "/sandbox", "file.txt", "/sandbox", &host_new]),
-            ("host_abs_rename_from", &["rename", "/sandbox", &host_secret, "/sandbox", "got.txt"]),
-            ("host_abs_link_from", &["link", "/sandbox", &host_secret, "/sandbox", "got.txt", "-"]),
+            (
+                "host_abs_rename_to",
+                &["rename", "/sandbox", "file.txt", "/sandbox", &host_new],
+            ),
+            (
+                "host_abs_rename_from",
+                &["rename", "/sandbox", &host_secret, "/sandbox", "got.txt"],
+            ),
+            (
+                "host_abs_link_from",
+                &["link", "/sandbox", &host_secret, "/sandbox", "got.txt", "-"],
+            ),
             ("etc_stat", &["stat", "/sandbox", "/etc/passwd", "f"]),
             ("etc_readdir", &["readdir", "/sandbox", "/etc"]),
             ("libc_etc", &["fopen", "/etc/passwd", "r"]),
@@ -339,11 +433,23 @@ fn absolute_paths_fail() {
     ] {
         c.err(&res, l, ESCAPE);
     }
-    c.that(!res["libc_etc"].starts_with("ok"), format!("libc_etc: got `{}`", res["libc_etc"]));
+    c.that(
+        !res["libc_etc"].starts_with("ok"),
+        format!("libc_etc: got `{}`", res["libc_etc"]),
+    );
     c.ok(&res, "relative", "ok:hello");
-    c.that(w.sandbox().join("file.txt").exists(), "sandbox/file.txt vanished");
-    c.that(!w.sandbox().join("got.txt").exists(), "secret pulled into the sandbox");
-    c.that(w.snapshot_outside() == before, "host outside the sandbox changed");
+    c.that(
+        w.sandbox().join("file.txt").exists(),
+        "sandbox/file.txt vanished",
+    );
+    c.that(
+        !w.sandbox().join("got.txt").exists(),
+        "secret pulled into the sandbox",
+    );
+    c.that(
+        w.snapshot_outside() == before,
+        "host outside the sandbox changed",
+    );
     c.finish(&res);
 }
 
@@ -377,56 +483,144 @@ fn symlinks_leading_out_fail() {
         &[
             ("rel_follow", &["open", "/sandbox", "out_rel", "fr"]),
             ("rel_nofollow", &["open", "/sandbox", "out_rel", "r"]),
-            ("rel_deep_follow", &["open", "/sandbox", "out_rel_deep", "fr"]),
-            ("rel_sub_follow", &["open", "/sandbox", "sub/out_rel2", "fr"]),
+            (
+                "rel_deep_follow",
+                &["open", "/sandbox", "out_rel_deep", "fr"],
+            ),
+            (
+                "rel_sub_follow",
+                &["open", "/sandbox", "sub/out_rel2", "fr"],
+            ),
             ("abs_follow", &["open", "/sandbox", "out_abs", "fr"]),
             ("abs_nofollow", &["open", "/sandbox", "out_abs", "r"]),
             ("passwd_follow", &["open", "/sandbox", "out_passwd", "fr"]),
-            ("chain_follow", &["open", "/sandbox", "via_inner_to_out", "fr"]),
-            ("dir_follow", &["open", "/sandbox", "out_dir/inner.txt", "fr"]),
-            ("dir_nofollow", &["open", "/sandbox", "out_dir/inner.txt", "r"]),
-            ("dir_abs_follow", &["open", "/sandbox", "out_dir_abs/inner.txt", "fr"]),
-            ("dir_abs_nofollow", &["open", "/sandbox", "out_dir_abs/inner.txt", "r"]),
-            ("root_etc", &["open", "/sandbox", "out_root/etc/passwd", "r"]),
+            (
+                "chain_follow",
+                &["open", "/sandbox", "via_inner_to_out", "fr"],
+            ),
+            (
+                "dir_follow",
+                &["open", "/sandbox", "out_dir/inner.txt", "fr"],
+            ),
+            (
+                "dir_nofollow",
+                &["open", "/sandbox", "out_dir/inner.txt", "r"],
+            ),
+            (
+                "dir_abs_follow",
+                &["open", "/sandbox", "out_dir_abs/inner.txt", "fr"],
+            ),
+            (
+                "dir_abs_nofollow",
+                &["open", "/sandbox", "out_dir_abs/inner.txt", "r"],
+            ),
+            (
+                "root_etc",
+                &["open", "/sandbox", "out_root/etc/passwd", "r"],
+            ),
             ("dir_open", &["open", "/sandbox", "out_dir", "fd"]),
             ("dir_readdir", &["readdir", "/sandbox", "out_dir"]),
-            ("dir_dotdot", &["open", "/sandbox", "in_dir/../out_dir/inner.txt", "r"]),
+            (
+                "dir_dotdot",
+                &["open", "/sandbox", "in_dir/../out_dir/inner.txt", "r"],
+            ),
             ("stat_follow", &["stat", "/sandbox", "out_rel", "f"]),
-            ("stat_dir_comp", &["stat", "/sandbox", "out_dir/inner.txt", "-"]),
+            (
+                "stat_dir_comp",
+                &["stat", "/sandbox", "out_dir/inner.txt", "-"],
+            ),
             ("write_follow", &["open", "/sandbox", "out_rel", "fw"]),
             ("trunc_follow", &["open", "/sandbox", "out_rel", "ftw"]),
-            ("create_via_rel", &["open", "/sandbox", "out_missing", "fcw"]),
-            ("create_via_abs", &["open", "/sandbox", "out_missing_abs", "fcw"]),
-            ("create_in_dir", &["open", "/sandbox", "out_dir/new.txt", "cw"]),
+            (
+                "create_via_rel",
+                &["open", "/sandbox", "out_missing", "fcw"],
+            ),
+            (
+                "create_via_abs",
+                &["open", "/sandbox", "out_missing_abs", "fcw"],
+            ),
+            (
+                "create_in_dir",
+                &["open", "/sandbox", "out_dir/new.txt", "cw"],
+            ),
             ("mkdir_in_dir", &["mkdir", "/sandbox", "out_dir/newdir"]),
-            ("unlink_in_dir", &["unlink", "/sandbox", "out_dir/inner.txt"]),
-            ("rename_into_dir", &["rename", "/sandbox", "file.txt", "/sandbox", "out_dir/stolen.txt"]),
-            ("rename_from_dir", &["rename", "/sandbox", "out_dir/inner.txt", "/sandbox", "got.txt"]),
-            ("link_follow", &["link", "/sandbox", "out_rel", "/sandbox", "hard.txt", "f"]),
-            ("link_from_dir", &["link", "/sandbox", "out_dir/inner.txt", "/sandbox", "hard2.txt", "-"]),
+            (
+                "unlink_in_dir",
+                &["unlink", "/sandbox", "out_dir/inner.txt"],
+            ),
+            (
+                "rename_into_dir",
+                &[
+                    "rename",
+                    "/sandbox",
+                    "file.txt",
+                    "/sandbox",
+                    "out_dir/stolen.txt",
+                ],
+            ),
+            (
+                "rename_from_dir",
+                &[
+                    "rename",
+                    "/sandbox",
+                    "out_dir/inner.txt",
+                    "/sandbox",
+                    "got.txt",
+                ],
+            ),
+            (
+                "link_follow",
+                &["link", "/sandbox", "out_rel", "/sandbox", "hard.txt", "f"],
+            ),
+            (
+                "link_from_dir",
+                &[
+                    "link",
+                    "/sandbox",
+                    "out_dir/inner.txt",
+                    "/sandbox",
+                    "hard2.txt",
+                    "-",
+                ],
+            ),
             ("utimes_follow", &["utimes", "/sandbox", "out_rel"]),
             ("setsize_follow", &["setsize", "/sandbox", "out_abs"]),
             ("libc_follow", &["fopen", "/sandbox/out_rel", "r"]),
             ("libc_dir", &["fopen", "/sandbox/out_dir/inner.txt", "r"]),
             // A symlink the guest makes itself, then follows.
-            ("guest_symlink", &["symlink", "../secret.txt", "/sandbox", "guest_out"]),
-            ("guest_symlink_open", &["open", "/sandbox", "guest_out", "fr"]),
+            (
+                "guest_symlink",
+                &["symlink", "../secret.txt", "/sandbox", "guest_out"],
+            ),
+            (
+                "guest_symlink_open",
+                &["open", "/sandbox", "guest_out", "fr"],
+            ),
             // Not escapes: the link itself is inside.
             ("lstat_out", &["stat", "/sandbox", "out_rel", "-"]),
             ("readlink_out", &["readlink", "/sandbox", "out_rel"]),
             // Positive controls.
             ("in_link", &["open", "/sandbox", "in_link", "fr"]),
             ("in_link_sub", &["open", "/sandbox", "in_link_sub", "fr"]),
-            ("in_link_dotdot", &["open", "/sandbox", "in_link_dotdot", "fr"]),
+            (
+                "in_link_dotdot",
+                &["open", "/sandbox", "in_link_dotdot", "fr"],
+            ),
             ("in_up_link", &["open", "/sandbox", "sub/up_link", "fr"]),
-            ("in_dir_comp", &["open", "/sandbox", "in_dir/file2.txt", "r"]),
+            (
+                "in_dir_comp",
+                &["open", "/sandbox", "in_dir/file2.txt", "r"],
+            ),
             ("in_dir_open", &["open", "/sandbox", "in_dir", "fd"]),
             ("in_dir_readdir", &["readdir", "/sandbox", "in_dir"]),
             ("in_stat", &["stat", "/sandbox", "in_link", "f"]),
             ("in_libc", &["fopen", "/sandbox/in_link_sub", "r"]),
             // Leaves and re-enters by the host name of the sandbox: still an escape, the
             // guest cannot know (or rely on) what lies above its preopen.
-            ("in_via_parent_name", &["open", "/sandbox", "in_via_parent_name", "fr"]),
+            (
+                "in_via_parent_name",
+                &["open", "/sandbox", "in_via_parent_name", "fr"],
+            ),
         ],
     );
     let mut c = Check::default();
@@ -464,8 +658,13 @@ fn symlinks_leading_out_fail() {
         c.err(&res, l, ESCAPE);
     }
     // `setsize` opens first: `open=<errno>` is the expected failure.
-    let ss = res["setsize_follow"].trim_start_matches("open=").to_string();
-    c.that(ESCAPE.contains(&ss.as_str()), format!("setsize_follow: got `{}`", res["setsize_follow"]));
+    let ss = res["setsize_follow"]
+        .trim_start_matches("open=")
+        .to_string();
+    c.that(
+        ESCAPE.contains(&ss.as_str()),
+        format!("setsize_follow: got `{}`", res["setsize_follow"]),
+    );
     c.err(&res, "rel_nofollow", ESCAPE_NOFOLLOW);
     c.err(&res, "abs_nofollow", ESCAPE_NOFOLLOW);
     for l in ["libc_follow", "libc_dir"] {
@@ -477,7 +676,11 @@ fn symlinks_leading_out_fail() {
     } else {
         c.err(&res, "guest_symlink", ESCAPE);
     }
-    c.ok(&res, "lstat_out", &format!("ok:type=7 size={}", "../secret.txt".len()));
+    c.ok(
+        &res,
+        "lstat_out",
+        &format!("ok:type=7 size={}", "../secret.txt".len()),
+    );
     c.ok(&res, "readlink_out", "ok:../secret.txt");
     c.ok(&res, "in_link", "ok:hello");
     c.ok(&res, "in_link_sub", "ok:sub-hello");
@@ -485,14 +688,27 @@ fn symlinks_leading_out_fail() {
     c.ok(&res, "in_up_link", "ok:hello");
     c.ok(&res, "in_dir_comp", "ok:sub-hello");
     c.ok(&res, "in_dir_open", "ok");
-    c.ok(&res, "in_dir_readdir", "ok:deeper,file2.txt,out_rel2,up_link");
+    c.ok(
+        &res,
+        "in_dir_readdir",
+        "ok:deeper,file2.txt,out_rel2,up_link",
+    );
     c.ok(&res, "in_stat", "ok:type=4 size=5");
     c.ok(&res, "in_libc", "ok:sub-hello");
-    c.that(w.sandbox().join("file.txt").exists(), "sandbox/file.txt vanished");
+    c.that(
+        w.sandbox().join("file.txt").exists(),
+        "sandbox/file.txt vanished",
+    );
     for p in ["got.txt", "hard.txt", "hard2.txt"] {
-        c.that(!w.sandbox().join(p).exists(), format!("sandbox/{p} created from outside"));
+        c.that(
+            !w.sandbox().join(p).exists(),
+            format!("sandbox/{p} created from outside"),
+        );
     }
-    c.that(w.snapshot_outside() == before, diff(&before, &w.snapshot_outside()));
+    c.that(
+        w.snapshot_outside() == before,
+        diff(&before, &w.snapshot_outside()),
+    );
     c.finish(&res);
 }
 
@@ -505,12 +721,20 @@ fn symlink_loops_and_long_chains_say_loop() {
     w.symlink("./sub/../dir_loop", "dir_loop");
     // chain_0 -> chain_1 -> ... -> chain_49 -> file.txt: 50 links.
     for i in 0..50 {
-        let target = if i == 49 { "file.txt".to_string() } else { format!("chain_{}", i + 1) };
+        let target = if i == 49 {
+            "file.txt".to_string()
+        } else {
+            format!("chain_{}", i + 1)
+        };
         w.symlink(&target, &format!("chain_{i}"));
     }
     // A short chain (5 links) is fine.
     for i in 0..5 {
-        let target = if i == 4 { "file.txt".to_string() } else { format!("short_{}", i + 1) };
+        let target = if i == 4 {
+            "file.txt".to_string()
+        } else {
+            format!("short_{}", i + 1)
+        };
         w.symlink(&target, &format!("short_{i}"));
     }
     let before = w.snapshot_outside();
@@ -554,7 +778,10 @@ fn symlink_loops_and_long_chains_say_loop() {
     ] {
         c.err(&res, l, LOOP);
     }
-    c.that(res["libc_ab"].starts_with("errno="), format!("libc_ab: got `{}`", res["libc_ab"]));
+    c.that(
+        res["libc_ab"].starts_with("errno="),
+        format!("libc_ab: got `{}`", res["libc_ab"]),
+    );
     c.ok(&res, "ab_lstat", "ok:type=7 size=6");
     // 49 links is beyond Linux's 40 too; only require that it does not escape or hang.
     c.that(
@@ -562,7 +789,10 @@ fn symlink_loops_and_long_chains_say_loop() {
         format!("chain49_follow: got `{}`", res["chain49_follow"]),
     );
     c.ok(&res, "short_follow", "ok:hello");
-    c.that(w.snapshot_outside() == before, diff(&before, &w.snapshot_outside()));
+    c.that(
+        w.snapshot_outside() == before,
+        diff(&before, &w.snapshot_outside()),
+    );
     c.finish(&res);
 }
 
@@ -570,24 +800,124 @@ fn symlink_loops_and_long_chains_say_loop() {
 fn rename_and_link_out_of_the_preopen_fail() {
     let w = World::new("sbx-rename");
     let before = w.snapshot_outside();
-    let secret_nlink = std::fs::metadata(w.root.join("secret.txt")).unwrap().nlink();
+    let secret_nlink = std::fs::metadata(w.root.join("secret.txt"))
+        .unwrap()
+        .nlink();
     let res = w.run(
         false,
         &[
-            ("rename_out", &["rename", "/sandbox", "file.txt", "/sandbox", "../stolen.txt"]),
-            ("rename_out_nested", &["rename", "/sandbox", "file.txt", "/sandbox", "sub/../../stolen.txt"]),
-            ("rename_out_dir", &["rename", "/sandbox", "sub", "/sandbox", "../stolen_dir"]),
-            ("rename_over_secret", &["rename", "/sandbox", "file.txt", "/sandbox", "../secret.txt"]),
-            ("rename_in", &["rename", "/sandbox", "../secret.txt", "/sandbox", "got.txt"]),
-            ("rename_in_dir", &["rename", "/sandbox", "../secretdir", "/sandbox", "gotdir"]),
-            ("link_out", &["link", "/sandbox", "file.txt", "/sandbox", "../linked.txt", "-"]),
-            ("link_out_nested", &["link", "/sandbox", "file.txt", "/sandbox", "sub/../../linked.txt", "-"]),
-            ("link_in", &["link", "/sandbox", "../secret.txt", "/sandbox", "got_link.txt", "-"]),
-            ("link_in_follow", &["link", "/sandbox", "../secret.txt", "/sandbox", "got_link2.txt", "f"]),
-            ("symlink_out_at", &["symlink", "file.txt", "/sandbox", "../evil_link"]),
+            (
+                "rename_out",
+                &[
+                    "rename",
+                    "/sandbox",
+                    "file.txt",
+                    "/sandbox",
+                    "../stolen.txt",
+                ],
+            ),
+            (
+                "rename_out_nested",
+                &[
+                    "rename",
+                    "/sandbox",
+                    "file.txt",
+                    "/sandbox",
+                    "sub/../../stolen.txt",
+                ],
+            ),
+            (
+                "rename_out_dir",
+                &["rename", "/sandbox", "sub", "/sandbox", "../stolen_dir"],
+            ),
+            (
+                "rename_over_secret",
+                &[
+                    "rename",
+                    "/sandbox",
+                    "file.txt",
+                    "/sandbox",
+                    "../secret.txt",
+                ],
+            ),
+            (
+                "rename_in",
+                &["rename", "/sandbox", "../secret.txt", "/sandbox", "got.txt"],
+            ),
+            (
+                "rename_in_dir",
+                &["rename", "/sandbox", "../secretdir", "/sandbox", "gotdir"],
+            ),
+            (
+                "link_out",
+                &[
+                    "link",
+                    "/sandbox",
+                    "file.txt",
+                    "/sandbox",
+                    "../linked.txt",
+                    "-",
+                ],
+            ),
+            (
+                "link_out_nested",
+                &[
+                    "link",
+                    "/sandbox",
+                    "file.txt",
+                    "/sandbox",
+                    "sub/../../linked.txt",
+                    "-",
+                ],
+            ),
+            (
+                "link_in",
+                &[
+                    "link",
+                    "/sandbox",
+                    "../secret.txt",
+                    "/sandbox",
+                    "got_link.txt",
+                    "-",
+                ],
+            ),
+            (
+                "link_in_follow",
+                &[
+                    "link",
+                    "/sandbox",
+                    "../secret.txt",
+                    "/sandbox",
+                    "got_link2.txt",
+                    "f",
+                ],
+            ),
+            (
+                "symlink_out_at",
+                &["symlink", "file.txt", "/sandbox", "../evil_link"],
+            ),
             // Positive controls: rename / link inside.
-            ("rename_inside", &["rename", "/sandbox", "sub/file2.txt", "/sandbox", "moved.txt"]),
-            ("link_inside", &["link", "/sandbox", "file.txt", "/sandbox", "sub/hard.txt", "-"]),
+            (
+                "rename_inside",
+                &[
+                    "rename",
+                    "/sandbox",
+                    "sub/file2.txt",
+                    "/sandbox",
+                    "moved.txt",
+                ],
+            ),
+            (
+                "link_inside",
+                &[
+                    "link",
+                    "/sandbox",
+                    "file.txt",
+                    "/sandbox",
+                    "sub/hard.txt",
+                    "-",
+                ],
+            ),
             ("read_moved", &["open", "/sandbox", "moved.txt", "r"]),
             ("read_hard", &["open", "/sandbox", "sub/hard.txt", "r"]),
         ],
@@ -616,13 +946,25 @@ fn rename_and_link_out_of_the_preopen_fail() {
         c.err(&res, "link_inside", &["notsup", "nosys", "perm"]);
     }
     c.ok(&res, "read_moved", "ok:sub-hello");
-    c.that(std::fs::read_to_string(w.sandbox().join("file.txt")).ok().as_deref() == Some("hello"), "sandbox/file.txt changed");
+    c.that(
+        std::fs::read_to_string(w.sandbox().join("file.txt"))
+            .ok()
+            .as_deref()
+            == Some("hello"),
+        "sandbox/file.txt changed",
+    );
     c.that(w.sandbox().join("sub").is_dir(), "sandbox/sub moved");
     c.that(
-        std::fs::metadata(w.root.join("secret.txt")).unwrap().nlink() == secret_nlink,
+        std::fs::metadata(w.root.join("secret.txt"))
+            .unwrap()
+            .nlink()
+            == secret_nlink,
         "secret.txt gained a hard link",
     );
-    c.that(w.snapshot_outside() == before, diff(&before, &w.snapshot_outside()));
+    c.that(
+        w.snapshot_outside() == before,
+        diff(&before, &w.snapshot_outside()),
+    );
     c.finish(&res);
 }
 
@@ -647,15 +989,39 @@ fn read_only_preopen_refuses_every_mutation() {
             ("rmdir", &["rmdir", "/ro", "emptydir"]),
             ("symlink", &["symlink", "keep.txt", "/ro", "newlink"]),
             ("utimes", &["utimes", "/ro", "keep.txt"]),
-            ("rename_within", &["rename", "/ro", "keep.txt", "/ro", "renamed.txt"]),
-            ("rename_rw_to_ro", &["rename", "/sandbox", "file.txt", "/ro", "file.txt"]),
-            ("rename_ro_to_rw", &["rename", "/ro", "keep.txt", "/sandbox", "stolen.txt"]),
-            ("rename_ro_dir_to_rw", &["rename", "/ro", "sub", "/sandbox", "stolen_dir"]),
-            ("link_ro_to_rw", &["link", "/ro", "keep.txt", "/sandbox", "hard.txt", "-"]),
-            ("link_rw_to_ro", &["link", "/sandbox", "file.txt", "/ro", "hard.txt", "-"]),
-            ("link_within", &["link", "/ro", "keep.txt", "/ro", "hard.txt", "-"]),
+            (
+                "rename_within",
+                &["rename", "/ro", "keep.txt", "/ro", "renamed.txt"],
+            ),
+            (
+                "rename_rw_to_ro",
+                &["rename", "/sandbox", "file.txt", "/ro", "file.txt"],
+            ),
+            (
+                "rename_ro_to_rw",
+                &["rename", "/ro", "keep.txt", "/sandbox", "stolen.txt"],
+            ),
+            (
+                "rename_ro_dir_to_rw",
+                &["rename", "/ro", "sub", "/sandbox", "stolen_dir"],
+            ),
+            (
+                "link_ro_to_rw",
+                &["link", "/ro", "keep.txt", "/sandbox", "hard.txt", "-"],
+            ),
+            (
+                "link_rw_to_ro",
+                &["link", "/sandbox", "file.txt", "/ro", "hard.txt", "-"],
+            ),
+            (
+                "link_within",
+                &["link", "/ro", "keep.txt", "/ro", "hard.txt", "-"],
+            ),
             ("via_rw_symlink", &["open", "/sandbox", "to_ro", "ftw"]),
-            ("dotdot_from_rw", &["open", "/sandbox", "../ro/keep.txt", "tw"]),
+            (
+                "dotdot_from_rw",
+                &["open", "/sandbox", "../ro/keep.txt", "tw"],
+            ),
             // Open for writing: refused at open, or the write itself is refused.
             ("write", &["open", "/ro", "keep.txt", "w"]),
             ("setsize", &["setsize", "/ro", "keep.txt"]),
@@ -702,7 +1068,10 @@ fn read_only_preopen_refuses_every_mutation() {
     }
     for l in ["fdtimes", "setsize"] {
         let v = res[l].trim_start_matches("open=");
-        c.that(RO.contains(&v) || v == "badf", format!("{l}: got `{}`", res[l]));
+        c.that(
+            RO.contains(&v) || v == "badf",
+            format!("{l}: got `{}`", res[l]),
+        );
     }
     c.ok(&res, "subfd_read", "ok:x");
     c.err(&res, "via_rw_symlink", ESCAPE);
@@ -711,7 +1080,9 @@ fn read_only_preopen_refuses_every_mutation() {
         let wr = &res[l];
         c.that(
             RO.contains(&wr.as_str())
-                || wr.strip_prefix("ok:write=").is_some_and(|e| RO.contains(&e) || e == "badf"),
+                || wr
+                    .strip_prefix("ok:write=")
+                    .is_some_and(|e| RO.contains(&e) || e == "badf"),
             format!("{l}: got `{wr}`, want a refused open or a refused write"),
         );
     }
@@ -720,10 +1091,25 @@ fn read_only_preopen_refuses_every_mutation() {
     c.ok(&res, "readdir", "ok:emptydir,keep.txt,sub");
     c.ok(&res, "stat", "ok:type=4 size=4");
     c.ok(&res, "rw_create", "ok:wrote=5");
-    c.that(std::fs::read_to_string(w.sandbox().join("file.txt")).ok().as_deref() == Some("hello"), "sandbox/file.txt changed");
-    c.that(!w.sandbox().join("stolen.txt").exists(), "ro/keep.txt moved into the sandbox");
-    c.that(!w.sandbox().join("hard.txt").exists(), "ro/keep.txt linked into the sandbox");
-    c.that(w.snapshot_outside() == before, diff(&before, &w.snapshot_outside()));
+    c.that(
+        std::fs::read_to_string(w.sandbox().join("file.txt"))
+            .ok()
+            .as_deref()
+            == Some("hello"),
+        "sandbox/file.txt changed",
+    );
+    c.that(
+        !w.sandbox().join("stolen.txt").exists(),
+        "ro/keep.txt moved into the sandbox",
+    );
+    c.that(
+        !w.sandbox().join("hard.txt").exists(),
+        "ro/keep.txt linked into the sandbox",
+    );
+    c.that(
+        w.snapshot_outside() == before,
+        diff(&before, &w.snapshot_outside()),
+    );
     c.finish(&res);
 }
 
@@ -763,7 +1149,16 @@ fn sandbox_mapped_at_guest_root_does_not_escape() {
     }
     let res = parse(&r.run(), ops);
     let mut c = Check::default();
-    for l in ["dotdot", "dotdot_dir", "nested", "symlink_out", "abs_etc", "create_up", "readdir_up", "abs_root_link"] {
+    for l in [
+        "dotdot",
+        "dotdot_dir",
+        "nested",
+        "symlink_out",
+        "abs_etc",
+        "create_up",
+        "readdir_up",
+        "abs_root_link",
+    ] {
         c.err(&res, l, ESCAPE);
     }
     for l in ["libc_dotdot", "libc_deep", "libc_rel"] {
@@ -771,7 +1166,10 @@ fn sandbox_mapped_at_guest_root_does_not_escape() {
     }
     c.ok(&res, "file", "ok:hello");
     c.ok(&res, "file_rel", "ok:hello");
-    c.that(w.snapshot_outside() == before, diff(&before, &w.snapshot_outside()));
+    c.that(
+        w.snapshot_outside() == before,
+        diff(&before, &w.snapshot_outside()),
+    );
     c.finish(&res);
 }
 

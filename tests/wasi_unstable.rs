@@ -24,7 +24,9 @@ const SENTINEL: u64 = 0xAAAA_AAAA_AAAA_AAAA;
 static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn wat(name: &str) -> PathBuf {
-    let path = common::repo().join("tests/guests/wat").join(format!("{name}.wat"));
+    let path = common::repo()
+        .join("tests/guests/wat")
+        .join(format!("{name}.wat"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let _g = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     build_wat(name, &text)
@@ -40,12 +42,20 @@ fn sandbox(tag: &str) -> TempDir {
 fn kv(out: &Outcome) -> BTreeMap<String, String> {
     out.stdout_str()
         .lines()
-        .filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+        .filter_map(|l| {
+            l.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        })
         .collect()
 }
 
 fn show(out: &Outcome) -> String {
-    format!("code={:?}\n--- stdout\n{}\n--- stderr\n{}", out.code, out.stdout_str(), out.stderr_str())
+    format!(
+        "code={:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.code,
+        out.stdout_str(),
+        out.stderr_str()
+    )
 }
 
 fn num(m: &BTreeMap<String, String>, k: &str, out: &Outcome) -> u64 {
@@ -58,7 +68,10 @@ fn num(m: &BTreeMap<String, String>, k: &str, out: &Outcome) -> u64 {
 #[test]
 fn fd_seek_uses_preview0_whence_order() {
     let dir = sandbox("unstable-seek");
-    let out = Run::new(wat("unstable_seek")).engine(engine_from_env()).dir(dir.path(), "/sandbox").run();
+    let out = Run::new(wat("unstable_seek"))
+        .engine(engine_from_env())
+        .dir(dir.path(), "/sandbox")
+        .run();
     let want = "\
 open.errno=0
 set3.errno=0
@@ -93,7 +106,10 @@ fn filestat_is_56_bytes_with_u32_nlink() {
     let host = std::fs::metadata(p.join("f.txt")).unwrap();
     let host_mtim = host.mtime() as i128 * 1_000_000_000 + host.mtime_nsec() as i128;
 
-    let out = Run::new(wat("unstable_filestat")).engine(engine_from_env()).dir(p, "/sandbox").run();
+    let out = Run::new(wat("unstable_filestat"))
+        .engine(engine_from_env())
+        .dir(p, "/sandbox")
+        .run();
     let m = kv(&out);
     let n = |k: &str| num(&m, k, &out);
     let mut fails = Vec::new();
@@ -138,13 +154,20 @@ fn filestat_is_56_bytes_with_u32_nlink() {
         fails2.push("dir.nlink is 0".into());
     }
     fails.extend(fails2);
-    assert!(fails.is_empty(), "filestat mismatches:\n  {}\n{}", fails.join("\n  "), show(&out));
+    assert!(
+        fails.is_empty(),
+        "filestat mismatches:\n  {}\n{}",
+        fails.join("\n  "),
+        show(&out)
+    );
     out.assert_ok();
 }
 
 #[test]
 fn poll_oneoff_reads_56_byte_subscriptions() {
-    let out = Run::new(wat("unstable_poll")).engine(engine_from_env()).run();
+    let out = Run::new(wat("unstable_poll"))
+        .engine(engine_from_env())
+        .run();
     let m = kv(&out);
     let n = |k: &str| num(&m, k, &out);
     let mut fails = Vec::new();
@@ -155,7 +178,13 @@ fn poll_oneoff_reads_56_byte_subscriptions() {
         }
     };
     // a: two relative clocks, the 20 ms one fires
-    for (pre, userdata, typ) in [("a.", 0x1111, 0), ("b.", 0x3333, 0), ("c.", 0x4444, 2), ("d.", 0x6666, 0), ("e.", 0x7777, 0)] {
+    for (pre, userdata, typ) in [
+        ("a.", 0x1111, 0),
+        ("b.", 0x3333, 0),
+        ("c.", 0x4444, 2),
+        ("d.", 0x6666, 0),
+        ("e.", 0x7777, 0),
+    ] {
         want(&format!("{pre}errno"), 0);
         want(&format!("{pre}nevents"), 1);
         want(&format!("{pre}userdata"), userdata);
@@ -164,7 +193,12 @@ fn poll_oneoff_reads_56_byte_subscriptions() {
         want(&format!("{pre}waited_enough"), 1);
         want(&format!("{pre}fast_enough"), 1);
     }
-    assert!(fails.is_empty(), "poll_oneoff mismatches:\n  {}\n{}", fails.join("\n  "), show(&out));
+    assert!(
+        fails.is_empty(),
+        "poll_oneoff mismatches:\n  {}\n{}",
+        fails.join("\n  "),
+        show(&out)
+    );
     out.assert_ok();
 }
 
@@ -224,10 +258,22 @@ fn the_rest_of_wasi_unstable_behaves_like_preview1() {
     let expected = |argv0: &str| {
         let mut want = Vec::new();
         let argv_buf = format!("{argv0}\0first\0second arg\0");
-        want.extend_from_slice(format!("argc=3\nargv_buf_size={}\nargs_get.errno=0\n[", argv_buf.len()).as_bytes());
+        want.extend_from_slice(
+            format!(
+                "argc=3\nargv_buf_size={}\nargs_get.errno=0\n[",
+                argv_buf.len()
+            )
+            .as_bytes(),
+        );
         want.extend_from_slice(argv_buf.as_bytes());
         let env_buf = "A=1\0B=two words\0";
-        want.extend_from_slice(format!("]\nenvc=2\nenviron_buf_size={}\nenviron_get.errno=0\n[", env_buf.len()).as_bytes());
+        want.extend_from_slice(
+            format!(
+                "]\nenvc=2\nenviron_buf_size={}\nenviron_get.errno=0\n[",
+                env_buf.len()
+            )
+            .as_bytes(),
+        );
         want.extend_from_slice(env_buf.as_bytes());
         want.extend_from_slice(
             b"]\nrealtime_sane=1\nmonotonic_res.errno=0\nrandom.errno=0\nrandom_nonzero=1\nsched_yield.errno=0\n",

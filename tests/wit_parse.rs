@@ -46,14 +46,44 @@ const KEY_FUNCS: &[(&str, &str, usize, usize)] = &[
     ("wasi:io/poll@0.2.0", "[method]pollable.block", 1, 0),
     ("wasi:io/error@0.2.0", "[method]error.to-debug-string", 1, 1),
     ("wasi:io/streams@0.2.0", "[method]input-stream.read", 2, 1),
-    ("wasi:io/streams@0.2.0", "[method]input-stream.blocking-read", 2, 1),
-    ("wasi:io/streams@0.2.0", "[method]input-stream.subscribe", 1, 1),
-    ("wasi:io/streams@0.2.0", "[method]output-stream.check-write", 1, 1),
+    (
+        "wasi:io/streams@0.2.0",
+        "[method]input-stream.blocking-read",
+        2,
+        1,
+    ),
+    (
+        "wasi:io/streams@0.2.0",
+        "[method]input-stream.subscribe",
+        1,
+        1,
+    ),
+    (
+        "wasi:io/streams@0.2.0",
+        "[method]output-stream.check-write",
+        1,
+        1,
+    ),
     ("wasi:io/streams@0.2.0", "[method]output-stream.write", 2, 1),
-    ("wasi:io/streams@0.2.0", "[method]output-stream.blocking-write-and-flush", 2, 1),
-    ("wasi:io/streams@0.2.0", "[method]output-stream.splice", 3, 1),
+    (
+        "wasi:io/streams@0.2.0",
+        "[method]output-stream.blocking-write-and-flush",
+        2,
+        1,
+    ),
+    (
+        "wasi:io/streams@0.2.0",
+        "[method]output-stream.splice",
+        3,
+        1,
+    ),
     ("wasi:clocks/monotonic-clock@0.2.0", "now", 0, 1),
-    ("wasi:clocks/monotonic-clock@0.2.0", "subscribe-duration", 1, 1),
+    (
+        "wasi:clocks/monotonic-clock@0.2.0",
+        "subscribe-duration",
+        1,
+        1,
+    ),
     ("wasi:clocks/wall-clock@0.2.0", "now", 0, 1),
     ("wasi:random/random@0.2.0", "get-random-bytes", 1, 1),
     ("wasi:random/insecure-seed@0.2.0", "insecure-seed", 0, 1),
@@ -61,29 +91,119 @@ const KEY_FUNCS: &[(&str, &str, usize, usize)] = &[
     ("wasi:cli/environment@0.2.0", "get-environment", 0, 1),
     ("wasi:cli/exit@0.2.0", "exit", 1, 0),
     ("wasi:cli/stdin@0.2.0", "get-stdin", 0, 1),
-    ("wasi:cli/terminal-stdout@0.2.0", "get-terminal-stdout", 0, 1),
+    (
+        "wasi:cli/terminal-stdout@0.2.0",
+        "get-terminal-stdout",
+        0,
+        1,
+    ),
     ("wasi:cli/run@0.2.0", "run", 0, 1),
-    ("wasi:filesystem/types@0.2.0", "[method]descriptor.open-at", 5, 1),
-    ("wasi:filesystem/types@0.2.0", "[method]descriptor.read", 3, 1),
-    ("wasi:filesystem/types@0.2.0", "[method]descriptor.write", 3, 1),
-    ("wasi:filesystem/types@0.2.0", "[method]descriptor.stat-at", 3, 1),
-    ("wasi:filesystem/types@0.2.0", "[method]descriptor.link-at", 5, 1),
-    ("wasi:filesystem/types@0.2.0", "[method]descriptor.set-times-at", 5, 1),
-    ("wasi:filesystem/types@0.2.0", "[method]directory-entry-stream.read-directory-entry", 1, 1),
+    (
+        "wasi:filesystem/types@0.2.0",
+        "[method]descriptor.open-at",
+        5,
+        1,
+    ),
+    (
+        "wasi:filesystem/types@0.2.0",
+        "[method]descriptor.read",
+        3,
+        1,
+    ),
+    (
+        "wasi:filesystem/types@0.2.0",
+        "[method]descriptor.write",
+        3,
+        1,
+    ),
+    (
+        "wasi:filesystem/types@0.2.0",
+        "[method]descriptor.stat-at",
+        3,
+        1,
+    ),
+    (
+        "wasi:filesystem/types@0.2.0",
+        "[method]descriptor.link-at",
+        5,
+        1,
+    ),
+    (
+        "wasi:filesystem/types@0.2.0",
+        "[method]descriptor.set-times-at",
+        5,
+        1,
+    ),
+    (
+        "wasi:filesystem/types@0.2.0",
+        "[method]directory-entry-stream.read-directory-entry",
+        1,
+        1,
+    ),
     ("wasi:filesystem/types@0.2.0", "filesystem-error-code", 1, 1),
     ("wasi:filesystem/preopens@0.2.0", "get-directories", 0, 1),
-    ("wasi:sockets/instance-network@0.2.0", "instance-network", 0, 1),
-    ("wasi:sockets/tcp@0.2.0", "[method]tcp-socket.start-bind", 3, 1),
-    ("wasi:sockets/tcp@0.2.0", "[method]tcp-socket.start-connect", 3, 1),
+    (
+        "wasi:sockets/instance-network@0.2.0",
+        "instance-network",
+        0,
+        1,
+    ),
+    (
+        "wasi:sockets/tcp@0.2.0",
+        "[method]tcp-socket.start-bind",
+        3,
+        1,
+    ),
+    (
+        "wasi:sockets/tcp@0.2.0",
+        "[method]tcp-socket.start-connect",
+        3,
+        1,
+    ),
     ("wasi:sockets/tcp@0.2.0", "[method]tcp-socket.accept", 1, 1),
-    ("wasi:sockets/tcp@0.2.0", "[method]tcp-socket.shutdown", 2, 1),
-    ("wasi:sockets/tcp-create-socket@0.2.0", "create-tcp-socket", 1, 1),
+    (
+        "wasi:sockets/tcp@0.2.0",
+        "[method]tcp-socket.shutdown",
+        2,
+        1,
+    ),
+    (
+        "wasi:sockets/tcp-create-socket@0.2.0",
+        "create-tcp-socket",
+        1,
+        1,
+    ),
     ("wasi:sockets/udp@0.2.0", "[method]udp-socket.stream", 2, 1),
-    ("wasi:sockets/udp@0.2.0", "[method]incoming-datagram-stream.receive", 2, 1),
-    ("wasi:sockets/udp@0.2.0", "[method]outgoing-datagram-stream.send", 2, 1),
-    ("wasi:sockets/udp-create-socket@0.2.0", "create-udp-socket", 1, 1),
-    ("wasi:sockets/ip-name-lookup@0.2.0", "resolve-addresses", 2, 1),
-    ("wasi:sockets/ip-name-lookup@0.2.0", "[method]resolve-address-stream.resolve-next-address", 1, 1),
+    (
+        "wasi:sockets/udp@0.2.0",
+        "[method]incoming-datagram-stream.receive",
+        2,
+        1,
+    ),
+    (
+        "wasi:sockets/udp@0.2.0",
+        "[method]outgoing-datagram-stream.send",
+        2,
+        1,
+    ),
+    (
+        "wasi:sockets/udp-create-socket@0.2.0",
+        "create-udp-socket",
+        1,
+        1,
+    ),
+    (
+        "wasi:sockets/ip-name-lookup@0.2.0",
+        "resolve-addresses",
+        2,
+        1,
+    ),
+    (
+        "wasi:sockets/ip-name-lookup@0.2.0",
+        "[method]resolve-address-stream.resolve-next-address",
+        1,
+        1,
+    ),
 ];
 
 fn wit_dir() -> PathBuf {
@@ -97,7 +217,11 @@ fn load() -> (Resolve, PackageId, WorldId) {
         .unwrap_or_else(|e| panic!("wit/ does not parse: {e:?}"));
     let name = &resolve.packages[pkg].name;
     assert_eq!(
-        (name.namespace.as_str(), name.name.as_str(), name.version.as_ref().map(|v| v.to_string())),
+        (
+            name.namespace.as_str(),
+            name.name.as_str(),
+            name.version.as_ref().map(|v| v.to_string())
+        ),
         ("wasi", "cli", Some("0.2.0".to_string())),
         "wit/ root package must be wasi:cli@0.2.0, got {name}"
     );
@@ -144,10 +268,23 @@ fn command_world_imports_and_exports() {
     let world = &resolve.worlds[world];
 
     let imports = interface_names(&resolve, world.imports.iter());
-    let missing: Vec<&str> = IMPORTS.iter().copied().filter(|i| !imports.contains(*i)).collect();
-    assert!(missing.is_empty(), "command world lacks imports {missing:?}; it has {imports:?}");
-    let extra: Vec<&String> = imports.iter().filter(|i| !IMPORTS.contains(&i.as_str())).collect();
-    assert!(extra.is_empty(), "command world imports interfaces not listed in this test: {extra:?}");
+    let missing: Vec<&str> = IMPORTS
+        .iter()
+        .copied()
+        .filter(|i| !imports.contains(*i))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "command world lacks imports {missing:?}; it has {imports:?}"
+    );
+    let extra: Vec<&String> = imports
+        .iter()
+        .filter(|i| !IMPORTS.contains(&i.as_str()))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "command world imports interfaces not listed in this test: {extra:?}"
+    );
     let funcs: Vec<String> = world
         .imports
         .iter()
@@ -155,9 +292,16 @@ fn command_world_imports_and_exports() {
         .map(|(k, _)| k)
         .map(|k| resolve.name_world_key(k))
         .collect();
-    assert!(funcs.is_empty(), "command world imports bare functions: {funcs:?}");
+    assert!(
+        funcs.is_empty(),
+        "command world imports bare functions: {funcs:?}"
+    );
 
-    let exports: Vec<String> = world.exports.keys().map(|k| resolve.name_world_key(k)).collect();
+    let exports: Vec<String> = world
+        .exports
+        .keys()
+        .map(|k| resolve.name_world_key(k))
+        .collect();
     assert_eq!(exports, EXPORTS, "command world exports");
 }
 
@@ -189,8 +333,14 @@ fn resources_and_key_types_exist() {
     let expect: &[(&str, &[&str])] = &[
         ("wasi:io/error@0.2.0", &["error"]),
         ("wasi:io/poll@0.2.0", &["pollable"]),
-        ("wasi:io/streams@0.2.0", &["input-stream", "output-stream", "stream-error"]),
-        ("wasi:clocks/monotonic-clock@0.2.0", &["instant", "duration"]),
+        (
+            "wasi:io/streams@0.2.0",
+            &["input-stream", "output-stream", "stream-error"],
+        ),
+        (
+            "wasi:clocks/monotonic-clock@0.2.0",
+            &["instant", "duration"],
+        ),
         ("wasi:clocks/wall-clock@0.2.0", &["datetime"]),
         (
             "wasi:filesystem/types@0.2.0",
@@ -206,10 +356,23 @@ fn resources_and_key_types_exist() {
                 "path-flags",
             ],
         ),
-        ("wasi:sockets/network@0.2.0", &["network", "error-code", "ip-socket-address"]),
+        (
+            "wasi:sockets/network@0.2.0",
+            &["network", "error-code", "ip-socket-address"],
+        ),
         ("wasi:sockets/tcp@0.2.0", &["tcp-socket", "shutdown-type"]),
-        ("wasi:sockets/udp@0.2.0", &["udp-socket", "incoming-datagram-stream", "outgoing-datagram-stream"]),
-        ("wasi:sockets/ip-name-lookup@0.2.0", &["resolve-address-stream"]),
+        (
+            "wasi:sockets/udp@0.2.0",
+            &[
+                "udp-socket",
+                "incoming-datagram-stream",
+                "outgoing-datagram-stream",
+            ],
+        ),
+        (
+            "wasi:sockets/ip-name-lookup@0.2.0",
+            &["resolve-address-stream"],
+        ),
         ("wasi:cli/terminal-input@0.2.0", &["terminal-input"]),
         ("wasi:cli/terminal-output@0.2.0", &["terminal-output"]),
     ];

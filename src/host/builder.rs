@@ -161,6 +161,10 @@ impl Builder {
             .exports
             .get_function("_start")
             .map_err(|_| RunError::NoStart)?;
+        let ty = start.ty(store);
+        if !ty.params().is_empty() || !ty.results().is_empty() {
+            return Err(RunError::BadStart(format!("{ty}")));
+        }
         match start.call(store, &[]) {
             Ok(_) => Ok(0),
             Err(e) => match e.downcast_ref::<Exit>() {

@@ -33,6 +33,8 @@ pub enum RunError {
     },
     #[error("module exports no `_start` function (a reactor or library module cannot be run as a command)")]
     NoStart,
+    #[error("`_start` has type {0}; a command's `_start` takes and returns nothing")]
+    BadStart(String),
     #[error("cannot prepare {what}: {why}")]
     Setup { what: String, why: String },
     #[error("instantiation failed: {0}")]

@@ -69,8 +69,15 @@ pub fn build_c(sources: &[&str], extra: &[&str]) -> PathBuf {
         let mut names: Vec<_> = rd.flatten().map(|e| e.path()).collect();
         names.sort();
         for n in names {
-            let file = n.file_name().unwrap_or_default().to_string_lossy().into_owned();
-            if blobs.iter().any(|b| b.windows(file.len()).any(|w| w == file.as_bytes())) {
+            let file = n
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            if blobs
+                .iter()
+                .any(|b| b.windows(file.len()).any(|w| w == file.as_bytes()))
+            {
                 blobs.push(std::fs::read(n).unwrap_or_default());
             }
         }
@@ -85,7 +92,7 @@ pub fn build_c(sources: &[&str], extra: &[&str]) -> PathBuf {
     if out.exists() {
         return out;
     }
-    let tmp = out.with_extension(format!("tmp{}", std::process::id()));
+    let tmp = out.with_extension(unique_tmp());
     let mut cmd = Command::new("clang");
     cmd.arg("--target=wasm32-wasi")
         .arg("-O2")
@@ -113,7 +120,7 @@ pub fn build_wat(name: &str, text: &str) -> PathBuf {
     let out = guest_out_dir().join(format!("{name}-{:016x}.wasm", hash_of(&[text.as_bytes()])));
     if !out.exists() {
         let bytes = wat::parse_str(text).unwrap_or_else(|e| panic!("wat {name}: {e}"));
-        let tmp = out.with_extension(format!("tmp{}", std::process::id()));
+        let tmp = out.with_extension(unique_tmp());
         std::fs::write(&tmp, bytes).unwrap();
         std::fs::rename(&tmp, &out).unwrap();
     }
@@ -354,4 +361,15 @@ pub fn tree_snapshot(root: &Path) -> std::collections::BTreeMap<String, String> 
 /// True when `stdout` has exactly the line `line`.
 pub fn has_line(stdout: &str, line: &str) -> bool {
     stdout.lines().any(|l| l == line)
+}
+
+/// A temp-file extension unique per process *and* call, so parallel test threads building
+/// the same guest never write the same file.
+fn unique_tmp() -> String {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    format!(
+        "tmp{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
 }

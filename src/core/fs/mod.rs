@@ -29,10 +29,12 @@ pub struct Dir {
     pub readonly: bool,
 }
 
-/// A file descriptor; `flags` records the access it was opened with.
+/// A file descriptor; `flags` records the access it was opened with, `readonly` that it
+/// was opened beneath a read-only preopen (so even metadata may not change).
 pub struct File {
     pub kind: FileKind,
     pub flags: DescriptorFlags,
+    pub readonly: bool,
 }
 
 pub enum Descriptor {
@@ -116,6 +118,7 @@ impl Dir {
                 HostOpened::File(h) => Descriptor::File(File {
                     kind: FileKind::Host(h),
                     flags: f,
+                    readonly,
                 }),
             },
             DirKind::Vfs(d) => match d.open_at(path, o, f)? {
@@ -126,6 +129,7 @@ impl Dir {
                 VfsOpened::File(v) => Descriptor::File(File {
                     kind: FileKind::Vfs(v),
                     flags: f,
+                    readonly,
                 }),
             },
         })
@@ -236,10 +240,19 @@ impl File {
     pub fn stat(&self) -> Result<Stat> {
         file!(self, f => f.stat())
     }
+    fn writable(&self) -> Result<()> {
+        if self.readonly {
+            Err(ErrorCode::ReadOnly)
+        } else {
+            Ok(())
+        }
+    }
     pub fn set_size(&self, size: u64) -> Result<()> {
+        self.writable()?;
         file!(self, f => f.set_size(size))
     }
     pub fn set_times(&self, a: NewTimestamp, m: NewTimestamp) -> Result<()> {
+        self.writable()?;
         file!(self, f => f.set_times(a, m))
     }
     pub fn sync(&self) -> Result<()> {
@@ -258,6 +271,7 @@ impl File {
         }
     }
     pub fn allocate(&self, off: u64, len: u64) -> Result<()> {
+        self.writable()?;
         file!(self, f => f.allocate(off, len))
     }
     /// Current flags (append can change after open; sync bits are as opened).

@@ -91,10 +91,14 @@ static void op_open(const char *dir, const char *path, const char *flags) {
 
 static void op_subopen(const char *dir, const char *sub, const char *path, const char *flags) {
     __wasi_fd_t d;
-    // Every right, so that only the sandbox (not the rights) can refuse what follows.
+    // Every inheritable right, so that only the sandbox (not the rights) can refuse what
+    // follows; the directory itself is not asked for write access (that is `isdir`).
     const __wasi_rights_t all = ((__wasi_rights_t)1 << 29) - 1;
+    const __wasi_rights_t base =
+        all & ~(__WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_DATASYNC | __WASI_RIGHTS_FD_ALLOCATE |
+                __WASI_RIGHTS_FD_FILESTAT_SET_SIZE);
     __wasi_errno_t e = __wasi_path_open(find_preopen(dir), __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, sub,
-                                        __WASI_OFLAGS_DIRECTORY, all, all, 0, &d);
+                                        __WASI_OFLAGS_DIRECTORY, base, all, 0, &d);
     if (e) {
         printf("dir=%s", errname(e));
         return;

@@ -1,7 +1,10 @@
 //! `wasix-compat matrix`: generates `compat-matrix/` from the import registry, the test
 //! sources, and the tables below. `--check` fails when the committed files are stale.
 
+pub mod differences;
+
 use crate::p1::Namespace;
+use differences::KNOWN_DIFFERENCES;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -9,16 +12,6 @@ use std::path::{Path, PathBuf};
 pub struct Documented {
     pub function: &'static str,
     pub behaviour: &'static str,
-}
-
-/// Deliberate differences from wasmer-wasix 0.704.2, each shown by a test.
-pub struct Difference {
-    pub namespace: &'static str,
-    pub function: &'static str,
-    pub ours: &'static str,
-    pub wasmer_wasix: &'static str,
-    pub why: &'static str,
-    pub test: &'static str,
 }
 
 pub const DOCUMENTED: &[Documented] = &[
@@ -32,25 +25,6 @@ pub const DOCUMENTED: &[Documented] = &[
     Documented { function: "path_link", behaviour: "in-memory trees: `notsup`; across a host dir and an in-memory tree: `xdev`" },
 ];
 
-pub const DIFFERENCES: &[Difference] = &[
-    Difference {
-        namespace: "wasi_snapshot_preview1",
-        function: "fd_fdstat_get",
-        ours: "stdio that is not a terminal reports filetype `unknown`",
-        wasmer_wasix: "always `character_device`",
-        why: "a pipe or file is not a character device; guests' isatty() must not see a tty where there is none",
-        test: "tests/differential.rs",
-    },
-    Difference {
-        namespace: "wasi_snapshot_preview1",
-        function: "poll_oneoff",
-        ours: "a clock subscription with timeout 0 is ready at once",
-        wasmer_wasix: "can wait forever (0 treated as no timeout)",
-        why: "witx: the timeout is the time to wait; 0 means now",
-        test: "tests/p1_programs.rs",
-    },
-];
-
 struct Row {
     namespace: &'static str,
     function: &'static str,
@@ -60,10 +34,30 @@ struct Row {
     differences: Vec<String>,
 }
 
-/// Test files that name the function (as `name`, `__wasi_name` or an import string).
-fn tests_mentioning(files: &[(String, String)], function: &str) -> Vec<String> {
+/// The namespaces a test file exercises: WAT and C name their import modules (C through
+/// wasi-libc is preview1); Rust files count for the namespaces they spell out, else preview1.
+fn namespaces_of(path: &str, text: &str) -> Vec<&'static str> {
+    let named: Vec<&'static str> = Namespace::ALL
+        .iter()
+        .map(|n| n.name())
+        .filter(|n| text.contains(&format!("\"{n}\"")))
+        .collect();
+    if path.ends_with(".wat") || (!named.is_empty() && !path.ends_with(".c")) {
+        return named;
+    }
+    let mut v = named;
+    if !v.contains(&"wasi_snapshot_preview1") {
+        v.push("wasi_snapshot_preview1");
+    }
+    v
+}
+
+/// Test files that exercise `function` of `namespace` (named as `name`, `__wasi_name` or an
+/// import string).
+fn tests_mentioning(files: &[(String, String)], namespace: &str, function: &str) -> Vec<String> {
     let mut v: Vec<String> = files
         .iter()
+        .filter(|(path, text)| namespaces_of(path, text).contains(&namespace))
         .filter(|(_, text)| {
             text.match_indices(function).any(|(i, _)| {
                 let before = text[..i].chars().next_back();
@@ -125,18 +119,16 @@ fn rows(root: &Path) -> Vec<Row> {
             Some(d) => format!("implemented; documented: {}", d.behaviour),
             None => "implemented".to_string(),
         };
-        let mut tests = tests_mentioning(&files, s.name);
+        let mut tests = tests_mentioning(&files, s.module, s.name);
         // The generated sweep calls every registered import with bad input.
         tests.push("tests/bad_input.rs (sweep)".into());
-        let differences = DIFFERENCES
+        // Observed through preview1; wasix_32v1 runs the same functions in both engines.
+        let differences = KNOWN_DIFFERENCES
             .iter()
-            .filter(|d| d.function == s.name && (d.namespace == s.module || d.namespace == "*"))
-            .map(|d| {
-                format!(
-                    "ours: {}; wasmer-wasix: {} ({}; {})",
-                    d.ours, d.wasmer_wasix, d.why, d.test
-                )
+            .filter(|d| {
+                d.function == s.name && matches!(s.module, "wasi_snapshot_preview1" | "wasix_32v1")
             })
+            .map(|d| format!("`{}`: ours {}; wasmer-wasix {}", d.check, d.ours, d.wasmer))
             .collect();
         rows.push(Row {
             namespace: s.module,
@@ -174,11 +166,18 @@ pub fn render(root: &Path) -> BTreeMap<&'static str, String> {
     }
     md.push_str("\nNo import is missing from the namespaces above; an import outside them fails at link time\n");
     md.push_str("with an error naming the namespace, function and signature.\n\n");
-    md.push_str("## Deliberate differences from wasmer-wasix 0.704.2\n\n| namespace | function | ours | wasmer-wasix | why | test |\n|---|---|---|---|---|---|\n");
-    for d in DIFFERENCES {
+    md.push_str("## Differences from wasmer-wasix 0.704.2\n\n");
+    md.push_str("Observed by `tests/differential.rs`, which runs every preview1 program under both engines\n");
+    md.push_str(
+        "and fails on any difference not listed here (table: `src/matrix/differences.rs`).\n\n",
+    );
+    md.push_str(
+        "| function | program | check | ours | wasmer-wasix | why |\n|---|---|---|---|---|---|\n",
+    );
+    for d in KNOWN_DIFFERENCES {
         md.push_str(&format!(
-            "| `{}` | `{}` | {} | {} | {} | `{}` |\n",
-            d.namespace, d.function, d.ours, d.wasmer_wasix, d.why, d.test
+            "| `{}` | `{}` | `{}` | {} | {} | {} |\n",
+            d.function, d.program, d.check, d.ours, d.wasmer, d.why
         ));
     }
     md.push_str("\n## Every import\n\n| namespace | function | params | status | tests | differences |\n|---|---|---|---|---|---|\n");
