@@ -74,6 +74,16 @@ fn tests_mentioning(files: &[(String, String)], namespace: &str, function: &str)
     v
 }
 
+/// Whether a preview1 C program that tests/namespaces.rs re-targets calls `function`.
+fn p1_programs_call(files: &[(String, String)], function: &str) -> bool {
+    let p1: Vec<(String, String)> = files
+        .iter()
+        .filter(|(p, _)| p.starts_with("tests/guests/c/p1_") && !p.ends_with("p1_proc.c"))
+        .cloned()
+        .collect();
+    !tests_mentioning(&p1, "wasi_snapshot_preview1", function).is_empty()
+}
+
 fn collect_test_files(root: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut stack = vec![root.join("tests")];
@@ -120,6 +130,13 @@ fn rows(root: &Path) -> Vec<Row> {
             None => "implemented".to_string(),
         };
         let mut tests = tests_mentioning(&files, s.module, s.name);
+        // tests/namespaces.rs re-runs the preview1 programs with their imports moved to
+        // wasix_32v1, and to wasi_unstable for the functions it shares with preview1.
+        let retargeted = s.module == "wasix_32v1"
+            || (s.module == "wasi_unstable" && !crate::p1::UNSTABLE_DIFFERS.contains(&s.name));
+        if retargeted && p1_programs_call(&files, s.name) {
+            tests.push("tests/namespaces.rs (preview1 programs re-targeted)".into());
+        }
         // The generated sweep calls every registered import with bad input.
         tests.push("tests/bad_input.rs (sweep)".into());
         // Observed through preview1; wasix_32v1 runs the same functions in both engines.

@@ -81,6 +81,15 @@ impl Namespace {
     }
 }
 
+/// The functions whose wasi_unstable form differs from preview1 (whence order, 56-byte
+/// filestat, 56-byte subscription); every other one is shared.
+pub const UNSTABLE_DIFFERS: &[&str] = &[
+    "fd_seek",
+    "fd_filestat_get",
+    "path_filestat_get",
+    "poll_oneoff",
+];
+
 /// wasi_unstable = preview1 minus sock_accept, with its four layout differences.
 fn make_unstable(
     name: &str,

@@ -373,3 +373,114 @@ fn unique_tmp() -> String {
         N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     )
 }
+
+/// Rewrites a module's imports from `wasi_snapshot_preview1` to namespace `ns`, except the
+/// functions in `keep`, which stay on preview1 (the module then imports both namespaces).
+/// Lets the preview1 C programs exercise `wasix_32v1` and `wasi_unstable` unchanged.
+pub fn retarget_imports(wasm: &Path, ns: &str, keep: &[&str]) -> PathBuf {
+    let bytes = std::fs::read(wasm).unwrap();
+    let key = format!("{ns}:{}", keep.join(","));
+    let stem = wasm.file_stem().unwrap().to_string_lossy().to_string();
+    let out = guest_out_dir().join(format!(
+        "{stem}-{ns}-{:016x}.wasm",
+        hash_of(&[&bytes, key.as_bytes()])
+    ));
+    if out.exists() {
+        return out;
+    }
+    let mut w = bytes[..8].to_vec();
+    let mut at = 8;
+    while at < bytes.len() {
+        let id = bytes[at];
+        let (size, n) = leb(&bytes[at + 1..]);
+        let body = &bytes[at + 1 + n..at + 1 + n + size as usize];
+        let body = if id == 2 {
+            rewrite_import_section(body, ns, keep)
+        } else {
+            body.to_vec()
+        };
+        w.push(id);
+        put_leb(&mut w, body.len() as u64);
+        w.extend_from_slice(&body);
+        at += 1 + n + size as usize;
+    }
+    let tmp = out.with_extension(unique_tmp());
+    std::fs::write(&tmp, w).unwrap();
+    std::fs::rename(&tmp, &out).unwrap();
+    out
+}
+
+fn leb(b: &[u8]) -> (u64, usize) {
+    let (mut v, mut shift, mut i) = (0u64, 0, 0);
+    loop {
+        let byte = b[i];
+        v |= ((byte & 0x7f) as u64) << shift;
+        i += 1;
+        if byte & 0x80 == 0 {
+            return (v, i);
+        }
+        shift += 7;
+    }
+}
+
+fn put_leb(w: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            w.push(byte);
+            return;
+        }
+        w.push(byte | 0x80);
+    }
+}
+
+fn rewrite_import_section(body: &[u8], ns: &str, keep: &[&str]) -> Vec<u8> {
+    let (count, mut at) = leb(body);
+    let mut out = Vec::new();
+    put_leb(&mut out, count);
+    let name = |at: &mut usize| -> String {
+        let (len, n) = leb(&body[*at..]);
+        let s = String::from_utf8(body[*at + n..*at + n + len as usize].to_vec()).unwrap();
+        *at += n + len as usize;
+        s
+    };
+    for _ in 0..count {
+        let module = name(&mut at);
+        let field = name(&mut at);
+        let desc_start = at;
+        let kind = body[at];
+        at += 1;
+        let skip_limits = |at: &mut usize| {
+            let flags = body[*at];
+            *at += 1;
+            *at += leb(&body[*at..]).1;
+            if flags & 1 != 0 {
+                *at += leb(&body[*at..]).1;
+            }
+        };
+        match kind {
+            0x00 => at += leb(&body[at..]).1,
+            0x01 => {
+                at += 1;
+                skip_limits(&mut at)
+            }
+            0x02 => skip_limits(&mut at),
+            0x03 => at += 2,
+            0x04 => at += 1 + leb(&body[at + 1..]).1,
+            k => panic!("unknown import kind {k}"),
+        }
+        let new_module = if module == "wasi_snapshot_preview1" && !keep.contains(&field.as_str()) {
+            ns
+        } else {
+            &module
+        };
+        put_leb(&mut out, new_module.len() as u64);
+        out.extend_from_slice(new_module.as_bytes());
+        put_leb(&mut out, field.len() as u64);
+        out.extend_from_slice(field.as_bytes());
+        out.extend_from_slice(&body[desc_start..at]);
+    }
+    assert_eq!(at, body.len(), "import section fully parsed");
+    out
+}
