@@ -1,5 +1,5 @@
-;; A tiny preview1 command: greets each argument on stdout, then exits with the
-;; number of arguments it greeted. Runs with no toolchain installed:
+;; A tiny preview1 command: greets each argument on stdout and exits 0.
+;; Runs with no toolchain installed:
 ;;   cargo run -- run examples/hello.wat -- Ada Grace
 (module
   (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes_get (param i32 i32) (result i32)))
@@ -37,4 +37,4 @@
         (call $print (i32.const 8) (i32.const 2))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next)))
-    (call $proc_exit (i32.sub (i32.load (i32.const 16)) (i32.const 1)))))
+    (call $proc_exit (i32.const 0))))
