@@ -5,8 +5,9 @@ use wasix_compat::options::{DirMap, RunOptions};
 
 const USAGE: &str = "usage:
   wasix-compat run [--engine ours|wasmer-wasix] [--dir HOST[::GUEST]] [--dir-ro HOST[::GUEST]] [--mapdir GUEST:HOST]
-                   [--tmpfs GUEST] [--env K=V] [--stdin FILE] [--net] FILE.{wasm,wat} [-- ARGS...]
-  wasix-compat matrix [--check] [--out DIR]";
+                   [--tmpfs GUEST] [--env K=V] [--stdin FILE] [--net] FILE.{wasm,wat,wasmu} [-- ARGS...]
+  wasix-compat compile FILE.{wasm,wat} -o FILE.wasmu   (compile once; `run` accepts the artifact)
+  wasix-compat matrix [--check]";
 
 #[derive(PartialEq)]
 enum Engine {
@@ -126,6 +127,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        "compile" => match wasix_compat::host::module::compile_cli(&argv[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("wasix-compat: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         "matrix" => match wasix_compat::matrix::cli(&argv[1..]) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

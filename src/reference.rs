@@ -44,12 +44,9 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
 }
 
 fn run_inside(opts: &RunOptions) -> anyhow::Result<i32> {
-    let bytes =
-        std::fs::read(&opts.module).with_context(|| format!("read {}", opts.module.display()))?;
     let engine = wasmer::Engine::default();
-    // With wasmer's `wat` feature, text modules are accepted here as well.
-    let module = wasmer::Module::new(&engine, &bytes)
-        .map_err(|e| anyhow!("compile {}: {e}", opts.module.display()))?;
+    // Same loader as our engine: .wasm, .wat, or a `wasix-compat compile` artifact.
+    let module = crate::host::module::load(&engine, &opts.module)?;
 
     let program = opts
         .module

@@ -25,10 +25,7 @@ pub fn signatures() -> Vec<ImportSig> {
                 flavor: ns.flavor(),
             },
         );
-        for name in ns.functions() {
-            let f = ns
-                .make(name, &mut store, &env)
-                .expect("listed function must build");
+        for (name, f) in ns.build_all(&mut store, &env) {
             let ty = f.ty(&store);
             out.push(ImportSig {
                 module: ns.name(),

@@ -90,6 +90,37 @@ pub enum ErrorCode {
     TooBig,
     #[error("result out of range")]
     Range,
+    // Sockets (wasi:sockets error-code, spelled as the errno they become):
+    #[error("address in use")]
+    AddressInUse,
+    #[error("address not available")]
+    AddressNotAvailable,
+    #[error("connection refused")]
+    ConnectionRefused,
+    #[error("connection reset")]
+    ConnectionReset,
+    #[error("connection aborted")]
+    ConnectionAborted,
+    #[error("not connected")]
+    NotConnected,
+    #[error("already connected")]
+    AlreadyConnected,
+    #[error("timed out")]
+    TimedOut,
+    #[error("network unreachable")]
+    NetworkUnreachable,
+    #[error("host unreachable")]
+    HostUnreachable,
+    #[error("address family not supported")]
+    FamilyNotSupported,
+    #[error("protocol not supported")]
+    ProtocolNotSupported,
+    #[error("destination address required")]
+    DestinationRequired,
+    #[error("name does not resolve")]
+    NameUnresolvable,
+    #[error("network is down")]
+    NetworkDown,
 }
 
 pub type Result<T, E = ErrorCode> = std::result::Result<T, E>;
@@ -140,6 +171,20 @@ impl ErrorCode {
             libc::EMFILE | libc::ENFILE => TooManyOpen,
             libc::E2BIG => TooBig,
             libc::ERANGE => Range,
+            libc::EADDRINUSE => AddressInUse,
+            libc::EADDRNOTAVAIL => AddressNotAvailable,
+            libc::ECONNREFUSED => ConnectionRefused,
+            libc::ECONNRESET => ConnectionReset,
+            libc::ECONNABORTED => ConnectionAborted,
+            libc::ENOTCONN => NotConnected,
+            libc::EISCONN => AlreadyConnected,
+            libc::ETIMEDOUT => TimedOut,
+            libc::ENETUNREACH => NetworkUnreachable,
+            libc::EHOSTUNREACH => HostUnreachable,
+            libc::EAFNOSUPPORT => FamilyNotSupported,
+            libc::EPROTONOSUPPORT => ProtocolNotSupported,
+            libc::EDESTADDRREQ => DestinationRequired,
+            libc::ENETDOWN => NetworkDown,
             _ => Io,
         }
     }
@@ -165,6 +210,41 @@ impl From<io::Error> for ErrorCode {
             K::Unsupported => ErrorCode::Unsupported,
             K::BrokenPipe => ErrorCode::Pipe,
             K::OutOfMemory => ErrorCode::InsufficientMemory,
+            _ => ErrorCode::Io,
+        }
+    }
+}
+
+impl From<virtual_net::NetworkError> for ErrorCode {
+    fn from(e: virtual_net::NetworkError) -> ErrorCode {
+        use virtual_net::NetworkError as N;
+        match e {
+            N::InvalidFd => ErrorCode::BadDescriptor,
+            N::AlreadyExists => ErrorCode::Exist,
+            N::Lock => ErrorCode::NoLock,
+            N::IOError | N::UnknownError => ErrorCode::Io,
+            N::AddressInUse => ErrorCode::AddressInUse,
+            N::AddressNotAvailable => ErrorCode::AddressNotAvailable,
+            N::BrokenPipe => ErrorCode::Pipe,
+            N::InsufficientMemory => ErrorCode::InsufficientMemory,
+            N::ConnectionAborted => ErrorCode::ConnectionAborted,
+            N::ConnectionRefused => ErrorCode::ConnectionRefused,
+            N::ConnectionReset => ErrorCode::ConnectionReset,
+            N::Interrupted => ErrorCode::Interrupted,
+            N::InvalidData | N::InvalidInput => ErrorCode::Invalid,
+            N::MessageSize => ErrorCode::MessageSize,
+            N::NotConnected => ErrorCode::NotConnected,
+            N::NoDevice => ErrorCode::NoDevice,
+            N::PermissionDenied => ErrorCode::Access,
+            N::TimedOut => ErrorCode::TimedOut,
+            N::UnexpectedEof => ErrorCode::ConnectionReset,
+            N::WouldBlock => ErrorCode::WouldBlock,
+            N::WriteZero => ErrorCode::Pipe,
+            N::TooManyOpenFiles => ErrorCode::TooManyOpen,
+            N::Unsupported => ErrorCode::Unsupported,
+            N::NetworkUnreachable => ErrorCode::NetworkUnreachable,
+            N::HostUnreachable => ErrorCode::HostUnreachable,
+            #[allow(unreachable_patterns)]
             _ => ErrorCode::Io,
         }
     }

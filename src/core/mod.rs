@@ -7,6 +7,7 @@ pub mod error;
 pub mod fs;
 pub mod io;
 pub mod random;
+pub mod sockets;
 pub mod table;
 
 pub use error::{ErrorCode, Result};

@@ -1,6 +1,7 @@
 //! Guest-memory access for every front end: one bounds-checked accessor over a linear
 //! memory (32- or 64-bit offsets), Pod reads/writes, and strings.
 
+pub mod addr;
 pub mod layout;
 pub mod types;
 

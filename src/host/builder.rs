@@ -4,6 +4,7 @@ use super::{link::WasiImports, RunError};
 use crate::core::cli::{Cli, Exit};
 use crate::core::fs::Dir;
 use crate::core::io::{InputStream, OutputStream};
+use crate::core::sockets::Network;
 use crate::p1::fds::{rights, FdEntry, FdKind, FdTable};
 use crate::p1::WasiCtx;
 use std::path::Path;
@@ -13,6 +14,7 @@ use wasmer::{Module, Store};
 pub struct Builder {
     cli: Cli,
     preopens: Vec<(String, Dir)>,
+    net: Option<Arc<Network>>,
     error: Option<RunError>,
 }
 
@@ -25,6 +27,7 @@ impl Builder {
                 ..Default::default()
             },
             preopens: Vec::new(),
+            net: None,
             error: None,
         }
     }
@@ -100,6 +103,32 @@ impl Builder {
         self.add(guest, d, "virtual file system")
     }
 
+    /// Enables networking through the host's network stack (virtual-net `LocalNetworking`).
+    pub fn host_networking(mut self) -> Self {
+        match Network::host() {
+            Ok(n) => self.net = Some(n),
+            Err(e) => {
+                self.error.get_or_insert(RunError::Setup {
+                    what: "host networking".into(),
+                    why: e.to_string(),
+                });
+            }
+        }
+        self
+    }
+
+    /// Networking through any virtual-net backend (e.g. `LoopbackNetworking` for tests).
+    pub fn net(mut self, net: Arc<Network>) -> Self {
+        self.net = Some(net);
+        self
+    }
+
+    /// The guest's initial working directory (WASIX getcwd).
+    pub fn current_dir(mut self, dir: impl Into<String>) -> Self {
+        self.cli.initial_cwd = Some(dir.into());
+        self
+    }
+
     pub fn stdin(mut self, s: Arc<dyn InputStream>) -> Self {
         self.cli.stdin = s;
         self
@@ -136,7 +165,8 @@ impl Builder {
             fds.insert(Arc::new(FdEntry::dir(dir, Some(guest))))
                 .map_err(table_full)?;
         }
-        Ok(Arc::new(WasiCtx { cli: self.cli, fds }))
+        let net = self.net.unwrap_or_else(Network::disabled);
+        Ok(Arc::new(WasiCtx::new(self.cli, fds, net)))
     }
 
     /// Builds the imports `module` needs into `store` (the embedder instantiates).

@@ -1,14 +1,12 @@
 //! `wasix-compat run` with our engine.
 
-use super::{Builder, RunError};
+use super::Builder;
 use crate::core::io::fdstream::FdInput;
 use crate::options::RunOptions;
 use std::sync::Arc;
-use wasmer::{Module, Store};
+use wasmer::Store;
 
 pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
-    let bytes = std::fs::read(&o.module)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", o.module.display()))?;
     let program = o
         .module
         .file_name()
@@ -27,19 +25,22 @@ pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
     for g in &o.tmpfs {
         b = b.map_memory_dir(g);
     }
+    if o.net {
+        b = b.host_networking();
+    }
     if let Some(p) = &o.stdin {
         let f = std::fs::File::open(p)
             .map_err(|e| anyhow::anyhow!("cannot open --stdin {}: {e}", p.display()))?;
         b = b.stdin(Arc::new(FdInput::owned(f.into())));
     }
+    let path = o.module.clone();
     // The guest runs on its own thread (DESIGN §3), with room for deep host frames.
     let t = std::thread::Builder::new()
         .name("wasix-guest".into())
         .stack_size(16 << 20)
         .spawn(move || {
             let mut store = Store::default();
-            let module =
-                Module::new(&store, &bytes).map_err(|e| RunError::Compile(e.to_string()))?;
+            let module = super::module::load(store.engine(), &path)?;
             b.run(&mut store, &module)
         })?;
     let r = t

@@ -66,7 +66,7 @@ impl WasiImports {
                             e
                         }
                     };
-                    let f = ns.make(n, store, &env).ok_or_else(unknown)?;
+                    let f = ns.make(n, store, &env, Some(ft)).ok_or_else(unknown)?;
                     let have = f.ty(store);
                     if have != *ft {
                         return Err(RunError::ImportSignature {

@@ -4,6 +4,7 @@
 mod builder;
 mod cli;
 mod link;
+pub mod module;
 
 pub use builder::Builder;
 pub use cli::run_cli;
@@ -51,10 +52,11 @@ impl RunError {
 
 /// A context with inherited stdio and no preopens (registry introspection).
 pub fn scratch_ctx() -> Arc<WasiCtx> {
-    Arc::new(WasiCtx {
-        cli: Default::default(),
-        fds: FdTable::default(),
-    })
+    Arc::new(WasiCtx::new(
+        Default::default(),
+        FdTable::default(),
+        crate::core::sockets::Network::disabled(),
+    ))
 }
 
 /// `RUST_LOG=wasix_compat=trace` prints every import call with arguments and errno.

@@ -4,14 +4,82 @@
 use super::errno::{self, Errno};
 use super::fds::FdTable;
 use crate::core::cli::Cli;
+use crate::core::sockets::Network;
 use crate::guest::GuestMem;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use wasmer::{FunctionEnvMut, Memory};
 
 /// Shared by every namespace of one instance (and by its threads).
 pub struct WasiCtx {
     pub cli: Cli,
     pub fds: FdTable,
+    /// The instance's network (disabled unless the embedder enables it).
+    pub net: Arc<Network>,
+    /// WASIX current directory (getcwd / chdir).
+    pub cwd: Mutex<String>,
+    /// WASIX terminal settings (tty_get / tty_set).
+    pub tty: Mutex<Tty>,
+}
+
+/// The guest's view of its terminal.
+#[derive(Clone, Copy, Debug)]
+pub struct Tty {
+    pub cols: u32,
+    pub rows: u32,
+    pub width: u32,
+    pub height: u32,
+    pub echo: bool,
+    pub line_buffered: bool,
+    pub line_feeds: bool,
+}
+
+impl Default for Tty {
+    /// The host terminal's size when stdout is one, else 80x25; canonical mode.
+    fn default() -> Self {
+        let mut ws = libc::winsize {
+            ws_row: 0,
+            ws_col: 0,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: TIOCGWINSZ fills one winsize; failure leaves zeros.
+        let ok = unsafe { libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) } == 0 && ws.ws_col > 0;
+        let (cols, rows) = if ok {
+            (ws.ws_col as u32, ws.ws_row as u32)
+        } else {
+            (80, 25)
+        };
+        Tty {
+            cols,
+            rows,
+            width: ws.ws_xpixel as u32,
+            height: ws.ws_ypixel as u32,
+            echo: true,
+            line_buffered: true,
+            line_feeds: true,
+        }
+    }
+}
+
+impl WasiCtx {
+    pub fn new(cli: Cli, fds: FdTable, net: Arc<Network>) -> WasiCtx {
+        let cwd = cli.initial_cwd.clone().unwrap_or_else(|| "/".into());
+        WasiCtx {
+            cli,
+            fds,
+            net,
+            cwd: Mutex::new(cwd),
+            tty: Mutex::new(Tty::default()),
+        }
+    }
+
+    pub fn cwd(&self) -> String {
+        self.cwd.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn tty(&self) -> Tty {
+        *self.tty.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// Which ABI family an import belongs to; decides e.g. the bad-pointer errno.

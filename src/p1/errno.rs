@@ -80,6 +80,21 @@ impl From<ErrorCode> for Errno {
             TooManyOpen => Errno::MFILE,
             TooBig => Errno::TOOBIG,
             Range => Errno::RANGE,
+            AddressInUse => Errno::ADDRINUSE,
+            AddressNotAvailable => Errno::ADDRNOTAVAIL,
+            ConnectionRefused => Errno::CONNREFUSED,
+            ConnectionReset => Errno::CONNRESET,
+            ConnectionAborted => Errno::CONNABORTED,
+            NotConnected => Errno::NOTCONN,
+            AlreadyConnected => Errno::ISCONN,
+            TimedOut => Errno::TIMEDOUT,
+            NetworkUnreachable => Errno::NETUNREACH,
+            HostUnreachable => Errno::HOSTUNREACH,
+            FamilyNotSupported => Errno::AFNOSUPPORT,
+            ProtocolNotSupported => Errno::PROTONOSUPPORT,
+            DestinationRequired => Errno::DESTADDRREQ,
+            NameUnresolvable => Errno::NOENT,
+            NetworkDown => Errno::NETDOWN,
         }
     }
 }

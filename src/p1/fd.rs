@@ -4,7 +4,8 @@ use super::env::{run, Call, WasiEnv};
 use super::errno::Errno;
 use super::fds::{rights, FdEntry, FdKind};
 use crate::core::fs::{Advice, DescriptorType, NewTimestamp, Stat, Whence};
-use crate::core::io::StreamError;
+use crate::core::io::event::EventCounter;
+use crate::core::io::{InputStream, OutputStream, StreamError};
 use crate::guest::types::{Fdstat, Filestat, Filestat0, Prestat};
 use crate::guest::MemSize;
 use std::sync::atomic::Ordering;
@@ -68,7 +69,11 @@ pub(crate) fn fd_stat(e: &FdEntry) -> Result<Stat, Errno> {
     Ok(match &e.kind {
         FdKind::File(f) => f.stat()?,
         FdKind::Dir(d) => d.stat()?,
-        FdKind::Input(_) | FdKind::Output(_) => Stat {
+        FdKind::Socket(_) => Stat {
+            ty: Some(DescriptorType::Socket),
+            ..Default::default()
+        },
+        _ => Stat {
             ty: Some(DescriptorType::CharacterDevice),
             ..Default::default()
         },
@@ -77,10 +82,16 @@ pub(crate) fn fd_stat(e: &FdEntry) -> Result<Stat, Errno> {
 
 fn filetype_of_entry(e: &FdEntry) -> Result<u8, Errno> {
     Ok(match &e.kind {
-        FdKind::File(f) => filetype_of(f.stat()?.ty()),
+        FdKind::File(f) => filetype_of(f.file_type()?),
         FdKind::Dir(_) => filetype::DIRECTORY,
         FdKind::Input(s) => stream_filetype(s.is_terminal()),
         FdKind::Output(s) => stream_filetype(s.is_terminal()),
+        FdKind::Socket(s) => match s.kind {
+            crate::core::sockets::Kind::Stream => filetype::SOCKET_STREAM,
+            crate::core::sockets::Kind::Dgram => filetype::SOCKET_DGRAM,
+        },
+        FdKind::Duplex(..) => filetype::SOCKET_STREAM,
+        FdKind::Event(_) | FdKind::Epoll(_) => filetype::UNKNOWN,
     })
 }
 
@@ -153,6 +164,84 @@ fn nonblocking(e: &FdEntry) -> bool {
     e.fdflags.load(Ordering::Relaxed) as u16 & fdflags::NONBLOCK != 0
 }
 
+/// Reads from a stream into the iovecs: blocking, or `again` for a nonblocking fd with
+/// nothing available. End of stream is a 0-byte read.
+fn read_stream<M: MemSize>(
+    c: &Call<'_>,
+    s: &dyn InputStream,
+    nonblock: bool,
+    iovs: u64,
+    n: u64,
+) -> Result<usize, Errno> {
+    c.mem.with_iovecs::<M, _>(iovs, n, |b| {
+        if nonblock {
+            match b.iter_mut().find(|x| !x.is_empty()) {
+                Some(first) => match s.read(first) {
+                    Ok(0) => Err(Errno::AGAIN),
+                    Ok(k) => Ok(k),
+                    Err(StreamError::Closed) => Ok(0),
+                    Err(e) => Err(e.into()),
+                },
+                None => Ok(0),
+            }
+        } else {
+            match s.blocking_read_vectored(b) {
+                Err(StreamError::Closed) => Ok(0),
+                r => r.map_err(Errno::from),
+            }
+        }
+    })?
+}
+
+fn write_stream<M: MemSize>(
+    c: &Call<'_>,
+    s: &dyn OutputStream,
+    nonblock: bool,
+    iovs: u64,
+    n: u64,
+) -> Result<usize, Errno> {
+    if nonblock && s.check_write()? == 0 {
+        return Err(Errno::AGAIN);
+    }
+    Ok(c.mem
+        .with_ciovecs::<M, _>(iovs, n, |b| s.blocking_write_vectored(b))??)
+}
+
+/// An event counter moves 8-byte native-endian values, like eventfd.
+fn read_event<M: MemSize>(
+    c: &Call<'_>,
+    ev: &EventCounter,
+    nonblock: bool,
+    iovs: u64,
+    n: u64,
+) -> Result<usize, Errno> {
+    c.mem.with_iovecs::<M, _>(iovs, n, |b| {
+        let first = b.iter_mut().find(|x| !x.is_empty()).ok_or(Errno::INVAL)?;
+        if first.len() < 8 {
+            return Err(Errno::INVAL);
+        }
+        let v = ev.read(nonblock)?;
+        first[..8].copy_from_slice(&v.to_le_bytes());
+        Ok(8)
+    })?
+}
+
+fn write_event<M: MemSize>(
+    c: &Call<'_>,
+    ev: &EventCounter,
+    iovs: u64,
+    n: u64,
+) -> Result<usize, Errno> {
+    c.mem.with_ciovecs::<M, _>(iovs, n, |b| {
+        let first = b.iter().find(|x| !x.is_empty()).ok_or(Errno::INVAL)?;
+        if first.len() < 8 {
+            return Err(Errno::INVAL);
+        }
+        ev.write(u64::from_le_bytes(first[..8].try_into().expect("8 bytes")))?;
+        Ok(8)
+    })?
+}
+
 pub fn fd_read<M: MemSize>(
     mut env: FunctionEnvMut<WasiEnv>,
     fd: u32,
@@ -165,34 +254,18 @@ pub fn fd_read<M: MemSize>(
         let e = entry(c, fd)?;
         need_io(&e, rights::FD_READ)?;
         c.mem.slice(out, M::BYTES as u64)?;
+        let nb = nonblocking(&e);
         let got = match &e.kind {
             FdKind::File(f) => c
                 .mem
                 .with_iovecs::<M, _>(iovs, n, |b| f.read_vectored(b))??,
-            FdKind::Input(s) => {
-                if nonblocking(&e) {
-                    c.mem.with_iovecs::<M, _>(iovs, n, |b| {
-                        match b.iter_mut().find(|x| !x.is_empty()) {
-                            Some(first) => match s.read(first) {
-                                Ok(0) => Err(Errno::AGAIN),
-                                Ok(k) => Ok(k),
-                                Err(StreamError::Closed) => Ok(0),
-                                Err(e) => Err(e.into()),
-                            },
-                            None => Ok(0),
-                        }
-                    })??
-                } else {
-                    c.mem.with_iovecs::<M, _>(iovs, n, |b| {
-                        match s.blocking_read_vectored(b) {
-                            Err(StreamError::Closed) => Ok(0),
-                            r => r,
-                        }
-                    })??
-                }
-            }
+            FdKind::Input(s) | FdKind::Duplex(s, _) => read_stream::<M>(c, &**s, nb, iovs, n)?,
+            FdKind::Socket(s) => c
+                .mem
+                .with_iovecs::<M, _>(iovs, n, |b| s.recv(b, false, nb))??,
+            FdKind::Event(ev) => read_event::<M>(c, ev, nb, iovs, n)?,
             FdKind::Dir(_) => return Err(Errno::ISDIR),
-            FdKind::Output(_) => return Err(Errno::BADF),
+            FdKind::Output(_) | FdKind::Epoll(_) => return Err(Errno::BADF),
         };
         c.mem.write_off::<M>(out, got as u64)?;
         Ok(())
@@ -211,18 +284,15 @@ pub fn fd_write<M: MemSize>(
         let e = entry(c, fd)?;
         need_io(&e, rights::FD_WRITE)?;
         c.mem.slice(out, M::BYTES as u64)?;
+        let nb = nonblocking(&e);
         let put = match &e.kind {
             FdKind::File(f) => c
                 .mem
                 .with_ciovecs::<M, _>(iovs, n, |b| f.write_vectored(b))??,
-            FdKind::Output(s) => {
-                if nonblocking(&e) && s.check_write()? == 0 {
-                    return Err(Errno::AGAIN);
-                }
-                c.mem
-                    .with_ciovecs::<M, _>(iovs, n, |b| s.blocking_write_vectored(b))??
-            }
-            FdKind::Dir(_) | FdKind::Input(_) => return Err(Errno::BADF),
+            FdKind::Output(s) | FdKind::Duplex(_, s) => write_stream::<M>(c, &**s, nb, iovs, n)?,
+            FdKind::Socket(s) => c.mem.with_ciovecs::<M, _>(iovs, n, |b| s.send(b, nb))??,
+            FdKind::Event(ev) => write_event::<M>(c, ev, iovs, n)?,
+            FdKind::Dir(_) | FdKind::Input(_) | FdKind::Epoll(_) => return Err(Errno::BADF),
         };
         c.mem.write_off::<M>(out, put as u64)?;
         Ok(())
@@ -389,7 +459,7 @@ pub fn fd_sync(mut env: FunctionEnvMut<WasiEnv>, fd: u32) -> i32 {
             FdKind::File(f) => Ok(f.sync()?),
             FdKind::Dir(d) => Ok(d.sync()?),
             FdKind::Output(s) => Ok(s.flush()?),
-            FdKind::Input(_) => Err(Errno::INVAL),
+            _ => Err(Errno::INVAL),
         }
     })
 }
@@ -402,7 +472,7 @@ pub fn fd_datasync(mut env: FunctionEnvMut<WasiEnv>, fd: u32) -> i32 {
             FdKind::File(f) => Ok(f.datasync()?),
             FdKind::Dir(d) => Ok(d.sync()?),
             FdKind::Output(s) => Ok(s.flush()?),
-            FdKind::Input(_) => Err(Errno::INVAL),
+            _ => Err(Errno::INVAL),
         }
     })
 }
@@ -459,7 +529,7 @@ pub fn fd_fdstat_get<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, out:
         c.mem.slice(out, std::mem::size_of::<Fdstat>() as u64)?;
         let mut flags = e.fdflags.load(Ordering::Relaxed) as u16;
         if let FdKind::File(f) = &e.kind {
-            let fl = f.flags()?;
+            let fl = f.flags();
             flags = 0;
             if fl.append {
                 flags |= fdflags::APPEND;
@@ -500,7 +570,7 @@ pub fn fd_fdstat_set_flags(mut env: FunctionEnvMut<WasiEnv>, fd: u32, flags: u32
             let e = entry(c, fd)?;
             e.need(rights::FD_FDSTAT_SET_FLAGS)?;
             if let FdKind::File(file) = &e.kind {
-                let cur = file.flags()?;
+                let cur = file.flags();
                 // Linux cannot change sync modes after open.
                 let sync = (
                     f & fdflags::DSYNC != 0,
@@ -550,7 +620,7 @@ fn filestat_get(c: &Call<'_>, fd: u32, out: u64, legacy: bool) -> Result<(), Err
     let e = entry(c, fd)?;
     e.need(rights::FD_FILESTAT_GET)?;
     let mut s = fd_stat(&e)?;
-    if matches!(e.kind, FdKind::Input(_) | FdKind::Output(_)) {
+    if !matches!(e.kind, FdKind::File(_) | FdKind::Dir(_)) {
         s.ty = None;
         let ft = filetype_of_entry(&e)?;
         let st0 = to_filestat0(&s, ft);

@@ -4,10 +4,15 @@
 
 use super::errno::Errno;
 use crate::core::fs::{Dir, DirEntry, File};
+use crate::core::io::event::EventCounter;
+use crate::core::io::poll::Pollable;
 use crate::core::io::{InputStream, OutputStream};
+use crate::core::sockets::socket::OwnedReadiness;
+use crate::core::sockets::Socket;
 use crate::core::table::Table;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
 pub mod rights {
     pub const FD_DATASYNC: u64 = 1 << 0;
@@ -80,6 +85,8 @@ pub mod rights {
     /// Rights of a stream (stdio, pipes).
     pub const STREAM: u64 =
         FD_READ | FD_WRITE | FD_FDSTAT_SET_FLAGS | FD_FILESTAT_GET | POLL_FD_READWRITE;
+    /// Rights of a socket.
+    pub const SOCKET: u64 = STREAM | SOCK_SHUTDOWN | SOCK_ACCEPT;
     /// Rights that need the file opened for writing (fdatasync works on read-only fds,
     /// so FD_DATASYNC alone does not ask for write access).
     pub const WRITE_ACCESS: u64 = FD_WRITE | FD_ALLOCATE | FD_FILESTAT_SET_SIZE;
@@ -93,6 +100,57 @@ pub enum FdKind {
     Input(Arc<dyn InputStream>),
     /// A writable stream (stdout, stderr, a pipe's write end).
     Output(Arc<dyn OutputStream>),
+    /// A TCP or UDP socket.
+    Socket(Arc<Socket>),
+    /// Both directions of an in-memory stream (one end of `sock_pair`).
+    Duplex(Arc<dyn InputStream>, Arc<dyn OutputStream>),
+    /// An event counter (`fd_event`).
+    Event(Arc<EventCounter>),
+    /// An epoll instance.
+    Epoll(Arc<super::epoll::Epoll>),
+}
+
+/// What an fd's readiness in one direction waits on (poll_oneoff and epoll_wait).
+pub enum Readiness {
+    Always,
+    Never,
+    Input(Arc<dyn InputStream>),
+    Output(Arc<dyn OutputStream>),
+    Socket(OwnedReadiness),
+    Event(Arc<EventCounter>),
+}
+
+impl Pollable for Readiness {
+    fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+        match self {
+            Readiness::Always => Poll::Ready(()),
+            Readiness::Never => Poll::Pending,
+            Readiness::Input(s) => s.poll_ready(cx),
+            Readiness::Output(s) => s.poll_ready(cx),
+            Readiness::Socket(r) => r.poll_ready(cx),
+            Readiness::Event(e) => e.poll_ready(cx),
+        }
+    }
+}
+
+impl FdKind {
+    /// Readiness to read (`write == false`) or to write. Files and directories are always
+    /// ready (POSIX); a direction a stream does not have never becomes ready.
+    pub fn readiness(&self, write: bool) -> Readiness {
+        match (self, write) {
+            (FdKind::File(_) | FdKind::Dir(_), _) => Readiness::Always,
+            (FdKind::Input(s) | FdKind::Duplex(s, _), false) => Readiness::Input(s.clone()),
+            (FdKind::Output(s) | FdKind::Duplex(_, s), true) => Readiness::Output(s.clone()),
+            (FdKind::Input(_), true) | (FdKind::Output(_), false) => Readiness::Never,
+            (FdKind::Socket(s), w) => Readiness::Socket(OwnedReadiness {
+                sock: s.clone(),
+                write: w,
+            }),
+            (FdKind::Event(e), false) => Readiness::Event(e.clone()),
+            (FdKind::Event(_), true) => Readiness::Always,
+            (FdKind::Epoll(_), _) => Readiness::Never,
+        }
+    }
 }
 
 /// Where an `fd_readdir` listing stands between calls: the listing taken when cookie 0 was
@@ -107,6 +165,8 @@ pub struct FdEntry {
     pub rights_inheriting: AtomicU64,
     /// witx fdflags kept by the front end (nonblock for streams).
     pub fdflags: AtomicU64,
+    /// WASIX fdflagsext (cloexec).
+    pub fdflags_ext: AtomicU64,
     /// Guest path when this fd is a preopen (fd_prestat_*).
     pub preopen: Option<String>,
     pub dir_cursor: Mutex<Option<DirCursor>>,
@@ -119,6 +179,7 @@ impl FdEntry {
             rights_base: AtomicU64::new(base),
             rights_inheriting: AtomicU64::new(inheriting),
             fdflags: AtomicU64::new(0),
+            fdflags_ext: AtomicU64::new(0),
             preopen: None,
             dir_cursor: Mutex::new(None),
         }
@@ -141,6 +202,39 @@ impl FdEntry {
             Ok(())
         } else {
             Err(Errno::NOTCAPABLE)
+        }
+    }
+
+    /// A second entry sharing this one's object (fd_dup): rights and flags copied, the
+    /// readdir cursor not shared.
+    pub fn duplicate(&self) -> FdEntry {
+        let kind = match &self.kind {
+            FdKind::File(f) => FdKind::File(f.clone()),
+            FdKind::Dir(d) => FdKind::Dir(d.clone()),
+            FdKind::Input(s) => FdKind::Input(s.clone()),
+            FdKind::Output(s) => FdKind::Output(s.clone()),
+            FdKind::Socket(s) => FdKind::Socket(s.clone()),
+            FdKind::Duplex(i, o) => FdKind::Duplex(i.clone(), o.clone()),
+            FdKind::Event(e) => FdKind::Event(e.clone()),
+            FdKind::Epoll(e) => FdKind::Epoll(e.clone()),
+        };
+        let e = FdEntry::new(
+            kind,
+            self.base(),
+            self.rights_inheriting.load(Ordering::Relaxed),
+        );
+        e.fdflags
+            .store(self.fdflags.load(Ordering::Relaxed), Ordering::Relaxed);
+        FdEntry {
+            preopen: self.preopen.clone(),
+            ..e
+        }
+    }
+
+    pub fn as_socket(&self) -> Result<&Arc<Socket>, Errno> {
+        match &self.kind {
+            FdKind::Socket(s) => Ok(s),
+            _ => Err(Errno::NOTSOCK),
         }
     }
 

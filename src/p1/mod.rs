@@ -4,9 +4,11 @@
 
 pub mod args;
 pub mod env;
+pub mod epoll;
 pub mod errno;
 pub mod fd;
 pub mod fds;
+pub mod fdx;
 pub mod path;
 pub mod poll;
 pub mod proc;
@@ -15,7 +17,10 @@ pub mod sock;
 
 use crate::guest::{MemSize, M32, M64};
 pub use env::{Flavor, WasiCtx, WasiEnv};
-use wasmer::{AsStoreMut, Function, FunctionEnv};
+use wasmer::{AsStoreMut, Function, FunctionEnv, FunctionType, StoreMut};
+
+/// Builds one host function.
+type Maker = fn(&mut StoreMut<'_>, &FunctionEnv<WasiEnv>) -> Function;
 
 /// An import namespace we provide.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -54,30 +59,60 @@ impl Namespace {
         }
     }
 
-    /// Every function name this namespace provides.
-    pub fn functions(self) -> Vec<&'static str> {
+    /// Every (function name, constructor) this namespace provides. A name may appear more
+    /// than once: functions with several ABI generations (e.g. WASIX `sock_accept`).
+    fn table(self) -> Vec<(&'static str, Maker)> {
         match self {
-            Namespace::WasiUnstable => PREVIEW1
-                .iter()
-                .copied()
-                .filter(|n| *n != "sock_accept")
-                .collect(),
-            _ => PREVIEW1.to_vec(),
+            Namespace::WasiUnstable => unstable_table(),
+            Namespace::Preview1 => preview1_table::<M32>(),
+            Namespace::Wasix32 => wasix_full_table::<M32>(),
+            Namespace::Wasix64 => wasix_full_table::<M64>(),
         }
     }
 
-    /// Builds the host function for `name`, or `None` if this namespace has no such import.
+    /// Every function name this namespace provides (with repeats for multi-generation ones).
+    pub fn functions(self) -> Vec<&'static str> {
+        self.table().into_iter().map(|(n, _)| n).collect()
+    }
+
+    /// Every variant of every function, built (registry introspection).
+    pub fn build_all(
+        self,
+        store: &mut impl AsStoreMut,
+        env: &FunctionEnv<WasiEnv>,
+    ) -> Vec<(&'static str, Function)> {
+        let mut s = store.as_store_mut();
+        self.table()
+            .into_iter()
+            .map(|(n, m)| (n, m(&mut s, env)))
+            .collect()
+    }
+
+    /// Builds the host function for `name`. When the name has several generations, `want`
+    /// (the module's import type) picks the one with that signature; `None` if no match.
     pub fn make(
         self,
         name: &str,
         store: &mut impl AsStoreMut,
         env: &FunctionEnv<WasiEnv>,
+        want: Option<&FunctionType>,
     ) -> Option<Function> {
-        match self {
-            Namespace::WasiUnstable => make_unstable(name, store, env),
-            Namespace::Preview1 | Namespace::Wasix32 => make_preview1::<M32>(name, store, env),
-            Namespace::Wasix64 => make_preview1::<M64>(name, store, env),
+        let mut s = store.as_store_mut();
+        let mut first = None;
+        for (n, m) in self.table() {
+            if n != name {
+                continue;
+            }
+            let f = m(&mut s, env);
+            match want {
+                Some(w) if f.ty(&s) == *w => return Some(f),
+                Some(_) => {
+                    first.get_or_insert(f);
+                }
+                None => return Some(f),
+            }
         }
+        first
     }
 }
 
@@ -91,38 +126,46 @@ pub const UNSTABLE_DIFFERS: &[&str] = &[
 ];
 
 /// wasi_unstable = preview1 minus sock_accept, with its four layout differences.
-fn make_unstable(
-    name: &str,
-    store: &mut impl AsStoreMut,
-    env: &FunctionEnv<WasiEnv>,
-) -> Option<Function> {
-    Some(match name {
-        "fd_seek" => Function::new_typed_with_env(store, env, fd::fd_seek_unstable),
-        "fd_filestat_get" => Function::new_typed_with_env(store, env, fd::fd_filestat_get_unstable),
-        "path_filestat_get" => {
-            Function::new_typed_with_env(store, env, path::path_filestat_get_unstable)
-        }
-        "poll_oneoff" => Function::new_typed_with_env(store, env, poll::poll_oneoff_unstable),
-        "sock_accept" => return None,
-        _ => return make_preview1::<M32>(name, store, env),
-    })
+fn unstable_table() -> Vec<(&'static str, Maker)> {
+    let mut t = preview1_table::<M32>();
+    t.retain(|(n, _)| *n != "sock_accept");
+    for (n, m) in t.iter_mut() {
+        *m = match *n {
+            "fd_seek" => |s, e| Function::new_typed_with_env(s, e, fd::fd_seek_unstable),
+            "fd_filestat_get" => {
+                |s, e| Function::new_typed_with_env(s, e, fd::fd_filestat_get_unstable)
+            }
+            "path_filestat_get" => {
+                |s, e| Function::new_typed_with_env(s, e, path::path_filestat_get_unstable)
+            }
+            "poll_oneoff" => |s, e| Function::new_typed_with_env(s, e, poll::poll_oneoff_unstable),
+            _ => continue,
+        };
+    }
+    t
 }
 
-macro_rules! preview1 {
-    ($($name:literal => $f:expr),* $(,)?) => {
-        /// The 46 functions of wasi_snapshot_preview1.
-        pub const PREVIEW1: &[&str] = &[$($name),*];
+/// The wasix namespaces: every preview1 function (with offsets of width M) plus WASIX's.
+fn wasix_full_table<M: MemSize>() -> Vec<(&'static str, Maker)> {
+    let mut t = preview1_table::<M>();
+    t.extend(wasix_table::<M>());
+    t
+}
 
-        fn make_preview1<M: MemSize>(name: &str, store: &mut impl AsStoreMut, env: &FunctionEnv<WasiEnv>) -> Option<Function> {
-            Some(match name {
-                $($name => Function::new_typed_with_env(store, env, $f),)*
-                _ => return None,
-            })
+macro_rules! table {
+    ($(#[$doc:meta])* $names:ident, $table:ident, { $($name:literal => $f:expr),* $(,)? }) => {
+        $(#[$doc])*
+        pub const $names: &[&str] = &[$($name),*];
+
+        fn $table<M: MemSize>() -> Vec<(&'static str, Maker)> {
+            vec![$(($name, |s: &mut StoreMut<'_>, e: &FunctionEnv<WasiEnv>| Function::new_typed_with_env(s, e, $f))),*]
         }
     };
 }
 
-preview1! {
+table! {
+    /// The 46 functions of wasi_snapshot_preview1.
+    PREVIEW1, preview1_table, {
     "args_get" => args::args_get::<M>,
     "args_sizes_get" => args::args_sizes_get::<M>,
     "environ_get" => args::environ_get::<M>,
@@ -169,4 +212,48 @@ preview1! {
     "sock_recv" => sock::sock_recv::<M>,
     "sock_send" => sock::sock_send::<M>,
     "sock_shutdown" => sock::sock_shutdown,
-}
+}}
+
+table! {
+    /// What the wasix namespaces add to preview1 (sockets, fd extensions, epoll). Repeated
+    /// names are ABI generations picked by signature.
+    WASIX, wasix_table, {
+    "sock_accept" => sock::sock_accept_v2::<M>,
+    "sock_accept_v2" => sock::sock_accept_v2::<M>,
+    "sock_open" => sock::sock_open::<M>,
+    "sock_pair" => sock::sock_pair::<M>,
+    "sock_status" => sock::sock_status::<M>,
+    "sock_addr_local" => sock::sock_addr_local::<M>,
+    "sock_addr_peer" => sock::sock_addr_peer::<M>,
+    "sock_set_opt_flag" => sock::sock_set_opt_flag,
+    "sock_get_opt_flag" => sock::sock_get_opt_flag::<M>,
+    "sock_set_opt_time" => sock::sock_set_opt_time::<M>,
+    "sock_get_opt_time" => sock::sock_get_opt_time::<M>,
+    "sock_set_opt_size" => sock::sock_set_opt_size,
+    "sock_get_opt_size" => sock::sock_get_opt_size::<M>,
+    "sock_join_multicast_v4" => sock::sock_join_multicast_v4::<M>,
+    "sock_leave_multicast_v4" => sock::sock_leave_multicast_v4::<M>,
+    "sock_join_multicast_v6" => sock::sock_join_multicast_v6::<M>,
+    "sock_leave_multicast_v6" => sock::sock_leave_multicast_v6::<M>,
+    "sock_bind" => sock::sock_bind::<M>,
+    "sock_listen" => sock::sock_listen::<M>,
+    "sock_connect" => sock::sock_connect::<M>,
+    "sock_recv_from" => sock::sock_recv_from::<M>,
+    "sock_send_to" => sock::sock_send_to::<M>,
+    "sock_send_file" => sock::sock_send_file::<M>,
+    "resolve" => sock::resolve::<M>,
+    "fd_dup" => fdx::fd_dup::<M>,
+    "fd_dup2" => fdx::fd_dup2::<M>,
+    "fd_fdflags_get" => fdx::fd_fdflags_get::<M>,
+    "fd_fdflags_set" => fdx::fd_fdflags_set,
+    "fd_pipe" => fdx::fd_pipe::<M>,
+    "fd_event" => fdx::fd_event::<M>,
+    "getcwd" => fdx::getcwd::<M>,
+    "chdir" => fdx::chdir::<M>,
+    "tty_get" => fdx::tty_get::<M>,
+    "tty_set" => fdx::tty_set::<M>,
+    "path_open2" => fdx::path_open2::<M>,
+    "epoll_create" => epoll::epoll_create::<M>,
+    "epoll_ctl" => epoll::epoll_ctl::<M>,
+    "epoll_wait" => epoll::epoll_wait::<M>,
+}}

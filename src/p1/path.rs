@@ -158,6 +158,75 @@ pub mod oflags {
     pub const TRUNC: u32 = 8;
 }
 
+/// The open itself, shared by path_open and path_open2: returns the new fd.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn open(
+    c: &Call<'_>,
+    fd: u32,
+    dirflags: u32,
+    p: u64,
+    l: u64,
+    oflags: u32,
+    base: u64,
+    inheriting: u64,
+    fdflags: u32,
+) -> Result<u32, Errno> {
+    use super::fd::fdflags as ff;
+    let follow = follow(dirflags)?;
+    if oflags & !0xF != 0 || fdflags & !(ff::ALL as u32) != 0 {
+        return Err(Errno::INVAL);
+    }
+    let o = OpenFlags {
+        create: oflags & oflags::CREAT != 0,
+        directory: oflags & oflags::DIRECTORY != 0,
+        exclusive: oflags & oflags::EXCL != 0,
+        truncate: oflags & oflags::TRUNC != 0,
+    };
+    let mut need = rights::PATH_OPEN;
+    if o.create {
+        need |= rights::PATH_CREATE_FILE;
+    }
+    let (pe, d) = dir(c, fd, need)?;
+    // O_TRUNC without PATH_FILESTAT_SET_SIZE is `perm` (suite: truncation_rights).
+    if o.truncate && pe.base() & rights::PATH_FILESTAT_SET_SIZE == 0 {
+        return Err(Errno::PERM);
+    }
+    // A directory cannot be opened for writing (suite: path_open_preopen).
+    if o.directory && base & rights::FD_WRITE != 0 {
+        return Err(Errno::ISDIR);
+    }
+    let ff16 = fdflags as u16;
+    let f = DescriptorFlags {
+        read: base & rights::READ_ACCESS != 0,
+        // A directory is never opened for writing, whatever rights were asked for.
+        write: !o.directory && (base & rights::WRITE_ACCESS != 0 || ff16 & ff::APPEND != 0),
+        append: ff16 & ff::APPEND != 0,
+        nonblock: ff16 & ff::NONBLOCK != 0,
+        data_sync: ff16 & ff::DSYNC != 0,
+        file_sync: ff16 & ff::SYNC != 0,
+        read_sync: ff16 & ff::RSYNC != 0,
+    };
+    let parent_inh = pe.rights_inheriting.load(Ordering::Relaxed);
+    let opened = d.open_at(path(c, p, l)?, follow, o, f)?;
+    let entry = match opened {
+        Descriptor::File(file) => FdEntry::new(
+            FdKind::File(Arc::new(file)),
+            base & parent_inh & rights::FILE,
+            inheriting & parent_inh,
+        ),
+        Descriptor::Dir(dd) => FdEntry::new(
+            FdKind::Dir(Arc::new(dd)),
+            base & parent_inh & rights::DIR,
+            inheriting & parent_inh,
+        ),
+    };
+    entry
+        .fdflags
+        .store((ff16 & ff::NONBLOCK) as u64, Ordering::Relaxed);
+    let new_fd = c.ctx.fds.insert(Arc::new(entry))?;
+    Ok(new_fd)
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn path_open<M: MemSize>(
     mut env: FunctionEnvMut<WasiEnv>,
@@ -171,7 +240,6 @@ pub fn path_open<M: MemSize>(
     fdflags: u32,
     out: M::Offset,
 ) -> i32 {
-    use super::fd::fdflags as ff;
     let (p, l, out) = (M::to_u64(p), M::to_u64(l), M::to_u64(out));
     run(
         &mut env,
@@ -188,59 +256,8 @@ pub fn path_open<M: MemSize>(
             out,
         ],
         |c| {
-            let follow = follow(dirflags)?;
-            if oflags & !0xF != 0 || fdflags & !(ff::ALL as u32) != 0 {
-                return Err(Errno::INVAL);
-            }
             c.mem.slice(out, 4)?;
-            let o = OpenFlags {
-                create: oflags & oflags::CREAT != 0,
-                directory: oflags & oflags::DIRECTORY != 0,
-                exclusive: oflags & oflags::EXCL != 0,
-                truncate: oflags & oflags::TRUNC != 0,
-            };
-            let mut need = rights::PATH_OPEN;
-            if o.create {
-                need |= rights::PATH_CREATE_FILE;
-            }
-            let (pe, d) = dir(c, fd, need)?;
-            // O_TRUNC without PATH_FILESTAT_SET_SIZE is `perm` (suite: truncation_rights).
-            if o.truncate && pe.base() & rights::PATH_FILESTAT_SET_SIZE == 0 {
-                return Err(Errno::PERM);
-            }
-            // A directory cannot be opened for writing (suite: path_open_preopen).
-            if o.directory && base & rights::FD_WRITE != 0 {
-                return Err(Errno::ISDIR);
-            }
-            let ff16 = fdflags as u16;
-            let f = DescriptorFlags {
-                read: base & rights::READ_ACCESS != 0,
-                // A directory is never opened for writing, whatever rights were asked for.
-                write: !o.directory && (base & rights::WRITE_ACCESS != 0 || ff16 & ff::APPEND != 0),
-                append: ff16 & ff::APPEND != 0,
-                nonblock: ff16 & ff::NONBLOCK != 0,
-                data_sync: ff16 & ff::DSYNC != 0,
-                file_sync: ff16 & ff::SYNC != 0,
-                read_sync: ff16 & ff::RSYNC != 0,
-            };
-            let parent_inh = pe.rights_inheriting.load(Ordering::Relaxed);
-            let opened = d.open_at(path(c, p, l)?, follow, o, f)?;
-            let entry = match opened {
-                Descriptor::File(file) => FdEntry::new(
-                    FdKind::File(Arc::new(file)),
-                    base & parent_inh & rights::FILE,
-                    inheriting & parent_inh,
-                ),
-                Descriptor::Dir(dd) => FdEntry::new(
-                    FdKind::Dir(Arc::new(dd)),
-                    base & parent_inh & rights::DIR,
-                    inheriting & parent_inh,
-                ),
-            };
-            entry
-                .fdflags
-                .store((ff16 & ff::NONBLOCK) as u64, Ordering::Relaxed);
-            let new_fd = c.ctx.fds.insert(Arc::new(entry))?;
+            let new_fd = open(c, fd, dirflags, p, l, oflags, base, inheriting, fdflags)?;
             c.mem.write::<u32>(out, new_fd)?;
             Ok(())
         },

@@ -4,7 +4,7 @@
 
 use super::env::{run, Call, WasiEnv};
 use super::errno::Errno;
-use super::fds::{FdEntry, FdKind};
+use super::fds::{FdEntry, FdKind, Readiness};
 use super::proc::clock_id;
 use crate::core::clocks::{self, ClockId};
 use crate::core::fs::Whence;
@@ -31,18 +31,14 @@ struct Sub {
 
 enum Waiting {
     Timer(Deadline),
-    Fd(Arc<FdEntry>),
+    Fd(Arc<FdEntry>, Readiness),
 }
 
 impl Waiting {
     fn pollable(&self) -> &dyn Pollable {
         match self {
             Waiting::Timer(d) => d,
-            Waiting::Fd(e) => match &e.kind {
-                FdKind::Input(s) => s.as_pollable(),
-                FdKind::Output(s) => s.as_pollable(),
-                _ => &crate::core::io::poll::Ready,
-            },
+            Waiting::Fd(_, r) => r,
         }
     }
 }
@@ -67,6 +63,8 @@ fn nbytes(e: &FdEntry, read: bool) -> u64 {
         }
         FdKind::Input(s) if read => s.nbytes().unwrap_or(0),
         FdKind::Output(s) if !read => s.check_write().map(|n| n as u64).unwrap_or(0),
+        FdKind::Socket(s) if read => s.readable_bytes(),
+        FdKind::Event(ev) if read => ev.count().min(1) * 8,
         _ => 0,
     }
 }
@@ -97,8 +95,13 @@ fn poll_common(
                 }
             }
             EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE => match c.ctx.fds.get(s.fd) {
-                Ok(e) if matches!(e.kind, FdKind::Dir(_)) => events.push(event(s, Errno::BADF)),
-                Ok(e) => waiting.push((i, Waiting::Fd(e))),
+                Ok(e) if matches!(e.kind, FdKind::Dir(_) | FdKind::Epoll(_)) => {
+                    events.push(event(s, Errno::BADF))
+                }
+                Ok(e) => {
+                    let r = e.kind.readiness(s.tag == EVENTTYPE_FD_WRITE);
+                    waiting.push((i, Waiting::Fd(e, r)))
+                }
                 Err(_) => events.push(event(s, Errno::BADF)),
             },
             _ => return Err(Errno::INVAL),
@@ -121,7 +124,7 @@ fn poll_common(
         let (i, w) = &waiting[r as usize];
         let s = &subs[*i];
         let mut ev = event(s, Errno::SUCCESS);
-        if let Waiting::Fd(e) = w {
+        if let Waiting::Fd(e, _) = w {
             ev.nbytes = nbytes(e, s.tag == EVENTTYPE_FD_READ);
         }
         events.push(ev);

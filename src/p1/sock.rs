@@ -1,18 +1,67 @@
-//! preview1's four socket calls. Socket fds arrive with the WASIX sockets work; until then
-//! every open fd is a non-socket, so these answer `notsock` (and `badf` for unknown fds)
-//! after validating their arguments.
+//! Socket imports: preview1's four (sock_accept, sock_recv, sock_send, sock_shutdown) and
+//! the WASIX set, all thin translations onto `core::sockets`. Addresses use the witx
+//! layouts (`guest::addr`); networking disabled for the instance answers `acces`.
 
-use super::env::{run, WasiEnv};
+use super::env::{run, Call, WasiEnv};
 use super::errno::Errno;
-use super::fd::entry;
+use super::fd::{entry, fdflags};
+use super::fds::{rights, FdEntry, FdKind};
+use crate::core::sockets::{Family, Kind, Socket, Status};
+use crate::guest::addr::{self, AddrError};
 use crate::guest::MemSize;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
 use wasmer::FunctionEnvMut;
 
-fn not_a_socket(c: &super::env::Call<'_>, fd: u32) -> Result<(), Errno> {
-    entry(c, fd)?;
-    Err(Errno::NOTSOCK)
+const RECV_PEEK: u32 = 1;
+const RECV_WAITALL: u32 = 2;
+const RECV_DONT_WAIT: u32 = 8;
+const SEND_DONT_WAIT: u32 = 1;
+const SHUT_RD: u32 = 1;
+const SHUT_WR: u32 = 2;
+
+impl From<AddrError> for Errno {
+    fn from(e: AddrError) -> Errno {
+        match e {
+            AddrError::Mem(m) => m.into(),
+            AddrError::BadTag => Errno::INVAL,
+            AddrError::Family => Errno::AFNOSUPPORT,
+        }
+    }
 }
 
+fn socket(c: &Call<'_>, fd: u32) -> Result<(Arc<FdEntry>, Arc<Socket>), Errno> {
+    let e = entry(c, fd)?;
+    let s = e.as_socket()?.clone();
+    Ok((e, s))
+}
+
+fn nonblocking(e: &FdEntry) -> bool {
+    e.fdflags.load(Ordering::Relaxed) as u16 & fdflags::NONBLOCK != 0
+}
+
+fn insert_socket(c: &Call<'_>, s: Socket, flags: u16) -> Result<u32, Errno> {
+    let e = FdEntry::new(FdKind::Socket(Arc::new(s)), rights::SOCKET, 0);
+    e.fdflags
+        .store((flags & fdflags::NONBLOCK) as u64, Ordering::Relaxed);
+    Ok(c.ctx.fds.insert(Arc::new(e))?)
+}
+
+/// Accepts one connection: blocking per the *listener's* nonblock flag; `flags` (nonblock
+/// only) apply to the new socket, like accept4.
+fn accept(c: &Call<'_>, fd: u32, flags: u32) -> Result<(u32, SocketAddr), Errno> {
+    let (e, s) = socket(c, fd)?;
+    if flags & !(fdflags::NONBLOCK as u32) != 0 {
+        return Err(Errno::INVAL);
+    }
+    e.need(rights::SOCK_ACCEPT)?;
+    let (new, peer) = s.accept(nonblocking(&e))?;
+    Ok((insert_socket(c, new, flags as u16)?, peer))
+}
+
+/// preview1 form: `(fd, flags, ro_fd)`.
 pub fn sock_accept<M: MemSize>(
     mut env: FunctionEnvMut<WasiEnv>,
     fd: u32,
@@ -25,14 +74,82 @@ pub fn sock_accept<M: MemSize>(
         "sock_accept",
         [fd as u64, flags as u64, out],
         |c| {
-            entry(c, fd)?;
-            // Only `nonblock` is meaningful for accept.
-            if flags & !4 != 0 {
-                return Err(Errno::INVAL);
-            }
-            not_a_socket(c, fd)
+            socket(c, fd)?;
+            c.mem.slice(out, 4)?;
+            let (new, _) = accept(c, fd, flags)?;
+            c.mem.write::<u32>(out, new)?;
+            Ok(())
         },
     )
+}
+
+/// WASIX form (also what wasmer registers as `sock_accept` in the wasix namespaces):
+/// `(fd, flags, ro_fd, ro_addr)`.
+pub fn sock_accept_v2<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    flags: u32,
+    out: M::Offset,
+    out_addr: M::Offset,
+) -> i32 {
+    let (out, oa) = (M::to_u64(out), M::to_u64(out_addr));
+    run(
+        &mut env,
+        "sock_accept_v2",
+        [fd as u64, flags as u64, out, oa],
+        |c| {
+            socket(c, fd)?;
+            c.mem.slice(out, 4)?;
+            c.mem.slice(oa, addr::ADDR_SIZE)?;
+            let (new, peer) = accept(c, fd, flags)?;
+            c.mem.write::<u32>(out, new)?;
+            addr::write_addr_port(&c.mem, oa, &peer)?;
+            Ok(())
+        },
+    )
+}
+
+/// Receives into the iovecs; `waitall` keeps reading until they are full or the stream ends.
+fn recv_into<M: MemSize>(
+    c: &Call<'_>,
+    e: &FdEntry,
+    s: &Socket,
+    iovs: u64,
+    n: u64,
+    flags: u32,
+) -> Result<usize, Errno> {
+    if flags & !(RECV_PEEK | RECV_WAITALL | RECV_DONT_WAIT) != 0 {
+        return Err(Errno::INVAL);
+    }
+    let peek = flags & RECV_PEEK != 0;
+    let nb = nonblocking(e) || flags & RECV_DONT_WAIT != 0;
+    Ok(c.mem
+        .with_iovecs::<M, _>(iovs, n, |bufs| -> Result<usize, Errno> {
+            let mut total = s.recv(bufs, peek, nb)?;
+            if flags & RECV_WAITALL == 0 || peek || s.kind == Kind::Dgram {
+                return Ok(total);
+            }
+            let want: usize = bufs.iter().map(|b| b.len()).sum();
+            while total < want {
+                // Continue into the unfilled part.
+                let mut skip = total;
+                let mut rest: Vec<std::io::IoSliceMut<'_>> = Vec::new();
+                for b in bufs.iter_mut() {
+                    if skip >= b.len() {
+                        skip -= b.len();
+                    } else {
+                        rest.push(std::io::IoSliceMut::new(&mut b[skip..]));
+                        skip = 0;
+                    }
+                }
+                let k = s.recv(&mut rest, false, false)?;
+                if k == 0 {
+                    break;
+                }
+                total += k;
+            }
+            Ok(total)
+        })??)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -45,15 +162,68 @@ pub fn sock_recv<M: MemSize>(
     ro_len: M::Offset,
     ro_flags: M::Offset,
 ) -> i32 {
-    let a = [
-        fd as u64,
+    let (iovs, n, rl, rf) = (
         M::to_u64(iovs),
         M::to_u64(n),
-        flags as u64,
         M::to_u64(ro_len),
         M::to_u64(ro_flags),
-    ];
-    run(&mut env, "sock_recv", a, |c| not_a_socket(c, fd))
+    );
+    run(
+        &mut env,
+        "sock_recv",
+        [fd as u64, iovs, n, flags as u64, rl, rf],
+        |c| {
+            let (e, s) = socket(c, fd)?;
+            c.mem.slice(rl, M::BYTES as u64)?;
+            c.mem.slice(rf, 2)?;
+            let got = recv_into::<M>(c, &e, &s, iovs, n, flags)?;
+            c.mem.write_off::<M>(rl, got as u64)?;
+            c.mem.write::<u16>(rf, 0)?;
+            Ok(())
+        },
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn sock_recv_from<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    iovs: M::Offset,
+    n: M::Offset,
+    flags: u32,
+    ro_len: M::Offset,
+    ro_flags: M::Offset,
+    ro_addr: M::Offset,
+) -> i32 {
+    let (iovs, n, rl, rf, ra) = (
+        M::to_u64(iovs),
+        M::to_u64(n),
+        M::to_u64(ro_len),
+        M::to_u64(ro_flags),
+        M::to_u64(ro_addr),
+    );
+    run(
+        &mut env,
+        "sock_recv_from",
+        [fd as u64, iovs, n, flags as u64, rl, rf, ra],
+        |c| {
+            let (e, s) = socket(c, fd)?;
+            if flags & !(RECV_PEEK | RECV_WAITALL | RECV_DONT_WAIT) != 0 {
+                return Err(Errno::INVAL);
+            }
+            c.mem.slice(rl, M::BYTES as u64)?;
+            c.mem.slice(rf, 2)?;
+            c.mem.slice(ra, addr::ADDR_SIZE)?;
+            let nb = nonblocking(&e) || flags & RECV_DONT_WAIT != 0;
+            let (got, from) = c
+                .mem
+                .with_iovecs::<M, _>(iovs, n, |b| s.recv_from(b, flags & RECV_PEEK != 0, nb))??;
+            c.mem.write_off::<M>(rl, got as u64)?;
+            c.mem.write::<u16>(rf, 0)?;
+            addr::write_addr_port(&c.mem, ra, &from)?;
+            Ok(())
+        },
+    )
 }
 
 pub fn sock_send<M: MemSize>(
@@ -64,22 +234,625 @@ pub fn sock_send<M: MemSize>(
     flags: u32,
     so_len: M::Offset,
 ) -> i32 {
-    let a = [
-        fd as u64,
+    let (iovs, n, sl) = (M::to_u64(iovs), M::to_u64(n), M::to_u64(so_len));
+    run(
+        &mut env,
+        "sock_send",
+        [fd as u64, iovs, n, flags as u64, sl],
+        |c| {
+            let (e, s) = socket(c, fd)?;
+            if flags & !SEND_DONT_WAIT != 0 {
+                return Err(Errno::INVAL);
+            }
+            c.mem.slice(sl, M::BYTES as u64)?;
+            let nb = nonblocking(&e) || flags & SEND_DONT_WAIT != 0;
+            let put = c.mem.with_ciovecs::<M, _>(iovs, n, |b| s.send(b, nb))??;
+            c.mem.write_off::<M>(sl, put as u64)?;
+            Ok(())
+        },
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn sock_send_to<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    iovs: M::Offset,
+    n: M::Offset,
+    flags: u32,
+    to: M::Offset,
+    so_len: M::Offset,
+) -> i32 {
+    let (iovs, n, to, sl) = (
         M::to_u64(iovs),
         M::to_u64(n),
-        flags as u64,
+        M::to_u64(to),
         M::to_u64(so_len),
-    ];
-    run(&mut env, "sock_send", a, |c| not_a_socket(c, fd))
+    );
+    run(
+        &mut env,
+        "sock_send_to",
+        [fd as u64, iovs, n, flags as u64, to, sl],
+        |c| {
+            let (e, s) = socket(c, fd)?;
+            if flags & !SEND_DONT_WAIT != 0 {
+                return Err(Errno::INVAL);
+            }
+            c.mem.slice(sl, M::BYTES as u64)?;
+            let dest = addr::read_addr_port(&c.mem, to)?;
+            let nb = nonblocking(&e) || flags & SEND_DONT_WAIT != 0;
+            let put = c
+                .mem
+                .with_ciovecs::<M, _>(iovs, n, |b| s.send_to(b, dest, nb))??;
+            c.mem.write_off::<M>(sl, put as u64)?;
+            Ok(())
+        },
+    )
+}
+
+/// Copies `count` bytes of a file from `offset` to a socket (the file offset is untouched).
+pub fn sock_send_file<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    out_fd: u32,
+    in_fd: u32,
+    offset: u64,
+    count: u64,
+    sent: M::Offset,
+) -> i32 {
+    let sent = M::to_u64(sent);
+    run(
+        &mut env,
+        "sock_send_file",
+        [out_fd as u64, in_fd as u64, offset, count, sent],
+        |c| {
+            let (e, s) = socket(c, out_fd)?;
+            c.mem.slice(sent, 8)?;
+            let src = entry(c, in_fd)?;
+            let FdKind::File(f) = &src.kind else {
+                return Err(Errno::BADF);
+            };
+            src.need(rights::FD_READ).map_err(|_| Errno::BADF)?;
+            let mut buf = vec![0u8; (count.min(64 * 1024)) as usize];
+            let mut done = 0u64;
+            while done < count {
+                let want = (count - done).min(buf.len() as u64) as usize;
+                let got = f.pread_vectored(
+                    &mut [std::io::IoSliceMut::new(&mut buf[..want])],
+                    offset + done,
+                )?;
+                if got == 0 {
+                    break;
+                }
+                let mut off = 0;
+                while off < got {
+                    off += s.send(&[std::io::IoSlice::new(&buf[off..got])], nonblocking(&e))?;
+                }
+                done += got as u64;
+            }
+            c.mem.write::<u64>(sent, done)?;
+            Ok(())
+        },
+    )
 }
 
 pub fn sock_shutdown(mut env: FunctionEnvMut<WasiEnv>, fd: u32, how: u32) -> i32 {
     run(&mut env, "sock_shutdown", [fd as u64, how as u64], |c| {
-        entry(c, fd)?;
-        if how == 0 || how & !3 != 0 {
+        let e = entry(c, fd)?;
+        if how == 0 || how & !(SHUT_RD | SHUT_WR) != 0 {
             return Err(Errno::INVAL);
         }
-        not_a_socket(c, fd)
+        let s = e.as_socket()?;
+        e.need(rights::SOCK_SHUTDOWN)?;
+        Ok(s.shutdown(how & SHUT_RD != 0, how & SHUT_WR != 0)?)
+    })
+}
+
+pub fn sock_open<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    af: u32,
+    ty: u32,
+    proto: u32,
+    out: M::Offset,
+) -> i32 {
+    let out = M::to_u64(out);
+    run(
+        &mut env,
+        "sock_open",
+        [af as u64, ty as u64, proto as u64, out],
+        |c| {
+            let family = match af as u8 {
+                _ if af > 255 => return Err(Errno::INVAL),
+                addr::AF_INET4 => Family::Inet4,
+                addr::AF_INET6 => Family::Inet6,
+                addr::AF_UNIX => return Err(Errno::AFNOSUPPORT),
+                _ => return Err(Errno::INVAL),
+            };
+            // sock_type: stream 1, dgram 2, raw 3, seqpacket 4. sock_proto: ip 0, tcp 6, udp 17.
+            let kind = match (ty, proto) {
+                (1, 0 | 6) => Kind::Stream,
+                (2, 0 | 17) => Kind::Dgram,
+                (1 | 2, p) if p < 256 => return Err(Errno::PROTONOSUPPORT),
+                (3 | 4, _) => return Err(Errno::NOTSUP),
+                _ => return Err(Errno::INVAL),
+            };
+            c.mem.slice(out, 4)?;
+            let s = Socket::new(c.ctx.net.clone(), family, kind)?;
+            let fd = insert_socket(c, s, 0)?;
+            c.mem.write::<u32>(out, fd)?;
+            Ok(())
+        },
+    )
+}
+
+/// A connected pair of in-memory stream sockets (AF_UNIX socketpair).
+pub fn sock_pair<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    af: u32,
+    ty: u32,
+    proto: u32,
+    o1: M::Offset,
+    o2: M::Offset,
+) -> i32 {
+    let (o1, o2) = (M::to_u64(o1), M::to_u64(o2));
+    run(
+        &mut env,
+        "sock_pair",
+        [af as u64, ty as u64, proto as u64, o1, o2],
+        |c| {
+            if af > 3 || af == 0 {
+                return Err(Errno::INVAL);
+            }
+            match ty {
+                1 => {}
+                2..=4 => return Err(Errno::NOTSUP),
+                _ => return Err(Errno::INVAL),
+            }
+            if proto != 0 {
+                return Err(Errno::PROTONOSUPPORT);
+            }
+            c.mem.slice(o1, 4)?;
+            c.mem.slice(o2, 4)?;
+            use crate::core::io::pipe::pipe;
+            let (w1, r1) = pipe(64 * 1024);
+            let (w2, r2) = pipe(64 * 1024);
+            let a = FdEntry::new(
+                FdKind::Duplex(Arc::new(r1), Arc::new(w2)),
+                rights::SOCKET,
+                0,
+            );
+            let b = FdEntry::new(
+                FdKind::Duplex(Arc::new(r2), Arc::new(w1)),
+                rights::SOCKET,
+                0,
+            );
+            let fa = c.ctx.fds.insert(Arc::new(a))?;
+            let fb = match c.ctx.fds.insert(Arc::new(b)) {
+                Ok(f) => f,
+                Err(e) => {
+                    let _ = c.ctx.fds.remove(fa);
+                    return Err(e.into());
+                }
+            };
+            c.mem.write::<u32>(o1, fa)?;
+            c.mem.write::<u32>(o2, fb)?;
+            Ok(())
+        },
+    )
+}
+
+pub fn sock_bind<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, a: M::Offset) -> i32 {
+    let a = M::to_u64(a);
+    run(&mut env, "sock_bind", [fd as u64, a], |c| {
+        let (_, s) = socket(c, fd)?;
+        let sa = addr::read_addr_port(&c.mem, a)?;
+        Ok(s.bind(sa)?)
+    })
+}
+
+pub fn sock_listen<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    backlog: M::Offset,
+) -> i32 {
+    let b = M::to_u64(backlog);
+    run(&mut env, "sock_listen", [fd as u64, b], |c| {
+        let (_, s) = socket(c, fd)?;
+        Ok(s.listen(b.min(u32::MAX as u64) as u32)?)
+    })
+}
+
+pub fn sock_connect<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, a: M::Offset) -> i32 {
+    let a = M::to_u64(a);
+    run(&mut env, "sock_connect", [fd as u64, a], |c| {
+        let (_, s) = socket(c, fd)?;
+        let sa = addr::read_addr_port(&c.mem, a)?;
+        Ok(s.connect(sa)?)
+    })
+}
+
+pub fn sock_status<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, out: M::Offset) -> i32 {
+    let out = M::to_u64(out);
+    run(&mut env, "sock_status", [fd as u64, out], |c| {
+        let (_, s) = socket(c, fd)?;
+        let v: u8 = match s.status() {
+            Status::Opening => 0,
+            Status::Opened => 1,
+            Status::Closed => 2,
+            Status::Failed => 3,
+        };
+        c.mem.write::<u8>(out, v)?;
+        Ok(())
+    })
+}
+
+pub fn sock_addr_local<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    out: M::Offset,
+) -> i32 {
+    let out = M::to_u64(out);
+    run(&mut env, "sock_addr_local", [fd as u64, out], |c| {
+        let (_, s) = socket(c, fd)?;
+        c.mem.slice(out, addr::ADDR_SIZE)?;
+        Ok(addr::write_addr_port(&c.mem, out, &s.addr_local()?)?)
+    })
+}
+
+pub fn sock_addr_peer<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    out: M::Offset,
+) -> i32 {
+    let out = M::to_u64(out);
+    run(&mut env, "sock_addr_peer", [fd as u64, out], |c| {
+        let (_, s) = socket(c, fd)?;
+        c.mem.slice(out, addr::ADDR_SIZE)?;
+        Ok(addr::write_addr_port(&c.mem, out, &s.addr_peer()?)?)
+    })
+}
+
+// sock_option numbers (witx enum order).
+const OPT_REUSE_PORT: u32 = 1;
+const OPT_REUSE_ADDR: u32 = 2;
+const OPT_NO_DELAY: u32 = 3;
+const OPT_DONT_ROUTE: u32 = 4;
+const OPT_ONLY_V6: u32 = 5;
+const OPT_BROADCAST: u32 = 6;
+const OPT_MULTICAST_LOOP_V4: u32 = 7;
+const OPT_MULTICAST_LOOP_V6: u32 = 8;
+const OPT_PROMISCUOUS: u32 = 9;
+const OPT_LISTENING: u32 = 10;
+const OPT_KEEP_ALIVE: u32 = 12;
+const OPT_LINGER: u32 = 13;
+const OPT_OOB_INLINE: u32 = 14;
+const OPT_RECV_BUF_SIZE: u32 = 15;
+const OPT_SEND_BUF_SIZE: u32 = 16;
+const OPT_RECV_TIMEOUT: u32 = 19;
+const OPT_SEND_TIMEOUT: u32 = 20;
+const OPT_CONNECT_TIMEOUT: u32 = 21;
+const OPT_ACCEPT_TIMEOUT: u32 = 22;
+const OPT_TTL: u32 = 23;
+const OPT_MULTICAST_TTL_V4: u32 = 24;
+const OPT_TYPE: u32 = 25;
+const OPT_PROTO: u32 = 26;
+const OPT_LAST: u32 = 26;
+
+fn bad_option(opt: u32) -> Errno {
+    if opt > OPT_LAST {
+        Errno::INVAL
+    } else {
+        Errno::NOPROTOOPT
+    }
+}
+
+pub fn sock_set_opt_flag(mut env: FunctionEnvMut<WasiEnv>, fd: u32, opt: u32, flag: u32) -> i32 {
+    run(
+        &mut env,
+        "sock_set_opt_flag",
+        [fd as u64, opt as u64, flag as u64],
+        |c| {
+            let (_, s) = socket(c, fd)?;
+            if flag > 1 {
+                return Err(Errno::INVAL);
+            }
+            let on = flag == 1;
+            let set: fn(&mut crate::core::sockets::Options, bool) = match opt {
+                OPT_REUSE_PORT => |o, v| o.reuse_port = v,
+                OPT_REUSE_ADDR => |o, v| o.reuse_addr = v,
+                OPT_NO_DELAY => |o, v| o.no_delay = v,
+                OPT_DONT_ROUTE => |o, v| o.dont_route = v,
+                OPT_ONLY_V6 => |o, v| o.only_v6 = v,
+                OPT_BROADCAST => |o, v| o.broadcast = v,
+                OPT_MULTICAST_LOOP_V4 => |o, v| o.multicast_loop_v4 = v,
+                OPT_MULTICAST_LOOP_V6 => |o, v| o.multicast_loop_v6 = v,
+                OPT_KEEP_ALIVE => |o, v| o.keep_alive = v,
+                OPT_OOB_INLINE => |o, v| o.oob_inline = v,
+                OPT_PROMISCUOUS => return Err(Errno::NOTSUP),
+                o => return Err(bad_option(o)),
+            };
+            Ok(s.set_options(|o| set(o, on))?)
+        },
+    )
+}
+
+pub fn sock_get_opt_flag<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    opt: u32,
+    out: M::Offset,
+) -> i32 {
+    let out = M::to_u64(out);
+    run(
+        &mut env,
+        "sock_get_opt_flag",
+        [fd as u64, opt as u64, out],
+        |c| {
+            let (_, s) = socket(c, fd)?;
+            let o = s.options();
+            let v = match opt {
+                OPT_REUSE_PORT => o.reuse_port,
+                OPT_REUSE_ADDR => o.reuse_addr,
+                OPT_NO_DELAY => o.no_delay,
+                OPT_DONT_ROUTE => o.dont_route,
+                OPT_ONLY_V6 => o.only_v6,
+                OPT_BROADCAST => o.broadcast,
+                OPT_MULTICAST_LOOP_V4 => o.multicast_loop_v4,
+                OPT_MULTICAST_LOOP_V6 => o.multicast_loop_v6,
+                OPT_KEEP_ALIVE => o.keep_alive,
+                OPT_OOB_INLINE => o.oob_inline,
+                OPT_LISTENING => s.is_listening(),
+                OPT_PROMISCUOUS => false,
+                o => return Err(bad_option(o)),
+            };
+            c.mem.write::<u8>(out, v as u8)?;
+            Ok(())
+        },
+    )
+}
+
+/// `option_timestamp`: tag u8 at 0 (0 none, 1 some), nanoseconds u64 at 8.
+fn read_opt_time(c: &Call<'_>, p: u64) -> Result<Option<Duration>, Errno> {
+    let b = c.mem.slice(p, 16)?;
+    match b[0] {
+        0 => Ok(None),
+        1 => Ok(Some(Duration::from_nanos(u64::from_le_bytes(
+            b[8..16].try_into().expect("8 bytes"),
+        )))),
+        _ => Err(Errno::INVAL),
+    }
+}
+
+fn time_slot(
+    o: &mut crate::core::sockets::Options,
+    opt: u32,
+) -> Result<&mut Option<Duration>, Errno> {
+    Ok(match opt {
+        OPT_RECV_TIMEOUT => &mut o.recv_timeout,
+        OPT_SEND_TIMEOUT => &mut o.send_timeout,
+        OPT_CONNECT_TIMEOUT => &mut o.connect_timeout,
+        OPT_ACCEPT_TIMEOUT => &mut o.accept_timeout,
+        OPT_LINGER => &mut o.linger,
+        o => return Err(bad_option(o)),
+    })
+}
+
+pub fn sock_set_opt_time<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    opt: u32,
+    t: M::Offset,
+) -> i32 {
+    let t = M::to_u64(t);
+    run(
+        &mut env,
+        "sock_set_opt_time",
+        [fd as u64, opt as u64, t],
+        |c| {
+            let (_, s) = socket(c, fd)?;
+            let v = read_opt_time(c, t)?;
+            time_slot(&mut s.options(), opt)?;
+            Ok(s.set_options(|o| {
+                if let Ok(slot) = time_slot(o, opt) {
+                    *slot = v;
+                }
+            })?)
+        },
+    )
+}
+
+pub fn sock_get_opt_time<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    opt: u32,
+    out: M::Offset,
+) -> i32 {
+    let out = M::to_u64(out);
+    run(
+        &mut env,
+        "sock_get_opt_time",
+        [fd as u64, opt as u64, out],
+        |c| {
+            let (_, s) = socket(c, fd)?;
+            let mut o = s.options();
+            let v = *time_slot(&mut o, opt)?;
+            let b = c.mem.slice_mut(out, 16)?;
+            b.fill(0);
+            if let Some(d) = v {
+                b[0] = 1;
+                b[8..16]
+                    .copy_from_slice(&(d.as_nanos().min(u64::MAX as u128) as u64).to_le_bytes());
+            }
+            Ok(())
+        },
+    )
+}
+
+pub fn sock_set_opt_size(mut env: FunctionEnvMut<WasiEnv>, fd: u32, opt: u32, size: u64) -> i32 {
+    run(
+        &mut env,
+        "sock_set_opt_size",
+        [fd as u64, opt as u64, size],
+        |c| {
+            let (_, s) = socket(c, fd)?;
+            let n = usize::try_from(size).map_err(|_| Errno::INVAL)?;
+            let t = u32::try_from(size).ok();
+            match opt {
+                OPT_RECV_BUF_SIZE => s.set_options(|o| o.recv_buf_size = Some(n))?,
+                OPT_SEND_BUF_SIZE => s.set_options(|o| o.send_buf_size = Some(n))?,
+                OPT_TTL => {
+                    let t = t.filter(|t| (1..=255).contains(t)).ok_or(Errno::INVAL)?;
+                    s.set_options(|o| o.ttl = Some(t))?
+                }
+                OPT_MULTICAST_TTL_V4 => {
+                    let t = t.filter(|t| *t <= 255).ok_or(Errno::INVAL)?;
+                    s.set_options(|o| o.multicast_ttl_v4 = Some(t))?
+                }
+                OPT_TYPE | OPT_PROTO => return Err(Errno::INVAL),
+                o => return Err(bad_option(o)),
+            }
+            Ok(())
+        },
+    )
+}
+
+pub fn sock_get_opt_size<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    opt: u32,
+    out: M::Offset,
+) -> i32 {
+    let out = M::to_u64(out);
+    run(
+        &mut env,
+        "sock_get_opt_size",
+        [fd as u64, opt as u64, out],
+        |c| {
+            let (_, s) = socket(c, fd)?;
+            let o = s.options();
+            let v: u64 = match opt {
+                OPT_RECV_BUF_SIZE => o.recv_buf_size.unwrap_or(0) as u64,
+                OPT_SEND_BUF_SIZE => o.send_buf_size.unwrap_or(0) as u64,
+                OPT_TTL => o.ttl.unwrap_or(64) as u64,
+                OPT_MULTICAST_TTL_V4 => o.multicast_ttl_v4.unwrap_or(1) as u64,
+                OPT_TYPE => match s.kind {
+                    Kind::Stream => 1,
+                    Kind::Dgram => 2,
+                },
+                OPT_PROTO => match s.kind {
+                    Kind::Stream => 6,
+                    Kind::Dgram => 17,
+                },
+                o => return Err(bad_option(o)),
+            };
+            c.mem.write::<u64>(out, v)?;
+            Ok(())
+        },
+    )
+}
+
+fn multicast_v4<M: MemSize>(
+    env: &mut FunctionEnvMut<WasiEnv>,
+    name: &'static str,
+    fd: u32,
+    g: M::Offset,
+    i: M::Offset,
+    join: bool,
+) -> i32 {
+    let (g, i) = (M::to_u64(g), M::to_u64(i));
+    run(env, name, [fd as u64, g, i], |c| {
+        let (_, s) = socket(c, fd)?;
+        let (ga, ia) = (addr::read_ip4(&c.mem, g)?, addr::read_ip4(&c.mem, i)?);
+        if !ga.is_multicast() {
+            return Err(Errno::INVAL);
+        }
+        Ok(s.multicast(ga.into(), ia.into(), 0, join)?)
+    })
+}
+
+fn multicast_v6<M: MemSize>(
+    env: &mut FunctionEnvMut<WasiEnv>,
+    name: &'static str,
+    fd: u32,
+    g: M::Offset,
+    iface: u32,
+    join: bool,
+) -> i32 {
+    let g = M::to_u64(g);
+    run(env, name, [fd as u64, g, iface as u64], |c| {
+        let (_, s) = socket(c, fd)?;
+        let ga = addr::read_ip6(&c.mem, g)?;
+        if !ga.is_multicast() {
+            return Err(Errno::INVAL);
+        }
+        Ok(s.multicast(ga.into(), ga.into(), iface, join)?)
+    })
+}
+
+pub fn sock_join_multicast_v4<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    g: M::Offset,
+    i: M::Offset,
+) -> i32 {
+    multicast_v4::<M>(&mut env, "sock_join_multicast_v4", fd, g, i, true)
+}
+pub fn sock_leave_multicast_v4<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    g: M::Offset,
+    i: M::Offset,
+) -> i32 {
+    multicast_v4::<M>(&mut env, "sock_leave_multicast_v4", fd, g, i, false)
+}
+pub fn sock_join_multicast_v6<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    g: M::Offset,
+    iface: u32,
+) -> i32 {
+    multicast_v6::<M>(&mut env, "sock_join_multicast_v6", fd, g, iface, true)
+}
+pub fn sock_leave_multicast_v6<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    g: M::Offset,
+    iface: u32,
+) -> i32 {
+    multicast_v6::<M>(&mut env, "sock_leave_multicast_v6", fd, g, iface, false)
+}
+
+/// Resolves `host`, writing up to `naddrs` `addr_ip` entries and their count.
+#[allow(clippy::too_many_arguments)]
+pub fn resolve<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    host: M::Offset,
+    host_len: M::Offset,
+    port: u32,
+    addrs: M::Offset,
+    naddrs: M::Offset,
+    ro_n: M::Offset,
+) -> i32 {
+    let (h, hl, a, na, rn) = (
+        M::to_u64(host),
+        M::to_u64(host_len),
+        M::to_u64(addrs),
+        M::to_u64(naddrs),
+        M::to_u64(ro_n),
+    );
+    run(&mut env, "resolve", [h, hl, port as u64, a, na, rn], |c| {
+        let name = c.mem.str(h, hl)?;
+        if port > u16::MAX as u32 {
+            return Err(Errno::INVAL);
+        }
+        c.mem
+            .slice(a, na.checked_mul(addr::ADDR_IP_SIZE).ok_or(Errno::FAULT)?)?;
+        c.mem.slice(rn, M::BYTES as u64)?;
+        let ips = c.ctx.net.resolve(name)?;
+        let n = (ips.len() as u64).min(na);
+        for (k, ip) in ips.iter().take(n as usize).enumerate() {
+            addr::write_addr_ip(&c.mem, a + k as u64 * addr::ADDR_IP_SIZE, ip)?;
+        }
+        c.mem.write_off::<M>(rn, n)?;
+        Ok(())
     })
 }

@@ -282,6 +282,10 @@ pub struct HostDir {
 #[derive(Debug)]
 pub struct HostFile {
     file: std::fs::File,
+    /// What the file was when opened (an fd keeps its inode, so this never changes).
+    ty: DescriptorType,
+    /// O_APPEND, mirrored so fdstat needs no fcntl.
+    append: std::sync::atomic::AtomicBool,
 }
 
 pub enum HostOpened {
@@ -328,7 +332,12 @@ impl HostDir {
                 Err(e) => return Err(e),
             }
         }
-        let mut flags = libc::O_NOFOLLOW | libc::O_NONBLOCK;
+        // No O_NONBLOCK unless asked: regular files ignore it, and a FIFO opened by a
+        // blocking guest should block like open(2) does.
+        let mut flags = libc::O_NOFOLLOW;
+        if f.nonblock {
+            flags |= libc::O_NONBLOCK;
+        }
         flags |= match (f.read || !f.write, f.write) {
             (true, true) => libc::O_RDWR,
             (false, true) => libc::O_WRONLY,
@@ -398,12 +407,10 @@ impl HostDir {
         if o.directory {
             return Err(ErrorCode::NotDirectory);
         }
-        // Regular I/O blocks the guest thread; nonblock is tracked by the front end.
-        if !f.nonblock {
-            set_fl(fd.as_raw_fd(), libc::O_NONBLOCK, false)?;
-        }
         Ok(HostOpened::File(HostFile {
             file: std::fs::File::from(fd),
+            ty: st.ty(),
+            append: f.append.into(),
         }))
     }
 
@@ -624,8 +631,14 @@ fn set_fl(fd: RawFd, bit: libc::c_int, on: bool) -> Result<()> {
 }
 
 impl HostFile {
-    pub fn from_std(file: std::fs::File) -> Self {
-        HostFile { file }
+    pub fn from_std(file: std::fs::File) -> Result<Self> {
+        let st = fstat(file.as_raw_fd())?;
+        let append = get_fl(file.as_raw_fd())? & libc::O_APPEND != 0;
+        Ok(HostFile {
+            file,
+            ty: st.ty(),
+            append: append.into(),
+        })
     }
     pub fn raw_fd(&self) -> RawFd {
         self.file.as_raw_fd()
@@ -649,7 +662,7 @@ impl HostFile {
     }
     pub fn pwrite_vectored(&self, bufs: &[IoSlice<'_>], off: u64) -> Result<usize> {
         let off = i64::try_from(off).map_err(|_| ErrorCode::Invalid)?;
-        if self.append()? {
+        if self.append() {
             // Linux appends on pwrite to an O_APPEND fd; honour the offset instead by
             // writing each buffer at its position.
             let mut done = 0usize;
@@ -739,21 +752,16 @@ impl HostFile {
             e => Err(ErrorCode::from_raw_os(e)),
         }
     }
-    pub fn append(&self) -> Result<bool> {
-        Ok(get_fl(self.raw_fd())? & libc::O_APPEND != 0)
+    pub fn append(&self) -> bool {
+        self.append.load(std::sync::atomic::Ordering::Relaxed)
     }
     pub fn set_append(&self, on: bool) -> Result<()> {
-        set_fl(self.raw_fd(), libc::O_APPEND, on)
+        set_fl(self.raw_fd(), libc::O_APPEND, on)?;
+        self.append.store(on, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
     }
-    /// O_DSYNC / O_SYNC as opened (Linux cannot change them later).
-    pub fn sync_flags(&self) -> Result<(bool, bool)> {
-        let fl = get_fl(self.raw_fd())?;
-        Ok((fl & libc::O_DSYNC != 0, fl & libc::O_SYNC == libc::O_SYNC))
-    }
-    pub fn try_clone(&self) -> Result<HostFile> {
-        Ok(HostFile {
-            file: self.file.try_clone()?,
-        })
+    pub fn file_type(&self) -> DescriptorType {
+        self.ty
     }
 }
 

@@ -274,20 +274,22 @@ impl File {
         self.writable()?;
         file!(self, f => f.allocate(off, len))
     }
-    /// Current flags (append can change after open; sync bits are as opened).
-    pub fn flags(&self) -> Result<DescriptorFlags> {
+    /// Current flags: as opened (sync modes cannot change), with the live append bit.
+    /// No syscall.
+    pub fn flags(&self) -> DescriptorFlags {
         let mut fl = self.flags;
+        fl.append = match &self.kind {
+            FileKind::Host(f) => f.append(),
+            FileKind::Vfs(f) => f.append(),
+        };
+        fl
+    }
+    /// The file's type as opened (no syscall).
+    pub fn file_type(&self) -> Result<DescriptorType> {
         match &self.kind {
-            FileKind::Host(f) => {
-                fl.append = f.append()?;
-                let (d, s) = f.sync_flags()?;
-                fl.data_sync = d;
-                fl.file_sync = s && self.flags.file_sync;
-                fl.read_sync = s && self.flags.read_sync;
-            }
-            FileKind::Vfs(f) => fl.append = f.append(),
+            FileKind::Host(f) => Ok(f.file_type()),
+            FileKind::Vfs(_) => Ok(DescriptorType::RegularFile),
         }
-        Ok(fl)
     }
     pub fn set_append(&self, on: bool) -> Result<()> {
         match &self.kind {

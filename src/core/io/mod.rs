@@ -1,5 +1,6 @@
 //! `wasi:io`: input/output streams, pollables and `poll`.
 
+pub mod event;
 pub mod fdstream;
 pub mod pipe;
 pub mod poll;

@@ -1,0 +1,414 @@
+//! `cargo bench --bench compare [-- --quick] [-- --only NAME,...]`
+//!
+//! Builds our C workloads (benches/workloads) for wasm32-wasi with Debian's clang and natively
+//! with the system C compiler, compiles each module once (`wasix-compat compile`, timed and
+//! reported apart), then runs every workload as a whole process under wasix-compat, under
+//! wasmer-wasix (the same wasmer engine, same compiled code, `--engine wasmer-wasix`) and
+//! natively, alternating A/B/C per repetition on a fresh temp directory each run. Prints a
+//! Markdown table and writes target/bench/compare.json.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Workload {
+    name: &'static str,
+    /// Default size (about a second natively on the reference machine).
+    size: u64,
+    /// Needs a directory argument (and is given the fresh temp dir).
+    dir: bool,
+    /// Prepares the temp dir before each run (not timed).
+    prepare: fn(&Path),
+}
+
+fn nothing(_: &Path) {}
+
+fn ten_thousand_entries(dir: &Path) {
+    let d = dir.join("entries");
+    std::fs::create_dir_all(&d).unwrap();
+    for i in 0..10_000 {
+        std::fs::write(d.join(format!("entry-{i:05}")), b"").unwrap();
+    }
+}
+
+const WORKLOADS: &[Workload] = &[
+    Workload {
+        name: "write1",
+        size: 1_000_000,
+        dir: true,
+        prepare: nothing,
+    },
+    Workload {
+        name: "stream",
+        size: 256,
+        dir: true,
+        prepare: nothing,
+    },
+    Workload {
+        name: "openstat",
+        size: 100_000,
+        dir: true,
+        prepare: nothing,
+    },
+    Workload {
+        name: "readdir",
+        size: 20,
+        dir: true,
+        prepare: ten_thousand_entries,
+    },
+    Workload {
+        name: "clock",
+        size: 5_000_000,
+        dir: false,
+        prepare: nothing,
+    },
+    Workload {
+        name: "poll0",
+        size: 200_000,
+        dir: false,
+        prepare: nothing,
+    },
+    Workload {
+        name: "stdout",
+        size: 256,
+        dir: false,
+        prepare: nothing,
+    },
+    Workload {
+        name: "startup",
+        size: 0,
+        dir: false,
+        prepare: nothing,
+    },
+];
+
+#[derive(Clone, Copy, PartialEq)]
+enum Who {
+    Ours,
+    Wasmer,
+    Native,
+}
+
+struct Sample {
+    ns: Option<u128>,
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn cli() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_wasix-compat"))
+}
+
+fn sh(cmd: &mut Command, what: &str) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Builds wasm + native binaries and the compiled artifact; returns (artifact, native,
+/// compile time of the module).
+fn build(w: &Workload, out: &Path) -> (PathBuf, PathBuf, Duration) {
+    let src = repo()
+        .join("benches/workloads")
+        .join(format!("{}.c", w.name));
+    let wasm = out.join(format!("{}.wasm", w.name));
+    let native = out.join(format!("{}.native", w.name));
+    let artifact = out.join(format!("{}.wasmu", w.name));
+    let inc = repo().join("benches/workloads");
+    sh(
+        Command::new("clang")
+            .args(["--target=wasm32-wasi", "-O2", "-I"])
+            .arg(&inc)
+            .arg(&src)
+            .arg("-o")
+            .arg(&wasm),
+        "clang",
+    );
+    sh(
+        Command::new("cc")
+            .args(["-O2", "-I"])
+            .arg(&inc)
+            .arg(&src)
+            .arg("-o")
+            .arg(&native),
+        "cc",
+    );
+    let t = Instant::now();
+    sh(
+        Command::new(cli())
+            .arg("compile")
+            .arg(&wasm)
+            .arg("-o")
+            .arg(&artifact),
+        "wasix-compat compile",
+    );
+    (artifact, native, t.elapsed())
+}
+
+fn run_once(
+    who: Who,
+    w: &Workload,
+    size: u64,
+    artifact: &Path,
+    native: &Path,
+    timeout: Duration,
+) -> Sample {
+    let tmp = std::env::temp_dir().join(format!("wxc-bench-{}-{}", w.name, std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    (w.prepare)(&tmp);
+    let mut args: Vec<String> = Vec::new();
+    if w.name != "startup" {
+        args.push(size.to_string());
+    }
+    let mut cmd = match who {
+        Who::Native => {
+            if w.dir {
+                args.push(tmp.display().to_string());
+            }
+            let mut c = Command::new(native);
+            c.args(&args);
+            c
+        }
+        Who::Ours | Who::Wasmer => {
+            let mut c = Command::new(cli());
+            c.arg("run");
+            if who == Who::Wasmer {
+                c.args(["--engine", "wasmer-wasix"]);
+            }
+            if w.dir {
+                c.arg("--dir").arg(format!("{}::/bench", tmp.display()));
+                args.push("/bench".into());
+            }
+            c.arg(artifact).arg("--").args(&args);
+            c
+        }
+    };
+    // stdout goes to a pipe the bench drains (the `stdout` workload measures exactly that).
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("spawn workload");
+    let mut so = child.stdout.take().unwrap();
+    let drain = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 16];
+        while matches!(so.read(&mut buf), Ok(n) if n > 0) {}
+    });
+    let mut se = child.stderr.take().unwrap();
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = se.read_to_string(&mut s);
+        s
+    });
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break Some(st);
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    };
+    let elapsed = start.elapsed();
+    let _ = drain.join();
+    let stderr = err.join().unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&tmp);
+    match status {
+        Some(st) if st.success() => Sample {
+            ns: Some(elapsed.as_nanos()),
+        },
+        Some(st) => panic!(
+            "{} under {} exited with {st}:\n{stderr}",
+            w.name,
+            label(who)
+        ),
+        None => Sample { ns: None },
+    }
+}
+
+fn label(w: Who) -> &'static str {
+    match w {
+        Who::Ours => "wasix-compat",
+        Who::Wasmer => "wasmer-wasix",
+        Who::Native => "native",
+    }
+}
+
+fn median(v: &mut [u128]) -> u128 {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+fn fmt_s(ns: u128) -> String {
+    let s = ns as f64 / 1e9;
+    if s >= 1.0 {
+        format!("{s:.2} s")
+    } else {
+        format!("{:.1} ms", s * 1e3)
+    }
+}
+
+struct Row {
+    name: &'static str,
+    compile: Duration,
+    ours: Vec<u128>,
+    wasmer: Vec<u128>,
+    wasmer_dnf: bool,
+    native: Vec<u128>,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    // `cargo test --all-targets` runs bench binaries without `--bench`: do nothing then.
+    if !args.iter().any(|a| a == "--bench") {
+        println!("compare: run with `cargo bench --bench compare`");
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let only: Option<Vec<String>> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(|s| s.split(',').map(String::from).collect());
+    let reps: usize = args
+        .iter()
+        .position(|a| a == "--reps")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let st = Command::new("bash")
+        .arg(repo().join("scripts/setup.sh"))
+        .status()
+        .expect("scripts/setup.sh");
+    assert!(st.success(), "scripts/setup.sh failed");
+    let out = repo().join("target/bench");
+    std::fs::create_dir_all(&out).unwrap();
+
+    let mut rows = Vec::new();
+    for w in WORKLOADS {
+        if only
+            .as_ref()
+            .is_some_and(|o| !o.iter().any(|n| n == w.name))
+        {
+            continue;
+        }
+        let size = if quick { (w.size / 10).max(1) } else { w.size };
+        let (artifact, native, compile) = build(w, &out);
+        eprintln!(
+            "== {} (size {size}, module compiled in {})",
+            w.name,
+            fmt_s(compile.as_nanos())
+        );
+        let mut row = Row {
+            name: w.name,
+            compile,
+            ours: vec![],
+            wasmer: vec![],
+            wasmer_dnf: false,
+            native: vec![],
+        };
+        for rep in 0..reps {
+            for who in [Who::Ours, Who::Wasmer, Who::Native] {
+                if who == Who::Wasmer && row.wasmer_dnf {
+                    continue;
+                }
+                // A bound, not a target: wasmer-wasix hangs on some workloads.
+                let native_est = row.native.iter().copied().max().unwrap_or(2_000_000_000);
+                let timeout = Duration::from_nanos(
+                    (native_est * 200).clamp(20_000_000_000, 120_000_000_000) as u64,
+                );
+                let s = run_once(who, w, size, &artifact, &native, timeout);
+                eprintln!(
+                    "   rep {rep} {:>13}: {}",
+                    label(who),
+                    s.ns.map(fmt_s).unwrap_or_else(|| "did not finish".into())
+                );
+                match (who, s.ns) {
+                    (Who::Ours, Some(ns)) => row.ours.push(ns),
+                    (Who::Wasmer, Some(ns)) => row.wasmer.push(ns),
+                    (Who::Native, Some(ns)) => row.native.push(ns),
+                    (Who::Wasmer, None) => row.wasmer_dnf = true,
+                    (w, None) => panic!("{} timed out under {}", row.name, label(w)),
+                }
+            }
+        }
+        rows.push(row);
+    }
+    report(&rows, &out, quick);
+}
+
+fn report(rows: &[Row], out: &Path, quick: bool) {
+    let spread = |v: &[u128]| -> String {
+        let (lo, hi) = (
+            v.iter().min().copied().unwrap_or(0),
+            v.iter().max().copied().unwrap_or(0),
+        );
+        format!(
+            "±{:.0}%",
+            if lo == 0 {
+                0.0
+            } else {
+                (hi - lo) as f64 / lo as f64 * 50.0
+            }
+        )
+    };
+    println!(
+        "\n{}",
+        if quick {
+            "Quick run (1/10 sizes)."
+        } else {
+            "Full sizes."
+        }
+    );
+    println!("\n| workload | wasix-compat | wasmer-wasix | native | ours / wasmer-wasix | ours / native | module compile |");
+    println!("|---|---|---|---|---|---|---|");
+    let mut json = Vec::new();
+    for r in rows {
+        let (mut o, mut w, mut n) = (r.ours.clone(), r.wasmer.clone(), r.native.clone());
+        let (om, nm) = (median(&mut o), median(&mut n));
+        let wm = if r.wasmer_dnf || w.is_empty() {
+            None
+        } else {
+            Some(median(&mut w))
+        };
+        let rw = wm.map(|w| om as f64 / w as f64);
+        let rn = om as f64 / nm as f64;
+        println!(
+            "| {} | {} {} | {} | {} {} | {} | {:.2} | {} |",
+            r.name,
+            fmt_s(om),
+            spread(&r.ours),
+            match wm {
+                Some(w) => format!("{} {}", fmt_s(w), spread(&r.wasmer)),
+                None => "did not finish (hangs)".into(),
+            },
+            fmt_s(nm),
+            spread(&r.native),
+            rw.map(|x| format!("{x:.2}")).unwrap_or_else(|| "—".into()),
+            rn,
+            fmt_s(r.compile.as_nanos())
+        );
+        json.push(format!(
+            "  {{\"workload\": \"{}\", \"ours_ns\": {om}, \"wasmer_ns\": {}, \"native_ns\": {nm}, \"ratio_vs_wasmer\": {}, \"ratio_vs_native\": {rn:.4}, \"compile_ns\": {}}}",
+            r.name,
+            wm.map(|w| w.to_string()).unwrap_or_else(|| "null".into()),
+            rw.map(|x| format!("{x:.4}")).unwrap_or_else(|| "null".into()),
+            r.compile.as_nanos()
+        ));
+    }
+    let path = out.join("compare.json");
+    std::fs::write(&path, format!("[\n{}\n]\n", json.join(",\n"))).unwrap();
+    println!(
+        "\nMedians of whole-process wall time; spread = half the min-max range. JSON: {}",
+        path.display()
+    );
+}

@@ -1,0 +1,8 @@
+//! `wasi:sockets`: the network (policy + virtual-net backend), TCP/UDP sockets with
+//! pollables, and name lookup. WASIX `sock_*` and 0.2 `wasi:sockets` both sit on this.
+
+pub mod network;
+pub mod socket;
+
+pub use network::{Network, Runtime};
+pub use socket::{Family, Kind, Options, Socket, Status};

@@ -1,0 +1,702 @@
+//! TCP and UDP sockets shaped like `wasi:sockets/tcp` and `udp`, over virtual-net. Every
+//! operation is non-blocking underneath; blocking callers wait on the socket's pollable
+//! (with the socket's timeout as a deadline), never holding the state lock while waiting.
+
+use super::network::Network;
+use crate::core::io::poll::{poll, Deadline, Pollable};
+use crate::core::ErrorCode;
+use std::io::{IoSlice, IoSliceMut};
+use std::mem::MaybeUninit;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use virtual_net::{
+    NetworkError, VirtualTcpBoundSocket, VirtualTcpListener, VirtualTcpSocket, VirtualUdpSocket,
+};
+
+type Result<T> = std::result::Result<T, ErrorCode>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    Inet4,
+    Inet6,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Stream,
+    Dgram,
+}
+
+/// `wasi:sockets` has no status call; WASIX's `sock_status` reports these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Opening,
+    Opened,
+    Closed,
+    Failed,
+}
+
+/// Settable options; values set before bind/connect are applied when the socket exists.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub reuse_addr: bool,
+    pub reuse_port: bool,
+    pub only_v6: bool,
+    pub no_delay: bool,
+    pub keep_alive: bool,
+    pub dont_route: bool,
+    pub broadcast: bool,
+    pub multicast_loop_v4: bool,
+    pub multicast_loop_v6: bool,
+    pub oob_inline: bool,
+    pub linger: Option<Duration>,
+    pub recv_buf_size: Option<usize>,
+    pub send_buf_size: Option<usize>,
+    pub recv_timeout: Option<Duration>,
+    pub send_timeout: Option<Duration>,
+    pub connect_timeout: Option<Duration>,
+    pub accept_timeout: Option<Duration>,
+    pub ttl: Option<u32>,
+    pub multicast_ttl_v4: Option<u32>,
+}
+
+enum State {
+    Fresh,
+    Bound(Box<dyn VirtualTcpBoundSocket + Sync>),
+    /// The backend cannot bind without listening: the address waits for `listen`.
+    BoundLater(SocketAddr),
+    Listening(Box<dyn VirtualTcpListener + Sync>),
+    Stream(Box<dyn VirtualTcpSocket + Sync>),
+    Udp(Box<dyn VirtualUdpSocket + Sync>),
+    Closed,
+}
+
+pub struct Socket {
+    pub family: Family,
+    pub kind: Kind,
+    net: Arc<Network>,
+    state: Mutex<State>,
+    opts: Mutex<Options>,
+    /// `connect` on a UDP socket fixes the peer for send/recv.
+    udp_peer: Mutex<Option<SocketAddr>>,
+    /// (read, write) shut down.
+    shut: Mutex<(bool, bool)>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn unspecified(f: Family) -> SocketAddr {
+    match f {
+        Family::Inet4 => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+        Family::Inet6 => SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0),
+    }
+}
+
+fn uninit(b: &mut [u8]) -> &mut [MaybeUninit<u8>] {
+    // SAFETY: MaybeUninit<u8> has u8's layout; we only ever write initialised bytes into it.
+    unsafe { &mut *(b as *mut [u8] as *mut [MaybeUninit<u8>]) }
+}
+
+/// Readable / writable readiness of one socket, as a pollable.
+pub struct Readiness<'a> {
+    sock: &'a Socket,
+    write: bool,
+}
+
+impl Pollable for Readiness<'_> {
+    fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.sock.poll_dir(self.write, cx)
+    }
+}
+
+/// Owned form of [`Readiness`], for pollables that outlive a borrow (poll_oneoff, epoll).
+pub struct OwnedReadiness {
+    pub sock: Arc<Socket>,
+    pub write: bool,
+}
+
+impl Pollable for OwnedReadiness {
+    fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.sock.poll_dir(self.write, cx)
+    }
+}
+
+impl Socket {
+    /// `create-tcp-socket` / `create-udp-socket`. Refused with `access` when networking is
+    /// disabled for the instance.
+    pub fn new(net: Arc<Network>, family: Family, kind: Kind) -> Result<Socket> {
+        net.backend()?;
+        Ok(Socket {
+            family,
+            kind,
+            net,
+            state: Mutex::new(State::Fresh),
+            opts: Mutex::new(Options::default()),
+            udp_peer: Mutex::new(None),
+            shut: Mutex::new((false, false)),
+        })
+    }
+
+    fn from_stream(
+        net: Arc<Network>,
+        family: Family,
+        s: Box<dyn VirtualTcpSocket + Sync>,
+        opts: Options,
+    ) -> Socket {
+        Socket {
+            family,
+            kind: Kind::Stream,
+            net,
+            state: Mutex::new(State::Stream(s)),
+            opts: Mutex::new(opts),
+            udp_peer: Mutex::new(None),
+            shut: Mutex::new((false, false)),
+        }
+    }
+
+    fn check_family(&self, a: &SocketAddr) -> Result<()> {
+        match (self.family, a) {
+            (Family::Inet4, SocketAddr::V4(_)) | (Family::Inet6, SocketAddr::V6(_)) => Ok(()),
+            _ => Err(ErrorCode::FamilyNotSupported),
+        }
+    }
+
+    pub fn options(&self) -> Options {
+        lock(&self.opts).clone()
+    }
+
+    /// Updates options and applies what the live socket supports.
+    pub fn set_options(&self, f: impl FnOnce(&mut Options)) -> Result<()> {
+        let o = {
+            let mut g = lock(&self.opts);
+            f(&mut g);
+            g.clone()
+        };
+        let mut st = lock(&self.state);
+        apply(&mut st, &o)
+    }
+
+    pub fn bind(&self, addr: SocketAddr) -> Result<()> {
+        self.check_family(&addr)?;
+        let o = self.options();
+        let mut st = lock(&self.state);
+        if !matches!(*st, State::Fresh) {
+            return Err(ErrorCode::Invalid);
+        }
+        let net = self.net.backend()?;
+        let rt = self.net.runtime()?;
+        *st = match self.kind {
+            Kind::Stream => {
+                match rt.block_on(net.bind_tcp(addr, o.only_v6, o.reuse_port, o.reuse_addr)) {
+                    Ok(b) => State::Bound(b),
+                    Err(NetworkError::Unsupported) => State::BoundLater(addr),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Kind::Dgram => {
+                State::Udp(rt.block_on(net.bind_udp(addr, o.reuse_port, o.reuse_addr))?)
+            }
+        };
+        apply(&mut st, &o)
+    }
+
+    /// `listen`; the backlog is advisory (virtual-net has no backlog parameter).
+    pub fn listen(&self, _backlog: u32) -> Result<()> {
+        if self.kind != Kind::Stream {
+            return Err(ErrorCode::Unsupported);
+        }
+        let o = self.options();
+        let mut st = lock(&self.state);
+        let next = match std::mem::replace(&mut *st, State::Closed) {
+            State::Bound(mut b) => b.listen(),
+            State::BoundLater(a) => self.listen_at(a, &o),
+            // POSIX binds an unbound socket to an ephemeral port on listen.
+            State::Fresh => self.listen_at(unspecified(self.family), &o),
+            l @ State::Listening(_) => {
+                *st = l;
+                return Ok(());
+            }
+            other => {
+                *st = other;
+                return Err(ErrorCode::Invalid);
+            }
+        };
+        match next {
+            Ok(l) => {
+                *st = State::Listening(l);
+                apply(&mut st, &o)
+            }
+            Err(e) => {
+                *st = State::Fresh;
+                Err(e.into())
+            }
+        }
+    }
+
+    fn listen_at(
+        &self,
+        a: SocketAddr,
+        o: &Options,
+    ) -> std::result::Result<Box<dyn VirtualTcpListener + Sync>, NetworkError> {
+        let net = self
+            .net
+            .backend()
+            .map_err(|_| NetworkError::PermissionDenied)?;
+        let rt = self.net.runtime().map_err(|_| NetworkError::IOError)?;
+        rt.block_on(net.listen_tcp(a, o.only_v6, o.reuse_port, o.reuse_addr))
+    }
+
+    /// Waits for readiness until `deadline`; `WouldBlock` when the deadline passes first.
+    fn wait(&self, write: bool, deadline: Option<Instant>) -> Result<()> {
+        let r = Readiness { sock: self, write };
+        match deadline {
+            None => {
+                poll(&[&r]);
+                Ok(())
+            }
+            Some(d) => {
+                let t = Deadline(d);
+                if poll(&[&r, &t]).contains(&0) {
+                    Ok(())
+                } else {
+                    Err(ErrorCode::WouldBlock)
+                }
+            }
+        }
+    }
+
+    fn deadline(t: Option<Duration>) -> Option<Instant> {
+        t.map(|d| Instant::now() + d)
+    }
+
+    pub fn accept(&self, nonblocking: bool) -> Result<(Socket, SocketAddr)> {
+        let o = self.options();
+        let deadline = Self::deadline(o.accept_timeout.or(o.recv_timeout));
+        loop {
+            {
+                let mut st = lock(&self.state);
+                let State::Listening(l) = &mut *st else {
+                    return Err(ErrorCode::Invalid);
+                };
+                match l.try_accept() {
+                    Ok((s, peer)) => {
+                        let mut st2 = State::Stream(s);
+                        // Accepted sockets inherit the listener's options (as on Linux).
+                        let _ = apply(&mut st2, &o);
+                        let State::Stream(s) = st2 else {
+                            unreachable!("just built")
+                        };
+                        return Ok((
+                            Socket::from_stream(self.net.clone(), self.family, s, o),
+                            peer,
+                        ));
+                    }
+                    Err(NetworkError::WouldBlock) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if nonblocking {
+                return Err(ErrorCode::WouldBlock);
+            }
+            self.wait(false, deadline)?;
+        }
+    }
+
+    /// `connect`. Blocks until connected (loopback and LAN connects are immediate); a
+    /// non-blocking socket gets the same, which is a valid outcome of EINPROGRESS + poll.
+    pub fn connect(&self, peer: SocketAddr) -> Result<()> {
+        self.check_family(&peer)?;
+        let o = self.options();
+        if self.kind == Kind::Dgram {
+            if matches!(*lock(&self.state), State::Fresh) {
+                self.bind(unspecified(self.family))?;
+            }
+            *lock(&self.udp_peer) = Some(peer);
+            return Ok(());
+        }
+        let mut st = lock(&self.state);
+        let net = self.net.backend()?;
+        let rt = self.net.runtime()?;
+        let sock = match std::mem::replace(&mut *st, State::Closed) {
+            State::Fresh => {
+                let fut = net.connect_tcp(unspecified(self.family), peer);
+                match o.connect_timeout {
+                    Some(t) => rt
+                        .block_on(async { tokio::time::timeout(t, fut).await })
+                        .map_err(|_| NetworkError::TimedOut)
+                        .and_then(|r| r),
+                    None => rt.block_on(fut),
+                }
+            }
+            State::Bound(mut b) => rt.enter(|| b.connect(peer)),
+            State::BoundLater(a) => rt.block_on(net.connect_tcp(a, peer)),
+            s @ State::Stream(_) => {
+                *st = s;
+                return Err(ErrorCode::AlreadyConnected);
+            }
+            other => {
+                *st = other;
+                return Err(ErrorCode::Invalid);
+            }
+        };
+        match sock {
+            Ok(s) => {
+                *st = State::Stream(s);
+                apply(&mut st, &o)
+            }
+            Err(e) => {
+                *st = State::Fresh;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Sends from the buffers in order; a partial count is a success. Blocking callers wait
+    /// for room (up to the send timeout).
+    pub fn send(&self, bufs: &[IoSlice<'_>], nonblocking: bool) -> Result<usize> {
+        if lock(&self.shut).1 {
+            return Err(ErrorCode::Pipe);
+        }
+        if self.kind == Kind::Dgram {
+            let peer = lock(&self.udp_peer).ok_or(ErrorCode::DestinationRequired)?;
+            return self.send_to(bufs, peer, nonblocking);
+        }
+        let deadline = Self::deadline(self.options().send_timeout);
+        loop {
+            {
+                let mut st = lock(&self.state);
+                let State::Stream(s) = &mut *st else {
+                    return Err(ErrorCode::NotConnected);
+                };
+                let mut total = 0;
+                let mut blocked = false;
+                for b in bufs.iter().filter(|b| !b.is_empty()) {
+                    match s.try_send(b) {
+                        Ok(n) => {
+                            total += n;
+                            if n < b.len() {
+                                break;
+                            }
+                        }
+                        Err(NetworkError::WouldBlock) => {
+                            blocked = true;
+                            break;
+                        }
+                        Err(e) if total == 0 => return Err(e.into()),
+                        Err(_) => break,
+                    }
+                }
+                if total > 0 || !blocked {
+                    return Ok(total);
+                }
+            }
+            if nonblocking {
+                return Err(ErrorCode::WouldBlock);
+            }
+            self.wait(true, deadline)?;
+        }
+    }
+
+    /// Receives into the buffers; `Ok(0)` is end of stream.
+    pub fn recv(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        peek: bool,
+        nonblocking: bool,
+    ) -> Result<usize> {
+        if self.kind == Kind::Dgram {
+            let peer = *lock(&self.udp_peer);
+            loop {
+                let (n, from) = self.recv_from(bufs, peek, nonblocking)?;
+                // A connected UDP socket only hears its peer.
+                if peer.is_none_or(|p| p == from) {
+                    return Ok(n);
+                }
+            }
+        }
+        if lock(&self.shut).0 {
+            return Ok(0);
+        }
+        let deadline = Self::deadline(self.options().recv_timeout);
+        loop {
+            {
+                let mut st = lock(&self.state);
+                let State::Stream(s) = &mut *st else {
+                    return Err(ErrorCode::NotConnected);
+                };
+                let Some(first) = bufs.iter_mut().find(|b| !b.is_empty()) else {
+                    return Ok(0);
+                };
+                match s.try_recv(uninit(first), peek) {
+                    Ok(n) => return Ok(n),
+                    Err(NetworkError::WouldBlock) => {}
+                    // The peer went away: end of stream for the reader.
+                    Err(
+                        NetworkError::ConnectionReset
+                        | NetworkError::BrokenPipe
+                        | NetworkError::UnexpectedEof,
+                    ) => return Ok(0),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if nonblocking {
+                return Err(ErrorCode::WouldBlock);
+            }
+            self.wait(false, deadline)?;
+        }
+    }
+
+    pub fn send_to(
+        &self,
+        bufs: &[IoSlice<'_>],
+        to: SocketAddr,
+        nonblocking: bool,
+    ) -> Result<usize> {
+        self.check_family(&to)?;
+        if self.kind == Kind::Stream {
+            return Err(ErrorCode::AlreadyConnected);
+        }
+        if matches!(*lock(&self.state), State::Fresh) {
+            self.bind(unspecified(self.family))?;
+        }
+        // One datagram: gather the buffers (rarely more than one).
+        let data: std::borrow::Cow<'_, [u8]> = match bufs {
+            [one] => std::borrow::Cow::Borrowed(&one[..]),
+            many => std::borrow::Cow::Owned(many.iter().flat_map(|b| b.iter().copied()).collect()),
+        };
+        let deadline = Self::deadline(self.options().send_timeout);
+        loop {
+            {
+                let mut st = lock(&self.state);
+                let State::Udp(u) = &mut *st else {
+                    return Err(ErrorCode::Invalid);
+                };
+                match u.try_send_to(&data, to) {
+                    Ok(n) => return Ok(n),
+                    Err(NetworkError::WouldBlock) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if nonblocking {
+                return Err(ErrorCode::WouldBlock);
+            }
+            self.wait(true, deadline)?;
+        }
+    }
+
+    /// One datagram into the buffers (excess bytes of a large datagram are dropped).
+    pub fn recv_from(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        peek: bool,
+        nonblocking: bool,
+    ) -> Result<(usize, SocketAddr)> {
+        if self.kind == Kind::Stream {
+            let n = self.recv(bufs, peek, nonblocking)?;
+            return Ok((n, self.addr_peer()?));
+        }
+        let deadline = Self::deadline(self.options().recv_timeout);
+        let mut tmp = vec![0u8; virtual_net::MAX_SOCKET_PAYLOAD];
+        loop {
+            {
+                let mut st = lock(&self.state);
+                let State::Udp(u) = &mut *st else {
+                    return Err(ErrorCode::Invalid);
+                };
+                match u.try_recv_from(uninit(&mut tmp), peek) {
+                    Ok((n, from)) => {
+                        let mut copied = 0;
+                        for b in bufs.iter_mut() {
+                            let k = b.len().min(n - copied);
+                            b[..k].copy_from_slice(&tmp[copied..copied + k]);
+                            copied += k;
+                            if copied == n {
+                                break;
+                            }
+                        }
+                        return Ok((copied, from));
+                    }
+                    Err(NetworkError::WouldBlock) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if nonblocking {
+                return Err(ErrorCode::WouldBlock);
+            }
+            self.wait(false, deadline)?;
+        }
+    }
+
+    pub fn shutdown(&self, read: bool, write: bool) -> Result<()> {
+        let mut st = lock(&self.state);
+        match &mut *st {
+            State::Stream(s) => {
+                let how = match (read, write) {
+                    (true, true) => Shutdown::Both,
+                    (true, false) => Shutdown::Read,
+                    (false, true) => Shutdown::Write,
+                    (false, false) => return Err(ErrorCode::Invalid),
+                };
+                s.shutdown(how)?;
+            }
+            State::Udp(_) if lock(&self.udp_peer).is_some() => {}
+            _ => return Err(ErrorCode::NotConnected),
+        }
+        let mut sh = lock(&self.shut);
+        sh.0 |= read;
+        sh.1 |= write;
+        Ok(())
+    }
+
+    pub fn addr_local(&self) -> Result<SocketAddr> {
+        let st = lock(&self.state);
+        Ok(match &*st {
+            State::Fresh => unspecified(self.family),
+            State::Bound(b) => b.addr_local()?,
+            State::BoundLater(a) => *a,
+            State::Listening(l) => l.addr_local()?,
+            State::Stream(s) => s.addr_local()?,
+            State::Udp(u) => u.addr_local()?,
+            State::Closed => return Err(ErrorCode::BadDescriptor),
+        })
+    }
+
+    pub fn addr_peer(&self) -> Result<SocketAddr> {
+        let st = lock(&self.state);
+        match &*st {
+            State::Stream(s) => Ok(s.addr_peer()?),
+            State::Udp(_) => lock(&self.udp_peer).ok_or(ErrorCode::NotConnected),
+            _ => Err(ErrorCode::NotConnected),
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        match &*lock(&self.state) {
+            State::Fresh | State::Bound(_) | State::BoundLater(_) => Status::Opening,
+            State::Listening(_) | State::Udp(_) => Status::Opened,
+            State::Stream(s) if s.is_closed() => Status::Closed,
+            State::Stream(_) => Status::Opened,
+            State::Closed => Status::Closed,
+        }
+    }
+
+    pub fn is_listening(&self) -> bool {
+        matches!(*lock(&self.state), State::Listening(_))
+    }
+
+    /// Readiness in one direction. Sockets that cannot make progress in that direction
+    /// (unconnected, closed) report ready so waiting guests see the error at once.
+    pub fn poll_dir(&self, write: bool, cx: &mut Context<'_>) -> Poll<()> {
+        let mut st = lock(&self.state);
+        let p = match &mut *st {
+            State::Listening(l) if !write => l.poll_read_ready(cx),
+            State::Listening(_) => return Poll::Pending,
+            State::Stream(s) => {
+                if write {
+                    s.poll_write_ready(cx)
+                } else {
+                    s.poll_read_ready(cx)
+                }
+            }
+            State::Udp(u) => {
+                if write {
+                    u.poll_write_ready(cx)
+                } else {
+                    u.poll_read_ready(cx)
+                }
+            }
+            _ => return Poll::Ready(()),
+        };
+        p.map(|_| ())
+    }
+
+    /// Bytes readable now, where the backend says.
+    pub fn readable_bytes(&self) -> u64 {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let mut st = lock(&self.state);
+        let r = match &mut *st {
+            State::Stream(s) => s.poll_read_ready(&mut cx),
+            State::Udp(u) => u.poll_read_ready(&mut cx),
+            _ => return 0,
+        };
+        match r {
+            Poll::Ready(Ok(n)) => n as u64,
+            _ => 0,
+        }
+    }
+
+    /// Joins / leaves a multicast group (UDP only).
+    pub fn multicast(
+        &self,
+        group: IpAddr,
+        iface: IpAddr,
+        iface_index: u32,
+        join: bool,
+    ) -> Result<()> {
+        let mut st = lock(&self.state);
+        let State::Udp(u) = &mut *st else {
+            return Err(ErrorCode::Invalid);
+        };
+        match (group, iface, join) {
+            (IpAddr::V4(g), IpAddr::V4(i), true) => u.join_multicast_v4(g, i)?,
+            (IpAddr::V4(g), IpAddr::V4(i), false) => u.leave_multicast_v4(g, i)?,
+            (IpAddr::V6(g), _, true) => u.join_multicast_v6(g, iface_index)?,
+            (IpAddr::V6(g), _, false) => u.leave_multicast_v6(g, iface_index)?,
+            _ => return Err(ErrorCode::Invalid),
+        }
+        Ok(())
+    }
+}
+
+/// Applies options to a live socket; unsupported ones are kept and reported as set.
+fn apply(st: &mut State, o: &Options) -> Result<()> {
+    let ok = |r: std::result::Result<(), NetworkError>| match r {
+        Ok(()) | Err(NetworkError::Unsupported) => Ok(()),
+        Err(e) => Err(ErrorCode::from(e)),
+    };
+    match st {
+        State::Stream(s) => {
+            ok(s.set_nodelay(o.no_delay))?;
+            if o.keep_alive {
+                ok(s.set_keepalive(true))?;
+            }
+            if o.linger.is_some() {
+                ok(s.set_linger(o.linger))?;
+            }
+            if let Some(n) = o.recv_buf_size {
+                ok(s.set_recv_buf_size(n))?;
+            }
+            if let Some(n) = o.send_buf_size {
+                ok(s.set_send_buf_size(n))?;
+            }
+            if let Some(t) = o.ttl {
+                ok(s.set_ttl(t))?;
+            }
+        }
+        State::Udp(u) => {
+            if o.broadcast {
+                ok(u.set_broadcast(true))?;
+            }
+            if let Some(t) = o.ttl {
+                ok(u.set_ttl(t))?;
+            }
+            if let Some(t) = o.multicast_ttl_v4 {
+                ok(u.set_multicast_ttl_v4(t))?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        if let State::Stream(s) = &mut *lock(&self.state) {
+            let _ = s.close();
+        }
+    }
+}

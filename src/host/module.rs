@@ -1,0 +1,50 @@
+//! Loading a module for either engine: `.wasm`, `.wat`, or an artifact made by
+//! `wasix-compat compile` (compiled once, loaded without recompiling).
+
+use super::RunError;
+use std::path::Path;
+use wasmer::{Engine, Module};
+
+/// wasmer's serialized-artifact header.
+const ARTIFACT_MAGIC: &[u8] = b"wasmer-universal";
+
+pub fn load(engine: &Engine, path: &Path) -> Result<Module, RunError> {
+    let bytes = std::fs::read(path).map_err(|e| RunError::Setup {
+        what: format!("module {}", path.display()),
+        why: e.to_string(),
+    })?;
+    if bytes.starts_with(ARTIFACT_MAGIC) {
+        // SAFETY: the artifact is trusted input (made by `wasix-compat compile` with this
+        // same wasmer build); wasmer checks its header and version before use.
+        return unsafe { Module::deserialize(engine, bytes) }.map_err(|e| {
+            RunError::Compile(format!(
+                "cannot load compiled artifact {}: {e}",
+                path.display()
+            ))
+        });
+    }
+    Module::new(engine, &bytes).map_err(|e| RunError::Compile(e.to_string()))
+}
+
+/// `wasix-compat compile IN -o OUT`: compiles once and stores the artifact.
+pub fn compile_cli(args: &[String]) -> anyhow::Result<()> {
+    let (mut input, mut output) = (None, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-o" => output = it.next().cloned(),
+            _ if input.is_none() => input = Some(a.clone()),
+            o => anyhow::bail!(
+                "unexpected argument `{o}` (usage: compile FILE.{{wasm,wat}} -o FILE.wasmu)"
+            ),
+        }
+    }
+    let (Some(input), Some(output)) = (input, output) else {
+        anyhow::bail!("usage: wasix-compat compile FILE.{{wasm,wat}} -o FILE.wasmu");
+    };
+    let module = load(&Engine::default(), Path::new(&input))?;
+    module
+        .serialize_to_file(&output)
+        .map_err(|e| anyhow::anyhow!("cannot write {output}: {e}"))?;
+    Ok(())
+}

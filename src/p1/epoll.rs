@@ -1,0 +1,192 @@
+//! epoll_create / epoll_ctl / epoll_wait. An epoll fd keeps an interest list; waiting turns
+//! it into pollables (the same readiness as poll_oneoff) and the core `poll` does the rest.
+//! Level-triggered: `epollet` is accepted and behaves as level (a valid, if busier,
+//! reading of edge semantics); `epolloneshot` disarms the entry after one report.
+
+use super::env::{run, WasiEnv};
+use super::errno::Errno;
+use super::fd::entry;
+use super::fds::{rights, FdEntry, FdKind};
+use crate::core::clocks;
+use crate::core::io::poll::{poll_into, Pollable};
+use crate::guest::MemSize;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use wasmer::FunctionEnvMut;
+
+pub const EPOLLIN: u32 = 1;
+pub const EPOLLOUT: u32 = 2;
+pub const EPOLLRDHUP: u32 = 4;
+pub const EPOLLPRI: u32 = 8;
+pub const EPOLLERR: u32 = 16;
+pub const EPOLLHUP: u32 = 32;
+pub const EPOLLET: u32 = 64;
+pub const EPOLLONESHOT: u32 = 128;
+const KNOWN: u32 = 255;
+
+/// `epoll_event`: `events` (u32) then `epoll_data` at 8; the data's 24 bytes are the
+/// guest's and are handed back untouched (so 32- and 64-bit layouts both work).
+const EVENT_SIZE: u64 = 32;
+
+#[derive(Clone, Copy)]
+struct Interest {
+    events: u32,
+    data: [u8; 24],
+}
+
+#[derive(Default)]
+pub struct Epoll {
+    interest: Mutex<BTreeMap<u32, Interest>>,
+}
+
+impl Epoll {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u32, Interest>> {
+        self.interest.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+pub fn epoll_create<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, out: M::Offset) -> i32 {
+    let out = M::to_u64(out);
+    run(&mut env, "epoll_create", [out], |c| {
+        c.mem.slice(out, 4)?;
+        let e = FdEntry::new(
+            FdKind::Epoll(Arc::new(Epoll::default())),
+            rights::POLL_FD_READWRITE,
+            0,
+        );
+        let fd = c.ctx.fds.insert(Arc::new(e))?;
+        c.mem.write::<u32>(out, fd)?;
+        Ok(())
+    })
+}
+
+pub fn epoll_ctl<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    epfd: u32,
+    op: u32,
+    fd: u32,
+    event: M::Offset,
+) -> i32 {
+    let ev = M::to_u64(event);
+    run(
+        &mut env,
+        "epoll_ctl",
+        [epfd as u64, op as u64, fd as u64, ev],
+        |c| {
+            let ep = entry(c, epfd)?;
+            let FdKind::Epoll(ep) = &ep.kind else {
+                return Err(Errno::INVAL);
+            };
+            if op > 2 {
+                return Err(Errno::INVAL);
+            }
+            let target = entry(c, fd)?;
+            if fd == epfd || matches!(target.kind, FdKind::Epoll(_)) {
+                return Err(Errno::INVAL);
+            }
+            let mut list = ep.lock();
+            if op == 2 {
+                return list.remove(&fd).map(|_| ()).ok_or(Errno::NOENT);
+            }
+            let raw = c.mem.slice(ev, EVENT_SIZE)?;
+            let events = u32::from_le_bytes(raw[..4].try_into().expect("4 bytes"));
+            if events & !KNOWN != 0 {
+                return Err(Errno::INVAL);
+            }
+            let mut data = [0u8; 24];
+            data.copy_from_slice(&raw[8..32]);
+            match (op, list.contains_key(&fd)) {
+                (0, true) => Err(Errno::EXIST),
+                (1, false) => Err(Errno::NOENT),
+                _ => {
+                    list.insert(fd, Interest { events, data });
+                    Ok(())
+                }
+            }
+        },
+    )
+}
+
+pub fn epoll_wait<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    epfd: u32,
+    events: M::Offset,
+    maxevents: M::Offset,
+    timeout: u64,
+    nevents: M::Offset,
+) -> i32 {
+    let (evp, max, ne) = (M::to_u64(events), M::to_u64(maxevents), M::to_u64(nevents));
+    run(
+        &mut env,
+        "epoll_wait",
+        [epfd as u64, evp, max, timeout, ne],
+        |c| {
+            let ep = entry(c, epfd)?;
+            let FdKind::Epoll(ep) = &ep.kind else {
+                return Err(Errno::INVAL);
+            };
+            if max == 0 {
+                return Err(Errno::INVAL);
+            }
+            c.mem
+                .slice(evp, max.checked_mul(EVENT_SIZE).ok_or(Errno::FAULT)?)?;
+            c.mem.slice(ne, M::BYTES as u64)?;
+            // One pollable per (fd, direction) of interest; closed fds drop out, as on Linux.
+            let snapshot: Vec<(u32, Interest)> = ep.lock().iter().map(|(k, v)| (*k, *v)).collect();
+            let mut items: Vec<(u32, u32, super::fds::Readiness)> = Vec::new();
+            for (fd, i) in &snapshot {
+                let Ok(e) = c.ctx.fds.get(*fd) else { continue };
+                if i.events & (EPOLLIN | EPOLLRDHUP | EPOLLPRI) != 0 {
+                    items.push((*fd, EPOLLIN, e.kind.readiness(false)));
+                }
+                if i.events & EPOLLOUT != 0 {
+                    items.push((*fd, EPOLLOUT, e.kind.readiness(true)));
+                }
+            }
+            // u64::MAX (and anything absurdly large) is "no timeout"; 0 only looks.
+            let deadline = (timeout < u64::MAX / 2).then(|| clocks::subscribe_duration(timeout));
+            let mut list: Vec<&dyn Pollable> =
+                items.iter().map(|(_, _, r)| r as &dyn Pollable).collect();
+            if let Some(d) = &deadline {
+                list.push(d);
+            }
+            let mut ready = Vec::new();
+            if timeout == 0 || list.is_empty() {
+                let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+                for (k, p) in list.iter().enumerate() {
+                    if p.poll_ready(&mut cx).is_ready() {
+                        ready.push(k as u32);
+                    }
+                }
+            } else {
+                poll_into(&list, &mut ready);
+            }
+            // Merge directions per fd, in interest order.
+            let mut out: Vec<(u32, u32)> = Vec::new();
+            for k in ready {
+                let Some((fd, bit, _)) = items.get(k as usize) else {
+                    continue;
+                };
+                match out.iter_mut().find(|(f, _)| f == fd) {
+                    Some((_, b)) => *b |= bit,
+                    None => out.push((*fd, *bit)),
+                }
+            }
+            out.truncate(max as usize);
+            let mut list = ep.lock();
+            for (k, (fd, bits)) in out.iter().enumerate() {
+                let Some(i) = list.get_mut(fd) else { continue };
+                let at = evp + k as u64 * EVENT_SIZE;
+                let buf = c.mem.slice_mut(at, EVENT_SIZE)?;
+                buf.fill(0);
+                buf[..4].copy_from_slice(&(bits & i.events).to_le_bytes());
+                buf[8..32].copy_from_slice(&i.data);
+                if i.events & EPOLLONESHOT != 0 {
+                    i.events = 0;
+                }
+            }
+            c.mem.write_off::<M>(ne, out.len() as u64)?;
+            Ok(())
+        },
+    )
+}

@@ -1,0 +1,302 @@
+//! WASIX fd extensions: fd_dup, fd_dup2, fd_fdflags_get/set, fd_pipe, fd_event, getcwd,
+//! chdir, tty_get, tty_set, path_open2.
+
+use super::env::{run, Call, WasiEnv};
+use super::errno::Errno;
+use super::fd::entry;
+use super::fds::{rights, FdEntry, FdKind};
+use crate::core::io::event::EventCounter;
+use crate::core::io::pipe::pipe;
+use crate::guest::MemSize;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use wasmer::FunctionEnvMut;
+
+const FDFLAGSEXT_CLOEXEC: u64 = 1;
+const EVENTFD_SEMAPHORE: u32 = 1;
+/// Bytes a pipe holds before writers wait (Linux's default pipe size).
+const PIPE_CAPACITY: usize = 64 * 1024;
+
+fn insert(c: &Call<'_>, e: FdEntry) -> Result<u32, Errno> {
+    Ok(c.ctx.fds.insert(Arc::new(e))?)
+}
+
+pub fn fd_dup<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, out: M::Offset) -> i32 {
+    let out = M::to_u64(out);
+    run(&mut env, "fd_dup", [fd as u64, out], |c| {
+        c.mem.slice(out, 4)?;
+        let e = entry(c, fd)?;
+        let new = insert(c, e.duplicate())?;
+        c.mem.write::<u32>(out, new)?;
+        Ok(())
+    })
+}
+
+/// Duplicates onto the lowest free fd not below `min` (fcntl F_DUPFD[_CLOEXEC]).
+pub fn fd_dup2<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    min: u32,
+    cloexec: u32,
+    out: M::Offset,
+) -> i32 {
+    let out = M::to_u64(out);
+    run(
+        &mut env,
+        "fd_dup2",
+        [fd as u64, min as u64, cloexec as u64, out],
+        |c| {
+            if cloexec > 1 {
+                return Err(Errno::INVAL);
+            }
+            c.mem.slice(out, 4)?;
+            let e = entry(c, fd)?;
+            let dup = Arc::new(e.duplicate());
+            dup.fdflags_ext.store(
+                if cloexec == 1 { FDFLAGSEXT_CLOEXEC } else { 0 },
+                Ordering::Relaxed,
+            );
+            let mut target = min;
+            let new = loop {
+                if !c.ctx.fds.contains(target) {
+                    c.ctx.fds.insert_at(target, dup)?;
+                    break target;
+                }
+                target = target.checked_add(1).ok_or(Errno::MFILE)?;
+            };
+            c.mem.write::<u32>(out, new)?;
+            Ok(())
+        },
+    )
+}
+
+pub fn fd_fdflags_get<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    out: M::Offset,
+) -> i32 {
+    let out = M::to_u64(out);
+    run(&mut env, "fd_fdflags_get", [fd as u64, out], |c| {
+        let e = entry(c, fd)?;
+        c.mem
+            .write::<u16>(out, e.fdflags_ext.load(Ordering::Relaxed) as u16)?;
+        Ok(())
+    })
+}
+
+pub fn fd_fdflags_set(mut env: FunctionEnvMut<WasiEnv>, fd: u32, flags: u32) -> i32 {
+    run(&mut env, "fd_fdflags_set", [fd as u64, flags as u64], |c| {
+        if flags as u64 & !FDFLAGSEXT_CLOEXEC != 0 {
+            return Err(Errno::INVAL);
+        }
+        entry(c, fd)?
+            .fdflags_ext
+            .store(flags as u64, Ordering::Relaxed);
+        Ok(())
+    })
+}
+
+pub fn fd_pipe<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, ro: M::Offset, wo: M::Offset) -> i32 {
+    let (ro, wo) = (M::to_u64(ro), M::to_u64(wo));
+    run(&mut env, "fd_pipe", [ro, wo], |c| {
+        c.mem.slice(ro, 4)?;
+        c.mem.slice(wo, 4)?;
+        let (w, r) = pipe(PIPE_CAPACITY);
+        let rights = rights::STREAM;
+        let rfd = insert(
+            c,
+            FdEntry::new(FdKind::Input(Arc::new(r)), rights & !rights::FD_WRITE, 0),
+        )?;
+        let wfd = match insert(
+            c,
+            FdEntry::new(FdKind::Output(Arc::new(w)), rights & !rights::FD_READ, 0),
+        ) {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = c.ctx.fds.remove(rfd);
+                return Err(e);
+            }
+        };
+        c.mem.write::<u32>(ro, rfd)?;
+        c.mem.write::<u32>(wo, wfd)?;
+        Ok(())
+    })
+}
+
+pub fn fd_event<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    initial: u64,
+    flags: u32,
+    out: M::Offset,
+) -> i32 {
+    let out = M::to_u64(out);
+    run(&mut env, "fd_event", [initial, flags as u64, out], |c| {
+        if flags & !EVENTFD_SEMAPHORE != 0 || initial == u64::MAX {
+            return Err(Errno::INVAL);
+        }
+        c.mem.slice(out, 4)?;
+        let ev = EventCounter::new(initial, flags & EVENTFD_SEMAPHORE != 0);
+        let fd = insert(
+            c,
+            FdEntry::new(FdKind::Event(Arc::new(ev)), rights::STREAM, 0),
+        )?;
+        c.mem.write::<u32>(out, fd)?;
+        Ok(())
+    })
+}
+
+/// Writes the cwd and its length; `range` when the buffer is too small (length still
+/// reported), as wasix-libc expects.
+pub fn getcwd<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, buf: M::Offset, len: M::Offset) -> i32 {
+    let (buf, lenp) = (M::to_u64(buf), M::to_u64(len));
+    run(&mut env, "getcwd", [buf, lenp], |c| {
+        let max = c.mem.read_off::<M>(lenp)?;
+        let cwd = c.ctx.cwd();
+        c.mem.write_off::<M>(lenp, cwd.len() as u64)?;
+        if cwd.len() as u64 > max {
+            return Err(Errno::RANGE);
+        }
+        if max == 0 {
+            return Err(Errno::INVAL);
+        }
+        c.mem.slice(buf, max)?;
+        c.mem.copy_out(buf, max, cwd.as_bytes())?;
+        if (cwd.len() as u64) < max {
+            c.mem.write::<u8>(buf + cwd.len() as u64, 0)?;
+        }
+        Ok(())
+    })
+}
+
+/// Changes the cwd to an absolute guest path that names a directory under a preopen.
+pub fn chdir<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, p: M::Offset, l: M::Offset) -> i32 {
+    let (p, l) = (M::to_u64(p), M::to_u64(l));
+    run(&mut env, "chdir", [p, l], |c| {
+        let path = c.mem.str(p, l)?;
+        let target = if path.starts_with('/') {
+            path.to_string()
+        } else {
+            format!("{}/{path}", c.ctx.cwd().trim_end_matches('/'))
+        };
+        // Find the preopen containing it and check it is a directory there.
+        for (_, e) in c.ctx.fds.entries() {
+            let (Some(root), FdKind::Dir(d)) = (&e.preopen, &e.kind) else {
+                continue;
+            };
+            let rest = if root == "/" {
+                Some(target.trim_start_matches('/'))
+            } else {
+                target
+                    .strip_prefix(root.as_str())
+                    .filter(|r| r.is_empty() || r.starts_with('/'))
+                    .map(|r| r.trim_start_matches('/'))
+            };
+            let Some(rest) = rest else { continue };
+            let st = if rest.is_empty() {
+                d.stat()?
+            } else {
+                d.stat_at(rest, true)?
+            };
+            if st.ty() != crate::core::fs::DescriptorType::Directory {
+                return Err(Errno::NOTDIR);
+            }
+            *c.ctx.cwd.lock().unwrap_or_else(|p| p.into_inner()) = target;
+            return Ok(());
+        }
+        Err(Errno::NOENT)
+    })
+}
+
+/// `tty` record: cols, rows, width, height (u32), then six bools at 16..22.
+const TTY_SIZE: u64 = 24;
+
+pub fn tty_get<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, p: M::Offset) -> i32 {
+    let p = M::to_u64(p);
+    run(&mut env, "tty_get", [p], |c| {
+        let b = c.mem.slice_mut(p, TTY_SIZE)?;
+        let t = c.ctx.tty();
+        b.fill(0);
+        for (k, v) in [t.cols, t.rows, t.width, t.height].iter().enumerate() {
+            b[4 * k..4 * k + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        let cli = &c.ctx.cli;
+        let flags = [
+            cli.stdin.is_terminal(),
+            cli.stdout.is_terminal(),
+            cli.stderr.is_terminal(),
+            t.echo,
+            t.line_buffered,
+            t.line_feeds,
+        ];
+        for (k, f) in flags.iter().enumerate() {
+            b[16 + k] = *f as u8;
+        }
+        Ok(())
+    })
+}
+
+/// Records the guest's terminal settings (size, echo, line buffering); the host terminal
+/// itself is not reconfigured.
+pub fn tty_set<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, p: M::Offset) -> i32 {
+    let p = M::to_u64(p);
+    run(&mut env, "tty_set", [p], |c| {
+        let b = c.mem.slice(p, TTY_SIZE)?;
+        if b[16..22].iter().any(|v| *v > 1) {
+            return Err(Errno::INVAL);
+        }
+        let u = |k: usize| u32::from_le_bytes(b[4 * k..4 * k + 4].try_into().expect("4 bytes"));
+        let mut t = c.ctx.tty.lock().unwrap_or_else(|p| p.into_inner());
+        t.cols = u(0);
+        t.rows = u(1);
+        t.width = u(2);
+        t.height = u(3);
+        t.echo = b[19] == 1;
+        t.line_buffered = b[20] == 1;
+        t.line_feeds = b[21] == 1;
+        Ok(())
+    })
+}
+
+/// path_open with WASIX's extra `fdflagsext` (cloexec).
+#[allow(clippy::too_many_arguments)]
+pub fn path_open2<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    dirflags: u32,
+    p: M::Offset,
+    l: M::Offset,
+    oflags: u32,
+    base: u64,
+    inheriting: u64,
+    fdflags: u32,
+    fdflagsext: u32,
+    out: M::Offset,
+) -> i32 {
+    let (p, l, out) = (M::to_u64(p), M::to_u64(l), M::to_u64(out));
+    let args = [
+        fd as u64,
+        dirflags as u64,
+        p,
+        l,
+        oflags as u64,
+        base,
+        inheriting,
+        fdflags as u64,
+        fdflagsext as u64,
+        out,
+    ];
+    run(&mut env, "path_open2", args, |c| {
+        if fdflagsext as u64 & !FDFLAGSEXT_CLOEXEC != 0 {
+            return Err(Errno::INVAL);
+        }
+        c.mem.slice(out, 4)?;
+        let new_fd = super::path::open(c, fd, dirflags, p, l, oflags, base, inheriting, fdflags)?;
+        c.ctx
+            .fds
+            .get(new_fd)?
+            .fdflags_ext
+            .store(fdflagsext as u64, Ordering::Relaxed);
+        c.mem.write::<u32>(out, new_fd)?;
+        Ok(())
+    })
+}
