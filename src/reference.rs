@@ -54,6 +54,18 @@ fn run_inside(opts: &RunOptions) -> anyhow::Result<i32> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "main.wasm".into());
     let mut b = WasiEnvBuilder::new(program).engine(engine.clone());
+    // Like ours, the reference gets networking only with --net: its default runtime would
+    // hand out host networking unconditionally.
+    if !opts.net {
+        let mut rt = wasmer_wasix::runtime::PluggableRuntime::new(Arc::new(
+            wasmer_wasix::runtime::task_manager::tokio::TokioTaskManager::new(
+                tokio::runtime::Handle::current(),
+            ),
+        ));
+        rt.set_engine(engine.clone());
+        rt.set_networking_implementation(virtual_net::UnsupportedVirtualNetworking::default());
+        b = b.runtime(Arc::new(rt));
+    }
     b.add_args(opts.args.iter().cloned());
     b.add_envs(opts.envs.iter().map(|(k, v)| (k.clone(), v.clone())));
 

@@ -84,10 +84,15 @@ pub fn read_addr_port(mem: &GuestMem<'_>, ptr: u64) -> Result<SocketAddr, AddrEr
     }
 }
 
-/// Writes an `addr_port` (all 110 bytes: unused payload bytes are zeroed).
+/// Writes an `addr_port`: the whole union must be guest memory, but like a C union member
+/// assignment only the tag, its padding byte and the active case are written.
 pub fn write_addr_port(mem: &GuestMem<'_>, ptr: u64, a: &SocketAddr) -> Result<(), MemError> {
     let b = mem.slice_mut(ptr, ADDR_SIZE)?;
-    b.fill(0);
+    let case = match a {
+        SocketAddr::V4(_) => 8,
+        SocketAddr::V6(_) => 28,
+    };
+    b[..case].fill(0);
     match a {
         SocketAddr::V4(v4) => {
             b[0] = AF_INET4;
@@ -147,7 +152,10 @@ mod tests {
         let raw = m.slice(8, ADDR_SIZE).unwrap();
         // tag, pad, little-endian port (0x1f90), octets in order, rest zero.
         assert_eq!(&raw[..8], &[1, 0, 0x90, 0x1f, 127, 0, 0, 1]);
-        assert!(raw[8..].iter().all(|b| *b == 0));
+        assert!(
+            raw[8..].iter().all(|b| *b == 0xAA),
+            "bytes past the ip4 case untouched"
+        );
         let six: SocketAddr = "[::1]:443".parse().unwrap();
         write_addr_port(&m, 8, &six).unwrap();
         assert_eq!(read_addr_port(&m, 8).unwrap(), six);

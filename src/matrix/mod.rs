@@ -197,6 +197,21 @@ pub fn render(root: &Path) -> BTreeMap<&'static str, String> {
             d.function, d.program, d.check, d.ours, d.wasmer, d.why
         ));
     }
+    md.push_str("\n## WASIX sockets: differences from wasmer-wasix 0.704.2\n\n");
+    md.push_str("From `tests/sockets.rs`, which runs every socket program under both engines. These checks\n");
+    md.push_str(
+        "fail under wasmer-wasix and pass under ours (the test asserts the list is exact):\n\n",
+    );
+    md.push_str("| case | check | why |\n|---|---|---|\n");
+    for (case, check, why) in differences::SOCKET_DIFFERENCES {
+        md.push_str(&format!("| `{case}` | `{check}` | {why} |\n"));
+    }
+    md.push_str("\nBoth answers accepted, different values:\n\n| case | check | ours | wasmer-wasix | why |\n|---|---|---|---|---|\n");
+    for (case, check, ours, theirs, why) in differences::SOCKET_VALUE_DIFFERENCES {
+        md.push_str(&format!(
+            "| `{case}` | `{check}` | {ours} | {theirs} | {why} |\n"
+        ));
+    }
     md.push_str("\n## Every import\n\n| namespace | function | params | status | tests | differences |\n|---|---|---|---|---|---|\n");
     for r in &rows {
         md.push_str(&format!(

@@ -179,7 +179,14 @@ pub fn epoll_wait<M: MemSize>(
                 let at = evp + k as u64 * EVENT_SIZE;
                 let buf = c.mem.slice_mut(at, EVENT_SIZE)?;
                 buf.fill(0);
-                buf[..4].copy_from_slice(&(bits & i.events).to_le_bytes());
+                // A peer that hung up is always reported (as Linux does), rdhup when asked.
+                let mut report = bits & i.events;
+                if let Ok(FdKind::Socket(s)) = c.ctx.fds.get(*fd).as_deref().map(|e| &e.kind) {
+                    if s.hung_up() {
+                        report |= EPOLLHUP | (i.events & EPOLLRDHUP);
+                    }
+                }
+                buf[..4].copy_from_slice(&report.to_le_bytes());
                 buf[8..32].copy_from_slice(&i.data);
                 if i.events & EPOLLONESHOT != 0 {
                     i.events = 0;

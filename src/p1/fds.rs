@@ -110,6 +110,19 @@ pub enum FdKind {
     Epoll(Arc<super::epoll::Epoll>),
 }
 
+/// Two connected in-memory duplex ends (WASIX pipes are bidirectional; `sock_pair`).
+pub fn duplex_pair() -> (FdKind, FdKind) {
+    use crate::core::io::pipe::pipe;
+    /// Bytes a direction holds before writers wait (Linux's default pipe size).
+    const CAPACITY: usize = 64 * 1024;
+    let (w1, r1) = pipe(CAPACITY);
+    let (w2, r2) = pipe(CAPACITY);
+    (
+        FdKind::Duplex(Arc::new(r1), Arc::new(w2)),
+        FdKind::Duplex(Arc::new(r2), Arc::new(w1)),
+    )
+}
+
 /// What an fd's readiness in one direction waits on (poll_oneoff and epoll_wait).
 pub enum Readiness {
     Always,

@@ -6,7 +6,6 @@ use super::errno::Errno;
 use super::fd::entry;
 use super::fds::{rights, FdEntry, FdKind};
 use crate::core::io::event::EventCounter;
-use crate::core::io::pipe::pipe;
 use crate::guest::MemSize;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -14,8 +13,6 @@ use wasmer::FunctionEnvMut;
 
 const FDFLAGSEXT_CLOEXEC: u64 = 1;
 const EVENTFD_SEMAPHORE: u32 = 1;
-/// Bytes a pipe holds before writers wait (Linux's default pipe size).
-const PIPE_CAPACITY: usize = 64 * 1024;
 
 fn insert(c: &Call<'_>, e: FdEntry) -> Result<u32, Errno> {
     Ok(c.ctx.fds.insert(Arc::new(e))?)
@@ -96,30 +93,29 @@ pub fn fd_fdflags_set(mut env: FunctionEnvMut<WasiEnv>, fd: u32, flags: u32) -> 
     })
 }
 
+/// Creates two connected duplex ends and writes their fds to `o1` / `o2`.
+pub(crate) fn insert_duplex_pair(c: &Call<'_>, o1: u64, o2: u64, rights: u64) -> Result<(), Errno> {
+    c.mem.slice(o1, 4)?;
+    c.mem.slice(o2, 4)?;
+    let (a, b) = super::fds::duplex_pair();
+    let fa = insert(c, FdEntry::new(a, rights, 0))?;
+    let fb = match insert(c, FdEntry::new(b, rights, 0)) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = c.ctx.fds.remove(fa);
+            return Err(e);
+        }
+    };
+    c.mem.write::<u32>(o1, fa)?;
+    c.mem.write::<u32>(o2, fb)?;
+    Ok(())
+}
+
 pub fn fd_pipe<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, ro: M::Offset, wo: M::Offset) -> i32 {
     let (ro, wo) = (M::to_u64(ro), M::to_u64(wo));
     run(&mut env, "fd_pipe", [ro, wo], |c| {
-        c.mem.slice(ro, 4)?;
-        c.mem.slice(wo, 4)?;
-        let (w, r) = pipe(PIPE_CAPACITY);
-        let rights = rights::STREAM;
-        let rfd = insert(
-            c,
-            FdEntry::new(FdKind::Input(Arc::new(r)), rights & !rights::FD_WRITE, 0),
-        )?;
-        let wfd = match insert(
-            c,
-            FdEntry::new(FdKind::Output(Arc::new(w)), rights & !rights::FD_READ, 0),
-        ) {
-            Ok(f) => f,
-            Err(e) => {
-                let _ = c.ctx.fds.remove(rfd);
-                return Err(e);
-            }
-        };
-        c.mem.write::<u32>(ro, rfd)?;
-        c.mem.write::<u32>(wo, wfd)?;
-        Ok(())
+        // The witx makes WASIX pipes bidirectional: each end reads what the other writes.
+        insert_duplex_pair(c, ro, wo, rights::STREAM)
     })
 }
 
@@ -145,8 +141,8 @@ pub fn fd_event<M: MemSize>(
     })
 }
 
-/// Writes the cwd and its length; `range` when the buffer is too small (length still
-/// reported), as wasix-libc expects.
+/// Writes the cwd and its length; `overflow` when the buffer is too small (the needed
+/// length still reported), as the witx specifies.
 pub fn getcwd<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, buf: M::Offset, len: M::Offset) -> i32 {
     let (buf, lenp) = (M::to_u64(buf), M::to_u64(len));
     run(&mut env, "getcwd", [buf, lenp], |c| {
@@ -154,7 +150,7 @@ pub fn getcwd<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, buf: M::Offset, len:
         let cwd = c.ctx.cwd();
         c.mem.write_off::<M>(lenp, cwd.len() as u64)?;
         if cwd.len() as u64 > max {
-            return Err(Errno::RANGE);
+            return Err(Errno::OVERFLOW);
         }
         if max == 0 {
             return Err(Errno::INVAL);

@@ -18,6 +18,7 @@ const EVENTTYPE_CLOCK: u8 = 0;
 const EVENTTYPE_FD_READ: u8 = 1;
 const EVENTTYPE_FD_WRITE: u8 = 2;
 const SUBCLOCK_ABSTIME: u16 = 1;
+const EVENTRWFLAGS_HANGUP: u16 = 1;
 
 /// One decoded subscription (layout-independent).
 struct Sub {
@@ -126,6 +127,11 @@ fn poll_common(
         let mut ev = event(s, Errno::SUCCESS);
         if let Waiting::Fd(e, _) = w {
             ev.nbytes = nbytes(e, s.tag == EVENTTYPE_FD_READ);
+            if let FdKind::Socket(sock) = &e.kind {
+                if sock.hung_up() {
+                    ev.flags = EVENTRWFLAGS_HANGUP;
+                }
+            }
         }
         events.push(ev);
     }

@@ -19,6 +19,8 @@ const RECV_PEEK: u32 = 1;
 const RECV_WAITALL: u32 = 2;
 const RECV_DONT_WAIT: u32 = 8;
 const SEND_DONT_WAIT: u32 = 1;
+/// roflags: the datagram did not fit (preview1's bit).
+const RECV_DATA_TRUNCATED: u16 = 1;
 const SHUT_RD: u32 = 1;
 const SHUT_WR: u32 = 2;
 
@@ -109,7 +111,8 @@ pub fn sock_accept_v2<M: MemSize>(
     )
 }
 
-/// Receives into the iovecs; `waitall` keeps reading until they are full or the stream ends.
+/// Receives into the iovecs; `waitall` keeps reading until they are full or the stream
+/// ends. Returns the count and whether a datagram was truncated.
 fn recv_into<M: MemSize>(
     c: &Call<'_>,
     e: &FdEntry,
@@ -117,17 +120,17 @@ fn recv_into<M: MemSize>(
     iovs: u64,
     n: u64,
     flags: u32,
-) -> Result<usize, Errno> {
+) -> Result<(usize, bool), Errno> {
     if flags & !(RECV_PEEK | RECV_WAITALL | RECV_DONT_WAIT) != 0 {
         return Err(Errno::INVAL);
     }
     let peek = flags & RECV_PEEK != 0;
     let nb = nonblocking(e) || flags & RECV_DONT_WAIT != 0;
     Ok(c.mem
-        .with_iovecs::<M, _>(iovs, n, |bufs| -> Result<usize, Errno> {
-            let mut total = s.recv(bufs, peek, nb)?;
+        .with_iovecs::<M, _>(iovs, n, |bufs| -> Result<(usize, bool), Errno> {
+            let (mut total, truncated) = s.recv_flagged(bufs, peek, nb)?;
             if flags & RECV_WAITALL == 0 || peek || s.kind == Kind::Dgram {
-                return Ok(total);
+                return Ok((total, truncated));
             }
             let want: usize = bufs.iter().map(|b| b.len()).sum();
             while total < want {
@@ -148,7 +151,7 @@ fn recv_into<M: MemSize>(
                 }
                 total += k;
             }
-            Ok(total)
+            Ok((total, false))
         })??)
 }
 
@@ -176,9 +179,10 @@ pub fn sock_recv<M: MemSize>(
             let (e, s) = socket(c, fd)?;
             c.mem.slice(rl, M::BYTES as u64)?;
             c.mem.slice(rf, 2)?;
-            let got = recv_into::<M>(c, &e, &s, iovs, n, flags)?;
+            let (got, truncated) = recv_into::<M>(c, &e, &s, iovs, n, flags)?;
             c.mem.write_off::<M>(rl, got as u64)?;
-            c.mem.write::<u16>(rf, 0)?;
+            c.mem
+                .write::<u16>(rf, if truncated { RECV_DATA_TRUNCATED } else { 0 })?;
             Ok(())
         },
     )
@@ -215,11 +219,12 @@ pub fn sock_recv_from<M: MemSize>(
             c.mem.slice(rf, 2)?;
             c.mem.slice(ra, addr::ADDR_SIZE)?;
             let nb = nonblocking(&e) || flags & RECV_DONT_WAIT != 0;
-            let (got, from) = c
+            let (got, from, truncated) = c
                 .mem
                 .with_iovecs::<M, _>(iovs, n, |b| s.recv_from(b, flags & RECV_PEEK != 0, nb))??;
             c.mem.write_off::<M>(rl, got as u64)?;
-            c.mem.write::<u16>(rf, 0)?;
+            c.mem
+                .write::<u16>(rf, if truncated { RECV_DATA_TRUNCATED } else { 0 })?;
             addr::write_addr_port(&c.mem, ra, &from)?;
             Ok(())
         },
@@ -410,32 +415,7 @@ pub fn sock_pair<M: MemSize>(
             if proto != 0 {
                 return Err(Errno::PROTONOSUPPORT);
             }
-            c.mem.slice(o1, 4)?;
-            c.mem.slice(o2, 4)?;
-            use crate::core::io::pipe::pipe;
-            let (w1, r1) = pipe(64 * 1024);
-            let (w2, r2) = pipe(64 * 1024);
-            let a = FdEntry::new(
-                FdKind::Duplex(Arc::new(r1), Arc::new(w2)),
-                rights::SOCKET,
-                0,
-            );
-            let b = FdEntry::new(
-                FdKind::Duplex(Arc::new(r2), Arc::new(w1)),
-                rights::SOCKET,
-                0,
-            );
-            let fa = c.ctx.fds.insert(Arc::new(a))?;
-            let fb = match c.ctx.fds.insert(Arc::new(b)) {
-                Ok(f) => f,
-                Err(e) => {
-                    let _ = c.ctx.fds.remove(fa);
-                    return Err(e.into());
-                }
-            };
-            c.mem.write::<u32>(o1, fa)?;
-            c.mem.write::<u32>(o2, fb)?;
-            Ok(())
+            super::fdx::insert_duplex_pair(c, o1, o2, rights::SOCKET)
         },
     )
 }

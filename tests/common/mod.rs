@@ -484,3 +484,138 @@ fn rewrite_import_section(body: &[u8], ns: &str, keep: &[&str]) -> Vec<u8> {
     assert_eq!(at, body.len(), "import section fully parsed");
     out
 }
+
+// ---- added for the sockets tests ----
+
+/// A guest running in the background (e.g. a server), whose stdout is read line by line.
+pub struct Spawned {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+    stderr: Option<std::thread::JoinHandle<Vec<u8>>>,
+}
+
+impl Run {
+    /// Starts the run without waiting; stdout lines arrive through `Spawned::wait_line`.
+    pub fn spawn(&self) -> Spawned {
+        let mut cmd = Command::new(bin());
+        cmd.arg("run");
+        if self.engine == Engine::WasmerWasix {
+            cmd.arg("--engine").arg("wasmer-wasix");
+        }
+        cmd.args(&self.flags).arg(&self.wasm);
+        if !self.args.is_empty() {
+            cmd.arg("--").args(&self.args);
+        }
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn wasix-compat");
+        let so = child.stdout.take().unwrap();
+        let mut se = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for l in std::io::BufReader::new(so).lines() {
+                let Ok(l) = l else { break };
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut se, &mut v);
+            v
+        });
+        Spawned {
+            child,
+            lines: rx,
+            seen: Vec::new(),
+            stderr: Some(stderr),
+        }
+    }
+}
+
+impl Spawned {
+    /// The rest of the first stdout line starting with `prefix`, waiting at most `timeout`.
+    pub fn wait_line(&mut self, prefix: &str, timeout: Duration) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            match self.lines.recv_timeout(left) {
+                Ok(l) => {
+                    self.seen.push(l.clone());
+                    if let Some(rest) = l.strip_prefix(prefix) {
+                        return Some(rest.trim().to_string());
+                    }
+                }
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// Waits for the exit (killing the process after `timeout`) and collects the output.
+    pub fn finish(mut self, timeout: Duration) -> Outcome {
+        let start = Instant::now();
+        let mut timed_out = false;
+        let status = loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                break Some(st);
+            }
+            if start.elapsed() > timeout {
+                let _ = self.child.kill();
+                timed_out = true;
+                break self.child.wait().ok();
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let mut out = self.seen.join("\n");
+        // The reader thread ends at EOF once the process is gone.
+        while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(2)) {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&l);
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        Outcome {
+            code: status.and_then(|s| s.code()),
+            stdout: out.into_bytes(),
+            stderr: self
+                .stderr
+                .take()
+                .and_then(|h| h.join().ok())
+                .unwrap_or_default(),
+            timed_out,
+        }
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        // Never leave a guest server behind when a test panics.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback TCP port that was free a moment ago (bound to port 0 and released).
+pub fn free_tcp_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A loopback UDP port that was free a moment ago.
+pub fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

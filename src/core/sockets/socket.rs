@@ -346,12 +346,70 @@ impl Socket {
         match sock {
             Ok(s) => {
                 *st = State::Stream(s);
-                apply(&mut st, &o)
+                apply(&mut st, &o)?;
             }
             Err(e) => {
                 *st = State::Fresh;
-                Err(e.into())
+                return Err(e.into());
             }
+        }
+        drop(st);
+        self.await_connected(Self::deadline(o.connect_timeout))
+    }
+
+    /// Backends may return from `connect` before the handshake ends (host sockets connect
+    /// non-blocking): wait until the socket is open, or report why it failed.
+    fn await_connected(&self, deadline: Option<Instant>) -> Result<()> {
+        loop {
+            {
+                let mut st = lock(&self.state);
+                let State::Stream(s) = &mut *st else {
+                    return Err(ErrorCode::NotConnected);
+                };
+                match s.status()? {
+                    virtual_net::SocketStatus::Opened => return Ok(()),
+                    virtual_net::SocketStatus::Opening => {}
+                    virtual_net::SocketStatus::Failed | virtual_net::SocketStatus::Closed => {
+                        let e = s
+                            .last_error()
+                            .ok()
+                            .flatten()
+                            .map(ErrorCode::from)
+                            .unwrap_or(ErrorCode::ConnectionRefused);
+                        *st = State::Fresh;
+                        return Err(e);
+                    }
+                }
+            }
+            match self.wait(true, deadline) {
+                Err(ErrorCode::WouldBlock) => return Err(ErrorCode::TimedOut),
+                r => r?,
+            }
+        }
+    }
+
+    /// The peer is gone (end of stream or a failed connection): the hang-up condition.
+    pub fn hung_up(&self) -> bool {
+        let mut st = lock(&self.state);
+        match &mut *st {
+            State::Stream(s) => {
+                if matches!(
+                    s.status(),
+                    Ok(virtual_net::SocketStatus::Failed | virtual_net::SocketStatus::Closed)
+                ) {
+                    return true;
+                }
+                let mut b = [MaybeUninit::uninit(); 1];
+                matches!(
+                    s.try_recv(&mut b, true),
+                    Ok(0)
+                        | Err(NetworkError::ConnectionReset
+                            | NetworkError::BrokenPipe
+                            | NetworkError::UnexpectedEof)
+                )
+            }
+            State::Closed => true,
+            _ => false,
         }
     }
 
@@ -408,16 +466,36 @@ impl Socket {
         peek: bool,
         nonblocking: bool,
     ) -> Result<usize> {
+        self.recv_flagged(bufs, peek, nonblocking).map(|(n, _)| n)
+    }
+
+    /// Like [`Socket::recv`], also telling whether a datagram was truncated.
+    pub fn recv_flagged(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        peek: bool,
+        nonblocking: bool,
+    ) -> Result<(usize, bool)> {
         if self.kind == Kind::Dgram {
             let peer = *lock(&self.udp_peer);
             loop {
-                let (n, from) = self.recv_from(bufs, peek, nonblocking)?;
+                let (n, from, trunc) = self.recv_from(bufs, peek, nonblocking)?;
                 // A connected UDP socket only hears its peer.
                 if peer.is_none_or(|p| p == from) {
-                    return Ok(n);
+                    return Ok((n, trunc));
                 }
             }
         }
+        self.recv_stream(bufs, peek, nonblocking)
+            .map(|n| (n, false))
+    }
+
+    fn recv_stream(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        peek: bool,
+        nonblocking: bool,
+    ) -> Result<usize> {
         if lock(&self.shut).0 {
             return Ok(0);
         }
@@ -488,16 +566,17 @@ impl Socket {
         }
     }
 
-    /// One datagram into the buffers (excess bytes of a large datagram are dropped).
+    /// One datagram into the buffers; excess bytes of a large datagram are dropped and
+    /// reported as truncation (the third value).
     pub fn recv_from(
         &self,
         bufs: &mut [IoSliceMut<'_>],
         peek: bool,
         nonblocking: bool,
-    ) -> Result<(usize, SocketAddr)> {
+    ) -> Result<(usize, SocketAddr, bool)> {
         if self.kind == Kind::Stream {
-            let n = self.recv(bufs, peek, nonblocking)?;
-            return Ok((n, self.addr_peer()?));
+            let n = self.recv_stream(bufs, peek, nonblocking)?;
+            return Ok((n, self.addr_peer()?, false));
         }
         let deadline = Self::deadline(self.options().recv_timeout);
         let mut tmp = vec![0u8; virtual_net::MAX_SOCKET_PAYLOAD];
@@ -518,7 +597,7 @@ impl Socket {
                                 break;
                             }
                         }
-                        return Ok((copied, from));
+                        return Ok((copied, from, copied < n));
                     }
                     Err(NetworkError::WouldBlock) => {}
                     Err(e) => return Err(e.into()),
