@@ -148,9 +148,14 @@ fn unstable_table() -> Vec<(&'static str, Maker)> {
 /// The wasix namespaces: every preview1 function (with offsets of width M) plus WASIX's.
 fn wasix_full_table<M: MemSize>() -> Vec<(&'static str, Maker)> {
     let mut t = preview1_table::<M>();
+    // Same name, same signature, different meaning in WASIX: WASIX's replaces preview1's.
+    t.retain(|(n, _)| !WASIX_REPLACES.contains(n));
     t.extend(wasix_table::<M>());
     t
 }
+
+/// preview1 functions whose WASIX namesake has the same signature but other semantics.
+const WASIX_REPLACES: &[&str] = &["proc_raise"];
 
 macro_rules! table {
     ($(#[$doc:meta])* $names:ident, $table:ident, { $($name:literal => $f:expr),* $(,)? }) => {
@@ -218,6 +223,7 @@ table! {
     /// What the wasix namespaces add to preview1 (sockets, fd extensions, epoll). Repeated
     /// names are ABI generations picked by signature.
     WASIX, wasix_table, {
+    "proc_raise" => proc::proc_raise_wasix,
     "sock_accept" => sock::sock_accept_v2::<M>,
     "sock_accept_v2" => sock::sock_accept_v2::<M>,
     "sock_open" => sock::sock_open::<M>,

@@ -73,16 +73,40 @@ pub fn proc_exit(_env: FunctionEnvMut<WasiEnv>, code: u32) -> Result<(), Exit> {
 /// applies: signals that terminate end the run with status 128+N (as a shell reports);
 /// those ignored by default (chld, cont, urg, winch) and 0 do nothing; stop signals are
 /// ignored too (there is no job control); numbers beyond the witx enum are `inval`.
-pub fn proc_raise(mut env: FunctionEnvMut<WasiEnv>, sig: u32) -> Result<i32, Exit> {
+pub fn proc_raise(env: FunctionEnvMut<WasiEnv>, sig: u32) -> Result<i32, Exit> {
+    raise(env, sig, &PREVIEW1_SIGNALS)
+}
+
+/// WASIX inserts `stkflt` at 16, so from there its numbers are one higher than preview1's
+/// (and equal to Linux's).
+pub fn proc_raise_wasix(env: FunctionEnvMut<WasiEnv>, sig: u32) -> Result<i32, Exit> {
+    raise(env, sig, &WASIX_SIGNALS)
+}
+
+/// Default action of each signal of an ABI: ignored (chld, cont, urg, winch, and the stop
+/// signals, as there is no job control), else terminate. Index = signal number.
+struct Signals {
+    last: u32,
+    ignored: &'static [u32],
+}
+
+const PREVIEW1_SIGNALS: Signals = Signals {
+    last: 30,
+    ignored: &[16, 17, 18, 19, 20, 21, 22, 27],
+};
+const WASIX_SIGNALS: Signals = Signals {
+    last: 31,
+    ignored: &[17, 18, 19, 20, 21, 22, 23, 28],
+};
+
+fn raise(mut env: FunctionEnvMut<WasiEnv>, sig: u32, table: &Signals) -> Result<i32, Exit> {
     let mut terminate = false;
-    let r = run(&mut env, "proc_raise", [sig as u64], |_| match sig {
-        0 | 16 | 17 | 22 | 27 => Ok(()),
-        18..=21 => Ok(()),
-        1..=30 => {
-            terminate = true;
-            Ok(())
+    let r = run(&mut env, "proc_raise", [sig as u64], |_| {
+        if sig > table.last {
+            return Err(Errno::INVAL);
         }
-        _ => Err(Errno::INVAL),
+        terminate = sig != 0 && !table.ignored.contains(&sig);
+        Ok(())
     });
     if terminate {
         return Err(Exit(128 + sig as i32));
