@@ -727,7 +727,7 @@ fn doc_memory_types(doc: &Document) -> BTreeSet<String> {
 
 /// Whether every struct / union a registered WASIX function passes through guest memory
 /// must have a `LAYOUTS` entry (see `layouts_match_witx`).
-const WASIX_LAYOUT_COVERAGE_REQUIRED: bool = false;
+const WASIX_LAYOUT_COVERAGE_REQUIRED: bool = true;
 
 #[test]
 fn layouts_match_witx() {

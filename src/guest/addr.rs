@@ -10,6 +10,17 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV
 pub const ADDR_SIZE: u64 = 110;
 /// Size of `addr_ip` (tag + `addr_ip6_bare`, 16 bytes of segments).
 pub const ADDR_IP_SIZE: u64 = 18;
+/// Where the union payload starts (after the u8 tag, aligned to the u16 fields).
+pub const PAYLOAD: usize = 2;
+/// `addr_ip4_port` / `addr_ip6_port`: the port, then the address.
+pub const PORT_AT: usize = PAYLOAD;
+pub const PORT_ADDR_AT: usize = PAYLOAD + 2;
+/// In `addr_ip6`: flow info and scope id follow the 8 segments, as (high, low) u16 pairs.
+pub const IP6_FLOW_AT: usize = 16;
+pub const IP6_SCOPE_AT: usize = 20;
+/// Bytes of the inet4 / inet6 cases of `addr_port` counted from 0 (tag included).
+pub const INET4_PORT_END: usize = PORT_ADDR_AT + 4;
+pub const INET6_PORT_END: usize = PORT_ADDR_AT + 24;
 
 pub const AF_UNSPEC: u8 = 0;
 pub const AF_INET4: u8 = 1;
@@ -41,8 +52,8 @@ fn ip6_from(b: &[u8], at: usize) -> (Ipv6Addr, u32, u32) {
     for (i, s) in seg.iter_mut().enumerate() {
         *s = u16le(b, at + 2 * i);
     }
-    let flow = (u16le(b, at + 16) as u32) << 16 | u16le(b, at + 18) as u32;
-    let scope = (u16le(b, at + 20) as u32) << 16 | u16le(b, at + 22) as u32;
+    let flow = (u16le(b, at + IP6_FLOW_AT) as u32) << 16 | u16le(b, at + IP6_FLOW_AT + 2) as u32;
+    let scope = (u16le(b, at + IP6_SCOPE_AT) as u32) << 16 | u16le(b, at + IP6_SCOPE_AT + 2) as u32;
     (Ipv6Addr::from(seg), flow, scope)
 }
 
@@ -59,24 +70,23 @@ fn ip6_into(b: &mut [u8], at: usize, ip: &Ipv6Addr, flow: u32, scope: u32) {
     .iter()
     .enumerate()
     {
-        b[at + 16 + 2 * k..at + 18 + 2 * k].copy_from_slice(&v.to_le_bytes());
+        let o = at + IP6_FLOW_AT + 2 * k;
+        b[o..o + 2].copy_from_slice(&v.to_le_bytes());
     }
 }
 
 /// Reads an `addr_port`.
 pub fn read_addr_port(mem: &GuestMem<'_>, ptr: u64) -> Result<SocketAddr, AddrError> {
     let b = mem.slice(ptr, ADDR_SIZE)?;
+    let port = u16le(b, PORT_AT);
+    let at = PORT_ADDR_AT;
     match b[0] {
         AF_INET4 => {
-            let port = u16le(b, 2);
-            Ok(SocketAddr::V4(SocketAddrV4::new(
-                Ipv4Addr::new(b[4], b[5], b[6], b[7]),
-                port,
-            )))
+            let ip = Ipv4Addr::new(b[at], b[at + 1], b[at + 2], b[at + 3]);
+            Ok(SocketAddr::V4(SocketAddrV4::new(ip, port)))
         }
         AF_INET6 => {
-            let port = u16le(b, 2);
-            let (ip, flow, scope) = ip6_from(b, 4);
+            let (ip, flow, scope) = ip6_from(b, at);
             Ok(SocketAddr::V6(SocketAddrV6::new(ip, port, flow, scope)))
         }
         AF_UNSPEC | AF_UNIX => Err(AddrError::Family),
@@ -88,21 +98,20 @@ pub fn read_addr_port(mem: &GuestMem<'_>, ptr: u64) -> Result<SocketAddr, AddrEr
 /// assignment only the tag, its padding byte and the active case are written.
 pub fn write_addr_port(mem: &GuestMem<'_>, ptr: u64, a: &SocketAddr) -> Result<(), MemError> {
     let b = mem.slice_mut(ptr, ADDR_SIZE)?;
-    let case = match a {
-        SocketAddr::V4(_) => 8,
-        SocketAddr::V6(_) => 28,
+    let end = match a {
+        SocketAddr::V4(_) => INET4_PORT_END,
+        SocketAddr::V6(_) => INET6_PORT_END,
     };
-    b[..case].fill(0);
+    b[..end].fill(0);
+    b[PORT_AT..PORT_AT + 2].copy_from_slice(&a.port().to_le_bytes());
     match a {
         SocketAddr::V4(v4) => {
             b[0] = AF_INET4;
-            b[2..4].copy_from_slice(&v4.port().to_le_bytes());
-            b[4..8].copy_from_slice(&v4.ip().octets());
+            b[PORT_ADDR_AT..INET4_PORT_END].copy_from_slice(&v4.ip().octets());
         }
         SocketAddr::V6(v6) => {
             b[0] = AF_INET6;
-            b[2..4].copy_from_slice(&v6.port().to_le_bytes());
-            ip6_into(b, 4, v6.ip(), v6.flowinfo(), v6.scope_id());
+            ip6_into(b, PORT_ADDR_AT, v6.ip(), v6.flowinfo(), v6.scope_id());
         }
     }
     Ok(())
@@ -115,12 +124,13 @@ pub fn write_addr_ip(mem: &GuestMem<'_>, ptr: u64, ip: &IpAddr) -> Result<(), Me
     match ip {
         IpAddr::V4(v4) => {
             b[0] = AF_INET4;
-            b[2..6].copy_from_slice(&v4.octets());
+            b[PAYLOAD..PAYLOAD + 4].copy_from_slice(&v4.octets());
         }
         IpAddr::V6(v6) => {
             b[0] = AF_INET6;
             for (i, s) in v6.segments().iter().enumerate() {
-                b[2 + 2 * i..4 + 2 * i].copy_from_slice(&s.to_le_bytes());
+                let o = PAYLOAD + 2 * i;
+                b[o..o + 2].copy_from_slice(&s.to_le_bytes());
             }
         }
     }
@@ -137,6 +147,59 @@ pub fn read_ip6(mem: &GuestMem<'_>, ptr: u64) -> Result<Ipv6Addr, MemError> {
     let b = mem.slice(ptr, 24)?;
     Ok(ip6_from(b, 0).0)
 }
+
+/// The layouts this module encodes, for the witx ABI test (`guest::layout::LAYOUTS`).
+pub const LAYOUTS: [super::layout::TypeLayout; 4] = [
+    super::layout::TypeLayout {
+        abi: "wasix",
+        witx: "addr_port",
+        size: ADDR_SIZE as usize,
+        align: 2,
+        fields: &[
+            ("tag", 0),
+            ("inet4.port", PORT_AT),
+            ("inet4.addr", PORT_ADDR_AT),
+            ("inet6.port", PORT_AT),
+            ("inet6.addr", PORT_ADDR_AT),
+            ("inet6.addr.flow_info1", PORT_ADDR_AT + IP6_FLOW_AT),
+            ("inet6.addr.scope_id1", PORT_ADDR_AT + IP6_SCOPE_AT),
+        ],
+    },
+    super::layout::TypeLayout {
+        abi: "wasix",
+        witx: "addr_ip",
+        size: ADDR_IP_SIZE as usize,
+        align: 2,
+        fields: &[("tag", 0), ("inet4", PAYLOAD), ("inet6", PAYLOAD)],
+    },
+    super::layout::TypeLayout {
+        abi: "wasix",
+        witx: "addr_ip4",
+        size: 4,
+        align: 1,
+        fields: &[("n0", 0), ("n1", 1), ("h0", 2), ("h1", 3)],
+    },
+    super::layout::TypeLayout {
+        abi: "wasix",
+        witx: "addr_ip6",
+        size: 24,
+        align: 2,
+        fields: &[
+            ("n0", 0),
+            ("n1", 2),
+            ("n2", 4),
+            ("n3", 6),
+            ("h0", 8),
+            ("h1", 10),
+            ("h2", 12),
+            ("h3", 14),
+            ("flow_info1", IP6_FLOW_AT),
+            ("flow_info0", IP6_FLOW_AT + 2),
+            ("scope_id1", IP6_SCOPE_AT),
+            ("scope_id0", IP6_SCOPE_AT + 2),
+        ],
+    },
+];
 
 #[cfg(test)]
 mod tests {

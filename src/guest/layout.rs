@@ -78,6 +78,43 @@ const EVENT: [TypeLayout; 2] = both_abis!(
 );
 
 pub static LAYOUTS: &[TypeLayout] = &[
+    super::addr::LAYOUTS[0],
+    super::addr::LAYOUTS[1],
+    super::addr::LAYOUTS[2],
+    super::addr::LAYOUTS[3],
+    // WASIX records the p1 layer encodes field by field (sock.rs, fdx.rs, epoll.rs).
+    TypeLayout {
+        abi: "wasix",
+        witx: "option_timestamp",
+        size: 16,
+        align: 8,
+        fields: &[("tag", 0), ("some", 8)],
+    },
+    TypeLayout {
+        abi: "wasix",
+        witx: "tty",
+        size: 24,
+        align: 4,
+        fields: &[
+            ("cols", 0),
+            ("rows", 4),
+            ("width", 8),
+            ("height", 12),
+            ("stdin_tty", 16),
+            ("stdout_tty", 17),
+            ("stderr_tty", 18),
+            ("echo", 19),
+            ("line_buffered", 20),
+            ("line_feeds", 21),
+        ],
+    },
+    TypeLayout {
+        abi: "wasix",
+        witx: "epoll_event",
+        size: 32,
+        align: 8,
+        fields: &[("events", 0), ("data", 8)],
+    },
     IOVEC[0],
     IOVEC[1],
     CIOVEC[0],
