@@ -263,6 +263,8 @@ struct Row {
     ours: Vec<u128>,
     wasmer: Vec<u128>,
     wasmer_dnf: bool,
+    /// The bound a wasmer-wasix run was given (it hangs on some workloads).
+    wasmer_bound: Duration,
     native: Vec<u128>,
 }
 
@@ -314,6 +316,7 @@ fn main() {
             ours: vec![],
             wasmer: vec![],
             wasmer_dnf: false,
+            wasmer_bound: Duration::ZERO,
             native: vec![],
         };
         for rep in 0..reps {
@@ -326,6 +329,9 @@ fn main() {
                 let timeout = Duration::from_nanos(
                     (native_est * 200).clamp(20_000_000_000, 120_000_000_000) as u64,
                 );
+                if who == Who::Wasmer {
+                    row.wasmer_bound = timeout;
+                }
                 let s = run_once(who, w, size, &artifact, &native, timeout);
                 eprintln!(
                     "   rep {rep} {:>13}: {}",
@@ -389,7 +395,7 @@ fn report(rows: &[Row], out: &Path, quick: bool) {
             spread(&r.ours),
             match wm {
                 Some(w) => format!("{} {}", fmt_s(w), spread(&r.wasmer)),
-                None => "did not finish (hangs)".into(),
+                None => format!("did not finish in {} s", r.wasmer_bound.as_secs()),
             },
             fmt_s(nm),
             spread(&r.native),

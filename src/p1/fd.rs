@@ -90,7 +90,9 @@ fn filetype_of_entry(e: &FdEntry) -> Result<u8, Errno> {
             crate::core::sockets::Kind::Stream => filetype::SOCKET_STREAM,
             crate::core::sockets::Kind::Dgram => filetype::SOCKET_DGRAM,
         },
-        FdKind::Duplex(..) => filetype::SOCKET_STREAM,
+        FdKind::Duplex(_, _, true) => filetype::SOCKET_STREAM,
+        // A pipe is a FIFO, which preview1 has no type for.
+        FdKind::Duplex(_, _, false) => filetype::UNKNOWN,
         FdKind::Event(_) | FdKind::Epoll(_) => filetype::UNKNOWN,
     })
 }
@@ -166,7 +168,7 @@ fn nonblocking(e: &FdEntry) -> bool {
 
 /// Reads from a stream into the iovecs: blocking, or `again` for a nonblocking fd with
 /// nothing available. End of stream is a 0-byte read.
-fn read_stream<M: MemSize>(
+pub(crate) fn read_stream<M: MemSize>(
     c: &Call<'_>,
     s: &dyn InputStream,
     nonblock: bool,
@@ -193,7 +195,7 @@ fn read_stream<M: MemSize>(
     })?
 }
 
-fn write_stream<M: MemSize>(
+pub(crate) fn write_stream<M: MemSize>(
     c: &Call<'_>,
     s: &dyn OutputStream,
     nonblock: bool,
@@ -259,7 +261,7 @@ pub fn fd_read<M: MemSize>(
             FdKind::File(f) => c
                 .mem
                 .with_iovecs::<M, _>(iovs, n, |b| f.read_vectored(b))??,
-            FdKind::Input(s) | FdKind::Duplex(s, _) => read_stream::<M>(c, &**s, nb, iovs, n)?,
+            FdKind::Input(s) | FdKind::Duplex(s, _, _) => read_stream::<M>(c, &**s, nb, iovs, n)?,
             FdKind::Socket(s) => c
                 .mem
                 .with_iovecs::<M, _>(iovs, n, |b| s.recv(b, false, nb))??,
@@ -289,7 +291,7 @@ pub fn fd_write<M: MemSize>(
             FdKind::File(f) => c
                 .mem
                 .with_ciovecs::<M, _>(iovs, n, |b| f.write_vectored(b))??,
-            FdKind::Output(s) | FdKind::Duplex(_, s) => write_stream::<M>(c, &**s, nb, iovs, n)?,
+            FdKind::Output(s) | FdKind::Duplex(_, s, _) => write_stream::<M>(c, &**s, nb, iovs, n)?,
             FdKind::Socket(s) => c.mem.with_ciovecs::<M, _>(iovs, n, |b| s.send(b, nb))??,
             FdKind::Event(ev) => write_event::<M>(c, ev, iovs, n)?,
             FdKind::Dir(_) | FdKind::Input(_) | FdKind::Epoll(_) => return Err(Errno::BADF),

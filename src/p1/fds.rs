@@ -103,7 +103,8 @@ pub enum FdKind {
     /// A TCP or UDP socket.
     Socket(Arc<Socket>),
     /// Both directions of an in-memory stream (one end of `sock_pair`).
-    Duplex(Arc<dyn InputStream>, Arc<dyn OutputStream>),
+    /// The flag tells a `sock_pair` end (a socket) from a pipe end.
+    Duplex(Arc<dyn InputStream>, Arc<dyn OutputStream>, bool),
     /// An event counter (`fd_event`).
     Event(Arc<EventCounter>),
     /// An epoll instance.
@@ -111,15 +112,15 @@ pub enum FdKind {
 }
 
 /// Two connected in-memory duplex ends (WASIX pipes are bidirectional; `sock_pair`).
-pub fn duplex_pair() -> (FdKind, FdKind) {
+pub fn duplex_pair(socket: bool) -> (FdKind, FdKind) {
     use crate::core::io::pipe::pipe;
     /// Bytes a direction holds before writers wait (Linux's default pipe size).
     const CAPACITY: usize = 64 * 1024;
     let (w1, r1) = pipe(CAPACITY);
     let (w2, r2) = pipe(CAPACITY);
     (
-        FdKind::Duplex(Arc::new(r1), Arc::new(w2)),
-        FdKind::Duplex(Arc::new(r2), Arc::new(w1)),
+        FdKind::Duplex(Arc::new(r1), Arc::new(w2), socket),
+        FdKind::Duplex(Arc::new(r2), Arc::new(w1), socket),
     )
 }
 
@@ -152,8 +153,8 @@ impl FdKind {
     pub fn readiness(&self, write: bool) -> Readiness {
         match (self, write) {
             (FdKind::File(_) | FdKind::Dir(_), _) => Readiness::Always,
-            (FdKind::Input(s) | FdKind::Duplex(s, _), false) => Readiness::Input(s.clone()),
-            (FdKind::Output(s) | FdKind::Duplex(_, s), true) => Readiness::Output(s.clone()),
+            (FdKind::Input(s) | FdKind::Duplex(s, _, _), false) => Readiness::Input(s.clone()),
+            (FdKind::Output(s) | FdKind::Duplex(_, s, _), true) => Readiness::Output(s.clone()),
             (FdKind::Input(_), true) | (FdKind::Output(_), false) => Readiness::Never,
             (FdKind::Socket(s), w) => Readiness::Socket(OwnedReadiness {
                 sock: s.clone(),
@@ -227,7 +228,7 @@ impl FdEntry {
             FdKind::Input(s) => FdKind::Input(s.clone()),
             FdKind::Output(s) => FdKind::Output(s.clone()),
             FdKind::Socket(s) => FdKind::Socket(s.clone()),
-            FdKind::Duplex(i, o) => FdKind::Duplex(i.clone(), o.clone()),
+            FdKind::Duplex(i, o, k) => FdKind::Duplex(i.clone(), o.clone(), *k),
             FdKind::Event(e) => FdKind::Event(e.clone()),
             FdKind::Epoll(e) => FdKind::Epoll(e.clone()),
         };

@@ -94,10 +94,21 @@ pub fn fd_fdflags_set(mut env: FunctionEnvMut<WasiEnv>, fd: u32, flags: u32) -> 
 }
 
 /// Creates two connected duplex ends and writes their fds to `o1` / `o2`.
-pub(crate) fn insert_duplex_pair(c: &Call<'_>, o1: u64, o2: u64, rights: u64) -> Result<(), Errno> {
+/// `socket`: `sock_pair` ends (socket rights, socket calls work) rather than pipe ends.
+pub(crate) fn insert_duplex_pair(
+    c: &Call<'_>,
+    o1: u64,
+    o2: u64,
+    socket: bool,
+) -> Result<(), Errno> {
+    let rights = if socket {
+        rights::SOCKET
+    } else {
+        rights::STREAM
+    };
     c.mem.slice(o1, 4)?;
     c.mem.slice(o2, 4)?;
-    let (a, b) = super::fds::duplex_pair();
+    let (a, b) = super::fds::duplex_pair(socket);
     let fa = insert(c, FdEntry::new(a, rights, 0))?;
     let fb = match insert(c, FdEntry::new(b, rights, 0)) {
         Ok(f) => f,
@@ -115,7 +126,7 @@ pub fn fd_pipe<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, ro: M::Offset, wo: 
     let (ro, wo) = (M::to_u64(ro), M::to_u64(wo));
     run(&mut env, "fd_pipe", [ro, wo], |c| {
         // The witx makes WASIX pipes bidirectional: each end reads what the other writes.
-        insert_duplex_pair(c, ro, wo, rights::STREAM)
+        insert_duplex_pair(c, ro, wo, false)
     })
 }
 

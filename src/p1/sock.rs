@@ -176,10 +176,21 @@ pub fn sock_recv<M: MemSize>(
         "sock_recv",
         [fd as u64, iovs, n, flags as u64, rl, rf],
         |c| {
-            let (e, s) = socket(c, fd)?;
+            let e = entry(c, fd)?;
+            if !matches!(e.kind, FdKind::Socket(_) | FdKind::Duplex(_, _, true)) {
+                return Err(Errno::NOTSOCK);
+            }
             c.mem.slice(rl, M::BYTES as u64)?;
             c.mem.slice(rf, 2)?;
-            let (got, truncated) = recv_into::<M>(c, &e, &s, iovs, n, flags)?;
+            let (got, truncated) = match &e.kind {
+                FdKind::Socket(s) => recv_into::<M>(c, &e, s, iovs, n, flags)?,
+                // A sock_pair end is an in-memory stream: recv is a read (socketpair).
+                FdKind::Duplex(i, _, _) => {
+                    let nb = nonblocking(&e) || flags & RECV_DONT_WAIT != 0;
+                    (super::fd::read_stream::<M>(c, &**i, nb, iovs, n)?, false)
+                }
+                _ => unreachable!("checked above"),
+            };
             c.mem.write_off::<M>(rl, got as u64)?;
             c.mem
                 .write::<u16>(rf, if truncated { RECV_DATA_TRUNCATED } else { 0 })?;
@@ -245,13 +256,20 @@ pub fn sock_send<M: MemSize>(
         "sock_send",
         [fd as u64, iovs, n, flags as u64, sl],
         |c| {
-            let (e, s) = socket(c, fd)?;
+            let e = entry(c, fd)?;
+            if !matches!(e.kind, FdKind::Socket(_) | FdKind::Duplex(_, _, true)) {
+                return Err(Errno::NOTSOCK);
+            }
             if flags & !SEND_DONT_WAIT != 0 {
                 return Err(Errno::INVAL);
             }
             c.mem.slice(sl, M::BYTES as u64)?;
             let nb = nonblocking(&e) || flags & SEND_DONT_WAIT != 0;
-            let put = c.mem.with_ciovecs::<M, _>(iovs, n, |b| s.send(b, nb))??;
+            let put = match &e.kind {
+                FdKind::Duplex(_, o, _) => super::fd::write_stream::<M>(c, &**o, nb, iovs, n)?,
+                FdKind::Socket(s) => c.mem.with_ciovecs::<M, _>(iovs, n, |b| s.send(b, nb))??,
+                _ => unreachable!("checked above"),
+            };
             c.mem.write_off::<M>(sl, put as u64)?;
             Ok(())
         },
@@ -415,7 +433,7 @@ pub fn sock_pair<M: MemSize>(
             if proto != 0 {
                 return Err(Errno::PROTONOSUPPORT);
             }
-            super::fdx::insert_duplex_pair(c, o1, o2, rights::SOCKET)
+            super::fdx::insert_duplex_pair(c, o1, o2, true)
         },
     )
 }
