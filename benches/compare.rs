@@ -16,10 +16,23 @@ struct Workload {
     name: &'static str,
     /// Default size (about a second natively on the reference machine).
     size: u64,
-    /// Needs a directory argument (and is given the fresh temp dir).
-    dir: bool,
+    /// The second argument: the fresh temp dir, a free loopback port (with networking
+    /// enabled), or nothing.
+    arg: Arg,
     /// Prepares the temp dir before each run (not timed).
     prepare: fn(&Path),
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Arg {
+    None,
+    Dir,
+    Port,
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    l.local_addr().unwrap().port()
 }
 
 fn nothing(_: &Path) {}
@@ -36,49 +49,55 @@ const WORKLOADS: &[Workload] = &[
     Workload {
         name: "write1",
         size: 1_000_000,
-        dir: true,
+        arg: Arg::Dir,
         prepare: nothing,
     },
     Workload {
         name: "stream",
         size: 256,
-        dir: true,
+        arg: Arg::Dir,
         prepare: nothing,
     },
     Workload {
         name: "openstat",
         size: 100_000,
-        dir: true,
+        arg: Arg::Dir,
         prepare: nothing,
     },
     Workload {
         name: "readdir",
         size: 20,
-        dir: true,
+        arg: Arg::Dir,
         prepare: ten_thousand_entries,
     },
     Workload {
         name: "clock",
         size: 5_000_000,
-        dir: false,
+        arg: Arg::None,
         prepare: nothing,
     },
     Workload {
         name: "poll0",
         size: 200_000,
-        dir: false,
+        arg: Arg::None,
         prepare: nothing,
     },
     Workload {
         name: "stdout",
         size: 256,
-        dir: false,
+        arg: Arg::None,
+        prepare: nothing,
+    },
+    Workload {
+        name: "tcp_echo",
+        size: 100_000,
+        arg: Arg::Port,
         prepare: nothing,
     },
     Workload {
         name: "startup",
         size: 0,
-        dir: false,
+        arg: Arg::None,
         prepare: nothing,
     },
 ];
@@ -167,9 +186,12 @@ fn run_once(
     if w.name != "startup" {
         args.push(size.to_string());
     }
+    if w.arg == Arg::Port {
+        args.push(free_port().to_string());
+    }
     let mut cmd = match who {
         Who::Native => {
-            if w.dir {
+            if w.arg == Arg::Dir {
                 args.push(tmp.display().to_string());
             }
             let mut c = Command::new(native);
@@ -182,9 +204,12 @@ fn run_once(
             if who == Who::Wasmer {
                 c.args(["--engine", "wasmer-wasix"]);
             }
-            if w.dir {
+            if w.arg == Arg::Dir {
                 c.arg("--dir").arg(format!("{}::/bench", tmp.display()));
                 args.push("/bench".into());
+            }
+            if w.arg == Arg::Port {
+                c.arg("--net");
             }
             c.arg(artifact).arg("--").args(&args);
             c

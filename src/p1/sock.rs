@@ -126,7 +126,7 @@ fn recv_into<M: MemSize>(
     }
     let peek = flags & RECV_PEEK != 0;
     let nb = nonblocking(e) || flags & RECV_DONT_WAIT != 0;
-    Ok(c.mem
+    c.mem
         .with_iovecs::<M, _>(iovs, n, |bufs| -> Result<(usize, bool), Errno> {
             let (mut total, truncated) = s.recv_flagged(bufs, peek, nb)?;
             if flags & RECV_WAITALL == 0 || peek || s.kind == Kind::Dgram {
@@ -152,7 +152,7 @@ fn recv_into<M: MemSize>(
                 total += k;
             }
             Ok((total, false))
-        })??)
+        })?
 }
 
 #[allow(clippy::too_many_arguments)]
