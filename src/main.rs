@@ -7,6 +7,7 @@ const USAGE: &str = "usage:
   wasix-compat run [--engine ours|wasmer-wasix] [--dir HOST[::GUEST]] [--dir-ro HOST[::GUEST]] [--mapdir GUEST:HOST]
                    [--tmpfs GUEST] [--env K=V] [--stdin FILE] [--net] FILE.{wasm,wat,wasmu} [-- ARGS...]
   wasix-compat compile FILE.{wasm,wat} -o FILE.wasmu   (compile once; `run` accepts the artifact)
+  wasix-compat net serve --listen ADDR:PORT --token TOKEN   (serve this host's network to port_bridge)
   wasix-compat matrix [--check]";
 
 #[derive(PartialEq)]
@@ -91,6 +92,41 @@ fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
     Ok((engine, o))
 }
 
+/// `net serve --listen ADDR --token T`: serves the host's network to bridging instances.
+fn net_cli(argv: &[String]) -> anyhow::Result<()> {
+    let (mut listen, mut token) = (None, None);
+    let mut it = argv.iter();
+    anyhow::ensure!(
+        it.next().map(String::as_str) == Some("serve"),
+        "usage: wasix-compat net serve --listen ADDR:PORT --token TOKEN"
+    );
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--listen" => listen = it.next().cloned(),
+            "--token" => token = it.next().cloned(),
+            o => anyhow::bail!("unknown option `{o}` (--listen ADDR:PORT --token TOKEN)"),
+        }
+    }
+    let listen: std::net::SocketAddr = listen
+        .ok_or_else(|| anyhow::anyhow!("--listen is required"))?
+        .parse()?;
+    let token = token.ok_or_else(|| anyhow::anyhow!("--token is required"))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(wasix_compat::core::sockets::bridge::serve(
+        listen,
+        token,
+        |addr| {
+            use std::io::Write;
+            println!("serving on {addr}");
+            let _ = std::io::stdout().flush();
+        },
+    ))?;
+    Ok(())
+}
+
 fn main() -> ExitCode {
     wasix_compat::host::init_tracing();
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -128,6 +164,13 @@ fn main() -> ExitCode {
             }
         }
         "compile" => match wasix_compat::host::module::compile_cli(&argv[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("wasix-compat: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        "net" => match net_cli(&argv[1..]) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("wasix-compat: {e:#}");

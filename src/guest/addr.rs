@@ -148,8 +148,154 @@ pub fn read_ip6(mem: &GuestMem<'_>, ptr: u64) -> Result<Ipv6Addr, MemError> {
     Ok(ip6_from(b, 0).0)
 }
 
+/// Size of `addr_cidr`: tag at 0, payload at 2 (address, then the prefix byte).
+pub const CIDR_SIZE: u64 = 28;
+/// Size of `option_timestamp`: tag u8 at 0, nanoseconds at 8.
+pub const OPT_TS_SIZE: u64 = 16;
+/// Size of `route`, and where its members sit.
+pub const ROUTE_SIZE: u64 = 176;
+pub const ROUTE_VIA_AT: u64 = 28;
+pub const ROUTE_PREFERRED_AT: u64 = 144;
+pub const ROUTE_EXPIRES_AT: u64 = 160;
+
+/// Reads an `addr` (no port): inet4 octets or inet6 segments at the payload.
+pub fn read_addr(mem: &GuestMem<'_>, ptr: u64) -> Result<IpAddr, AddrError> {
+    let b = mem.slice(ptr, ADDR_SIZE)?;
+    ip_at(b)
+}
+
+fn ip_at(b: &[u8]) -> Result<IpAddr, AddrError> {
+    let p = PAYLOAD;
+    match b[0] {
+        AF_INET4 => Ok(IpAddr::V4(Ipv4Addr::new(
+            b[p],
+            b[p + 1],
+            b[p + 2],
+            b[p + 3],
+        ))),
+        AF_INET6 => Ok(IpAddr::V6(ip6_from(b, p).0)),
+        AF_UNSPEC | AF_UNIX => Err(AddrError::Family),
+        _ => Err(AddrError::BadTag),
+    }
+}
+
+/// Writes the tag and address of an `addr`-shaped union; returns where the address ends.
+fn put_ip(b: &mut [u8], ip: &IpAddr) -> usize {
+    match ip {
+        IpAddr::V4(v4) => {
+            b[..PAYLOAD + 4].fill(0);
+            b[0] = AF_INET4;
+            b[PAYLOAD..PAYLOAD + 4].copy_from_slice(&v4.octets());
+            PAYLOAD + 4
+        }
+        IpAddr::V6(v6) => {
+            b[..PAYLOAD + 24].fill(0);
+            b[0] = AF_INET6;
+            ip6_into(b, PAYLOAD, v6, 0, 0);
+            PAYLOAD + 24
+        }
+    }
+}
+
+pub fn write_addr(mem: &GuestMem<'_>, ptr: u64, ip: &IpAddr) -> Result<(), MemError> {
+    put_ip(mem.slice_mut(ptr, ADDR_SIZE)?, ip);
+    Ok(())
+}
+
+/// Reads an `addr_cidr` as (address, prefix); the prefix byte follows the address.
+pub fn read_cidr(mem: &GuestMem<'_>, ptr: u64) -> Result<(IpAddr, u8), AddrError> {
+    let b = mem.slice(ptr, CIDR_SIZE)?;
+    let ip = ip_at(b)?;
+    let at = if ip.is_ipv4() {
+        PAYLOAD + 4
+    } else {
+        PAYLOAD + 24
+    };
+    Ok((ip, b[at]))
+}
+
+pub fn write_cidr(mem: &GuestMem<'_>, ptr: u64, ip: &IpAddr, prefix: u8) -> Result<(), MemError> {
+    let b = mem.slice_mut(ptr, CIDR_SIZE)?;
+    let end = put_ip(b, ip);
+    b[end] = prefix;
+    Ok(())
+}
+
+/// `option_timestamp`: `Err(BadTag)` for a tag other than none (0) / some (1).
+pub fn read_opt_ts(mem: &GuestMem<'_>, ptr: u64) -> Result<Option<u64>, AddrError> {
+    let b = mem.slice(ptr, OPT_TS_SIZE)?;
+    match b[0] {
+        0 => Ok(None),
+        1 => Ok(Some(u64::from_le_bytes(
+            b[8..16].try_into().expect("8 bytes"),
+        ))),
+        _ => Err(AddrError::BadTag),
+    }
+}
+
+pub fn write_opt_ts(mem: &GuestMem<'_>, ptr: u64, v: Option<u64>) -> Result<(), MemError> {
+    let b = mem.slice_mut(ptr, OPT_TS_SIZE)?;
+    b.fill(0);
+    if let Some(ns) = v {
+        b[0] = 1;
+        b[8..16].copy_from_slice(&ns.to_le_bytes());
+    }
+    Ok(())
+}
+
 /// The layouts this module encodes, for the witx ABI test (`guest::layout::LAYOUTS`).
-pub const LAYOUTS: [super::layout::TypeLayout; 4] = [
+pub const LAYOUTS: [super::layout::TypeLayout; 8] = [
+    super::layout::TypeLayout {
+        abi: "wasix",
+        witx: "addr",
+        size: ADDR_SIZE as usize,
+        align: 2,
+        fields: &[
+            ("tag", 0),
+            ("inet4", PAYLOAD),
+            ("inet6", PAYLOAD),
+            ("inet6.scope_id0", PAYLOAD + IP6_SCOPE_AT + 2),
+        ],
+    },
+    super::layout::TypeLayout {
+        abi: "wasix",
+        witx: "hardware_address",
+        size: 6,
+        align: 1,
+        fields: &[
+            ("n0", 0),
+            ("n1", 1),
+            ("n2", 2),
+            ("h0", 3),
+            ("h1", 4),
+            ("h2", 5),
+        ],
+    },
+    super::layout::TypeLayout {
+        abi: "wasix",
+        witx: "addr_cidr",
+        size: CIDR_SIZE as usize,
+        align: 2,
+        fields: &[
+            ("tag", 0),
+            ("inet4.addr", PAYLOAD),
+            ("inet4.prefix", PAYLOAD + 4),
+            ("inet6.addr", PAYLOAD),
+            ("inet6.prefix", PAYLOAD + 24),
+        ],
+    },
+    super::layout::TypeLayout {
+        abi: "wasix",
+        witx: "route",
+        size: ROUTE_SIZE as usize,
+        align: 8,
+        fields: &[
+            ("cidr", 0),
+            ("via_router", ROUTE_VIA_AT as usize),
+            ("preferred_until", ROUTE_PREFERRED_AT as usize),
+            ("expires_at", ROUTE_EXPIRES_AT as usize),
+        ],
+    },
     super::layout::TypeLayout {
         abi: "wasix",
         witx: "addr_port",

@@ -82,6 +82,10 @@ pub static LAYOUTS: &[TypeLayout] = &[
     super::addr::LAYOUTS[1],
     super::addr::LAYOUTS[2],
     super::addr::LAYOUTS[3],
+    super::addr::LAYOUTS[4],
+    super::addr::LAYOUTS[5],
+    super::addr::LAYOUTS[6],
+    super::addr::LAYOUTS[7],
     // WASIX records the p1 layer encodes field by field (sock.rs, fdx.rs, epoll.rs).
     TypeLayout {
         abi: "wasix",

@@ -11,6 +11,7 @@ pub mod fds;
 pub mod fdx;
 pub mod path;
 pub mod poll;
+pub mod port;
 pub mod proc;
 pub mod readdir;
 pub mod sock;
@@ -262,4 +263,17 @@ table! {
     "epoll_create" => epoll::epoll_create::<M>,
     "epoll_ctl" => epoll::epoll_ctl::<M>,
     "epoll_wait" => epoll::epoll_wait::<M>,
+    "port_bridge" => port::port_bridge::<M>,
+    "port_unbridge" => port::port_unbridge,
+    "port_dhcp_acquire" => port::port_dhcp_acquire,
+    "port_addr_add" => port::port_addr_add::<M>,
+    "port_addr_remove" => port::port_addr_remove::<M>,
+    "port_addr_clear" => port::port_addr_clear,
+    "port_mac" => port::port_mac::<M>,
+    "port_addr_list" => port::port_addr_list::<M>,
+    "port_gateway_set" => port::port_gateway_set::<M>,
+    "port_route_add" => port::port_route_add::<M>,
+    "port_route_remove" => port::port_route_remove::<M>,
+    "port_route_clear" => port::port_route_clear,
+    "port_route_list" => port::port_route_list::<M>,
 }}

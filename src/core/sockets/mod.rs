@@ -1,8 +1,10 @@
 //! `wasi:sockets`: the network (policy + virtual-net backend), TCP/UDP sockets with
 //! pollables, and name lookup. WASIX `sock_*` and 0.2 `wasi:sockets` both sit on this.
 
+pub mod bridge;
 pub mod inprocess;
 pub mod network;
+pub mod port;
 pub mod socket;
 
 pub use inprocess::InProcessNetwork;

@@ -69,15 +69,25 @@ impl Drop for Runtime {
 pub struct Network {
     backend: RwLock<Option<Arc<dyn VirtualNetworking>>>,
     runtime: OnceLock<Runtime>,
+    /// The instance's port (addresses, routes, gateway, MAC, bridge).
+    pub port: super::port::Port,
+    /// The local backend while bridged elsewhere (restored by `unbridge`).
+    saved: std::sync::Mutex<Option<Arc<dyn VirtualNetworking>>>,
 }
 
 impl Network {
+    fn make(backend: Option<Arc<dyn VirtualNetworking>>) -> Network {
+        Network {
+            backend: RwLock::new(backend),
+            runtime: OnceLock::new(),
+            port: Default::default(),
+            saved: Default::default(),
+        }
+    }
+
     /// Networking off (the default).
     pub fn disabled() -> Arc<Network> {
-        Arc::new(Network {
-            backend: RwLock::new(None),
-            runtime: OnceLock::new(),
-        })
+        Arc::new(Network::make(None))
     }
 
     /// Host networking (`LocalNetworking`), constructed inside our runtime as it requires.
@@ -85,20 +95,14 @@ impl Network {
         let rt = Runtime::new()?;
         let backend: Arc<dyn VirtualNetworking> =
             rt.enter(|| Arc::new(virtual_net::host::LocalNetworking::new()));
-        let n = Network {
-            backend: RwLock::new(Some(backend)),
-            runtime: OnceLock::new(),
-        };
+        let n = Network::make(Some(backend));
         let _ = n.runtime.set(rt);
         Ok(Arc::new(n))
     }
 
     /// Any backend the embedder passes (e.g. virtual-net's in-process loopback).
     pub fn with_backend(backend: Arc<dyn VirtualNetworking>, runtime: Runtime) -> Arc<Network> {
-        let n = Network {
-            backend: RwLock::new(Some(backend)),
-            runtime: OnceLock::new(),
-        };
+        let n = Network::make(Some(backend));
         let _ = n.runtime.set(runtime);
         Arc::new(n)
     }
@@ -162,4 +166,167 @@ impl Network {
         }
         Ok(r)
     }
+}
+
+/// Port operations: the backend's answer when it implements them, else the port's table.
+impl Network {
+    /// Runs a backend port call; `None` when there is no backend or it does not implement
+    /// the call (then the port's own table answers).
+    fn forward<T>(
+        &self,
+        call: impl FnOnce(
+            Arc<dyn VirtualNetworking>,
+        ) -> futures_like::BoxFut<'static, virtual_net::Result<T>>,
+    ) -> Option<Result<T, ErrorCode>> {
+        let b = self.backend().ok()?;
+        let rt = self.runtime().ok()?;
+        match rt.block_on(call(b)) {
+            Err(virtual_net::NetworkError::Unsupported) => None,
+            r => Some(r.map_err(ErrorCode::from)),
+        }
+    }
+
+    pub fn port_addr_add(&self, c: super::port::Cidr) -> Result<(), ErrorCode> {
+        match self.forward(move |b| Box::pin(async move { b.ip_add(c.ip, c.prefix).await })) {
+            Some(r) => r,
+            None => {
+                self.port.addr_add(c);
+                Ok(())
+            }
+        }
+    }
+
+    pub fn port_addr_remove(&self, ip: IpAddr) -> Result<(), ErrorCode> {
+        self.forward(move |b| Box::pin(async move { b.ip_remove(ip).await }))
+            .unwrap_or_else(|| self.port.addr_remove(&ip))
+    }
+
+    pub fn port_addr_clear(&self) -> Result<(), ErrorCode> {
+        match self.forward(|b| Box::pin(async move { b.ip_clear().await })) {
+            Some(r) => r,
+            None => {
+                self.port.addr_clear();
+                Ok(())
+            }
+        }
+    }
+
+    pub fn port_addr_list(&self) -> Result<Vec<super::port::Cidr>, ErrorCode> {
+        match self.forward(|b| Box::pin(async move { b.ip_list().await })) {
+            Some(r) => Ok(r?
+                .into_iter()
+                .map(|c| super::port::Cidr {
+                    ip: c.ip,
+                    prefix: c.prefix,
+                })
+                .collect()),
+            None => Ok(self.port.addr_list()),
+        }
+    }
+
+    pub fn port_mac(&self) -> Result<[u8; 6], ErrorCode> {
+        self.forward(|b| Box::pin(async move { b.mac().await }))
+            .unwrap_or(Ok(self.port.mac()))
+    }
+
+    pub fn port_gateway_set(&self, ip: IpAddr) -> Result<(), ErrorCode> {
+        match self.forward(move |b| Box::pin(async move { b.gateway_set(ip).await })) {
+            Some(r) => r,
+            None => {
+                self.port.gateway_set(ip);
+                Ok(())
+            }
+        }
+    }
+
+    pub fn port_dhcp_acquire(&self) -> Result<Vec<IpAddr>, ErrorCode> {
+        self.forward(|b| Box::pin(async move { b.dhcp_acquire().await }))
+            .unwrap_or_else(|| Ok(self.port.dhcp_acquire()))
+    }
+
+    pub fn port_route_add(&self, r: super::port::Route) -> Result<(), ErrorCode> {
+        let cidr = virtual_net::IpCidr {
+            ip: r.cidr.ip,
+            prefix: r.cidr.prefix,
+        };
+        let (pu, ea) = (
+            r.preferred_until.map(std::time::Duration::from_nanos),
+            r.expires_at.map(std::time::Duration::from_nanos),
+        );
+        match self.forward(move |b| Box::pin(async move { b.route_add(cidr, r.via, pu, ea).await }))
+        {
+            Some(res) => res,
+            None => {
+                self.port.route_add(r);
+                Ok(())
+            }
+        }
+    }
+
+    pub fn port_route_remove(&self, ip: IpAddr) -> Result<(), ErrorCode> {
+        self.forward(move |b| Box::pin(async move { b.route_remove(ip).await }))
+            .unwrap_or_else(|| self.port.route_remove(&ip))
+    }
+
+    pub fn port_route_clear(&self) -> Result<(), ErrorCode> {
+        match self.forward(|b| Box::pin(async move { b.route_clear().await })) {
+            Some(r) => r,
+            None => {
+                self.port.route_clear();
+                Ok(())
+            }
+        }
+    }
+
+    pub fn port_route_list(&self) -> Result<Vec<super::port::Route>, ErrorCode> {
+        match self.forward(|b| Box::pin(async move { b.route_list().await })) {
+            Some(r) => Ok(r?
+                .into_iter()
+                .map(|x| super::port::Route {
+                    cidr: super::port::Cidr {
+                        ip: x.cidr.ip,
+                        prefix: x.cidr.prefix,
+                    },
+                    via: x.via_router,
+                    preferred_until: x.preferred_until.map(|d| d.as_nanos() as u64),
+                    expires_at: x.expires_at.map(|d| d.as_nanos() as u64),
+                })
+                .collect()),
+            None => Ok(self.port.route_list()),
+        }
+    }
+
+    /// The routing decision for an outbound connection or datagram.
+    pub fn check_route(&self, dest: &IpAddr) -> Result<(), ErrorCode> {
+        self.port.route_for(dest).map(|_| ())
+    }
+
+    /// Joins a served network (see `bridge`): afterwards every socket goes through it.
+    pub fn bridge(&self, network: &str, token: &str, security: u8) -> Result<(), ErrorCode> {
+        self.backend()?;
+        let rt = self.runtime()?;
+        let remote = super::bridge::connect(rt, network, token, security)?;
+        let prev = self.replace_backend(Some(remote));
+        let mut saved = self.saved.lock().unwrap_or_else(|p| p.into_inner());
+        if saved.is_none() {
+            *saved = prev;
+        }
+        self.port.set_bridged(Some(network.to_string()));
+        Ok(())
+    }
+
+    /// Back to the local network; `inval` when not bridged.
+    pub fn unbridge(&self) -> Result<(), ErrorCode> {
+        let prev = self.saved.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let Some(local) = prev else {
+            return Err(ErrorCode::Invalid);
+        };
+        self.replace_backend(Some(local));
+        self.port.set_bridged(None);
+        Ok(())
+    }
+}
+
+mod futures_like {
+    pub type BoxFut<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 }

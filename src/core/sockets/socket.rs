@@ -310,6 +310,8 @@ impl Socket {
     /// non-blocking socket gets the same, which is a valid outcome of EINPROGRESS + poll.
     pub fn connect(&self, peer: SocketAddr) -> Result<()> {
         self.check_family(&peer)?;
+        // The port decides first: no route to the destination is `netunreach`.
+        self.net.check_route(&peer.ip())?;
         let o = self.options();
         if self.kind == Kind::Dgram {
             if matches!(*lock(&self.state), State::Fresh) {
@@ -535,6 +537,7 @@ impl Socket {
         nonblocking: bool,
     ) -> Result<usize> {
         self.check_family(&to)?;
+        self.net.check_route(&to.ip())?;
         if self.kind == Kind::Stream {
             return Err(ErrorCode::AlreadyConnected);
         }

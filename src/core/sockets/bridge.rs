@@ -1,0 +1,147 @@
+//! Bridging a port to a network served elsewhere (`wasix-compat net serve`). The transport
+//! is a TCP stream; the client first presents its token in one line and the server answers
+//! `OK` or `DENIED`; then virtual-net's own remote-networking protocol (bincode frames)
+//! runs on the same stream, and the client becomes the instance's network backend.
+//!
+//! Security: `stream_security` is a set of acceptable levels. This transport is plain TCP,
+//! so only a set that includes `unencrypted` is accepted; asking for encryption alone is
+//! refused (`notsup`) rather than silently downgraded.
+
+use super::network::Runtime;
+use crate::core::ErrorCode;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use virtual_net::meta::FrameSerializationFormat;
+use virtual_net::VirtualNetworking;
+
+pub const UNENCRYPTED: u8 = 1;
+pub const ANY_ENCRYPTION: u8 = 2;
+pub const CLASSIC_ENCRYPTION: u8 = 4;
+pub const DOUBLE_ENCRYPTION: u8 = 8;
+const KNOWN: u8 = UNENCRYPTED | ANY_ENCRYPTION | CLASSIC_ENCRYPTION | DOUBLE_ENCRYPTION;
+
+const GREETING: &str = "WXC-BRIDGE/1";
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+const MAX_TOKEN: usize = 4096;
+
+/// Validates the security set for this (unencrypted) transport.
+pub fn check_security(security: u8) -> Result<(), ErrorCode> {
+    if security == 0 || security & !KNOWN != 0 {
+        return Err(ErrorCode::Invalid);
+    }
+    if security & UNENCRYPTED == 0 {
+        return Err(ErrorCode::Unsupported);
+    }
+    Ok(())
+}
+
+fn io(e: std::io::Error) -> ErrorCode {
+    ErrorCode::from(e)
+}
+
+/// Connects to the served network `network` ("host:port") and returns it as a backend.
+pub fn connect(
+    rt: &Runtime,
+    network: &str,
+    token: &str,
+    security: u8,
+) -> Result<Arc<dyn VirtualNetworking>, ErrorCode> {
+    check_security(security)?;
+    if token.len() > MAX_TOKEN || token.contains(['\n', '\r']) {
+        return Err(ErrorCode::Invalid);
+    }
+    let addr: SocketAddr = network
+        .to_socket_addrs()
+        .map_err(|_| ErrorCode::Invalid)?
+        .next()
+        .ok_or(ErrorCode::NameUnresolvable)?;
+    rt.block_on(async move {
+        let stream = tokio::time::timeout(HANDSHAKE_TIMEOUT, tokio::net::TcpStream::connect(addr))
+            .await
+            .map_err(|_| ErrorCode::TimedOut)?
+            .map_err(io)?;
+        let _ = stream.set_nodelay(true);
+        let (r, mut w) = stream.into_split();
+        w.write_all(format!("{GREETING} {token}\n").as_bytes())
+            .await
+            .map_err(io)?;
+        let mut r = BufReader::new(r);
+        let mut reply = String::new();
+        tokio::time::timeout(HANDSHAKE_TIMEOUT, r.read_line(&mut reply))
+            .await
+            .map_err(|_| ErrorCode::TimedOut)?
+            .map_err(io)?;
+        match reply.trim_end() {
+            "OK" => {}
+            "DENIED" => return Err(ErrorCode::Access),
+            _ => return Err(ErrorCode::ConnectionAborted),
+        }
+        let (client, driver) = virtual_net::RemoteNetworkingClient::new_from_async_io(
+            w,
+            r,
+            FrameSerializationFormat::Bincode,
+        );
+        tokio::spawn(driver);
+        Ok(Arc::new(client) as Arc<dyn VirtualNetworking>)
+    })
+}
+
+/// Compares tokens in time independent of where they differ.
+fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// `wasix-compat net serve`: serves the host's network to bridges that present `token`.
+/// Runs until the process is stopped; `ready` gets the bound address.
+pub async fn serve(
+    listen: SocketAddr,
+    token: String,
+    ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    ready(listener.local_addr()?);
+    let token = Arc::new(token);
+    let local: Arc<dyn VirtualNetworking> = Arc::new(virtual_net::host::LocalNetworking::new());
+    loop {
+        let (stream, peer) = listener.accept().await?;
+        let (token, local) = (token.clone(), local.clone());
+        tokio::spawn(async move {
+            let _ = stream.set_nodelay(true);
+            let (r, mut w) = stream.into_split();
+            let mut r = BufReader::new(r);
+            let mut line = String::new();
+            let got = tokio::time::timeout(
+                HANDSHAKE_TIMEOUT,
+                (&mut r).take(MAX_TOKEN as u64 + 64).read_line(&mut line),
+            )
+            .await;
+            let presented = line
+                .trim_end()
+                .strip_prefix(GREETING)
+                .and_then(|s| s.strip_prefix(' '));
+            let ok = matches!(got, Ok(Ok(_))) && presented.is_some_and(|t| same_token(t, &token));
+            if !ok {
+                tracing::warn!(%peer, "bridge refused: bad greeting or token");
+                let _ = w.write_all(b"DENIED\n").await;
+                return;
+            }
+            if w.write_all(b"OK\n").await.is_err() {
+                return;
+            }
+            let (server, driver) = virtual_net::RemoteNetworkingServer::new_from_async_io(
+                w,
+                r,
+                FrameSerializationFormat::Bincode,
+                local,
+            );
+            driver.await;
+            drop(server);
+        });
+    }
+}
