@@ -212,6 +212,19 @@ pub fn render(root: &Path) -> BTreeMap<&'static str, String> {
             "| `{case}` | `{check}` | {ours} | {theirs} | {why} |\n"
         ));
     }
+    md.push_str("\n## WASIX port: differences from wasmer-wasix 0.704.2\n\n");
+    md.push_str("From `tests/ports.rs` (globs over case and check names; the test keeps the list exact):\n\n");
+    md.push_str("| case | check | wasmer-wasix says | why |\n|---|---|---|---|\n");
+    for (case, check, text, why) in differences::PORT_DIFFERENCES {
+        md.push_str(&format!(
+            "| `{case}` | `{check}` | {} | {why} |\n",
+            if text.is_empty() {
+                "(any failure)"
+            } else {
+                text
+            }
+        ));
+    }
     md.push_str("\n## Every import\n\n| namespace | function | params | status | tests | differences |\n|---|---|---|---|---|---|\n");
     for r in &rows {
         md.push_str(&format!(

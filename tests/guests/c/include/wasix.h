@@ -275,6 +275,60 @@ WX_IMPORT(getcwd) wx_err_t wx_getcwd(char *path, uint32_t *path_len);
 WX_IMPORT(chdir) wx_err_t wx_chdir(const char *path, uint32_t path_len);
 WX_IMPORT(path_open2) wx_err_t wx_path_open2(uint32_t dirfd, uint32_t dirflags, const char *path, uint32_t path_len, uint32_t oflags, uint64_t rights_base, uint64_t rights_inheriting, uint32_t fdflags, uint32_t fdflagsext, uint32_t *ret_fd);
 
+/* ---- the virtual network port (port_*) ----
+ * addr_cidr: tag u8 @0, payload @2, size 28, align 2 (ip4: addr@2 prefix@6; ip6: addr@2
+ * prefix@26). route: cidr@0 via_router(addr)@28 preferred_until@144 expires_at@160, size
+ * 176, align 8. hardware_address: 6 bytes. stream_security: flags u8. */
+#define WX_SEC_UNENCRYPTED 1
+#define WX_SEC_ANY_ENCRYPTION 2
+#define WX_SEC_CLASSIC_ENCRYPTION 4
+#define WX_SEC_DOUBLE_ENCRYPTION 8
+#define WX_ENETUNREACH 40
+
+typedef struct { wx_addr_unspec_t addr; uint8_t prefix; } wx_addr_unspec_cidr_t;
+typedef struct { wx_addr_ip4_t addr; uint8_t prefix; } wx_addr_ip4_cidr_t;
+typedef struct { wx_addr_ip6_t addr; uint8_t prefix; } wx_addr_ip6_cidr_t;
+typedef struct { uint8_t unused; } wx_addr_unix_cidr_t;
+typedef struct {
+    uint8_t tag; /* address_family */
+    union {
+        wx_addr_unspec_cidr_t unspec;
+        wx_addr_ip4_cidr_t ip4;
+        wx_addr_ip6_cidr_t ip6;
+        wx_addr_unix_cidr_t unix_;
+    } u;
+} wx_addr_cidr_t;
+typedef struct {
+    wx_addr_cidr_t cidr;
+    wx_addr_t via_router;
+    wx_option_timestamp_t preferred_until;
+    wx_option_timestamp_t expires_at;
+} wx_route_t;
+typedef struct { uint8_t n0, n1, n2, h0, h1, h2; } wx_hardware_address_t;
+
+_Static_assert(sizeof(wx_addr_ip4_cidr_t) == 5, "addr_ip4_cidr");
+_Static_assert(sizeof(wx_addr_ip6_cidr_t) == 26 && offsetof(wx_addr_ip6_cidr_t, prefix) == 24, "addr_ip6_cidr");
+_Static_assert(sizeof(wx_addr_cidr_t) == 28 && _Alignof(wx_addr_cidr_t) == 2 && offsetof(wx_addr_cidr_t, u) == 2, "addr_cidr");
+_Static_assert(offsetof(wx_addr_cidr_t, u.ip4.prefix) == 6 && offsetof(wx_addr_cidr_t, u.ip6.prefix) == 26, "addr_cidr.prefix");
+_Static_assert(sizeof(wx_route_t) == 176 && _Alignof(wx_route_t) == 8, "route");
+_Static_assert(offsetof(wx_route_t, via_router) == 28 && offsetof(wx_route_t, preferred_until) == 144 &&
+               offsetof(wx_route_t, expires_at) == 160, "route fields");
+_Static_assert(sizeof(wx_hardware_address_t) == 6, "hardware_address");
+
+WX_IMPORT(port_bridge) wx_err_t wx_port_bridge(const char *network, uint32_t network_len, const char *token, uint32_t token_len, uint32_t security);
+WX_IMPORT(port_unbridge) wx_err_t wx_port_unbridge(void);
+WX_IMPORT(port_dhcp_acquire) wx_err_t wx_port_dhcp_acquire(void);
+WX_IMPORT(port_addr_add) wx_err_t wx_port_addr_add(const wx_addr_cidr_t *addr);
+WX_IMPORT(port_addr_remove) wx_err_t wx_port_addr_remove(const wx_addr_t *addr);
+WX_IMPORT(port_addr_clear) wx_err_t wx_port_addr_clear(void);
+WX_IMPORT(port_mac) wx_err_t wx_port_mac(wx_hardware_address_t *ret_mac);
+WX_IMPORT(port_addr_list) wx_err_t wx_port_addr_list(wx_addr_cidr_t *addrs, uint32_t *naddrs);
+WX_IMPORT(port_gateway_set) wx_err_t wx_port_gateway_set(const wx_addr_t *addr);
+WX_IMPORT(port_route_add) wx_err_t wx_port_route_add(const wx_addr_cidr_t *cidr, const wx_addr_t *via_router, const wx_option_timestamp_t *preferred_until, const wx_option_timestamp_t *expires_at);
+WX_IMPORT(port_route_remove) wx_err_t wx_port_route_remove(const wx_addr_t *cidr);
+WX_IMPORT(port_route_clear) wx_err_t wx_port_route_clear(void);
+WX_IMPORT(port_route_list) wx_err_t wx_port_route_list(wx_route_t *routes, uint32_t *nroutes);
+
 /* ---- check.h companions for the wasix errnos ---- */
 static inline const char *wx_errno_name(unsigned e) {
     switch (e) {

@@ -1,0 +1,111 @@
+/* port_bridge: joining a network served by `wasix-compat net serve` and leaving it.
+ * usage:
+ *   port_bridge full SERVE_ADDR TOKEN ECHO_PORT CLOSED_PORT   (run with --net)
+ *     refused bridges (wrong / empty token, bad security sets, non-UTF-8 strings,
+ *     out-of-bounds strings, a server that is not there) leave the instance on the local
+ *     network; then echo round trips tagged `local-before`, `bridged`, `local-after`,
+ *     `bridged-any` to 127.0.0.1:ECHO_PORT. The Rust test's echo server records which
+ *     process owns the client end of each connection: the tags say where it must be.
+ *   port_bridge nonet SERVE_ADDR TOKEN                         (run without --net)
+ *     bridging needs networking: `acces`. */
+#include "check.h"
+#include "wasix.h"
+#include "port_util.h"
+
+static const char *serve, *token;
+static uint16_t echo_port;
+
+static wx_err_t bridge(const char *net, const char *tok, uint32_t security) {
+    return wx_port_bridge(net, (uint32_t)strlen(net), tok, (uint32_t)strlen(tok), security);
+}
+
+/* Connects to the echo server, sends `tag\n`, expects the same line back. */
+static void echo(const char *tag) {
+    char nm[64], line[64], back[64];
+    uint32_t fd;
+    snprintf(line, sizeof line, "%s\n", tag);
+    size_t len = strlen(line), got = 0;
+    snprintf(nm, sizeof nm, "echo.%s.open", tag);
+    if (WCHECK_ERRNO(nm, wx_sock_open(WX_AF_INET4, WX_SOCK_STREAM, WX_PROTO_TCP, &fd), OK) != OK) return;
+    wx_addr_port_t d = wx_ip4(127, 0, 0, 1, echo_port);
+    snprintf(nm, sizeof nm, "echo.%s.connect", tag);
+    if (WCHECK_ERRNO(nm, wx_sock_connect(fd, &d), OK) == OK) {
+        wx_fd_fdstat_set_flags(fd, WX_FDFLAG_NONBLOCK);
+        snprintf(nm, sizeof nm, "echo.%s.send", tag);
+        WCHECK_ERRNO(nm, wx_send_all(fd, line, len, 20000), OK);
+        wx_err_t e = wx_recv_all(fd, back, len, &got, 20000);
+        snprintf(nm, sizeof nm, "echo.%s.echoed", tag);
+        CHECK(nm, e == OK && got == len && memcmp(back, line, len) == 0);
+    }
+    wx_fd_close(fd);
+}
+
+int main(int argc, char **argv) {
+    REQUIRE("args", argc >= 4);
+    const char *mode = argv[1];
+    serve = argv[2];
+    token = argv[3];
+
+    if (strcmp(mode, "nonet") == 0) {
+        WCHECK_ERRNO("nonet.bridge", bridge(serve, token, WX_SEC_UNENCRYPTED), WX_EACCES);
+        return check_done();
+    }
+    REQUIRE("args.full", argc >= 6);
+    echo_port = (uint16_t)atoi(argv[4]);
+    const char *closed = argv[5];
+    char closed_addr[64], wrong[128];
+    snprintf(closed_addr, sizeof closed_addr, "127.0.0.1:%s", closed);
+    snprintf(wrong, sizeof wrong, "%s-wrong", token);
+
+    /* ---- refused ---- */
+    WCHECK_ERRNO("bridge.wrong_token", bridge(serve, wrong, WX_SEC_UNENCRYPTED), WX_EACCES);
+    WCHECK_ERRNO("bridge.empty_token", bridge(serve, "", WX_SEC_UNENCRYPTED), WX_EACCES);
+
+    WCHECK_ERRNO("security.none", bridge(serve, token, 0), WX_EINVAL);
+    WCHECK_ERRNO("security.unknown_bit_16", bridge(serve, token, 16), WX_EINVAL);
+    WCHECK_ERRNO("security.unknown_bit_with_unencrypted", bridge(serve, token, 0x81), WX_EINVAL);
+    WCHECK_ERRNO("security.above_u8", bridge(serve, token, 0x101), WX_EINVAL);
+    WCHECK_ERRNO("security.any_encryption", bridge(serve, token, WX_SEC_ANY_ENCRYPTION), WX_ENOTSUP);
+    WCHECK_ERRNO("security.classic_encryption", bridge(serve, token, WX_SEC_CLASSIC_ENCRYPTION), WX_ENOTSUP);
+    WCHECK_ERRNO("security.double_encryption", bridge(serve, token, WX_SEC_DOUBLE_ENCRYPTION), WX_ENOTSUP);
+    WCHECK_ERRNO("security.all_encryption_bits", bridge(serve, token, 2 | 4 | 8), WX_ENOTSUP);
+
+    static const char bad_utf8[] = "127.0.0.1:\xff\xfe";
+    WCHECK_ERRNO("network.not_utf8",
+                 wx_port_bridge(bad_utf8, sizeof bad_utf8 - 1, token, (uint32_t)strlen(token), WX_SEC_UNENCRYPTED),
+                 WX_EINVAL);
+    static const char bad_tok[] = "tok\xc3\x28";
+    WCHECK_ERRNO("token.not_utf8",
+                 wx_port_bridge(serve, (uint32_t)strlen(serve), bad_tok, sizeof bad_tok - 1, WX_SEC_UNENCRYPTED),
+                 WX_EINVAL);
+    char *oob = wx_oob();
+    WCHECK_ERRNO("network.oob", wx_port_bridge(oob, 14, token, (uint32_t)strlen(token), WX_SEC_UNENCRYPTED),
+                 WX_EMEMVIOLATION);
+    WCHECK_ERRNO("network.straddle",
+                 wx_port_bridge(oob - 4, 14, token, (uint32_t)strlen(token), WX_SEC_UNENCRYPTED), WX_EMEMVIOLATION);
+    WCHECK_ERRNO("token.oob", wx_port_bridge(serve, (uint32_t)strlen(serve), oob, 8, WX_SEC_UNENCRYPTED),
+                 WX_EMEMVIOLATION);
+    wx_err_t e = bridge(closed_addr, token, WX_SEC_UNENCRYPTED);
+    CHECK_SHOW("bridge.no_server", e != OK, "%s", wx_errno_name((unsigned)e));
+
+    /* Still on the local network after all of that. */
+    echo("local-before");
+
+    /* ---- bridged ---- */
+    WCHECK_ERRNO("bridge", bridge(serve, token, WX_SEC_UNENCRYPTED), OK);
+    echo("bridged");
+    /* The port's own calls keep working while bridged. */
+    wx_hardware_address_t mac;
+    WCHECK_ERRNO("bridged.mac", wx_port_mac(&mac), OK);
+    WCHECK_ERRNO("unbridge", wx_port_unbridge(), OK);
+    echo("local-after");
+
+    /* A set that allows unencrypted among others is accepted. */
+    WCHECK_ERRNO("bridge.unencrypted_or_any", bridge(serve, token, WX_SEC_UNENCRYPTED | WX_SEC_ANY_ENCRYPTION), OK);
+    echo("bridged-any");
+    WCHECK_ERRNO("unbridge.again", wx_port_unbridge(), OK);
+    /* Unbridging when not bridged: already on the local network. */
+    WCHECK_ERRNO("unbridge.not_bridged", wx_port_unbridge(), OK);
+    echo("local-end");
+    return check_done();
+}
