@@ -10,31 +10,9 @@
 
 mod common;
 
-use common::{build_wat, has_line, Outcome, Run, TempDir};
+use common::{has_line, show, wat, wat_path, Outcome, Run, TempDir};
 use std::collections::BTreeSet;
 use std::os::unix::fs::MetadataExt;
-use std::path::PathBuf;
-
-fn wat_path(name: &str) -> PathBuf {
-    common::repo()
-        .join("tests/guests/wat")
-        .join(format!("{name}.wat"))
-}
-
-fn wat(name: &str) -> PathBuf {
-    let path = wat_path(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    build_wat(name, &text)
-}
-
-fn show(out: &Outcome) -> String {
-    format!(
-        "code={:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.code,
-        out.stdout_str(),
-        out.stderr_str()
-    )
-}
 
 /// Exit 0, no FAIL line, and every `<name>: ok` line present.
 fn assert_all_ok(out: &Outcome, checks: &[&str]) {

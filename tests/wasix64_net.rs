@@ -15,34 +15,12 @@
 
 mod common;
 
-use common::{build_wat, has_line, Outcome, Run, TempDir};
+use common::{has_line, show, wat, wat_path, Run, TempDir};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{Ipv4Addr, Ipv6Addr, UdpSocket};
-use std::path::PathBuf;
 use std::time::Duration;
 
 const GUEST: &str = "wasix64_net";
-
-fn wat_path(name: &str) -> PathBuf {
-    common::repo()
-        .join("tests/guests/wat")
-        .join(format!("{name}.wat"))
-}
-
-fn wat(name: &str) -> PathBuf {
-    let path = wat_path(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    build_wat(name, &text)
-}
-
-fn show(out: &Outcome) -> String {
-    format!(
-        "code={:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.code,
-        out.stdout_str(),
-        out.stderr_str()
-    )
-}
 
 /// `(module, field, rest of the import line)` of every import in a WAT file.
 fn wat_imports(name: &str) -> Vec<(String, String, String)> {

@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::{build_wat, has_line, Outcome, Run};
+use common::{build_wat, has_line, show, Run};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -27,16 +27,6 @@ fn wat_path() -> PathBuf {
     common::repo()
         .join("tests/guests/wat")
         .join(format!("{GUEST}.wat"))
-}
-
-fn show(out: &Outcome) -> String {
-    format!(
-        "code={:?} timed_out={}\n--- stdout\n{}\n--- stderr\n{}",
-        out.code,
-        out.timed_out,
-        out.stdout_str(),
-        out.stderr_str()
-    )
 }
 
 /// The 13 port functions with their `wasix_64v1` signatures.

@@ -619,3 +619,26 @@ pub fn free_udp_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// Path of a WAT guest of ours, `tests/guests/wat/NAME.wat`.
+pub fn wat_path(name: &str) -> PathBuf {
+    repo().join("tests/guests/wat").join(format!("{name}.wat"))
+}
+
+/// Builds the WAT guest `NAME` (cached like every guest).
+pub fn wat(name: &str) -> PathBuf {
+    let path = wat_path(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    build_wat(name, &text)
+}
+
+/// An outcome for a failure message: exit code, timeout and both streams.
+pub fn show(out: &Outcome) -> String {
+    format!(
+        "code={:?} timed_out={}\n--- stdout\n{}\n--- stderr\n{}",
+        out.code,
+        out.timed_out,
+        out.stdout_str(),
+        out.stderr_str()
+    )
+}
