@@ -162,10 +162,6 @@ pub(crate) fn timestamps(
     Ok((pick(ATIM, ATIM_NOW, atim), pick(MTIM, MTIM_NOW, mtim)))
 }
 
-fn nonblocking(e: &FdEntry) -> bool {
-    e.fdflags.load(Ordering::Relaxed) as u16 & fdflags::NONBLOCK != 0
-}
-
 /// Reads from a stream into the iovecs: blocking, or `again` for a nonblocking fd with
 /// nothing available. End of stream is a 0-byte read.
 pub(crate) fn read_stream<M: MemSize>(
@@ -256,7 +252,7 @@ pub fn fd_read<M: MemSize>(
         let e = entry(c, fd)?;
         need_io(&e, rights::FD_READ)?;
         c.mem.slice(out, M::BYTES as u64)?;
-        let nb = nonblocking(&e);
+        let nb = e.nonblocking();
         let got = match &e.kind {
             FdKind::File(f) => c
                 .mem
@@ -286,7 +282,7 @@ pub fn fd_write<M: MemSize>(
         let e = entry(c, fd)?;
         need_io(&e, rights::FD_WRITE)?;
         c.mem.slice(out, M::BYTES as u64)?;
-        let nb = nonblocking(&e);
+        let nb = e.nonblocking();
         let put = match &e.kind {
             FdKind::File(f) => c
                 .mem
@@ -383,6 +379,26 @@ fn seek(c: &Call<'_>, fd: u32, delta: i64, whence: Whence, out: u64) -> Result<(
     Ok(())
 }
 
+/// Decodes `whence` by the ABI's order and seeks.
+fn seek_by(
+    env: &mut FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    delta: i64,
+    whence: u32,
+    out: u64,
+    order: [Whence; 3],
+) -> i32 {
+    run(
+        env,
+        "fd_seek",
+        [fd as u64, delta as u64, whence as u64, out],
+        |c| {
+            let w = *order.get(whence as usize).ok_or(Errno::INVAL)?;
+            seek(c, fd, delta, w, out)
+        },
+    )
+}
+
 /// preview1 whence: set=0, cur=1, end=2.
 pub fn fd_seek<M: MemSize>(
     mut env: FunctionEnvMut<WasiEnv>,
@@ -391,20 +407,13 @@ pub fn fd_seek<M: MemSize>(
     whence: u32,
     out: M::Offset,
 ) -> i32 {
-    let out = M::to_u64(out);
-    run(
+    seek_by(
         &mut env,
-        "fd_seek",
-        [fd as u64, delta as u64, whence as u64, out],
-        |c| {
-            let w = match whence {
-                0 => Whence::Set,
-                1 => Whence::Cur,
-                2 => Whence::End,
-                _ => return Err(Errno::INVAL),
-            };
-            seek(c, fd, delta, w, out)
-        },
+        fd,
+        delta,
+        whence,
+        M::to_u64(out),
+        [Whence::Set, Whence::Cur, Whence::End],
     )
 }
 
@@ -416,20 +425,13 @@ pub fn fd_seek_unstable(
     whence: u32,
     out: u32,
 ) -> i32 {
-    let out = out as u64;
-    run(
+    seek_by(
         &mut env,
-        "fd_seek",
-        [fd as u64, delta as u64, whence as u64, out],
-        |c| {
-            let w = match whence {
-                0 => Whence::Cur,
-                1 => Whence::End,
-                2 => Whence::Set,
-                _ => return Err(Errno::INVAL),
-            };
-            seek(c, fd, delta, w, out)
-        },
+        fd,
+        delta,
+        whence,
+        out as u64,
+        [Whence::Cur, Whence::End, Whence::Set],
     )
 }
 

@@ -210,6 +210,12 @@ impl FdEntry {
         self.rights_base.load(Ordering::Relaxed)
     }
 
+    /// The witx `nonblock` fd flag.
+    #[inline]
+    pub fn nonblocking(&self) -> bool {
+        self.fdflags.load(Ordering::Relaxed) & 4 != 0
+    }
+
     #[inline]
     pub fn need(&self, r: u64) -> Result<(), Errno> {
         if self.base() & r == r {

@@ -18,28 +18,26 @@ fn text<'a>(c: &Call<'a>, p: u64, l: u64) -> Result<&'a str, Errno> {
     })
 }
 
-/// A CIDR from guest memory: unknown tags, non-IP families and prefixes longer than the
-/// address are all `inval`.
-fn cidr(c: &Call<'_>, p: u64) -> Result<Cidr, Errno> {
-    let (ip, prefix) = addr::read_cidr(&c.mem, p).map_err(|e| match e {
+/// A port value that is not an IP address (bad tag, unix, unspec) is `inval`, unlike the
+/// socket calls, where a foreign family is `afnosupport`.
+fn bad_value(e: AddrError) -> Errno {
+    match e {
         AddrError::Mem(m) => Errno::from(m),
-        _ => Errno::INVAL,
-    })?;
+        AddrError::BadTag | AddrError::Family => Errno::INVAL,
+    }
+}
+
+fn cidr(c: &Call<'_>, p: u64) -> Result<Cidr, Errno> {
+    let (ip, prefix) = addr::read_cidr(&c.mem, p).map_err(bad_value)?;
     Ok(Cidr::new(ip, prefix)?)
 }
 
 fn ip(c: &Call<'_>, p: u64) -> Result<std::net::IpAddr, Errno> {
-    addr::read_addr(&c.mem, p).map_err(|e| match e {
-        AddrError::Mem(m) => Errno::from(m),
-        _ => Errno::INVAL,
-    })
+    addr::read_addr(&c.mem, p).map_err(bad_value)
 }
 
 fn opt_ts(c: &Call<'_>, p: u64) -> Result<Option<u64>, Errno> {
-    addr::read_opt_ts(&c.mem, p).map_err(|e| match e {
-        AddrError::Mem(m) => Errno::from(m),
-        _ => Errno::INVAL,
-    })
+    addr::read_opt_ts(&c.mem, p).map_err(bad_value)
 }
 
 pub fn port_bridge<M: MemSize>(

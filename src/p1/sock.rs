@@ -40,10 +40,6 @@ fn socket(c: &Call<'_>, fd: u32) -> Result<(Arc<FdEntry>, Arc<Socket>), Errno> {
     Ok((e, s))
 }
 
-fn nonblocking(e: &FdEntry) -> bool {
-    e.fdflags.load(Ordering::Relaxed) as u16 & fdflags::NONBLOCK != 0
-}
-
 fn insert_socket(c: &Call<'_>, s: Socket, flags: u16) -> Result<u32, Errno> {
     let e = FdEntry::new(FdKind::Socket(Arc::new(s)), rights::SOCKET, 0);
     e.fdflags
@@ -59,7 +55,7 @@ fn accept(c: &Call<'_>, fd: u32, flags: u32) -> Result<(u32, SocketAddr), Errno>
         return Err(Errno::INVAL);
     }
     e.need(rights::SOCK_ACCEPT)?;
-    let (new, peer) = s.accept(nonblocking(&e))?;
+    let (new, peer) = s.accept(e.nonblocking())?;
     Ok((insert_socket(c, new, flags as u16)?, peer))
 }
 
@@ -125,7 +121,7 @@ fn recv_into<M: MemSize>(
         return Err(Errno::INVAL);
     }
     let peek = flags & RECV_PEEK != 0;
-    let nb = nonblocking(e) || flags & RECV_DONT_WAIT != 0;
+    let nb = e.nonblocking() || flags & RECV_DONT_WAIT != 0;
     c.mem
         .with_iovecs::<M, _>(iovs, n, |bufs| -> Result<(usize, bool), Errno> {
             let (mut total, truncated) = s.recv_flagged(bufs, peek, nb)?;
@@ -186,7 +182,7 @@ pub fn sock_recv<M: MemSize>(
                 FdKind::Socket(s) => recv_into::<M>(c, &e, s, iovs, n, flags)?,
                 // A sock_pair end is an in-memory stream: recv is a read (socketpair).
                 FdKind::Duplex(i, _, _) => {
-                    let nb = nonblocking(&e) || flags & RECV_DONT_WAIT != 0;
+                    let nb = e.nonblocking() || flags & RECV_DONT_WAIT != 0;
                     (super::fd::read_stream::<M>(c, &**i, nb, iovs, n)?, false)
                 }
                 _ => unreachable!("checked above"),
@@ -229,7 +225,7 @@ pub fn sock_recv_from<M: MemSize>(
             c.mem.slice(rl, M::BYTES as u64)?;
             c.mem.slice(rf, 2)?;
             c.mem.slice(ra, addr::ADDR_SIZE)?;
-            let nb = nonblocking(&e) || flags & RECV_DONT_WAIT != 0;
+            let nb = e.nonblocking() || flags & RECV_DONT_WAIT != 0;
             let (got, from, truncated) = c
                 .mem
                 .with_iovecs::<M, _>(iovs, n, |b| s.recv_from(b, flags & RECV_PEEK != 0, nb))??;
@@ -264,7 +260,7 @@ pub fn sock_send<M: MemSize>(
                 return Err(Errno::INVAL);
             }
             c.mem.slice(sl, M::BYTES as u64)?;
-            let nb = nonblocking(&e) || flags & SEND_DONT_WAIT != 0;
+            let nb = e.nonblocking() || flags & SEND_DONT_WAIT != 0;
             let put = match &e.kind {
                 FdKind::Duplex(_, o, _) => super::fd::write_stream::<M>(c, &**o, nb, iovs, n)?,
                 FdKind::Socket(s) => c.mem.with_ciovecs::<M, _>(iovs, n, |b| s.send(b, nb))??,
@@ -303,7 +299,7 @@ pub fn sock_send_to<M: MemSize>(
             }
             c.mem.slice(sl, M::BYTES as u64)?;
             let dest = addr::read_addr_port(&c.mem, to)?;
-            let nb = nonblocking(&e) || flags & SEND_DONT_WAIT != 0;
+            let nb = e.nonblocking() || flags & SEND_DONT_WAIT != 0;
             let put = c
                 .mem
                 .with_ciovecs::<M, _>(iovs, n, |b| s.send_to(b, dest, nb))??;
@@ -348,7 +344,7 @@ pub fn sock_send_file<M: MemSize>(
                 }
                 let mut off = 0;
                 while off < got {
-                    off += s.send(&[std::io::IoSlice::new(&buf[off..got])], nonblocking(&e))?;
+                    off += s.send(&[std::io::IoSlice::new(&buf[off..got])], e.nonblocking())?;
                 }
                 done += got as u64;
             }
@@ -608,18 +604,6 @@ pub fn sock_get_opt_flag<M: MemSize>(
     )
 }
 
-/// `option_timestamp`: tag u8 at 0 (0 none, 1 some), nanoseconds u64 at 8.
-fn read_opt_time(c: &Call<'_>, p: u64) -> Result<Option<Duration>, Errno> {
-    let b = c.mem.slice(p, 16)?;
-    match b[0] {
-        0 => Ok(None),
-        1 => Ok(Some(Duration::from_nanos(u64::from_le_bytes(
-            b[8..16].try_into().expect("8 bytes"),
-        )))),
-        _ => Err(Errno::INVAL),
-    }
-}
-
 fn time_slot(
     o: &mut crate::core::sockets::Options,
     opt: u32,
@@ -647,7 +631,7 @@ pub fn sock_set_opt_time<M: MemSize>(
         [fd as u64, opt as u64, t],
         |c| {
             let (_, s) = socket(c, fd)?;
-            let v = read_opt_time(c, t)?;
+            let v = addr::read_opt_ts(&c.mem, t)?.map(Duration::from_nanos);
             time_slot(&mut s.options(), opt)?;
             Ok(s.set_options(|o| {
                 if let Ok(slot) = time_slot(o, opt) {
@@ -673,14 +657,8 @@ pub fn sock_get_opt_time<M: MemSize>(
             let (_, s) = socket(c, fd)?;
             let mut o = s.options();
             let v = *time_slot(&mut o, opt)?;
-            let b = c.mem.slice_mut(out, 16)?;
-            b.fill(0);
-            if let Some(d) = v {
-                b[0] = 1;
-                b[8..16]
-                    .copy_from_slice(&(d.as_nanos().min(u64::MAX as u128) as u64).to_le_bytes());
-            }
-            Ok(())
+            let ns = v.map(|d| d.as_nanos().min(u64::MAX as u128) as u64);
+            Ok(addr::write_opt_ts(&c.mem, out, ns)?)
         },
     )
 }

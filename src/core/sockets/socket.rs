@@ -83,6 +83,9 @@ pub struct Socket {
     udp_peer: Mutex<Option<SocketAddr>>,
     /// (read, write) shut down.
     shut: Mutex<(bool, bool)>,
+    /// One datagram's worth of scratch space, allocated on the first receive and reused,
+    /// so that truncation can be told without an allocation per call.
+    dgram_buf: Mutex<Vec<u8>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -138,6 +141,7 @@ impl Socket {
             opts: Mutex::new(Options::default()),
             udp_peer: Mutex::new(None),
             shut: Mutex::new((false, false)),
+            dgram_buf: Mutex::new(Vec::new()),
         })
     }
 
@@ -155,6 +159,7 @@ impl Socket {
             opts: Mutex::new(opts),
             udp_peer: Mutex::new(None),
             shut: Mutex::new((false, false)),
+            dgram_buf: Mutex::new(Vec::new()),
         }
     }
 
@@ -582,7 +587,10 @@ impl Socket {
             return Ok((n, self.addr_peer()?, false));
         }
         let deadline = Self::deadline(self.options().recv_timeout);
-        let mut tmp = vec![0u8; virtual_net::MAX_SOCKET_PAYLOAD];
+        let mut tmp = lock(&self.dgram_buf);
+        if tmp.is_empty() {
+            tmp.resize(virtual_net::MAX_SOCKET_PAYLOAD, 0);
+        }
         loop {
             {
                 let mut st = lock(&self.state);
