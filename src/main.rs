@@ -5,7 +5,11 @@ use wasix_compat::options::{DirMap, RunOptions};
 
 const USAGE: &str = "usage:
   wasix-compat run [--engine ours|wasmer-wasix] [--dir HOST[::GUEST]] [--dir-ro HOST[::GUEST]] [--mapdir GUEST:HOST]
-                   [--tmpfs GUEST] [--env K=V] [--stdin FILE] [--net] FILE.{wasm,wat,wasmu} [-- ARGS...]
+                   [--volume HOST:GUEST] [--tmpfs GUEST] [--preopens-only] [--env K=V] [--stdin FILE] [--net]
+                   FILE.{wasm,wat,wasmu} [-- ARGS...]
+      A WASIX module (one importing wasix_32v1 / wasix_64v1) sees the root `wasmer run` gives it:
+      `/` in memory with /tmp and /dev, the directories mounted beneath (relative guest paths
+      under /home, then the working directory); --preopens-only turns that off.
   wasix-compat compile FILE.{wasm,wat} -o FILE.wasmu   (compile once; `run` accepts the artifact)
   wasix-compat net serve --listen ADDR:PORT --token TOKEN   (serve this host's network to port_bridge)
   wasix-compat matrix [--check]";
@@ -57,6 +61,8 @@ fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
                 o.dirs.push(d)
             }
             "--mapdir" => o.dirs.push(DirMap::parse_mapdir(&value("--mapdir")?)?),
+            "--volume" => o.dirs.push(DirMap::parse_volume(&value("--volume")?)?),
+            "--preopens-only" => o.preopens_only = true,
             "--tmpfs" => o.tmpfs.push(value("--tmpfs")?),
             "--env" => {
                 let kv = value("--env")?;

@@ -24,6 +24,9 @@ pub struct RunOptions {
     pub tmpfs: Vec<String>,
     pub stdin: Option<PathBuf>,
     pub net: bool,
+    /// Never give a WASIX module the in-memory root (`--preopens-only`): it then sees only
+    /// its preopened directories, as a preview1 module does.
+    pub preopens_only: bool,
 }
 
 impl DirMap {
@@ -41,6 +44,18 @@ impl DirMap {
             guest: guest.into(),
             readonly: false,
         })
+    }
+
+    /// `--volume HOST:GUEST` (wasmer's other spelling).
+    pub fn parse_volume(s: &str) -> Result<DirMap, String> {
+        match s.split_once(':') {
+            Some((h, g)) if !g.is_empty() && !h.is_empty() => Ok(DirMap {
+                host: h.into(),
+                guest: g.into(),
+                readonly: false,
+            }),
+            _ => Err(format!("bad --volume `{s}`: expected HOST:GUEST")),
+        }
     }
 
     /// `--mapdir GUEST:HOST` (wasmer's spelling).

@@ -7,7 +7,11 @@
 //!   each `--tmpfs` a fresh in-memory tree;
 //! - every `--dir` / `--tmpfs` guest path is preopened in command-line order, and its
 //!   preopen name is the guest path (e.g. `/sandbox`); fd numbers are wasmer-wasix's own;
-//! - argv[0] is the module's file name; stdout / stderr are the host's own.
+//! - argv[0] is the module's file name; stdout / stderr are the host's own;
+//! - a WASIX module (unless `--preopens-only`) gets the root `wasmer run` gives it: the
+//!   in-memory root is virtual-fs's `RootFileSystemBuilder` tree (`/tmp`, `/dev`, …), a
+//!   relative guest path is mounted under `/home` (then the working directory), and `/`
+//!   is preopened after the mounts.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -48,6 +52,20 @@ fn run_inside(opts: &RunOptions) -> anyhow::Result<i32> {
     // Same loader as our engine: .wasm, .wat, or a `wasix-compat compile` artifact.
     let module = crate::host::module::load(&engine, &opts.module)?;
 
+    // A WASIX program gets the root `wasmer run` gives it, as on our engine.
+    let wasix = !opts.preopens_only && crate::host::module::is_wasix(&module);
+    let mut relative = false;
+    let mut guest_path = |g: &str| -> anyhow::Result<String> {
+        // "." is relative (it is /home), only an absolute path can name the root.
+        if wasix && !(g.starts_with('/') && normalize_guest(g)? == "/") {
+            let (abs, rel) = crate::core::fs::mounts::guest_mount_path(g)
+                .map_err(|e| anyhow!("guest path `{g}`: {e}"))?;
+            relative |= rel;
+            Ok(abs)
+        } else {
+            normalize_guest(g)
+        }
+    };
     let program = opts
         .module
         .file_name()
@@ -84,7 +102,7 @@ fn run_inside(opts: &RunOptions) -> anyhow::Result<i32> {
             virtual_fs::host_fs::FileSystem::new(handle.clone(), host)
                 .map_err(|e| anyhow!("--dir {}: {e}", d.host.display()))?,
         );
-        let guest = normalize_guest(&d.guest)?;
+        let guest = guest_path(&d.guest)?;
         if guest == "/" {
             if root.is_some() {
                 bail!("two directories mapped at guest `/`");
@@ -96,7 +114,7 @@ fn run_inside(opts: &RunOptions) -> anyhow::Result<i32> {
         preopens.push(guest);
     }
     for t in &opts.tmpfs {
-        let guest = normalize_guest(t)?;
+        let guest = guest_path(t)?;
         let fs: Fs = Arc::new(virtual_fs::mem_fs::FileSystem::default());
         if guest == "/" {
             if root.is_some() {
@@ -109,7 +127,15 @@ fn run_inside(opts: &RunOptions) -> anyhow::Result<i32> {
         preopens.push(guest);
     }
     let mounts = MountFileSystem::new();
-    let root = root.unwrap_or_else(|| Arc::new(virtual_fs::mem_fs::FileSystem::default()));
+    let root_mapped = root.is_some();
+    let root = root.unwrap_or_else(|| {
+        if wasix {
+            let points: Vec<&str> = preopens.iter().map(String::as_str).collect();
+            Arc::new(virtual_fs::RootFileSystemBuilder::default().build_tmp_ext(&points))
+        } else {
+            Arc::new(virtual_fs::mem_fs::FileSystem::default())
+        }
+    });
     mounts
         .mount(Path::new("/"), root)
         .map_err(|e| anyhow!("mount /: {e}"))?;
@@ -119,6 +145,15 @@ fn run_inside(opts: &RunOptions) -> anyhow::Result<i32> {
             .map_err(|e| anyhow!("mount {guest}: {e}"))?;
     }
     b.set_mount_fs(mounts);
+    // wasmer-wasix always shows `/` as fd 3 (a virtual root whose listings and lookups
+    // through mount points fail), so `/` is preopened once more, last: wasix-libc takes
+    // the last-registered root preopen for absolute paths.
+    if wasix && !root_mapped {
+        preopens.push("/".into());
+        if relative {
+            b.set_current_dir("/home");
+        }
+    }
     for g in &preopens {
         // No alias: the preopen's name is the guest path itself.
         b.add_preopen_build(|p| p.directory(g).read(true).write(true).create(true))

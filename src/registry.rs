@@ -17,14 +17,7 @@ pub fn signatures() -> Vec<ImportSig> {
     let ctx = crate::host::scratch_ctx();
     let mut out = Vec::new();
     for ns in Namespace::ALL {
-        let env = FunctionEnv::new(
-            &mut store,
-            WasiEnv {
-                ctx: ctx.clone(),
-                memory: None,
-                flavor: ns.flavor(),
-            },
-        );
+        let env = FunctionEnv::new(&mut store, WasiEnv::new(ctx.clone(), ns.flavor()));
         for (name, f) in ns.build_all(&mut store, &env) {
             let ty = f.ty(&store);
             out.push(ImportSig {

@@ -17,6 +17,9 @@ const BADF: u16 = 8;
 const INVAL: u16 = 28;
 const ILSEQ: u16 = 25;
 const NOTSOCK: u16 = 57;
+const SRCH: u16 = 71;
+/// What a call of a function without a result records: it returned (no trap, no exit).
+const RETURNED: u16 = 0xFFFF;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum K {
@@ -105,6 +108,18 @@ fn valid_value(f: &str, k: usize) -> u64 {
 }
 
 fn cases(sig: &ImportSig, ks: &[K], wide: bool) -> Vec<Case> {
+    let mut v = errno_cases(sig, ks, wide);
+    // A function without a result (callback_signal) cannot report: bad input is ignored,
+    // and the call must return.
+    if sig.results.is_empty() {
+        for c in &mut v {
+            c.expect = vec![RETURNED];
+        }
+    }
+    v
+}
+
+fn errno_cases(sig: &ImportSig, ks: &[K], wide: bool) -> Vec<Case> {
     let f = sig.name;
     let fault = if sig.module.starts_with("wasix") {
         MEMVIOLATION
@@ -310,6 +325,50 @@ fn enum_cases() -> Vec<Case> {
     ]
 }
 
+/// Bad values for the WASIX thread and signal imports (wasix namespaces only).
+fn wasix_enum_cases() -> Vec<Case> {
+    let s = SCRATCH;
+    vec![
+        Case {
+            func: "thread_signal",
+            case: "bad_signal",
+            args: vec![1, 99],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "thread_signal",
+            case: "unknown_thread",
+            args: vec![77, 10],
+            expect: vec![SRCH],
+        },
+        // The futex word must be 4-byte aligned; a timeout tag must be none or some.
+        Case {
+            func: "futex_wait",
+            case: "unaligned",
+            args: vec![s + 1, 0, s + 16, s + 64],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "futex_wake",
+            case: "unaligned",
+            args: vec![s + 2, s + 64],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "futex_wake_all",
+            case: "unaligned",
+            args: vec![s + 3, s + 64],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "futex_wait",
+            case: "bad_timeout_tag",
+            args: vec![s, 0, BAD_UTF8, s + 64],
+            expect: vec![INVAL],
+        },
+    ]
+}
+
 fn wat_for(ns: &str, sigs: &[&ImportSig], calls: &[Case]) -> String {
     let ty = |t: &wasmer::Type| match t {
         wasmer::Type::I64 => "i64",
@@ -358,14 +417,25 @@ fn wat_for(ns: &str, sigs: &[&ImportSig], calls: &[Case]) -> String {
                 _ => format!("(i32.const {})", *v as u32),
             })
             .collect();
-        writeln!(
-            w,
-            "    (i32.store16 (i32.const {}) (call ${} {}))",
-            RESULTS + 2 * k as u64,
-            c.func,
-            args.join(" ")
-        )
-        .unwrap();
+        if s.results.is_empty() {
+            writeln!(
+                w,
+                "    (call ${} {}) (i32.store16 (i32.const {}) (i32.const {RETURNED}))",
+                c.func,
+                args.join(" "),
+                RESULTS + 2 * k as u64,
+            )
+            .unwrap();
+        } else {
+            writeln!(
+                w,
+                "    (i32.store16 (i32.const {}) (call ${} {}))",
+                RESULTS + 2 * k as u64,
+                c.func,
+                args.join(" ")
+            )
+            .unwrap();
+        }
     }
     // iovec at 16: RESULTS, 2*len; then exit normally.
     writeln!(w, "    (i32.store (i32.const 16) (i32.const {RESULTS}))").unwrap();
@@ -418,8 +488,12 @@ fn sweep_module(ns: &'static str, part: &str, sigs: &[&ImportSig], with_enums: b
     let wide = ns == "wasix_64v1";
     let mut calls = Vec::new();
     for s in &sigs {
-        // These two end the run by design; proc_raise's bad value is covered below.
-        if s.name == "proc_exit" || s.name == "proc_raise" {
+        // These end the run by design; proc_raise's and thread_signal's bad values are
+        // covered below.
+        if matches!(
+            s.name,
+            "proc_exit" | "proc_exit2" | "thread_exit" | "proc_raise" | "thread_signal"
+        ) {
             continue;
         }
         // Names with two ABI generations are told apart by arity (sock_accept with four
@@ -440,19 +514,30 @@ fn sweep_module(ns: &'static str, part: &str, sigs: &[&ImportSig], with_enums: b
     // proc_raise(99) returns inval without exiting, so it can be part of the sweep.
     if with_enums {
         calls.extend(enum_cases());
+        if ns.starts_with("wasix") {
+            calls.extend(wasix_enum_cases());
+        }
     }
     let covered: std::collections::BTreeSet<&str> = calls.iter().map(|c| c.func).collect();
     for s in &sigs {
         assert!(
             // Functions without parameters have no input to get wrong.
-            covered.contains(s.name) || s.name == "proc_exit" || s.params.is_empty(),
+            covered.contains(s.name)
+                || matches!(s.name, "proc_exit" | "proc_exit2" | "thread_exit")
+                // Every u64 is a valid duration (tests/wasix_sync.rs sleeps 0 and 1 ms).
+                || s.name == "thread_sleep"
+                || s.params.is_empty(),
             "{ns}::{} has no bad-input case",
             s.name
         );
     }
     let wasm = build_wat(&format!("sweep-{ns}-{part}"), &wat_for(ns, &sigs, &calls));
     let tmp = TempDir::new("sweep");
-    let out = Run::new(&wasm).dir(tmp.path(), "/sandbox").run();
+    // The sweep's fds are fixed (3 the sandbox, 4 its file): no WASIX root in front.
+    let out = Run::new(&wasm)
+        .dir(tmp.path(), "/sandbox")
+        .flag("--preopens-only")
+        .run();
     out.assert_ok();
     assert_eq!(out.stdout.len(), 2 * calls.len(), "one errno per call");
     let mut failures = Vec::new();

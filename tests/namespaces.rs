@@ -44,7 +44,11 @@ fn check(stem: &str, ns: &str, keep: &[&str], f: impl Fn(Run) -> Run) {
         "{stem}: unexpected imports left on another namespace: {imports:?}"
     );
     let tmp = TempDir::new(&format!("ns-{stem}"));
-    let out = f(Run::new(&wasm).dir(tmp.path(), "/sandbox")).run();
+    // As preview1 programs they expect only their preopen (fd 3), not a WASIX root.
+    let out = f(Run::new(&wasm)
+        .flag("--preopens-only")
+        .dir(tmp.path(), "/sandbox"))
+    .run();
     out.assert_ok();
     assert!(
         has_line(&out.stdout_str(), "done: 0 failure(s)"),

@@ -5,8 +5,10 @@ pub mod cli;
 pub mod clocks;
 pub mod error;
 pub mod fs;
+pub mod futex;
 pub mod io;
 pub mod random;
+pub mod signal;
 pub mod sockets;
 pub mod table;
 

@@ -138,6 +138,21 @@ impl<'a> GuestMem<'a> {
         Ok(())
     }
 
+    /// Atomically loads an aligned u32 (a futex word other threads may be storing to).
+    /// `None` when `ptr` is not 4-byte aligned; `Err` when out of bounds.
+    #[inline]
+    pub fn load_u32_atomic(&self, ptr: u64) -> Result<Option<u32>, MemError> {
+        let p = self.check(ptr, 4)?;
+        if ptr % 4 != 0 {
+            return Ok(None);
+        }
+        // SAFETY: in bounds and aligned; the guest's linear memory base is page-aligned, so
+        // the host address is 4-aligned too. An atomic access never races with the guest's
+        // own atomic or plain accesses in a way Rust can observe as UB on this word.
+        let a = unsafe { std::sync::atomic::AtomicU32::from_ptr(self.base.add(p) as *mut u32) };
+        Ok(Some(a.load(std::sync::atomic::Ordering::SeqCst)))
+    }
+
     /// Reads a guest-sized offset (u32 or u64).
     #[inline]
     pub fn read_off<M: MemSize>(&self, ptr: u64) -> Result<u64, MemError> {

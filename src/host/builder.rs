@@ -2,6 +2,7 @@
 
 use super::{link::WasiImports, RunError};
 use crate::core::cli::{Cli, Exit};
+use crate::core::fs::mounts::{guest_mount_path, wasix_root_base, MountTree};
 use crate::core::fs::Dir;
 use crate::core::io::{InputStream, OutputStream};
 use crate::core::sockets::Network;
@@ -15,6 +16,7 @@ pub struct Builder {
     cli: Cli,
     preopens: Vec<(String, Dir)>,
     net: Option<Arc<Network>>,
+    wasix_root: bool,
     error: Option<RunError>,
 }
 
@@ -28,8 +30,21 @@ impl Builder {
             },
             preopens: Vec::new(),
             net: None,
+            wasix_root: false,
             error: None,
         }
+    }
+
+    /// Gives the guest the file system `wasmer run` gives a WASIX program: `/` is an
+    /// in-memory tree with `/tmp`, `/dev/{null,zero,urandom,stdin,stdout,stderr,tty}`,
+    /// `/bin`, `/etc`, and every directory added with `map_dir` & co. is mounted in it at
+    /// its guest path (a relative guest path under `/home`, which then is the initial
+    /// working directory). `/` is preopened as fd 3 (where wasmer-wasix always has it),
+    /// then each mount in order; `..` walks between mounts through the root. Without a `/` mapping
+    /// only: a directory mapped at `/` replaces the whole tree and this is ignored.
+    pub fn wasix_root(mut self, on: bool) -> Self {
+        self.wasix_root = on;
+        self
     }
 
     pub fn arg(mut self, a: impl Into<String>) -> Self {
@@ -161,12 +176,44 @@ impl Builder {
             .map_err(table_full)?;
         fds.insert(stream(FdKind::Output(self.cli.stderr.clone())))
             .map_err(table_full)?;
-        for (guest, dir) in self.preopens {
-            fds.insert(Arc::new(FdEntry::dir(dir, Some(guest))))
-                .map_err(table_full)?;
+        let mut cli = self.cli;
+        let root_mapped = self
+            .preopens
+            .iter()
+            .any(|(g, _)| g.starts_with('/') && g.split('/').all(|c| c.is_empty() || c == "."));
+        if self.wasix_root && !root_mapped {
+            let setup = |e: crate::core::ErrorCode| RunError::Setup {
+                what: "WASIX root file system".into(),
+                why: e.to_string(),
+            };
+            let mut mounts = Vec::new();
+            let mut relative = false;
+            for (guest, dir) in self.preopens {
+                let (abs, rel) = guest_mount_path(&guest).map_err(setup)?;
+                relative |= rel;
+                mounts.push((abs, dir));
+            }
+            let points: Vec<String> = mounts.iter().map(|(g, _)| g.clone()).collect();
+            let tree = Arc::new(
+                MountTree::new(wasix_root_base(&points).map_err(setup)?, mounts).map_err(setup)?,
+            );
+            // `/` first (fd 3), as wasmer-wasix always has it, then each mount in order.
+            for g in std::iter::once(&"/".to_string()).chain(points.iter()) {
+                let view = tree.view(g).map_err(setup)?;
+                fds.insert(Arc::new(FdEntry::dir(view, Some(g.clone()))))
+                    .map_err(table_full)?;
+            }
+            if relative && cli.initial_cwd.is_none() {
+                cli.initial_cwd = Some("/home".into());
+            }
+        } else {
+            for (guest, dir) in self.preopens {
+                fds.insert(Arc::new(FdEntry::dir(dir, Some(guest))))
+                    .map_err(table_full)?;
+            }
         }
         let net = self.net.unwrap_or_else(Network::disabled);
-        Ok(Arc::new(WasiCtx::new(self.cli, fds, net)))
+        Ok(Arc::new(WasiCtx::new(cli, fds, net)))
     }
 
     /// Builds the imports `module` needs into `store` (the embedder instantiates).

@@ -34,6 +34,7 @@ pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
         b = b.stdin(Arc::new(FdInput::owned(f.into())));
     }
     let path = o.module.clone();
+    let preopens_only = o.preopens_only;
     // The guest runs on its own thread (DESIGN §3), with room for deep host frames.
     let t = std::thread::Builder::new()
         .name("wasix-guest".into())
@@ -41,7 +42,8 @@ pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
         .spawn(move || {
             let mut store = Store::default();
             let module = super::module::load(store.engine(), &path)?;
-            b.run(&mut store, &module)
+            let wasix = !preopens_only && super::module::is_wasix(&module);
+            b.wasix_root(wasix).run(&mut store, &module)
         })?;
     let r = t
         .join()

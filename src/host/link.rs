@@ -54,14 +54,7 @@ impl WasiImports {
                     let env = match envs.iter().find(|(k, _)| *k == ns) {
                         Some((_, e)) => e.clone(),
                         None => {
-                            let e = FunctionEnv::new(
-                                store,
-                                WasiEnv {
-                                    ctx: ctx.clone(),
-                                    memory: None,
-                                    flavor: ns.flavor(),
-                                },
-                            );
+                            let e = FunctionEnv::new(store, WasiEnv::new(ctx.clone(), ns.flavor()));
                             envs.push((ns, e.clone()));
                             e
                         }
@@ -102,7 +95,9 @@ impl WasiImports {
             Err(_) => self.imported_memory.clone(),
         };
         for e in &self.envs {
-            e.as_mut(store).memory = mem.clone();
+            let data = e.as_mut(store);
+            data.memory = mem.clone();
+            data.exports = Some(instance.exports.clone());
         }
         Ok(())
     }

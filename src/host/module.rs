@@ -48,3 +48,10 @@ pub fn compile_cli(args: &[String]) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot write {output}: {e}"))?;
     Ok(())
 }
+
+/// Whether `module` is a WASIX program: it imports from `wasix_32v1` or `wasix_64v1`.
+pub fn is_wasix(module: &Module) -> bool {
+    module
+        .imports()
+        .any(|i| matches!(i.module(), "wasix_32v1" | "wasix_64v1"))
+}

@@ -23,6 +23,8 @@ pub const DOCUMENTED: &[Documented] = &[
     Documented { function: "fd_fdstat_set_flags", behaviour: "changing dsync/rsync/sync after open is `notsup` (Linux cannot); append and nonblock work" },
     Documented { function: "path_symlink", behaviour: "absolute targets are `perm` (they could only lead outside the sandbox); in-memory trees: `notsup`" },
     Documented { function: "path_link", behaviour: "in-memory trees: `notsup`; across a host dir and an in-memory tree: `xdev`" },
+    Documented { function: "thread_signal", behaviour: "a process has one thread so far (id 1; wasix-libc's 0x3fffffff means it too): other ids are `srch`; SIGKILL ends the process (137) and SIGSTOP does nothing without reaching a handler" },
+    Documented { function: "thread_exit", behaviour: "the only thread exiting ends the process with its code" },
 ];
 
 struct Row {
@@ -224,6 +226,21 @@ pub fn render(root: &Path) -> BTreeMap<&'static str, String> {
                 text
             }
         ));
+    }
+    md.push_str("\n## WASIX threads, futexes, signals and wasix-libc programs: differences from wasmer-wasix 0.704.2\n\n");
+    md.push_str(
+        "From `tests/wasix_sync.rs` (WAT, one case per module) and `tests/wasix_libc.rs` (C with\n",
+    );
+    md.push_str("wasix-libc), which run every case on both engines and keep this list exact:\n\n");
+    md.push_str("| case | check | ours | wasmer-wasix | why |\n|---|---|---|---|---|\n");
+    for (case, check, ours, theirs, why) in differences::WASIX_RUNTIME_DIFFERENCES {
+        md.push_str(&format!(
+            "| `{case}` | {check} | {ours} | {theirs} | {why} |\n"
+        ));
+    }
+    md.push_str("\n## WASIX: where we follow wasix-libc rather than the witx\n\n| function | what |\n|---|---|\n");
+    for (f, what) in differences::WASIX_ABI_NOTES {
+        md.push_str(&format!("| `{f}` | {what} |\n"));
     }
     md.push_str("\n## Every import\n\n| namespace | function | params | status | tests | differences |\n|---|---|---|---|---|---|\n");
     for r in &rows {

@@ -4,6 +4,8 @@
 use super::errno::{self, Errno};
 use super::fds::FdTable;
 use crate::core::cli::Cli;
+use crate::core::futex::Futexes;
+use crate::core::signal::SignalState;
 use crate::core::sockets::Network;
 use crate::guest::GuestMem;
 use std::sync::{Arc, Mutex};
@@ -19,7 +21,16 @@ pub struct WasiCtx {
     pub cwd: Mutex<String>,
     /// WASIX terminal settings (tty_get / tty_set).
     pub tty: Mutex<Tty>,
+    /// WASIX futexes (futex_wait / futex_wake), shared by the process's threads.
+    pub futexes: Futexes,
+    /// The guest's signal entry point and inherited dispositions.
+    pub signals: SignalState,
 }
+
+/// The process id a host-started WASIX process sees, and its main thread's id (equal, as
+/// in wasmer-wasix: the main thread's id is the process id).
+pub const PID: u32 = 1;
+pub const MAIN_TID: u32 = PID;
 
 /// The guest's view of its terminal.
 #[derive(Clone, Copy, Debug)]
@@ -70,6 +81,8 @@ impl WasiCtx {
             net,
             cwd: Mutex::new(cwd),
             tty: Mutex::new(Tty::default()),
+            futexes: Futexes::default(),
+            signals: SignalState::default(),
         }
     }
 
@@ -96,12 +109,26 @@ pub struct WasiEnv {
     pub ctx: Arc<WasiCtx>,
     pub memory: Option<Memory>,
     pub flavor: Flavor,
+    /// The instance's exports (signal handlers are guest functions called back by name).
+    pub exports: Option<wasmer::Exports>,
+}
+
+impl WasiEnv {
+    pub fn new(ctx: Arc<WasiCtx>, flavor: Flavor) -> WasiEnv {
+        WasiEnv {
+            ctx,
+            memory: None,
+            flavor,
+            exports: None,
+        }
+    }
 }
 
 /// What one host call works with.
 pub struct Call<'a> {
     pub mem: GuestMem<'a>,
     pub ctx: &'a WasiCtx,
+    pub flavor: Flavor,
 }
 
 /// Runs one import: builds the memory view, runs `f`, turns the outcome into an errno
@@ -127,6 +154,7 @@ pub fn run<const N: usize>(
     let call = Call {
         mem,
         ctx: &data.ctx,
+        flavor: data.flavor,
     };
     let mut e = match f(&call) {
         Ok(()) => Errno::SUCCESS,

@@ -77,9 +77,14 @@ pub fn epoll_ctl<M: MemSize>(
             let FdKind::Epoll(ep) = &ep.kind else {
                 return Err(Errno::INVAL);
             };
-            if op > 2 {
-                return Err(Errno::INVAL);
-            }
+            // wasix-libc passes Linux's EPOLL_CTL_* numbers (add 1, del 2, mod 3) where the
+            // witx enum says add 0, mod 1, del 2; like wasmer-wasix we take 0 and 1 as add.
+            let op = match op {
+                0 | 1 => 0,
+                2 => 2,
+                3 => 1,
+                _ => return Err(Errno::INVAL),
+            };
             let target = entry(c, fd)?;
             if fd == epfd || matches!(target.kind, FdKind::Epoll(_)) {
                 return Err(Errno::INVAL);

@@ -1,6 +1,6 @@
 //! fd_* imports (everything but fd_readdir): thin decode → core call → encode.
 
-use super::env::{run, Call, WasiEnv};
+use super::env::{run, Call, Flavor, WasiEnv};
 use super::errno::Errno;
 use super::fds::{rights, FdEntry, FdKind};
 use crate::core::fs::{Advice, DescriptorType, NewTimestamp, Stat, Whence};
@@ -78,6 +78,22 @@ pub(crate) fn fd_stat(e: &FdEntry) -> Result<Stat, Errno> {
             ..Default::default()
         },
     })
+}
+
+/// Whether `e` is one of the process's own standard streams. Under the wasix namespaces
+/// these are the console and report `character_device` whatever the host stream is, as
+/// wasmer-wasix does: 2022 wasix-libc never flushes stdio when `main` returns (its `_start`
+/// runs no destructors), so it must see a terminal and line-buffer, or output is lost.
+fn is_console(c: &Call<'_>, e: &FdEntry) -> bool {
+    let cli = &c.ctx.cli;
+    match &e.kind {
+        FdKind::Input(s) => std::ptr::addr_eq(Arc::as_ptr(s), Arc::as_ptr(&cli.stdin)),
+        FdKind::Output(s) => {
+            std::ptr::addr_eq(Arc::as_ptr(s), Arc::as_ptr(&cli.stdout))
+                || std::ptr::addr_eq(Arc::as_ptr(s), Arc::as_ptr(&cli.stderr))
+        }
+        _ => false,
+    }
 }
 
 fn filetype_of_entry(e: &FdEntry) -> Result<u8, Errno> {
@@ -550,7 +566,11 @@ pub fn fd_fdstat_get<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, out:
             flags |= e.fdflags.load(Ordering::Relaxed) as u16 & fdflags::NONBLOCK;
         }
         let st = Fdstat {
-            fs_filetype: filetype_of_entry(&e)?,
+            fs_filetype: if c.flavor == Flavor::Wasix && is_console(c, &e) {
+                filetype::CHARACTER_DEVICE
+            } else {
+                filetype_of_entry(&e)?
+            },
             fs_flags: flags,
             fs_rights_base: e.base(),
             fs_rights_inheriting: e.rights_inheriting.load(Ordering::Relaxed),

@@ -14,7 +14,9 @@ pub mod poll;
 pub mod port;
 pub mod proc;
 pub mod readdir;
+pub mod signal;
 pub mod sock;
+pub mod thread;
 
 use crate::guest::{MemSize, M32, M64};
 pub use env::{Flavor, WasiCtx, WasiEnv};
@@ -276,4 +278,16 @@ table! {
     "port_route_remove" => port::port_route_remove::<M>,
     "port_route_clear" => port::port_route_clear,
     "port_route_list" => port::port_route_list::<M>,
+    "callback_signal" => signal::callback_signal::<M>,
+    "thread_signal" => signal::thread_signal,
+    "proc_signals_get" => signal::proc_signals_get::<M>,
+    "proc_signals_sizes_get" => signal::proc_signals_sizes_get::<M>,
+    "proc_exit2" => thread::proc_exit2,
+    "thread_id" => thread::thread_id::<M>,
+    "thread_exit" => thread::thread_exit,
+    "thread_sleep" => thread::thread_sleep,
+    "thread_parallelism" => thread::thread_parallelism::<M>,
+    "futex_wait" => thread::futex_wait::<M>,
+    "futex_wake" => thread::futex_wake::<M>,
+    "futex_wake_all" => thread::futex_wake_all::<M>,
 }}

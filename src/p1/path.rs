@@ -219,6 +219,9 @@ pub(crate) fn open(
             base & parent_inh & rights::DIR,
             inheriting & parent_inh,
         ),
+        // `/dev/stdout` and friends: a new descriptor of the same stream, as Linux's
+        // /proc/self/fd links give.
+        Descriptor::Stdio(n) => return Ok(c.ctx.fds.insert(Arc::new(entry(c, n)?.duplicate()))?),
     };
     entry
         .fdflags

@@ -6,7 +6,7 @@ use crate::core::cli::Exit;
 use crate::core::clocks::{self, ClockId};
 use crate::core::random;
 use crate::guest::MemSize;
-use wasmer::FunctionEnvMut;
+use wasmer::{FunctionEnvMut, RuntimeError};
 
 pub(crate) fn clock_id(id: u32) -> Result<ClockId, Errno> {
     Ok(match id {
@@ -78,37 +78,52 @@ pub fn proc_raise(env: FunctionEnvMut<WasiEnv>, sig: u32) -> Result<i32, Exit> {
 }
 
 /// WASIX inserts `stkflt` at 16, so from there its numbers are one higher than preview1's
-/// (and equal to Linux's).
-pub fn proc_raise_wasix(env: FunctionEnvMut<WasiEnv>, sig: u32) -> Result<i32, Exit> {
-    raise(env, sig, &WASIX_SIGNALS)
+/// (and equal to Linux's). In the wasix namespaces a guest may have registered a signal
+/// entry point (`callback_signal`): then the signal goes to it.
+pub fn proc_raise_wasix(mut env: FunctionEnvMut<WasiEnv>, sig: u32) -> Result<i32, RuntimeError> {
+    let r = run(&mut env, "proc_raise", [sig as u64], |_| {
+        if sig > WASIX_SIGNALS.last {
+            return Err(Errno::INVAL);
+        }
+        Ok(())
+    });
+    if r == Errno::SUCCESS.0 as i32 && sig != 0 {
+        super::signal::deliver(&mut env, sig, &WASIX_SIGNALS)?;
+    }
+    Ok(r)
 }
 
 /// Default action of each signal of an ABI: ignored (chld, cont, urg, winch, and the stop
-/// signals, as there is no job control), else terminate. Index = signal number.
-struct Signals {
-    last: u32,
+/// signals, as there is no job control), else terminate.
+pub(crate) struct Signals {
+    pub last: u32,
     ignored: &'static [u32],
 }
 
-const PREVIEW1_SIGNALS: Signals = Signals {
+impl Signals {
+    /// Whether the default action of valid, non-zero `sig` ends the process.
+    pub fn terminates(&self, sig: u32) -> bool {
+        sig != 0 && sig <= self.last && !self.ignored.contains(&sig)
+    }
+}
+
+static PREVIEW1_SIGNALS: Signals = Signals {
     last: 30,
     ignored: &[16, 17, 18, 19, 20, 21, 22, 27],
 };
-const WASIX_SIGNALS: Signals = Signals {
+pub(crate) static WASIX_SIGNALS: Signals = Signals {
     last: 31,
     ignored: &[17, 18, 19, 20, 21, 22, 23, 28],
 };
 
 fn raise(mut env: FunctionEnvMut<WasiEnv>, sig: u32, table: &Signals) -> Result<i32, Exit> {
-    let mut terminate = false;
     let r = run(&mut env, "proc_raise", [sig as u64], |_| {
         if sig > table.last {
             return Err(Errno::INVAL);
         }
-        terminate = sig != 0 && !table.ignored.contains(&sig);
         Ok(())
     });
-    if terminate {
+    if table.terminates(sig) {
         return Err(Exit(128 + sig as i32));
     }
     Ok(r)

@@ -426,8 +426,12 @@ pub fn sock_pair<M: MemSize>(
                 2..=4 => return Err(Errno::NOTSUP),
                 _ => return Err(Errno::INVAL),
             }
-            if proto != 0 {
-                return Err(Errno::PROTONOSUPPORT);
+            // wasix-libc asks for tcp (6) explicitly for a stream pair; udp (17) cannot
+            // carry a stream (as wasmer-wasix says, `notsup`).
+            match proto {
+                0 | 6 => {}
+                17 => return Err(Errno::NOTSUP),
+                _ => return Err(Errno::PROTONOSUPPORT),
             }
             super::fdx::insert_duplex_pair(c, o1, o2, true)
         },

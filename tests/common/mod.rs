@@ -642,3 +642,106 @@ pub fn show(out: &Outcome) -> String {
         out.stderr_str()
     )
 }
+
+// ---- wasix-libc guests (../shared/wasix-libc) ----
+
+/// `../shared/wasix-libc`, where the wasix-libc snapshots and `cc.sh` live; `None` on a
+/// plain checkout without it (tests then skip, saying so).
+pub fn wasix_libc_dir() -> Option<PathBuf> {
+    let d = repo().join("../shared/wasix-libc");
+    d.join("cc.sh").exists().then_some(d)
+}
+
+/// Prints why a wasix-libc test did not run; every caller returns right after.
+pub fn skip_without_wasix_libc(test: &str) -> bool {
+    if wasix_libc_dir().is_some() {
+        return false;
+    }
+    eprintln!("SKIPPED {test}: ../shared/wasix-libc is absent (CI has it and runs this test)");
+    true
+}
+
+static WASIX_SYSROOT: std::sync::Mutex<Vec<(String, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+
+/// The wasix-libc sysroot of `rev`, built once (cached by `build.sh` under ~/.cache).
+pub fn wasix_sysroot(rev: &str) -> PathBuf {
+    let mut g = WASIX_SYSROOT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, p)) = g.iter().find(|(r, _)| r == rev) {
+        return p.clone();
+    }
+    let dir = wasix_libc_dir().expect("../shared/wasix-libc");
+    let o = Command::new("bash")
+        .arg(dir.join("build.sh"))
+        .arg(rev)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run build.sh");
+    assert!(o.status.success(), "wasix-libc build.sh {rev} failed");
+    let path = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let p = PathBuf::from(path);
+    assert!(p.is_dir(), "build.sh printed no sysroot");
+    g.push((rev.to_string(), p.clone()));
+    p
+}
+
+/// Current wasix-libc (the default of cc.sh) and the 2022 ABI.
+pub const WASIX_REV: &str = "34178a6";
+pub const WASIX_REV_2022: &str = "6c2e047";
+
+/// Compiles C sources with wasix-libc the way wasixcc does (`cc.sh`), cached under
+/// target/guests by the hash of sources, flags and revision.
+pub fn build_wasix_c(sources: &[&str], extra: &[&str], rev: &str) -> PathBuf {
+    let dir = wasix_libc_dir().expect("../shared/wasix-libc");
+    let mut blobs: Vec<Vec<u8>> = vec![rev.as_bytes().to_vec()];
+    for s in sources {
+        let p = resolve(s);
+        blobs.push(std::fs::read(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display())));
+    }
+    for e in extra {
+        blobs.push(e.as_bytes().to_vec());
+    }
+    blobs.push(std::fs::read(dir.join("cc.sh")).unwrap_or_default());
+    if let Ok(rd) = std::fs::read_dir(repo().join("tests/guests/wasix/include")) {
+        let mut names: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+        names.sort();
+        for n in names {
+            blobs.push(std::fs::read(n).unwrap_or_default());
+        }
+    }
+    let refs: Vec<&[u8]> = blobs.iter().map(|b| b.as_slice()).collect();
+    let stem = Path::new(sources[0])
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    let out = guest_out_dir().join(format!("wasix-{stem}-{rev}-{:016x}.wasm", hash_of(&refs)));
+    if out.exists() {
+        return out;
+    }
+    let sysroot = wasix_sysroot(rev);
+    let tmp = out.with_extension(unique_tmp());
+    let mut cmd = Command::new("bash");
+    cmd.arg(dir.join("cc.sh"))
+        .arg("--sysroot")
+        .arg(&sysroot)
+        .arg("-o")
+        .arg(&tmp);
+    for s in sources {
+        cmd.arg(resolve(s));
+    }
+    cmd.arg("-I").arg(repo().join("tests/guests/wasix/include"));
+    cmd.args(extra);
+    let o = cmd.output().expect("spawn cc.sh");
+    assert!(
+        o.status.success(),
+        "cc.sh failed for {sources:?}:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::rename(&tmp, &out).unwrap();
+    out
+}

@@ -2,11 +2,13 @@
 //! sandboxed path resolution (DESIGN.md §6) and read-only preopens.
 
 pub mod host;
+pub mod mounts;
 pub mod types;
 pub mod vfs;
 
 use crate::core::ErrorCode;
 use host::{HostDir, HostFile, HostOpened};
+use mounts::MountView;
 use std::io::{IoSlice, IoSliceMut};
 pub use types::*;
 use vfs::{VfsDir, VfsFile, VfsOpened};
@@ -16,6 +18,8 @@ type Result<T> = std::result::Result<T, ErrorCode>;
 pub enum DirKind {
     Host(HostDir),
     Vfs(VfsDir),
+    /// A directory of a mount tree's root part (see `mounts`).
+    Mounts(MountView),
 }
 
 pub enum FileKind {
@@ -40,6 +44,9 @@ pub struct File {
 pub enum Descriptor {
     Dir(Dir),
     File(File),
+    /// A device file that stands for one of the process's own descriptors (`/dev/stdout`
+    /// is fd 1): the front end duplicates that descriptor.
+    Stdio(u32),
 }
 
 macro_rules! both {
@@ -47,6 +54,7 @@ macro_rules! both {
         match &$self.kind {
             DirKind::Host($d) => $e,
             DirKind::Vfs($d) => $e,
+            DirKind::Mounts($d) => $e,
         }
     };
 }
@@ -131,7 +139,9 @@ impl Dir {
                     flags: f,
                     readonly,
                 }),
+                VfsOpened::Stdio(n) => Descriptor::Stdio(n),
             },
+            DirKind::Mounts(m) => m.open_at(path, follow, o, f)?,
         })
     }
 
@@ -139,6 +149,7 @@ impl Dir {
         match &self.kind {
             DirKind::Host(d) => d.stat_at(path, follow),
             DirKind::Vfs(d) => d.stat_at(path),
+            DirKind::Mounts(m) => m.stat_at(path, follow),
         }
     }
 
@@ -153,6 +164,7 @@ impl Dir {
         match &self.kind {
             DirKind::Host(d) => d.set_times_at(path, follow, a, m),
             DirKind::Vfs(d) => d.set_times_at(path, a, m),
+            DirKind::Mounts(v) => v.set_times_at(path, follow, a, m),
         }
     }
 
@@ -180,6 +192,11 @@ impl Dir {
         self.writable()?;
         new_dir.writable()?;
         match (&self.kind, &new_dir.kind) {
+            (DirKind::Mounts(a), _) => a.rename_at(old, new_dir, new),
+            (_, DirKind::Mounts(b)) => {
+                let (nd, nr) = b.resolve_for(new)?;
+                self.rename_at(old, nd, &nr)
+            }
             (DirKind::Host(a), DirKind::Host(b)) => a.rename_at(old, b, new),
             (DirKind::Vfs(a), DirKind::Vfs(b)) => a.rename_at(old, b, new),
             _ => Err(ErrorCode::CrossDevice),
@@ -191,6 +208,11 @@ impl Dir {
         self.writable()?;
         new_dir.writable()?;
         match (&self.kind, &new_dir.kind) {
+            (DirKind::Mounts(a), _) => a.link_at(old, follow, new_dir, new),
+            (_, DirKind::Mounts(b)) => {
+                let (nd, nr) = b.resolve_for(new)?;
+                self.link_at(old, follow, nd, &nr)
+            }
             (DirKind::Host(a), DirKind::Host(b)) => a.link_at(old, follow, b, new),
             (DirKind::Vfs(a), DirKind::Vfs(b)) => a.link_at(old, b, new),
             _ => Err(ErrorCode::CrossDevice),
@@ -215,6 +237,7 @@ impl Dir {
         match &self.kind {
             DirKind::Host(d) => d.sync(),
             DirKind::Vfs(_) => Ok(()),
+            DirKind::Mounts(m) => m.sync(),
         }
     }
 }

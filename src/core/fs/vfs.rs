@@ -100,6 +100,9 @@ pub struct VfsFile {
 pub enum VfsOpened {
     Dir(VfsDir),
     File(VfsFile),
+    /// A device file standing for one of the process's descriptors (virtual-fs's
+    /// `DeviceFile`: `/dev/stdin`, `/dev/stdout`, `/dev/stderr`).
+    Stdio(u32),
 }
 
 fn meta_stat(root: &VfsRoot, path: &Path, m: &virtual_fs::Metadata) -> Stat {
@@ -242,6 +245,9 @@ impl VfsDir {
             .truncate(o.truncate)
             .append(f.append)
             .open(&p)?;
+        if let Some(fd) = file.get_special_fd() {
+            return Ok(VfsOpened::Stdio(fd));
+        }
         Ok(VfsOpened::File(VfsFile {
             root: self.root.clone(),
             path: p,

@@ -1012,7 +1012,8 @@
     ;; mod: the event fd now only for writing (always writable), new data
     (i32.store (i32.const 0x3340) (i32.const 2))
     (i64.store (i32.const 0x3348) (i64.const 0x0102030405060708))
-    (local.set $e (call $epoll_ctl (global.get $ep) (i32.const 1) (global.get $ev) (i64.const 0x3340)))
+    ;; mod is 3: wasix-libc's (Linux's) EPOLL_CTL_MOD, which we follow over the witx's 1
+    (local.set $e (call $epoll_ctl (global.get $ep) (i32.const 3) (global.get $ev) (i64.const 0x3340)))
     (call $guard (i32.const 0x9000) (i32.const 64))
     (call $guard (i32.const 0x4300) (i32.const 8))
     (call $want (i32.eqz (call $epoll_wait (global.get $ep) (i64.const 0x9000) (i64.const 2)

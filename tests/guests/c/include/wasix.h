@@ -136,8 +136,10 @@
 #define WX_EPOLLHUP (1u << 5)
 #define WX_EPOLLET (1u << 6)
 #define WX_EPOLLONESHOT (1u << 7)
+/* wasix-libc passes Linux's numbers (add 1, del 2, mod 3); the witx enum says add 0, mod 1,
+ * del 2. Both engines take 0 and 1 as add, so mod must be 3. */
 #define WX_EPOLL_CTL_ADD 0
-#define WX_EPOLL_CTL_MOD 1
+#define WX_EPOLL_CTL_MOD 3
 #define WX_EPOLL_CTL_DEL 2
 
 /* ---- records and unions ---- */
