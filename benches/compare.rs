@@ -211,7 +211,10 @@ fn run_once(
             if w.arg == Arg::Port {
                 c.arg("--net");
             }
-            c.arg(artifact).arg("--").args(&args);
+            c.arg("--allow-precompiled")
+                .arg(artifact)
+                .arg("--")
+                .args(&args);
             c
         }
     };

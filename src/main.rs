@@ -6,7 +6,10 @@ use wasix_compat::options::{DirMap, RunOptions};
 const USAGE: &str = "usage:
   wasix-compat run [--engine ours|wasmer-wasix] [--dir HOST[::GUEST]] [--dir-ro HOST[::GUEST]] [--mapdir GUEST:HOST]
                    [--volume HOST:GUEST] [--tmpfs GUEST] [--preopens-only] [--env K=V] [--stdin FILE] [--net]
-                   FILE.{wasm,wat,wasmu} [-- ARGS...]
+                   [--no-cache] [--allow-precompiled] FILE.{wasm,wat,wasmu} [-- ARGS...]
+      Compiled modules are cached in $WASIX_COMPAT_CACHE_DIR (default ~/.cache/wasix-compat/modules;
+      --no-cache compiles every time). A precompiled artifact (.wasmu) is native code: it runs
+      only with --allow-precompiled.
       A WASIX module (one importing wasix_32v1 / wasix_64v1) sees the root `wasmer run` gives it:
       `/` in memory with /tmp and /dev, the directories mounted beneath (relative guest paths
       under /home, then the working directory); --preopens-only turns that off.
@@ -63,6 +66,8 @@ fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
             "--mapdir" => o.dirs.push(DirMap::parse_mapdir(&value("--mapdir")?)?),
             "--volume" => o.dirs.push(DirMap::parse_volume(&value("--volume")?)?),
             "--preopens-only" => o.preopens_only = true,
+            "--allow-precompiled" => o.allow_precompiled = true,
+            "--no-cache" => o.no_cache = true,
             "--tmpfs" => o.tmpfs.push(value("--tmpfs")?),
             "--env" => {
                 let kv = value("--env")?;

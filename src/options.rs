@@ -27,6 +27,24 @@ pub struct RunOptions {
     /// Never give a WASIX module the in-memory root (`--preopens-only`): it then sees only
     /// its preopened directories, as a preview1 module does.
     pub preopens_only: bool,
+    /// Run precompiled artifacts (`--allow-precompiled`).
+    pub allow_precompiled: bool,
+    /// Compile every time instead of using the module cache (`--no-cache`).
+    pub no_cache: bool,
+}
+
+impl RunOptions {
+    /// How to load the module these options name.
+    pub fn load_options(&self) -> crate::host::module::LoadOptions {
+        crate::host::module::LoadOptions {
+            allow_precompiled: self.allow_precompiled,
+            cache: if self.no_cache {
+                None
+            } else {
+                crate::host::cache::default_dir()
+            },
+        }
+    }
 }
 
 impl DirMap {

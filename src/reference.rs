@@ -50,7 +50,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
 fn run_inside(opts: &RunOptions) -> anyhow::Result<i32> {
     let engine = wasmer::Engine::default();
     // Same loader as our engine: .wasm, .wat, or a `wasix-compat compile` artifact.
-    let module = crate::host::module::load(&engine, &opts.module)?;
+    let module = crate::host::module::load(&engine, &opts.module, &opts.load_options())?;
 
     // A WASIX program gets the root `wasmer run` gives it, as on our engine.
     let wasix = !opts.preopens_only && crate::host::module::is_wasix(&module);

@@ -16,6 +16,9 @@ pub enum MemError {
     Fault,
     #[error("guest string is not valid UTF-8")]
     Utf8,
+    /// A value does not fit the guest's width (a size over 4 GiB into a wasm32 slot).
+    #[error("value does not fit the guest's integer width")]
+    Overflow,
 }
 
 /// Offset width of a memory: `M32` for wasm32 (preview0/1, wasix_32v1), `M64` for wasix_64v1.
@@ -146,11 +149,19 @@ impl<'a> GuestMem<'a> {
         if ptr % 4 != 0 {
             return Ok(None);
         }
-        // SAFETY: in bounds and aligned; the guest's linear memory base is page-aligned, so
-        // the host address is 4-aligned too. An atomic access never races with the guest's
-        // own atomic or plain accesses in a way Rust can observe as UB on this word.
-        let a = unsafe { std::sync::atomic::AtomicU32::from_ptr(self.base.add(p) as *mut u32) };
-        Ok(Some(a.load(std::sync::atomic::Ordering::SeqCst)))
+        // SAFETY: in bounds. A linear memory's base is page-aligned, so the host address is
+        // 4-aligned too and the atomic load is sound however other threads access the word;
+        // a plain byte buffer (`from_slice`) may not be aligned, and nothing else can touch
+        // it meanwhile, so it is read plainly.
+        unsafe {
+            let at = self.base.add(p);
+            if (at as usize) % 4 == 0 {
+                let a = std::sync::atomic::AtomicU32::from_ptr(at as *mut u32);
+                Ok(Some(a.load(std::sync::atomic::Ordering::SeqCst)))
+            } else {
+                Ok(Some(std::ptr::read_unaligned(at as *const u32)))
+            }
+        }
     }
 
     /// Reads a guest-sized offset (u32 or u64).
@@ -163,12 +174,13 @@ impl<'a> GuestMem<'a> {
         }
     }
 
-    /// Writes a guest-sized offset; values beyond the guest's width are an overflow error
-    /// for the caller to map.
+    /// Writes a guest-sized offset; a value beyond the guest's width is `Overflow` (and
+    /// nothing is written), never a silent wrap.
     #[inline]
     pub fn write_off<M: MemSize>(&self, ptr: u64, v: u64) -> Result<(), MemError> {
         if M::BYTES == 4 {
-            self.write::<u32>(ptr, v as u32)
+            let v = u32::try_from(v).map_err(|_| MemError::Overflow)?;
+            self.write::<u32>(ptr, v)
         } else {
             self.write::<u64>(ptr, v)
         }
@@ -311,5 +323,28 @@ mod tests {
         );
         m.write::<u8>(16, 0xff).unwrap();
         assert_eq!(m.str(16, 1).unwrap_err(), MemError::Utf8);
+    }
+
+    #[test]
+    fn write_off_never_wraps() {
+        let mut buf = [0xAAu8; 16];
+        let m = GuestMem::from_slice(&mut buf);
+        assert_eq!(m.write_off::<M32>(0, 1 << 32), Err(MemError::Overflow));
+        assert_eq!(m.read::<u32>(0), Ok(0xAAAA_AAAA), "nothing written");
+        assert_eq!(m.write_off::<M32>(4, u32::MAX as u64), Ok(()));
+        assert_eq!(m.read::<u32>(4), Ok(u32::MAX));
+        assert_eq!(m.write_off::<M64>(8, 1 << 40), Ok(()));
+        assert_eq!(m.read_off::<M64>(8), Ok(1 << 40));
+    }
+
+    #[test]
+    fn atomic_load_checks_alignment_and_bounds() {
+        let mut buf = [0u8; 8];
+        buf[4] = 7;
+        let m = GuestMem::from_slice(&mut buf);
+        assert_eq!(m.load_u32_atomic(4), Ok(Some(7)));
+        assert_eq!(m.load_u32_atomic(2), Ok(None));
+        assert_eq!(m.load_u32_atomic(8), Err(MemError::Fault));
+        assert_eq!(m.load_u32_atomic(u64::MAX - 1), Err(MemError::Fault));
     }
 }

@@ -35,13 +35,14 @@ pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
     }
     let path = o.module.clone();
     let preopens_only = o.preopens_only;
+    let load = o.load_options();
     // The guest runs on its own thread (DESIGN §3), with room for deep host frames.
     let t = std::thread::Builder::new()
         .name("wasix-guest".into())
         .stack_size(16 << 20)
         .spawn(move || {
             let mut store = Store::default();
-            let module = super::module::load(store.engine(), &path)?;
+            let module = super::module::load(store.engine(), &path, &load)?;
             let wasix = !preopens_only && super::module::is_wasix(&module);
             b.wasix_root(wasix).run(&mut store, &module)
         })?;

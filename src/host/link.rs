@@ -80,6 +80,13 @@ impl WasiImports {
                 }
             }
         }
+        // An imported memory is known before instantiation: attach it now, so that a start
+        // function (run by instantiation, before `bind`) can already make WASI calls.
+        if let Some(m) = &imported_memory {
+            for (_, e) in &envs {
+                e.as_mut(store).memory = Some(m.clone());
+            }
+        }
         Ok(WasiImports {
             imports,
             envs: envs.into_iter().map(|(_, e)| e).collect(),

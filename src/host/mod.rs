@@ -2,6 +2,7 @@
 //! run `_start`, and turn exits and traps into results.
 
 mod builder;
+pub mod cache;
 mod cli;
 mod link;
 pub mod module;

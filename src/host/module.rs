@@ -8,14 +8,34 @@ use wasmer::{Engine, Module};
 /// wasmer's serialized-artifact header.
 const ARTIFACT_MAGIC: &[u8] = b"wasmer-universal";
 
-pub fn load(engine: &Engine, path: &Path) -> Result<Module, RunError> {
+/// How `load` treats what it finds.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Run precompiled artifacts (native code: only ones you made or trust).
+    pub allow_precompiled: bool,
+    /// Compiled-module cache for ordinary modules (`None`: compile every time).
+    pub cache: Option<std::path::PathBuf>,
+}
+
+/// Loads a `.wasm` / `.wat` (through the cache when one is given) or, only when allowed, a
+/// precompiled artifact: an artifact is machine code, so a file that merely claims to be
+/// a module must not get to run as one.
+pub fn load(engine: &Engine, path: &Path, o: &LoadOptions) -> Result<Module, RunError> {
     let bytes = std::fs::read(path).map_err(|e| RunError::Setup {
         what: format!("module {}", path.display()),
         why: e.to_string(),
     })?;
     if bytes.starts_with(ARTIFACT_MAGIC) {
-        // SAFETY: the artifact is trusted input (made by `wasix-compat compile` with this
-        // same wasmer build); wasmer checks its header and version before use.
+        if !o.allow_precompiled {
+            return Err(RunError::Setup {
+                what: format!("module {}", path.display()),
+                why: "it is a precompiled wasmer artifact, i.e. native code; run it only if you \
+                      made or trust it, with --allow-precompiled"
+                    .into(),
+            });
+        }
+        // SAFETY: the caller vouched for the artifact (--allow-precompiled); wasmer checks
+        // its header and version before use.
         return unsafe { Module::deserialize(engine, bytes) }.map_err(|e| {
             RunError::Compile(format!(
                 "cannot load compiled artifact {}: {e}",
@@ -23,7 +43,11 @@ pub fn load(engine: &Engine, path: &Path) -> Result<Module, RunError> {
             ))
         });
     }
-    Module::new(engine, &bytes).map_err(|e| RunError::Compile(e.to_string()))
+    match &o.cache {
+        Some(dir) => super::cache::compile(engine, &bytes, dir),
+        None => Module::new(engine, &bytes),
+    }
+    .map_err(|e| RunError::Compile(e.to_string()))
 }
 
 /// `wasix-compat compile IN -o OUT`: compiles once and stores the artifact.
@@ -42,7 +66,11 @@ pub fn compile_cli(args: &[String]) -> anyhow::Result<()> {
     let (Some(input), Some(output)) = (input, output) else {
         anyhow::bail!("usage: wasix-compat compile FILE.{{wasm,wat}} -o FILE.wasmu");
     };
-    let module = load(&Engine::default(), Path::new(&input))?;
+    let module = load(
+        &Engine::default(),
+        Path::new(&input),
+        &LoadOptions::default(),
+    )?;
     module
         .serialize_to_file(&output)
         .map_err(|e| anyhow::anyhow!("cannot write {output}: {e}"))?;

@@ -105,6 +105,7 @@ impl From<MemError> for Errno {
         match e {
             MemError::Fault => Errno::FAULT,
             MemError::Utf8 => Errno::ILSEQ,
+            MemError::Overflow => Errno::OVERFLOW,
         }
     }
 }

@@ -214,8 +214,27 @@ pub(crate) fn write_stream<M: MemSize>(
     iovs: u64,
     n: u64,
 ) -> Result<usize, Errno> {
-    if nonblock && s.check_write()? == 0 {
-        return Err(Errno::AGAIN);
+    if nonblock {
+        // Write what fits now (in iovec order) and report it; `again` only when nothing
+        // fits, as a nonblocking POSIX write does.
+        let room = s.check_write()?;
+        if room == 0 {
+            return Err(Errno::AGAIN);
+        }
+        return Ok(c.mem.with_ciovecs::<M, _>(iovs, n, |bufs| {
+            let mut done = 0;
+            for b in bufs {
+                let k = b.len().min(room - done);
+                if k > 0 {
+                    s.write(&b[..k])?;
+                    done += k;
+                }
+                if done == room {
+                    break;
+                }
+            }
+            Ok::<_, StreamError>(done)
+        })??);
     }
     Ok(c.mem
         .with_ciovecs::<M, _>(iovs, n, |b| s.blocking_write_vectored(b))??)

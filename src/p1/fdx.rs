@@ -53,14 +53,7 @@ pub fn fd_dup2<M: MemSize>(
                 if cloexec == 1 { FDFLAGSEXT_CLOEXEC } else { 0 },
                 Ordering::Relaxed,
             );
-            let mut target = min;
-            let new = loop {
-                if !c.ctx.fds.contains(target) {
-                    c.ctx.fds.insert_at(target, dup)?;
-                    break target;
-                }
-                target = target.checked_add(1).ok_or(Errno::MFILE)?;
-            };
+            let new = c.ctx.fds.insert_from(min, dup)?;
             c.mem.write::<u32>(out, new)?;
             Ok(())
         },
@@ -152,44 +145,67 @@ pub fn fd_event<M: MemSize>(
     })
 }
 
-/// Writes the cwd and its length; `overflow` when the buffer is too small (the needed
-/// length still reported), as the witx specifies.
+/// Writes the cwd, NUL-terminated, and its length. A buffer shorter than the path plus its
+/// NUL is `range` with the needed size (path + NUL) written back: wasix-libc's
+/// `getcwd(NULL, 0)` asks with size 0, allocates what we report and asks again, so that
+/// size must leave room for the NUL (wasmer-wasix reports the bare length and the second
+/// call then returns an unterminated string). The witx says `overflow`; wasix-libc only
+/// understands `range`, which wasmer-wasix answers too.
 pub fn getcwd<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, buf: M::Offset, len: M::Offset) -> i32 {
     let (buf, lenp) = (M::to_u64(buf), M::to_u64(len));
     run(&mut env, "getcwd", [buf, lenp], |c| {
         let max = c.mem.read_off::<M>(lenp)?;
         let cwd = c.ctx.cwd();
+        let need = cwd.len() as u64 + 1;
+        if need > max {
+            c.mem.write_off::<M>(lenp, need)?;
+            return Err(Errno::RANGE);
+        }
+        c.mem.slice(buf, need)?;
+        c.mem.copy_out(buf, need, cwd.as_bytes())?;
+        c.mem.write::<u8>(buf + cwd.len() as u64, 0)?;
         c.mem.write_off::<M>(lenp, cwd.len() as u64)?;
-        if cwd.len() as u64 > max {
-            return Err(Errno::OVERFLOW);
-        }
-        if max == 0 {
-            return Err(Errno::INVAL);
-        }
-        c.mem.slice(buf, max)?;
-        c.mem.copy_out(buf, max, cwd.as_bytes())?;
-        if (cwd.len() as u64) < max {
-            c.mem.write::<u8>(buf + cwd.len() as u64, 0)?;
-        }
         Ok(())
     })
 }
 
-/// Changes the cwd to an absolute guest path that names a directory under a preopen.
+/// `/a/./b/../c/` → `/a/c`; `..` above the root stays at the root (lexical, as a shell's
+/// `cd` and wasix-libc's own cwd string treat it).
+fn normalize_abs(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Changes the cwd to a directory, given absolute or relative to the cwd. The path is
+/// normalised, resolved through the preopen with the longest matching guest path, and must
+/// name a directory there; an empty path is `noent`, as POSIX says.
 pub fn chdir<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, p: M::Offset, l: M::Offset) -> i32 {
     let (p, l) = (M::to_u64(p), M::to_u64(l));
     run(&mut env, "chdir", [p, l], |c| {
         let path = c.mem.str(p, l)?;
-        let target = if path.starts_with('/') {
+        if path.is_empty() {
+            return Err(Errno::NOENT);
+        }
+        let target = normalize_abs(&if path.starts_with('/') {
             path.to_string()
         } else {
-            format!("{}/{path}", c.ctx.cwd().trim_end_matches('/'))
-        };
-        // Find the preopen containing it and check it is a directory there.
+            format!("{}/{path}", c.ctx.cwd())
+        });
+        let mut best: Option<(usize, Arc<crate::core::fs::Dir>, String)> = None;
         for (_, e) in c.ctx.fds.entries() {
             let (Some(root), FdKind::Dir(d)) = (&e.preopen, &e.kind) else {
                 continue;
             };
+            let root = normalize_abs(root);
             let rest = if root == "/" {
                 Some(target.trim_start_matches('/'))
             } else {
@@ -198,19 +214,25 @@ pub fn chdir<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, p: M::Offset, l: M::O
                     .filter(|r| r.is_empty() || r.starts_with('/'))
                     .map(|r| r.trim_start_matches('/'))
             };
-            let Some(rest) = rest else { continue };
-            let st = if rest.is_empty() {
-                d.stat()?
-            } else {
-                d.stat_at(rest, true)?
-            };
-            if st.ty() != crate::core::fs::DescriptorType::Directory {
-                return Err(Errno::NOTDIR);
+            if let Some(rest) = rest {
+                if best.as_ref().is_none_or(|(n, _, _)| root.len() > *n) {
+                    best = Some((root.len(), d.clone(), rest.to_string()));
+                }
             }
-            *c.ctx.cwd.lock().unwrap_or_else(|p| p.into_inner()) = target;
-            return Ok(());
         }
-        Err(Errno::NOENT)
+        let Some((_, d, rest)) = best else {
+            return Err(Errno::NOENT);
+        };
+        let st = if rest.is_empty() {
+            d.stat()?
+        } else {
+            d.stat_at(&rest, true)?
+        };
+        if st.ty() != crate::core::fs::DescriptorType::Directory {
+            return Err(Errno::NOTDIR);
+        }
+        *c.ctx.cwd.lock().unwrap_or_else(|p| p.into_inner()) = target;
+        Ok(())
     })
 }
 

@@ -535,6 +535,9 @@ const OPT_TYPE: u32 = 25;
 const OPT_PROTO: u32 = 26;
 const OPT_LAST: u32 = 26;
 
+/// The one rule for every sockopt getter and setter: an option number outside the witx
+/// enum is `inval`; a known option of another kind (a time through the flag calls, say),
+/// or a read-only one given to a setter, is `noprotoopt`, as POSIX setsockopt says.
 fn bad_option(opt: u32) -> Errno {
     if opt > OPT_LAST {
         Errno::INVAL
@@ -687,7 +690,7 @@ pub fn sock_set_opt_size(mut env: FunctionEnvMut<WasiEnv>, fd: u32, opt: u32, si
                     let t = t.filter(|t| *t <= 255).ok_or(Errno::INVAL)?;
                     s.set_options(|o| o.multicast_ttl_v4 = Some(t))?
                 }
-                OPT_TYPE | OPT_PROTO => return Err(Errno::INVAL),
+                OPT_TYPE | OPT_PROTO => return Err(Errno::NOPROTOOPT),
                 o => return Err(bad_option(o)),
             }
             Ok(())

@@ -242,6 +242,8 @@ impl Run {
     }
     pub fn run(&self) -> Outcome {
         let mut cmd = Command::new(bin());
+        // Compiled modules are cached under target/, not in the user's home.
+        cmd.env("WASIX_COMPAT_CACHE_DIR", repo().join("target/module-cache"));
         cmd.arg("run");
         if self.engine == Engine::WasmerWasix {
             cmd.arg("--engine").arg("wasmer-wasix");
@@ -499,6 +501,8 @@ impl Run {
     /// Starts the run without waiting; stdout lines arrive through `Spawned::wait_line`.
     pub fn spawn(&self) -> Spawned {
         let mut cmd = Command::new(bin());
+        // Compiled modules are cached under target/, not in the user's home.
+        cmd.env("WASIX_COMPAT_CACHE_DIR", repo().join("target/module-cache"));
         cmd.arg("run");
         if self.engine == Engine::WasmerWasix {
             cmd.arg("--engine").arg("wasmer-wasix");

@@ -11,7 +11,6 @@ use std::ffi::{CStr, CString, OsStr};
 use std::io::{IoSlice, IoSliceMut, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::FileExt;
 
 type Result<T> = std::result::Result<T, ErrorCode>;
 
@@ -663,17 +662,7 @@ impl HostFile {
     pub fn pwrite_vectored(&self, bufs: &[IoSlice<'_>], off: u64) -> Result<usize> {
         let off = i64::try_from(off).map_err(|_| ErrorCode::Invalid)?;
         if self.append() {
-            // Linux appends on pwrite to an O_APPEND fd; honour the offset instead by
-            // writing each buffer at its position.
-            let mut done = 0usize;
-            for b in bufs {
-                let n = self.file.write_at(b, off as u64 + done as u64)?;
-                done += n;
-                if n < b.len() {
-                    break;
-                }
-            }
-            return Ok(done);
+            return self.pwrite_noappend(bufs, off);
         }
         let cnt = bufs.len().min(1024) as libc::c_int;
         // SAFETY: IoSlice is iovec-compatible.
@@ -681,6 +670,46 @@ impl HostFile {
             libc::pwritev(self.raw_fd(), bufs.as_ptr() as *const libc::iovec, cnt, off)
         })
         .map(|n| n as usize)
+    }
+    /// pwrite on an O_APPEND fd writes at `off`, as POSIX and WASI 0.2's
+    /// `descriptor.write(offset)` say; Linux's pwrite would append instead. Linux 6.9+
+    /// does it in one call (RWF_NOAPPEND); older kernels clear O_APPEND around the write
+    /// (then a concurrent append through the same fd may land at the offset).
+    #[cfg(target_os = "linux")]
+    fn pwrite_noappend(&self, bufs: &[IoSlice<'_>], off: i64) -> Result<usize> {
+        let cnt = bufs.len().min(1024) as libc::c_int;
+        // SAFETY: IoSlice is iovec-compatible.
+        let r = retry(|| unsafe {
+            libc::pwritev2(
+                self.raw_fd(),
+                bufs.as_ptr() as *const libc::iovec,
+                cnt,
+                off,
+                libc::RWF_NOAPPEND,
+            )
+        });
+        match r {
+            Err(ErrorCode::Invalid | ErrorCode::Unsupported) => {}
+            r => return r.map(|n| n as usize),
+        }
+        set_fl(self.raw_fd(), libc::O_APPEND, false)?;
+        // SAFETY: IoSlice is iovec-compatible.
+        let r = retry(|| unsafe {
+            libc::pwritev(self.raw_fd(), bufs.as_ptr() as *const libc::iovec, cnt, off)
+        });
+        set_fl(self.raw_fd(), libc::O_APPEND, true)?;
+        r.map(|n| n as usize)
+    }
+    #[cfg(not(target_os = "linux"))]
+    fn pwrite_noappend(&self, bufs: &[IoSlice<'_>], off: i64) -> Result<usize> {
+        let cnt = bufs.len().min(1024) as libc::c_int;
+        set_fl(self.raw_fd(), libc::O_APPEND, false)?;
+        // SAFETY: IoSlice is iovec-compatible.
+        let r = retry(|| unsafe {
+            libc::pwritev(self.raw_fd(), bufs.as_ptr() as *const libc::iovec, cnt, off)
+        });
+        set_fl(self.raw_fd(), libc::O_APPEND, true)?;
+        r.map(|n| n as usize)
     }
     pub fn seek(&self, delta: i64, whence: Whence) -> Result<u64> {
         let w = match whence {

@@ -225,3 +225,68 @@ fn memory_tree_works_as_a_preopen() {
     assert_eq!(d.remove_directory_at("a").ok(), Some(()));
     assert_eq!(d.symlink_at("g", "l").err(), Some(ErrorCode::Unsupported));
 }
+
+/// A rename that fails changes nothing (the in-memory backend used to remove the target
+/// before its last checks), and one onto itself is a no-op.
+#[test]
+fn memory_tree_failed_rename_keeps_the_target() {
+    let d = Dir::memory();
+    let c = OpenFlags {
+        create: true,
+        ..Default::default()
+    };
+    let put = |p: &str, data: &[u8]| {
+        let Descriptor::File(f) = d.open_at(p, true, c, rw()).unwrap() else {
+            panic!()
+        };
+        f.write_vectored(&[std::io::IoSlice::new(data)]).unwrap();
+    };
+    put("f", b"keep");
+    assert_eq!(d.rename_at("f", &d, "f"), Ok(()));
+    assert_eq!(d.stat_at("f", true).unwrap().size, 4, "renamed onto itself");
+    d.create_directory_at("dir").unwrap();
+    d.create_directory_at("dir/sub").unwrap();
+    assert_eq!(d.rename_at("dir", &d, "dir/sub"), Err(ErrorCode::Invalid));
+    assert!(
+        d.stat_at("dir/sub", true).is_ok(),
+        "target of a refused rename"
+    );
+    assert_eq!(d.rename_at("f", &d, "nowhere/g"), Err(ErrorCode::NoEntry));
+    assert_eq!(d.rename_at("f", &d, "dir"), Err(ErrorCode::IsDirectory));
+    assert_eq!(d.stat_at("f", true).unwrap().size, 4);
+    // Replacing an existing file leaves exactly the new contents under the name.
+    put("g", b"older!");
+    d.rename_at("f", &d, "g").unwrap();
+    assert_eq!(d.stat_at("g", true).unwrap().size, 4);
+    assert_eq!(d.stat_at("f", true).err(), Some(ErrorCode::NoEntry));
+    let names: Vec<Vec<u8>> = d.read_dir().unwrap().into_iter().map(|e| e.name).collect();
+    assert_eq!(names.len(), 4, "., .., dir, g and no leftover: {names:?}");
+}
+
+/// pwrite on an append descriptor writes at its offset (POSIX, WASI 0.2), on both backends.
+#[test]
+fn pwrite_on_append_writes_at_the_offset() {
+    let t = Tmp::new("pwrite-append");
+    for d in [Dir::host(&t.0, false).unwrap(), Dir::memory()] {
+        let flags = DescriptorFlags {
+            append: true,
+            ..rw()
+        };
+        let c = OpenFlags {
+            create: true,
+            ..Default::default()
+        };
+        let Descriptor::File(f) = d.open_at("a", true, c, flags).unwrap() else {
+            panic!()
+        };
+        f.write_vectored(&[std::io::IoSlice::new(b"ab")]).unwrap();
+        f.pwrite_vectored(&[std::io::IoSlice::new(b"x")], 0)
+            .unwrap();
+        f.write_vectored(&[std::io::IoSlice::new(b"c")]).unwrap();
+        let mut buf = [0u8; 8];
+        let n = f
+            .pread_vectored(&mut [std::io::IoSliceMut::new(&mut buf)], 0)
+            .unwrap();
+        assert_eq!(&buf[..n], b"xbc");
+    }
+}

@@ -243,7 +243,9 @@ impl VfsDir {
             .create(o.create)
             .create_new(o.create && o.exclusive)
             .truncate(o.truncate)
-            .append(f.append)
+            // Appending is done by `write_vectored` (seek to the end first), so that a
+            // pwrite on an append descriptor still writes at its offset.
+            .append(false)
             .open(&p)?;
         if let Some(fd) = file.get_special_fd() {
             return Ok(VfsOpened::Stdio(fd));
@@ -307,6 +309,9 @@ impl VfsDir {
         Ok(())
     }
 
+    /// Every check happens before anything changes; an existing target is moved aside and
+    /// only removed once the rename itself succeeded (else it is put back), so a failing
+    /// rename leaves both names as they were.
     pub fn rename_at(&self, old: &str, new_dir: &VfsDir, new: &str) -> Result<()> {
         if !self.same_tree(new_dir) {
             return Err(ErrorCode::CrossDevice);
@@ -317,21 +322,48 @@ impl VfsDir {
         if (at || bt) && !am.is_dir() {
             return Err(ErrorCode::NotDirectory);
         }
-        if let Ok(bm) = self.root.fs.metadata(&b) {
+        if a == b {
+            // POSIX: renaming a name onto itself does nothing.
+            return Ok(());
+        }
+        if b.starts_with(&a) {
+            return Err(ErrorCode::Invalid);
+        }
+        let fs = &self.root.fs;
+        match b.parent().map(|p| fs.metadata(p)) {
+            Some(Ok(m)) if m.is_dir() => {}
+            Some(Ok(_)) => return Err(ErrorCode::NotDirectory),
+            _ => return Err(ErrorCode::NoEntry),
+        }
+        let target = fs.metadata(&b).ok();
+        if let Some(bm) = &target {
             match (am.is_dir(), bm.is_dir()) {
                 (true, false) => return Err(ErrorCode::NotDirectory),
                 (false, true) => return Err(ErrorCode::IsDirectory),
-                (true, true) if self.root.fs.read_dir(&b)?.next().is_some() => {
+                (true, true) if fs.read_dir(&b)?.next().is_some() => {
                     return Err(ErrorCode::NotEmpty)
                 }
-                (true, true) => self.root.fs.remove_dir(&b)?,
-                (false, false) => self.root.fs.remove_file(&b)?,
+                _ => {}
             }
         }
-        if b.starts_with(&a) && a != b {
-            return Err(ErrorCode::Invalid);
+        let Some(bm) = target else {
+            block_on(fs.rename(&a, &b))?;
+            self.root.inodes.renamed(&a, &b);
+            return Ok(());
+        };
+        static ASIDE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = ASIDE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let aside = b.with_file_name(format!(".wasix-compat-rename-{}-{n}", std::process::id()));
+        block_on(fs.rename(&b, &aside))?;
+        if let Err(e) = block_on(fs.rename(&a, &b)) {
+            let _ = block_on(fs.rename(&aside, &b));
+            return Err(e.into());
         }
-        block_on(self.root.fs.rename(&a, &b))?;
+        let _ = if bm.is_dir() {
+            fs.remove_dir(&aside)
+        } else {
+            fs.remove_file(&aside)
+        };
         self.root.inodes.renamed(&a, &b);
         Ok(())
     }

@@ -6,21 +6,31 @@ use super::poll::Pollable;
 use super::stream::{InputStream, OutputStream, StreamError};
 use crate::core::ErrorCode;
 use std::io::{IoSlice, IoSliceMut};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
+/// A stream's fd: owned (closed on drop), or borrowed for the whole run (`'static`: the
+/// type system, not a comment, keeps it from outliving its owner).
 enum Fd {
-    Borrowed(RawFd),
+    Borrowed(BorrowedFd<'static>),
     Owned(OwnedFd),
 }
 impl Fd {
     fn raw(&self) -> RawFd {
         match self {
-            Fd::Borrowed(f) => *f,
+            Fd::Borrowed(f) => f.as_raw_fd(),
             Fd::Owned(f) => f.as_raw_fd(),
         }
     }
+}
+
+/// One of the process's standard streams, open for the life of the process.
+fn stdio(fd: RawFd) -> BorrowedFd<'static> {
+    debug_assert!((0..=2).contains(&fd));
+    // SAFETY: fds 0-2 belong to the process for its whole life and the host never closes
+    // them (the standard library makes the same assumption for io::stdin and friends).
+    unsafe { BorrowedFd::borrow_raw(fd) }
 }
 
 /// Readiness of a host fd. When not ready, one watcher thread waits in `poll(2)` and wakes
@@ -118,12 +128,14 @@ pub struct FdInput {
 impl FdInput {
     /// The process's standard input (fd 0), not closed on drop.
     pub fn stdin() -> Self {
-        Self::borrowed(0)
+        Self::borrowed(stdio(0))
     }
-    pub fn borrowed(fd: RawFd) -> Self {
+    /// A stream over an fd someone else owns for the rest of the program.
+    pub fn borrowed(fd: BorrowedFd<'static>) -> Self {
+        let raw = fd.as_raw_fd();
         FdInput {
             fd: Fd::Borrowed(fd),
-            watch: Arc::new(Watch::new(fd, libc::POLLIN)),
+            watch: Arc::new(Watch::new(raw, libc::POLLIN)),
         }
     }
     pub fn owned(fd: OwnedFd) -> Self {
@@ -192,15 +204,17 @@ pub struct FdOutput {
 
 impl FdOutput {
     pub fn stdout() -> Self {
-        Self::borrowed(1)
+        Self::borrowed(stdio(1))
     }
     pub fn stderr() -> Self {
-        Self::borrowed(2)
+        Self::borrowed(stdio(2))
     }
-    pub fn borrowed(fd: RawFd) -> Self {
+    /// A stream over an fd someone else owns for the rest of the program.
+    pub fn borrowed(fd: BorrowedFd<'static>) -> Self {
+        let raw = fd.as_raw_fd();
         FdOutput {
             fd: Fd::Borrowed(fd),
-            watch: Arc::new(Watch::new(fd, libc::POLLOUT)),
+            watch: Arc::new(Watch::new(raw, libc::POLLOUT)),
         }
     }
     pub fn owned(fd: OwnedFd) -> Self {
@@ -259,5 +273,29 @@ impl OutputStream for FdOutput {
     }
     fn as_pollable(&self) -> &dyn Pollable {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::{AsFd, FromRawFd};
+
+    /// Borrowed streams need an fd that lives as long as the program (`'static`).
+    #[test]
+    fn borrowed_streams_over_a_static_pipe() {
+        let mut fds = [0; 2];
+        // SAFETY: pipe(2) fills two fds we then own.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // SAFETY: both fds are fresh and ours.
+        let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let (r, w): (&'static OwnedFd, &'static OwnedFd) =
+            (Box::leak(Box::new(r)), Box::leak(Box::new(w)));
+        let out = FdOutput::borrowed(w.as_fd());
+        let inp = FdInput::borrowed(r.as_fd());
+        assert_eq!(out.blocking_write_vectored(&[IoSlice::new(b"ping")]), Ok(4));
+        let mut buf = [0u8; 8];
+        assert_eq!(inp.read(&mut buf), Ok(4));
+        assert_eq!(&buf[..4], b"ping");
     }
 }

@@ -84,8 +84,10 @@ pub struct Socket {
     /// (read, write) shut down.
     shut: Mutex<(bool, bool)>,
     /// One datagram's worth of scratch space, allocated on the first receive and reused,
-    /// so that truncation can be told without an allocation per call.
-    dgram_buf: Mutex<Vec<u8>>,
+    /// so that truncation can be told without an allocation per call. A receive takes it
+    /// out for its duration (the lock is never held across a wait); uninitialised bytes,
+    /// as the receive APIs expect.
+    dgram_buf: Mutex<Vec<MaybeUninit<u8>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -97,11 +99,6 @@ fn unspecified(f: Family) -> SocketAddr {
         Family::Inet4 => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
         Family::Inet6 => SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0),
     }
-}
-
-fn uninit(b: &mut [u8]) -> &mut [MaybeUninit<u8>] {
-    // SAFETY: MaybeUninit<u8> has u8's layout; we only ever write initialised bytes into it.
-    unsafe { &mut *(b as *mut [u8] as *mut [MaybeUninit<u8>]) }
 }
 
 /// Readable / writable readiness of one socket, as a pollable.
@@ -516,8 +513,20 @@ impl Socket {
                 let Some(first) = bufs.iter_mut().find(|b| !b.is_empty()) else {
                     return Ok(0);
                 };
-                match s.try_recv(uninit(first), peek) {
-                    Ok(n) => return Ok(n),
+                // The receive API fills uninitialised memory; the guest's buffer is
+                // initialised bytes, which may not be handed out as uninitialised. So the
+                // bytes land in scratch space first (at most 64 KiB: a short read).
+                let mut scratch = [MaybeUninit::<u8>::uninit(); 1 << 16];
+                let room = first.len().min(scratch.len());
+                match s.try_recv(&mut scratch[..room], peek) {
+                    Ok(n) => {
+                        let n = n.min(room);
+                        // SAFETY: the receive initialised the first `n` bytes.
+                        let got =
+                            unsafe { std::slice::from_raw_parts(scratch.as_ptr() as *const u8, n) };
+                        first[..n].copy_from_slice(got);
+                        return Ok(n);
+                    }
                     Err(NetworkError::WouldBlock) => {}
                     // The peer went away: end of stream for the reader.
                     Err(
@@ -587,22 +596,41 @@ impl Socket {
             return Ok((n, self.addr_peer()?, false));
         }
         let deadline = Self::deadline(self.options().recv_timeout);
-        let mut tmp = lock(&self.dgram_buf);
+        // Taken out (a concurrent receive on the same socket allocates its own), so no
+        // lock is held while waiting; put back when done.
+        let mut tmp = std::mem::take(&mut *lock(&self.dgram_buf));
         if tmp.is_empty() {
-            tmp.resize(virtual_net::MAX_SOCKET_PAYLOAD, 0);
+            tmp.resize(virtual_net::MAX_SOCKET_PAYLOAD, MaybeUninit::uninit());
         }
+        let r = self.recv_datagram(&mut tmp, bufs, peek, nonblocking, deadline);
+        *lock(&self.dgram_buf) = tmp;
+        r
+    }
+
+    fn recv_datagram(
+        &self,
+        tmp: &mut [MaybeUninit<u8>],
+        bufs: &mut [IoSliceMut<'_>],
+        peek: bool,
+        nonblocking: bool,
+        deadline: Option<Instant>,
+    ) -> Result<(usize, SocketAddr, bool)> {
         loop {
             {
                 let mut st = lock(&self.state);
                 let State::Udp(u) = &mut *st else {
                     return Err(ErrorCode::Invalid);
                 };
-                match u.try_recv_from(uninit(&mut tmp), peek) {
+                match u.try_recv_from(tmp, peek) {
                     Ok((n, from)) => {
+                        let n = n.min(tmp.len());
+                        // SAFETY: the receive initialised the first `n` bytes.
+                        let got: &[u8] =
+                            unsafe { std::slice::from_raw_parts(tmp.as_ptr() as *const u8, n) };
                         let mut copied = 0;
                         for b in bufs.iter_mut() {
                             let k = b.len().min(n - copied);
-                            b[..k].copy_from_slice(&tmp[copied..copied + k]);
+                            b[..k].copy_from_slice(&got[copied..copied + k]);
                             copied += k;
                             if copied == n {
                                 break;

@@ -110,7 +110,10 @@ int main(int argc, char **argv) {
     wx_option_timestamp_t g;
     WCHECK_ERRNO2("opt.bad_option_flag", wx_sock_set_opt_flag(T, 200, 1), WX_EINVAL, WX_ENOPROTOOPT);
     WCHECK_ERRNO2("opt.bad_option_get_flag", wx_sock_get_opt_flag(T, 200, &v), WX_EINVAL, WX_ENOPROTOOPT);
-    WCHECK_ERRNO2("opt.bad_option_size", wx_sock_set_opt_size(T, 200, 1), WX_EINVAL, WX_ENOPROTOOPT);
+    /* One rule for every getter and setter: a number beyond the option enum is inval; a
+     * read-only option given to a setter is noprotoopt. */
+    WCHECK_ERRNO("opt.bad_option_size", wx_sock_set_opt_size(T, 200, 1), WX_EINVAL);
+    WCHECK_ERRNO2("opt.set_type_read_only", wx_sock_set_opt_size(T, WX_OPT_TYPE, 1), WX_ENOPROTOOPT, WX_EINVAL);
     WCHECK_ERRNO2("opt.time_via_flag", wx_sock_set_opt_flag(T, WX_OPT_RECV_TIMEOUT, 1), WX_EINVAL, WX_ENOPROTOOPT);
     WCHECK_ERRNO2("opt.flag_via_time", wx_sock_get_opt_time(T, WX_OPT_NO_DELAY, &g), WX_EINVAL, WX_ENOPROTOOPT);
     wx_option_timestamp_t badtag = {7, 1};

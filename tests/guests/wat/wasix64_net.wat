@@ -939,14 +939,15 @@
     (call $want_guard (i32.const 0xA000) (i32.const 64) (i32.const 2))
     (call $want (call $eq (i32.const 0xA000) (i32.const 0x20e0) (i32.const 9)) (i32.const 3))
     (call $report (i32.const 0x17a0) (local.get $e))
-    ;; room for 4 bytes: overflow, the needed length reported, the buffer untouched
+    ;; room for 4 bytes: range, the size needed with the NUL (9) reported, the buffer
+    ;; untouched
     (call $guard (i32.const 0xA000) (i32.const 4))
     (call $guard (i32.const 0x4280) (i32.const 8))
     (i64.store (i32.const 0x4280) (i64.const 4))
     (local.set $e (call $getcwd (i64.const 0xA000) (i64.const 0x4280)))
-    (call $want64 (i32.const 0x4280) (i64.const 8) (i32.const 1))
+    (call $want64 (i32.const 0x4280) (i64.const 9) (i32.const 1))
     (call $want (call $untouched (i32.const 0xA000) (i32.const 4)) (i32.const 2))
-    (call $report_errno (i32.const 0x17c0) (local.get $e) (i32.const 61))
+    (call $report_errno (i32.const 0x17c0) (local.get $e) (i32.const 68))
 
     ;; ---- tty_get / tty_set (24-byte tty record) ----
     (call $guard (i32.const 0xA100) (i32.const 24))

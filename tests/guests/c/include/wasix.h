@@ -54,6 +54,7 @@
 #define WX_ENOTSUP 58
 #define WX_ENOTTY 59
 #define WX_EOVERFLOW 61
+#define WX_ERANGE 68
 #define WX_EPERM 63
 #define WX_EPIPE 64
 #define WX_ETIMEDOUT 73
