@@ -216,3 +216,82 @@ fn compiled_module_cache() {
         "rebuilt after truncation"
     );
 }
+
+/// A shared memory is read by copy: while a host thread keeps rewriting the bytes that
+/// fd_write and path_open read, every call sees some mix of old and new bytes (one of the
+/// interleavings), nothing crashes, and no Rust reference into the memory is ever made
+/// (GuestMem's shared mode).
+#[test]
+fn shared_memory_scribbled_during_calls() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let tmp = TempDir::new("reg-shared");
+    let wat = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_close" (func $close (param i32) (result i32)))
+  (import "env" "memory" (memory 1 1 shared))
+  (export "memory" (memory 0))
+  (func (export "_start") (local $i i32)
+    (i32.store (i32.const 0) (i32.const 1024))
+    (i32.store (i32.const 4) (i32.const 256))
+    (loop $l
+      (if (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)) (then unreachable))
+      (if (i32.eqz (call $open (i32.const 3) (i32.const 0) (i32.const 2048) (i32.const 9) (i32.const 1)
+                     (i64.const 0x3fffffff) (i64.const 0) (i32.const 0) (i32.const 16)))
+        (then (drop (call $close (i32.load (i32.const 16))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 2000))))))"#;
+    let mut store = wasmer::Store::default();
+    let module = wasmer::Module::new(&store, wat).unwrap();
+    let (w, r) = wasix_compat::core::io::pipe::pipe(1 << 20);
+    let imports = wasix_compat::Builder::new("shared")
+        .map_dir("/d", tmp.path())
+        .stdout(Arc::new(w))
+        .imports(&mut store, &module)
+        .unwrap();
+    let instance = wasmer::Instance::new(&mut store, &module, &imports.imports).unwrap();
+    imports.bind(&mut store, &instance).unwrap();
+    let mem = instance.exports.get_memory("memory").unwrap();
+    assert!(mem.ty(&store).shared);
+    let base = mem.view(&store).data_ptr() as usize;
+    // The initial bytes: 256 x 'a' at 1024, "file-aaaa" at 2048.
+    unsafe {
+        std::ptr::write_bytes((base + 1024) as *mut u8, b'a', 256);
+        std::ptr::copy_nonoverlapping(b"file-aaaa".as_ptr(), (base + 2048) as *mut u8, 9);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let scribbler = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut v = b'a';
+            while !stop.load(Ordering::Relaxed) {
+                v = if v == b'a' { b'b' } else { b'a' };
+                for i in (1024..1280).chain(2053..2057) {
+                    // SAFETY: inside the one page of the shared memory, which lives until
+                    // the instance is dropped after this thread is joined. Volatile byte
+                    // stores: what another wasm thread's plain stores would be.
+                    unsafe { std::ptr::write_volatile((base + i) as *mut u8, v) };
+                }
+            }
+        })
+    };
+    let start = instance.exports.get_function("_start").unwrap();
+    let res = start.call(&mut store, &[]);
+    stop.store(true, Ordering::Relaxed);
+    scribbler.join().unwrap();
+    assert!(res.is_ok(), "{res:?}");
+    let out = r.take_all();
+    assert_eq!(out.len(), 2000 * 256);
+    assert!(out.iter().all(|b| *b == b'a' || *b == b'b'));
+    for e in std::fs::read_dir(tmp.path()).unwrap() {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        let tail = name
+            .strip_prefix("file-")
+            .unwrap_or_else(|| panic!("{name}"));
+        assert!(
+            tail.len() == 4 && tail.bytes().all(|b| b == b'a' || b == b'b'),
+            "{name}"
+        );
+    }
+}

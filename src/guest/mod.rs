@@ -64,21 +64,51 @@ impl MemSize for M64 {
 /// A view of guest linear memory for the duration of one host call.
 ///
 /// Safety model: the host call holds the store, so the memory cannot grow or move while
-/// this exists. Guest threads may write concurrently into shared memories; those bytes are
-/// plain data to us and every access is bounds-checked against the length seen at creation.
+/// this exists, and every access is bounds-checked against the length seen at creation.
+///
+/// Two modes. An unshared memory is only touched by the calling thread, so `slice`,
+/// `slice_mut`, `str` and the iovec gathers hand out references straight into it (zero
+/// copy). A *shared* memory (threads) can change under us at any moment, and a Rust
+/// reference to bytes another thread writes is undefined behaviour: there, those calls
+/// copy the bytes out into scratch buffers owned by this view (byte copies through raw
+/// pointers, never references into guest memory), and buffers handed out mutably are
+/// copied back into guest memory when the view is dropped at the end of the call. Each
+/// region is copied once per call. `read` / `write` of Pod values and the atomic futex load
+/// never form references in either mode.
 pub struct GuestMem<'a> {
     base: *mut u8,
     len: u64,
+    shared: bool,
+    /// Shared mode: scratch copies (pointer, length) and, for mutable ones, the guest
+    /// offset to copy back to. Freed on drop.
+    scratch: std::cell::RefCell<Vec<(*mut u8, usize, Option<u64>)>>,
     _p: PhantomData<&'a mut [u8]>,
+}
+
+impl Drop for GuestMem<'_> {
+    fn drop(&mut self) {
+        for (buf, len, back) in self.scratch.get_mut().drain(..) {
+            if let Some(at) = back {
+                // SAFETY: `at..at+len` was bounds-checked when the copy was made and the
+                // memory cannot have shrunk; `buf` is our own allocation of `len` bytes.
+                unsafe { std::ptr::copy_nonoverlapping(buf, self.base.add(at as usize), len) };
+            }
+            // SAFETY: made by `Box::into_raw` of a `len`-byte boxed slice in `copy`.
+            drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(buf, len)) });
+        }
+    }
 }
 
 impl<'a> GuestMem<'a> {
     /// # Safety
-    /// `base..base+len` must be valid, writable memory for `'a`.
-    pub unsafe fn new(base: *mut u8, len: u64) -> Self {
+    /// `base..base+len` must be valid, writable memory for `'a`. When `shared`, other
+    /// threads may write it meanwhile (and no reference into it is ever made).
+    pub unsafe fn new(base: *mut u8, len: u64, shared: bool) -> Self {
         GuestMem {
             base,
             len,
+            shared,
+            scratch: Default::default(),
             _p: PhantomData,
         }
     }
@@ -88,8 +118,31 @@ impl<'a> GuestMem<'a> {
         GuestMem {
             base: s.as_mut_ptr(),
             len: s.len() as u64,
+            shared: false,
+            scratch: Default::default(),
             _p: PhantomData,
         }
+    }
+
+    /// Whether this view copies instead of referencing (a shared memory).
+    pub fn is_shared(&self) -> bool {
+        self.shared
+    }
+
+    /// Shared mode: a scratch copy of `p..p+len` (already bounds-checked), to be copied
+    /// back on drop when `back`.
+    #[allow(clippy::mut_from_ref)]
+    fn copy(&self, p: usize, len: usize, back: bool) -> &mut [u8] {
+        let mut b = vec![0u8; len].into_boxed_slice();
+        // SAFETY: in bounds (checked by the caller); a raw byte copy, no reference to guest
+        // memory is formed.
+        unsafe { std::ptr::copy_nonoverlapping(self.base.add(p), b.as_mut_ptr(), len) };
+        let raw = Box::into_raw(b) as *mut u8;
+        self.scratch
+            .borrow_mut()
+            .push((raw, len, back.then_some(p as u64)));
+        // SAFETY: our own allocation, alive until drop and handed out exactly once.
+        unsafe { std::slice::from_raw_parts_mut(raw, len) }
     }
 
     #[inline]
@@ -110,18 +163,33 @@ impl<'a> GuestMem<'a> {
         }
     }
 
+    /// Only checks that `ptr..ptr+len` is inside memory.
     #[inline]
-    pub fn slice(&self, ptr: u64, len: u64) -> Result<&'a [u8], MemError> {
+    pub fn check_range(&self, ptr: u64, len: u64) -> Result<(), MemError> {
+        self.check(ptr, len).map(|_| ())
+    }
+
+    /// The bytes at `ptr..ptr+len` (a copy when the memory is shared).
+    #[inline]
+    pub fn slice(&self, ptr: u64, len: u64) -> Result<&[u8], MemError> {
         let p = self.check(ptr, len)?;
-        // SAFETY: bounds checked above; see the type's safety model.
+        if self.shared {
+            return Ok(self.copy(p, len as usize, false));
+        }
+        // SAFETY: bounds checked above; unshared, so only this thread touches it.
         Ok(unsafe { std::slice::from_raw_parts(self.base.add(p), len as usize) })
     }
 
+    /// Writable bytes at `ptr..ptr+len`: the guest's own (unshared), or a copy written back
+    /// when this view is dropped (shared).
     #[inline]
     #[allow(clippy::mut_from_ref)]
-    pub fn slice_mut(&self, ptr: u64, len: u64) -> Result<&'a mut [u8], MemError> {
+    pub fn slice_mut(&self, ptr: u64, len: u64) -> Result<&mut [u8], MemError> {
         let p = self.check(ptr, len)?;
-        // SAFETY: bounds checked above; see the type's safety model.
+        if self.shared {
+            return Ok(self.copy(p, len as usize, true));
+        }
+        // SAFETY: bounds checked above; unshared, so only this thread touches it.
         Ok(unsafe { std::slice::from_raw_parts_mut(self.base.add(p), len as usize) })
     }
 
@@ -195,15 +263,16 @@ impl<'a> GuestMem<'a> {
     }
 
     /// A UTF-8 string of `len` bytes at `ptr`.
-    pub fn str(&self, ptr: u64, len: u64) -> Result<&'a str, MemError> {
+    pub fn str(&self, ptr: u64, len: u64) -> Result<&str, MemError> {
         std::str::from_utf8(self.slice(ptr, len)?).map_err(|_| MemError::Utf8)
     }
 
     /// Copies `bytes` to the guest, at most `cap` of them; returns the number copied.
     pub fn copy_out(&self, ptr: u64, cap: u64, bytes: &[u8]) -> Result<usize, MemError> {
         let n = (bytes.len() as u64).min(cap);
-        self.slice_mut(ptr, n)?
-            .copy_from_slice(&bytes[..n as usize]);
+        let p = self.check(ptr, n)?;
+        // SAFETY: in bounds; a raw byte copy (no reference into guest memory).
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.base.add(p), n as usize) };
         Ok(n as usize)
     }
 
@@ -214,15 +283,15 @@ impl<'a> GuestMem<'a> {
         &self,
         iovs: u64,
         count: u64,
-        f: impl FnOnce(&mut [IoSliceMut<'a>]) -> R,
+        f: impl FnOnce(&mut [IoSliceMut<'_>]) -> R,
     ) -> Result<R, MemError> {
         let table = self.iov_table::<M>(iovs, count)?;
-        let get = |i: u64| -> Result<IoSliceMut<'a>, MemError> {
+        let get = |i: u64| -> Result<IoSliceMut<'_>, MemError> {
             let (buf, len) = self.iov_at::<M>(table, i)?;
             Ok(IoSliceMut::new(self.slice_mut(buf, len)?))
         };
         if count <= STACK_IOVS as u64 {
-            let mut arr: [IoSliceMut<'a>; STACK_IOVS] =
+            let mut arr: [IoSliceMut<'_>; STACK_IOVS] =
                 std::array::from_fn(|_| IoSliceMut::new(&mut []));
             for i in 0..count {
                 arr[i as usize] = get(i)?;
@@ -242,10 +311,10 @@ impl<'a> GuestMem<'a> {
         &self,
         iovs: u64,
         count: u64,
-        f: impl FnOnce(&[IoSlice<'a>]) -> R,
+        f: impl FnOnce(&[IoSlice<'_>]) -> R,
     ) -> Result<R, MemError> {
         let table = self.iov_table::<M>(iovs, count)?;
-        let get = |i: u64| -> Result<IoSlice<'a>, MemError> {
+        let get = |i: u64| -> Result<IoSlice<'_>, MemError> {
             let (buf, len) = self.iov_at::<M>(table, i)?;
             Ok(IoSlice::new(self.slice(buf, len)?))
         };
@@ -346,5 +415,60 @@ mod tests {
         assert_eq!(m.load_u32_atomic(2), Ok(None));
         assert_eq!(m.load_u32_atomic(8), Err(MemError::Fault));
         assert_eq!(m.load_u32_atomic(u64::MAX - 1), Err(MemError::Fault));
+    }
+
+    /// Shared mode: while another thread keeps rewriting the memory, reads see copies
+    /// (each byte one of the values it held), writes land when the view is dropped, and
+    /// nothing hands out a reference into the memory itself.
+    #[test]
+    fn shared_mode_copies_and_writes_back() {
+        use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+        use std::sync::Arc;
+        let mem: Arc<Vec<AtomicU8>> = Arc::new((0..4096).map(|_| AtomicU8::new(b'a')).collect());
+        let stop = Arc::new(AtomicBool::new(false));
+        let scribbler = {
+            let (mem, stop) = (mem.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut v = b'a';
+                while !stop.load(Ordering::Relaxed) {
+                    v = if v == b'a' { b'b' } else { b'a' };
+                    for b in &mem[..1024] {
+                        b.store(v, Ordering::Relaxed);
+                    }
+                }
+            })
+        };
+        let base = mem.as_ptr() as *mut u8;
+        for _ in 0..200 {
+            // SAFETY: `mem` outlives the view; the other thread only uses atomics.
+            let m = unsafe { GuestMem::new(base, 4096, true) };
+            assert!(m.is_shared());
+            let s = m.str(0, 512).unwrap();
+            assert!(s.bytes().all(|b| b == b'a' || b == b'b'));
+            // an iovec at 2048 naming 1000 bytes at 16
+            m.write::<u32>(2048, 16).unwrap();
+            m.write::<u32>(2052, 1000).unwrap();
+            let n = m
+                .with_ciovecs::<M32, _>(2048, 1, |v| {
+                    v[0].iter().filter(|b| **b == b'a' || **b == b'b').count()
+                })
+                .unwrap();
+            assert_eq!(n, 1000);
+            m.slice_mut(3000, 8).unwrap().copy_from_slice(b"written!");
+            assert_eq!(
+                mem[3000].load(Ordering::Relaxed),
+                b'a',
+                "not before the drop"
+            );
+            drop(m);
+            let got: Vec<u8> = mem[3000..3008]
+                .iter()
+                .map(|b| b.load(Ordering::Relaxed))
+                .collect();
+            assert_eq!(&got, b"written!");
+            mem[3000].store(b'a', Ordering::Relaxed);
+        }
+        stop.store(true, Ordering::Relaxed);
+        scribbler.join().unwrap();
     }
 }

@@ -83,8 +83,11 @@ impl WasiImports {
         // An imported memory is known before instantiation: attach it now, so that a start
         // function (run by instantiation, before `bind`) can already make WASI calls.
         if let Some(m) = &imported_memory {
+            let shared = m.ty(store).shared;
             for (_, e) in &envs {
-                e.as_mut(store).memory = Some(m.clone());
+                let data = e.as_mut(store);
+                data.memory = Some(m.clone());
+                data.memory_shared = shared;
             }
         }
         Ok(WasiImports {
@@ -101,9 +104,11 @@ impl WasiImports {
             Ok(m) => Some(m.clone()),
             Err(_) => self.imported_memory.clone(),
         };
+        let shared = mem.as_ref().is_some_and(|m| m.ty(store).shared);
         for e in &self.envs {
             let data = e.as_mut(store);
             data.memory = mem.clone();
+            data.memory_shared = shared;
             data.exports = Some(instance.exports.clone());
         }
         Ok(())

@@ -111,6 +111,8 @@ pub struct WasiEnv {
     pub flavor: Flavor,
     /// The instance's exports (signal handlers are guest functions called back by name).
     pub exports: Option<wasmer::Exports>,
+    /// `memory` is shared (threads): guest memory is then copied, never referenced.
+    pub memory_shared: bool,
 }
 
 impl WasiEnv {
@@ -120,6 +122,7 @@ impl WasiEnv {
             memory: None,
             flavor,
             exports: None,
+            memory_shared: false,
         }
     }
 }
@@ -145,8 +148,9 @@ pub fn run<const N: usize>(
         Some(m) => {
             let v = m.view(&store);
             // SAFETY: the view covers exactly the instance's memory, which cannot grow or
-            // move during this host call (we hold the store).
-            unsafe { GuestMem::new(v.data_ptr(), v.data_size()) }
+            // move during this host call (we hold the store); a shared memory is accessed
+            // in GuestMem's copying mode.
+            unsafe { GuestMem::new(v.data_ptr(), v.data_size(), data.memory_shared) }
         }
         // No memory: every pointer faults.
         None => GuestMem::from_slice(&mut []),

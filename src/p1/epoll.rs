@@ -8,7 +8,7 @@ use super::errno::Errno;
 use super::fd::entry;
 use super::fds::{rights, FdEntry, FdKind};
 use crate::core::clocks;
-use crate::core::io::poll::{poll_into, Pollable};
+use crate::core::io::poll::{poll_into, ready_now, Pollable, ReadyList};
 use crate::guest::MemSize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -48,7 +48,7 @@ impl Epoll {
 pub fn epoll_create<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, out: M::Offset) -> i32 {
     let out = M::to_u64(out);
     run(&mut env, "epoll_create", [out], |c| {
-        c.mem.slice(out, 4)?;
+        c.mem.check_range(out, 4)?;
         let e = FdEntry::new(
             FdKind::Epoll(Arc::new(Epoll::default())),
             rights::POLL_FD_READWRITE,
@@ -134,8 +134,8 @@ pub fn epoll_wait<M: MemSize>(
                 return Err(Errno::INVAL);
             }
             c.mem
-                .slice(evp, max.checked_mul(EVENT_SIZE).ok_or(Errno::FAULT)?)?;
-            c.mem.slice(ne, M::BYTES as u64)?;
+                .check_range(evp, max.checked_mul(EVENT_SIZE).ok_or(Errno::FAULT)?)?;
+            c.mem.check_range(ne, M::BYTES as u64)?;
             // One pollable per (fd, direction) of interest; closed fds drop out, as on Linux.
             let snapshot: Vec<(u32, Interest)> = ep.lock().iter().map(|(k, v)| (*k, *v)).collect();
             let mut items: Vec<(u32, u32, super::fds::Readiness)> = Vec::new();
@@ -155,14 +155,9 @@ pub fn epoll_wait<M: MemSize>(
             if let Some(d) = &deadline {
                 list.push(d);
             }
-            let mut ready = Vec::new();
+            let mut ready = ReadyList::new();
             if timeout == 0 || list.is_empty() {
-                let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-                for (k, p) in list.iter().enumerate() {
-                    if p.poll_ready(&mut cx).is_ready() {
-                        ready.push(k as u32);
-                    }
-                }
+                ready_now(&list, &mut ready);
             } else {
                 poll_into(&list, &mut ready);
             }
@@ -177,27 +172,43 @@ pub fn epoll_wait<M: MemSize>(
                     None => out.push((*fd, *bit)),
                 }
             }
-            out.truncate(max as usize);
-            let mut list = ep.lock();
-            for (k, (fd, bits)) in out.iter().enumerate() {
-                let Some(i) = list.get_mut(fd) else { continue };
-                let at = evp + k as u64 * EVENT_SIZE;
-                let buf = c.mem.slice_mut(at, EVENT_SIZE)?;
-                buf.fill(0);
-                // A peer that hung up is always reported (as Linux does), rdhup when asked.
-                let mut report = bits & i.events;
-                if let Ok(FdKind::Socket(s)) = c.ctx.fds.get(*fd).as_deref().map(|e| &e.kind) {
-                    if s.hung_up() {
-                        report |= EPOLLHUP | (i.events & EPOLLRDHUP);
+            // One short critical section: re-check each ready fd against its interest as it
+            // is now (another thread may have modified it, or disarmed a oneshot it already
+            // reported, while we waited without the lock), disarm oneshots, and build the
+            // records; guest memory is written after the lock is released.
+            let mut records: smallvec::SmallVec<[[u8; EVENT_SIZE as usize]; 8]> =
+                Default::default();
+            {
+                let mut list = ep.lock();
+                for (fd, bits) in &out {
+                    if records.len() as u64 == max {
+                        break;
+                    }
+                    let Some(i) = list.get_mut(fd) else { continue };
+                    let mut report = bits & i.events;
+                    if report == 0 {
+                        continue;
+                    }
+                    // A peer that hung up is always reported (as Linux does), rdhup when asked.
+                    if let Ok(FdKind::Socket(s)) = c.ctx.fds.get(*fd).as_deref().map(|e| &e.kind) {
+                        if s.hung_up() {
+                            report |= EPOLLHUP | (i.events & EPOLLRDHUP);
+                        }
+                    }
+                    let mut rec = [0u8; EVENT_SIZE as usize];
+                    rec[..4].copy_from_slice(&report.to_le_bytes());
+                    rec[8..32].copy_from_slice(&i.data);
+                    records.push(rec);
+                    if i.events & EPOLLONESHOT != 0 {
+                        i.events = 0;
                     }
                 }
-                buf[..4].copy_from_slice(&report.to_le_bytes());
-                buf[8..32].copy_from_slice(&i.data);
-                if i.events & EPOLLONESHOT != 0 {
-                    i.events = 0;
-                }
             }
-            c.mem.write_off::<M>(ne, out.len() as u64)?;
+            for (k, rec) in records.iter().enumerate() {
+                c.mem
+                    .copy_out(evp + k as u64 * EVENT_SIZE, EVENT_SIZE, rec)?;
+            }
+            c.mem.write_off::<M>(ne, records.len() as u64)?;
             Ok(())
         },
     )

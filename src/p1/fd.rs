@@ -286,7 +286,7 @@ pub fn fd_read<M: MemSize>(
     run(&mut env, "fd_read", [fd as u64, iovs, n, out], |c| {
         let e = entry(c, fd)?;
         need_io(&e, rights::FD_READ)?;
-        c.mem.slice(out, M::BYTES as u64)?;
+        c.mem.check_range(out, M::BYTES as u64)?;
         let nb = e.nonblocking();
         let got = match &e.kind {
             FdKind::File(f) => c
@@ -316,7 +316,7 @@ pub fn fd_write<M: MemSize>(
     run(&mut env, "fd_write", [fd as u64, iovs, n, out], |c| {
         let e = entry(c, fd)?;
         need_io(&e, rights::FD_WRITE)?;
-        c.mem.slice(out, M::BYTES as u64)?;
+        c.mem.check_range(out, M::BYTES as u64)?;
         let nb = e.nonblocking();
         let put = match &e.kind {
             FdKind::File(f) => c
@@ -344,7 +344,7 @@ pub fn fd_pread<M: MemSize>(
     run(&mut env, "fd_pread", [fd as u64, iovs, n, off, out], |c| {
         let e = entry(c, fd)?;
         need_io(&e, rights::FD_READ | rights::FD_SEEK)?;
-        c.mem.slice(out, M::BYTES as u64)?;
+        c.mem.check_range(out, M::BYTES as u64)?;
         let got = match &e.kind {
             FdKind::File(f) => c
                 .mem
@@ -369,7 +369,7 @@ pub fn fd_pwrite<M: MemSize>(
     run(&mut env, "fd_pwrite", [fd as u64, iovs, n, off, out], |c| {
         let e = entry(c, fd)?;
         need_io(&e, rights::FD_WRITE | rights::FD_SEEK)?;
-        c.mem.slice(out, M::BYTES as u64)?;
+        c.mem.check_range(out, M::BYTES as u64)?;
         let put = match &e.kind {
             FdKind::File(f) => c
                 .mem
@@ -404,7 +404,7 @@ fn seek(c: &Call<'_>, fd: u32, delta: i64, whence: Whence, out: u64) -> Result<(
     if e.base() & (need | rights::FD_SEEK) == 0 {
         return Err(Errno::NOTCAPABLE);
     }
-    c.mem.slice(out, 8)?;
+    c.mem.check_range(out, 8)?;
     let pos = match &e.kind {
         FdKind::File(f) => f.seek(delta, whence)?,
         FdKind::Dir(_) => return Err(Errno::BADF),
@@ -565,7 +565,8 @@ pub fn fd_fdstat_get<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, out:
     let out = M::to_u64(out);
     run(&mut env, "fd_fdstat_get", [fd as u64, out], |c| {
         let e = entry(c, fd)?;
-        c.mem.slice(out, std::mem::size_of::<Fdstat>() as u64)?;
+        c.mem
+            .check_range(out, std::mem::size_of::<Fdstat>() as u64)?;
         let mut flags = e.fdflags.load(Ordering::Relaxed) as u16;
         if let FdKind::File(f) = &e.kind {
             let fl = f.flags();
@@ -763,7 +764,7 @@ pub fn fd_prestat_dir_name<M: MemSize>(
         let e = entry(c, fd)?;
         let name = e.preopen.as_ref().ok_or(Errno::BADF)?;
         // The whole declared buffer must be guest memory, even the part we leave alone.
-        c.mem.slice(p, l)?;
+        c.mem.check_range(p, l)?;
         if l < name.len() as u64 {
             return Err(Errno::NAMETOOLONG);
         }

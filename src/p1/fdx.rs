@@ -21,7 +21,7 @@ fn insert(c: &Call<'_>, e: FdEntry) -> Result<u32, Errno> {
 pub fn fd_dup<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, out: M::Offset) -> i32 {
     let out = M::to_u64(out);
     run(&mut env, "fd_dup", [fd as u64, out], |c| {
-        c.mem.slice(out, 4)?;
+        c.mem.check_range(out, 4)?;
         let e = entry(c, fd)?;
         let new = insert(c, e.duplicate())?;
         c.mem.write::<u32>(out, new)?;
@@ -46,7 +46,7 @@ pub fn fd_dup2<M: MemSize>(
             if cloexec > 1 {
                 return Err(Errno::INVAL);
             }
-            c.mem.slice(out, 4)?;
+            c.mem.check_range(out, 4)?;
             let e = entry(c, fd)?;
             let dup = Arc::new(e.duplicate());
             dup.fdflags_ext.store(
@@ -99,8 +99,8 @@ pub(crate) fn insert_duplex_pair(
     } else {
         rights::STREAM
     };
-    c.mem.slice(o1, 4)?;
-    c.mem.slice(o2, 4)?;
+    c.mem.check_range(o1, 4)?;
+    c.mem.check_range(o2, 4)?;
     let (a, b) = super::fds::duplex_pair(socket);
     let fa = insert(c, FdEntry::new(a, rights, 0))?;
     let fb = match insert(c, FdEntry::new(b, rights, 0)) {
@@ -134,7 +134,7 @@ pub fn fd_event<M: MemSize>(
         if flags & !EVENTFD_SEMAPHORE != 0 || initial == u64::MAX {
             return Err(Errno::INVAL);
         }
-        c.mem.slice(out, 4)?;
+        c.mem.check_range(out, 4)?;
         let ev = EventCounter::new(initial, flags & EVENTFD_SEMAPHORE != 0);
         let fd = insert(
             c,
@@ -161,7 +161,7 @@ pub fn getcwd<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, buf: M::Offset, len:
             c.mem.write_off::<M>(lenp, need)?;
             return Err(Errno::RANGE);
         }
-        c.mem.slice(buf, need)?;
+        c.mem.check_range(buf, need)?;
         c.mem.copy_out(buf, need, cwd.as_bytes())?;
         c.mem.write::<u8>(buf + cwd.len() as u64, 0)?;
         c.mem.write_off::<M>(lenp, cwd.len() as u64)?;
@@ -318,7 +318,7 @@ pub fn path_open2<M: MemSize>(
         if fdflagsext as u64 & !FDFLAGSEXT_CLOEXEC != 0 {
             return Err(Errno::INVAL);
         }
-        c.mem.slice(out, 4)?;
+        c.mem.check_range(out, 4)?;
         let new_fd = super::path::open(c, fd, dirflags, p, l, oflags, base, inheriting, fdflags)?;
         c.ctx
             .fds

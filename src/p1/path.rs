@@ -27,7 +27,7 @@ fn dir(c: &Call<'_>, fd: u32, need: u64) -> Result<(Arc<FdEntry>, Arc<Dir>), Err
     Ok((e, d))
 }
 
-fn path<'a>(c: &Call<'a>, ptr: u64, len: u64) -> Result<&'a str, Errno> {
+fn path<'c>(c: &'c Call<'_>, ptr: u64, len: u64) -> Result<&'c str, Errno> {
     Ok(c.mem.str(ptr, len)?)
 }
 
@@ -261,7 +261,7 @@ pub fn path_open<M: MemSize>(
             out,
         ],
         |c| {
-            c.mem.slice(out, 4)?;
+            c.mem.check_range(out, 4)?;
             let new_fd = open(c, fd, dirflags, p, l, oflags, base, inheriting, fdflags)?;
             c.mem.write::<u32>(out, new_fd)?;
             Ok(())
@@ -292,8 +292,8 @@ pub fn path_readlink<M: MemSize>(
         [fd as u64, p, l, buf, bl, used],
         |c| {
             let (_, d) = dir(c, fd, rights::PATH_READLINK)?;
-            c.mem.slice(buf, bl)?;
-            c.mem.slice(used, M::BYTES as u64)?;
+            c.mem.check_range(buf, bl)?;
+            c.mem.check_range(used, M::BYTES as u64)?;
             let target = d.readlink_at(path(c, p, l)?)?;
             // Like readlink(2): a short buffer gets a truncated target.
             let n = c.mem.copy_out(buf, bl, &target)?;

@@ -8,7 +8,11 @@ use super::fds::{FdEntry, FdKind, Readiness};
 use super::proc::clock_id;
 use crate::core::clocks::{self, ClockId};
 use crate::core::fs::Whence;
-use crate::core::io::poll::{poll_into, Deadline, Pollable};
+use crate::core::io::poll::{poll_into, ready_now, Deadline, Pollable, ReadyList};
+use smallvec::SmallVec;
+
+/// Up to this many subscriptions are handled without a heap allocation.
+const INLINE: usize = 8;
 use crate::guest::types::{Event, Subscription, Subscription0};
 use crate::guest::{GuestMem, MemSize};
 use std::sync::Arc;
@@ -78,9 +82,9 @@ fn poll_common(
     write_n: impl Fn(&GuestMem<'_>, u64, u64) -> Result<(), Errno>,
 ) -> Result<(), Errno> {
     let ev_size = std::mem::size_of::<Event>() as u64;
-    c.mem.slice(out, subs.len() as u64 * ev_size)?;
-    let mut events: Vec<Event> = Vec::new();
-    let mut waiting: Vec<(usize, Waiting)> = Vec::with_capacity(subs.len());
+    c.mem.check_range(out, subs.len() as u64 * ev_size)?;
+    let mut events: SmallVec<[Event; INLINE]> = SmallVec::new();
+    let mut waiting: SmallVec<[(usize, Waiting); INLINE]> = SmallVec::with_capacity(subs.len());
     let event = |s: &Sub, error: Errno| Event {
         userdata: s.userdata,
         error: error.0,
@@ -109,17 +113,13 @@ fn poll_common(
         }
     }
     // Errors are events already: then only report what is ready right now.
-    let list: Vec<&dyn Pollable> = waiting.iter().map(|(_, w)| w.pollable()).collect();
-    let mut ready = Vec::new();
+    let list: SmallVec<[&dyn Pollable; INLINE]> =
+        waiting.iter().map(|(_, w)| w.pollable()).collect();
+    let mut ready = ReadyList::new();
     if events.is_empty() {
         poll_into(&list, &mut ready);
     } else {
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        for (i, p) in list.iter().enumerate() {
-            if p.poll_ready(&mut cx).is_ready() {
-                ready.push(i as u32);
-            }
-        }
+        ready_now(&list, &mut ready);
     }
     for r in ready {
         let (i, w) = &waiting[r as usize];
@@ -146,9 +146,9 @@ fn read_subs<T: bytemuck::Pod>(
     at: u64,
     n: u64,
     conv: impl Fn(T) -> Sub,
-) -> Result<Vec<Sub>, Errno> {
+) -> Result<SmallVec<[Sub; INLINE]>, Errno> {
     let size = std::mem::size_of::<T>() as u64;
-    mem.slice(at, n.checked_mul(size).ok_or(Errno::FAULT)?)?;
+    mem.check_range(at, n.checked_mul(size).ok_or(Errno::FAULT)?)?;
     (0..n)
         .map(|i| Ok(conv(mem.read::<T>(at + i * size)?)))
         .collect()
@@ -171,7 +171,7 @@ pub fn poll_oneoff<M: MemSize>(
         if n == 0 {
             return Err(Errno::INVAL);
         }
-        c.mem.slice(ne, M::BYTES as u64)?;
+        c.mem.check_range(ne, M::BYTES as u64)?;
         let subs = read_subs(&c.mem, inp, n, |s: Subscription| Sub {
             userdata: s.userdata,
             tag: s.tag,
@@ -197,7 +197,7 @@ pub fn poll_oneoff_unstable(
         if n == 0 {
             return Err(Errno::INVAL);
         }
-        c.mem.slice(ne, 4)?;
+        c.mem.check_range(ne, 4)?;
         let subs = read_subs(&c.mem, inp, n, |s: Subscription0| Sub {
             userdata: s.userdata,
             tag: s.tag,

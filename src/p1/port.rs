@@ -11,7 +11,7 @@ use crate::guest::{MemError, MemSize};
 use wasmer::FunctionEnvMut;
 
 /// Strings given to port_bridge: not UTF-8 is `inval` (as the port issue specifies).
-fn text<'a>(c: &Call<'a>, p: u64, l: u64) -> Result<&'a str, Errno> {
+fn text<'c>(c: &'c Call<'_>, p: u64, l: u64) -> Result<&'c str, Errno> {
     c.mem.str(p, l).map_err(|e| match e {
         MemError::Utf8 => Errno::INVAL,
         m => m.into(),
@@ -106,7 +106,7 @@ pub fn port_addr_clear(mut env: FunctionEnvMut<WasiEnv>) -> i32 {
 pub fn port_mac<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, p: M::Offset) -> i32 {
     let p = M::to_u64(p);
     run(&mut env, "port_mac", [p], |c| {
-        c.mem.slice(p, 6)?;
+        c.mem.check_range(p, 6)?;
         let mac = c.ctx.net.port_mac()?;
         c.mem.slice_mut(p, 6)?.copy_from_slice(&mac);
         Ok(())

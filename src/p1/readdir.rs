@@ -26,8 +26,8 @@ pub fn fd_readdir<M: MemSize>(
             let e = entry(c, fd)?;
             let dir = e.as_dir()?;
             e.need(rights::FD_READDIR)?;
-            c.mem.slice(buf, len)?;
-            c.mem.slice(used, M::BYTES as u64)?;
+            c.mem.check_range(buf, len)?;
+            c.mem.check_range(used, M::BYTES as u64)?;
             let mut cur = e.dir_cursor.lock().unwrap_or_else(|p| p.into_inner());
             if cookie == 0 || cur.is_none() {
                 *cur = Some(DirCursor {

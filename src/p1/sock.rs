@@ -73,7 +73,7 @@ pub fn sock_accept<M: MemSize>(
         [fd as u64, flags as u64, out],
         |c| {
             socket(c, fd)?;
-            c.mem.slice(out, 4)?;
+            c.mem.check_range(out, 4)?;
             let (new, _) = accept(c, fd, flags)?;
             c.mem.write::<u32>(out, new)?;
             Ok(())
@@ -97,8 +97,8 @@ pub fn sock_accept_v2<M: MemSize>(
         [fd as u64, flags as u64, out, oa],
         |c| {
             socket(c, fd)?;
-            c.mem.slice(out, 4)?;
-            c.mem.slice(oa, addr::ADDR_SIZE)?;
+            c.mem.check_range(out, 4)?;
+            c.mem.check_range(oa, addr::ADDR_SIZE)?;
             let (new, peer) = accept(c, fd, flags)?;
             c.mem.write::<u32>(out, new)?;
             addr::write_addr_port(&c.mem, oa, &peer)?;
@@ -176,8 +176,8 @@ pub fn sock_recv<M: MemSize>(
             if !matches!(e.kind, FdKind::Socket(_) | FdKind::Duplex(_, _, true)) {
                 return Err(Errno::NOTSOCK);
             }
-            c.mem.slice(rl, M::BYTES as u64)?;
-            c.mem.slice(rf, 2)?;
+            c.mem.check_range(rl, M::BYTES as u64)?;
+            c.mem.check_range(rf, 2)?;
             let (got, truncated) = match &e.kind {
                 FdKind::Socket(s) => recv_into::<M>(c, &e, s, iovs, n, flags)?,
                 // A sock_pair end is an in-memory stream: recv is a read (socketpair).
@@ -222,9 +222,9 @@ pub fn sock_recv_from<M: MemSize>(
             if flags & !(RECV_PEEK | RECV_WAITALL | RECV_DONT_WAIT) != 0 {
                 return Err(Errno::INVAL);
             }
-            c.mem.slice(rl, M::BYTES as u64)?;
-            c.mem.slice(rf, 2)?;
-            c.mem.slice(ra, addr::ADDR_SIZE)?;
+            c.mem.check_range(rl, M::BYTES as u64)?;
+            c.mem.check_range(rf, 2)?;
+            c.mem.check_range(ra, addr::ADDR_SIZE)?;
             let nb = e.nonblocking() || flags & RECV_DONT_WAIT != 0;
             let (got, from, truncated) = c
                 .mem
@@ -259,7 +259,7 @@ pub fn sock_send<M: MemSize>(
             if flags & !SEND_DONT_WAIT != 0 {
                 return Err(Errno::INVAL);
             }
-            c.mem.slice(sl, M::BYTES as u64)?;
+            c.mem.check_range(sl, M::BYTES as u64)?;
             let nb = e.nonblocking() || flags & SEND_DONT_WAIT != 0;
             let put = match &e.kind {
                 FdKind::Duplex(_, o, _) => super::fd::write_stream::<M>(c, &**o, nb, iovs, n)?,
@@ -297,7 +297,7 @@ pub fn sock_send_to<M: MemSize>(
             if flags & !SEND_DONT_WAIT != 0 {
                 return Err(Errno::INVAL);
             }
-            c.mem.slice(sl, M::BYTES as u64)?;
+            c.mem.check_range(sl, M::BYTES as u64)?;
             let dest = addr::read_addr_port(&c.mem, to)?;
             let nb = e.nonblocking() || flags & SEND_DONT_WAIT != 0;
             let put = c
@@ -325,7 +325,7 @@ pub fn sock_send_file<M: MemSize>(
         [out_fd as u64, in_fd as u64, offset, count, sent],
         |c| {
             let (e, s) = socket(c, out_fd)?;
-            c.mem.slice(sent, 8)?;
+            c.mem.check_range(sent, 8)?;
             let src = entry(c, in_fd)?;
             let FdKind::File(f) = &src.kind else {
                 return Err(Errno::BADF);
@@ -394,7 +394,7 @@ pub fn sock_open<M: MemSize>(
                 (3 | 4, _) => return Err(Errno::NOTSUP),
                 _ => return Err(Errno::INVAL),
             };
-            c.mem.slice(out, 4)?;
+            c.mem.check_range(out, 4)?;
             let s = Socket::new(c.ctx.net.clone(), family, kind)?;
             let fd = insert_socket(c, s, 0)?;
             c.mem.write::<u32>(out, fd)?;
@@ -491,7 +491,7 @@ pub fn sock_addr_local<M: MemSize>(
     let out = M::to_u64(out);
     run(&mut env, "sock_addr_local", [fd as u64, out], |c| {
         let (_, s) = socket(c, fd)?;
-        c.mem.slice(out, addr::ADDR_SIZE)?;
+        c.mem.check_range(out, addr::ADDR_SIZE)?;
         Ok(addr::write_addr_port(&c.mem, out, &s.addr_local()?)?)
     })
 }
@@ -504,7 +504,7 @@ pub fn sock_addr_peer<M: MemSize>(
     let out = M::to_u64(out);
     run(&mut env, "sock_addr_peer", [fd as u64, out], |c| {
         let (_, s) = socket(c, fd)?;
-        c.mem.slice(out, addr::ADDR_SIZE)?;
+        c.mem.check_range(out, addr::ADDR_SIZE)?;
         Ok(addr::write_addr_port(&c.mem, out, &s.addr_peer()?)?)
     })
 }
@@ -829,7 +829,7 @@ pub fn resolve<M: MemSize>(
         }
         c.mem
             .slice(a, na.checked_mul(addr::ADDR_IP_SIZE).ok_or(Errno::FAULT)?)?;
-        c.mem.slice(rn, M::BYTES as u64)?;
+        c.mem.check_range(rn, M::BYTES as u64)?;
         let ips = c.ctx.net.resolve(name)?;
         let n = (ips.len() as u64).min(na);
         for (k, ip) in ips.iter().take(n as usize).enumerate() {

@@ -80,7 +80,7 @@ pub fn futex_wait<M: MemSize>(
             AddrError::BadTag => Errno::INVAL,
             _ => Errno::FAULT,
         })?;
-        c.mem.slice(w, 1)?;
+        c.mem.check_range(w, 1)?;
         let mem = &c.mem;
         let read = || -> Result<u32, Errno> { Ok(mem.load_u32_atomic(addr)?.unwrap_or(0)) };
         let r = c
@@ -106,7 +106,7 @@ fn wake<M: MemSize>(
     let (f, o) = (M::to_u64(futex), M::to_u64(out));
     run(env, name, [f, o], |c| {
         let addr = futex_addr(c, f)?;
-        c.mem.slice(o, 1)?;
+        c.mem.check_range(o, 1)?;
         let woke = c.ctx.futexes.wake(addr, n);
         Ok(c.mem.write::<u8>(o, (woke > 0) as u8)?)
     })

@@ -7,7 +7,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use std::thread::Thread;
 use std::time::Instant;
 
@@ -49,65 +49,118 @@ struct ThreadWaker {
     thread: Thread,
     woken: AtomicBool,
 }
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref()
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
+
+impl ThreadWaker {
+    fn signal(&self) {
         self.woken.store(true, Ordering::Release);
         self.thread.unpark();
     }
 }
 
+// A hand-made waker with one `static` vtable: every clone then has the same vtable
+// address, so `will_wake` recognises it wherever it is compared (std's `Waker::from(Arc)`
+// may give the original and its clones different vtable copies across codegen units, and
+// then every source that dedupes by `will_wake` keeps one clone per wait).
+static VTABLE: RawWakerVTable = RawWakerVTable::new(clone_tw, wake_tw, wake_by_ref_tw, drop_tw);
+
+unsafe fn clone_tw(p: *const ()) -> RawWaker {
+    // SAFETY: `p` came from `Arc::into_raw` of a ThreadWaker still alive (we hold a count).
+    unsafe { Arc::increment_strong_count(p as *const ThreadWaker) };
+    RawWaker::new(p, &VTABLE)
+}
+unsafe fn wake_tw(p: *const ()) {
+    // SAFETY: consumes the count this waker held.
+    let a = unsafe { Arc::from_raw(p as *const ThreadWaker) };
+    a.signal();
+}
+unsafe fn wake_by_ref_tw(p: *const ()) {
+    // SAFETY: the waker holds a count, so the ThreadWaker is alive.
+    unsafe { &*(p as *const ThreadWaker) }.signal();
+}
+unsafe fn drop_tw(p: *const ()) {
+    // SAFETY: releases the count this waker held.
+    drop(unsafe { Arc::from_raw(p as *const ThreadWaker) });
+}
+
+fn thread_waker(tw: &Arc<ThreadWaker>) -> Waker {
+    let p = Arc::into_raw(tw.clone()) as *const ();
+    // SAFETY: the vtable's functions follow the RawWaker contract for this pointer.
+    unsafe { Waker::from_raw(RawWaker::new(p, &VTABLE)) }
+}
+
+thread_local! {
+    /// One waker per thread, reused by every blocking wait: pollables keep the wakers they
+    /// were given until they fire, and they dedupe by `will_wake`, so a fresh waker per
+    /// wait would pile up in every source that never fires (a leak that grows per poll).
+    static WAKER: (Arc<ThreadWaker>, Waker) = {
+        let tw = Arc::new(ThreadWaker {
+            thread: std::thread::current(),
+            woken: AtomicBool::new(false),
+        });
+        let w = thread_waker(&tw);
+        (tw, w)
+    };
+}
+
+/// Indices of ready pollables; up to 8 without a heap allocation.
+pub type ReadyList = smallvec::SmallVec<[u32; 8]>;
+
 /// Blocks until at least one pollable is ready; returns the indices of all ready ones, in
 /// order. An empty list returns an empty result at once.
-pub fn poll(list: &[&dyn Pollable]) -> Vec<u32> {
-    let mut ready = Vec::new();
+pub fn poll(list: &[&dyn Pollable]) -> ReadyList {
+    let mut ready = ReadyList::new();
     poll_into(list, &mut ready);
     ready
 }
 
-/// Like [`poll`], reusing the caller's buffer.
-pub fn poll_into(list: &[&dyn Pollable], ready: &mut Vec<u32>) {
+/// Runs `f` with a context carrying this thread's waker. Used for every readiness check,
+/// the zero-timeout ones included: sources keep the waker they are given, and a no-op
+/// waker is no better there (a clone of it may not be recognised by `will_wake` either,
+/// so it piles up just the same), while this one is a single deduplicated entry.
+pub fn with_thread_context<R>(f: impl FnOnce(&mut Context<'_>) -> R) -> R {
+    WAKER.with(|(_, waker)| f(&mut Context::from_waker(waker)))
+}
+
+/// Fills `ready` with what is ready now, without waiting.
+pub fn ready_now(list: &[&dyn Pollable], ready: &mut ReadyList) {
+    ready.clear();
+    with_thread_context(|cx| scan(list, cx, ready));
+}
+
+/// Like [`poll`], filling the caller's list. No allocation when something is ready at
+/// once, nor (for up to 8 ready items) when waiting.
+pub fn poll_into(list: &[&dyn Pollable], ready: &mut ReadyList) {
     ready.clear();
     if list.is_empty() {
         return;
     }
-    // Fast path: everything checked once without any waker machinery.
-    let mut cx = Context::from_waker(Waker::noop());
-    scan(list, &mut cx, ready);
-    if !ready.is_empty() {
-        return;
-    }
-    let tw = Arc::new(ThreadWaker {
-        thread: std::thread::current(),
-        woken: AtomicBool::new(false),
-    });
-    let waker = Waker::from(tw.clone());
-    let mut cx = Context::from_waker(&waker);
     let deadline = list.iter().filter_map(|p| p.deadline()).min();
-    loop {
-        tw.woken.store(false, Ordering::Release);
-        scan(list, &mut cx, ready);
-        if !ready.is_empty() {
-            return;
-        }
-        // Sleep until woken or until the earliest deadline; spurious unparks just rescan.
-        if !tw.woken.load(Ordering::Acquire) {
-            match deadline {
-                Some(d) => {
-                    let now = Instant::now();
-                    if d > now {
-                        std::thread::park_timeout(d - now);
+    WAKER.with(|(tw, waker)| {
+        let mut cx = Context::from_waker(waker);
+        loop {
+            tw.woken.store(false, Ordering::Release);
+            scan(list, &mut cx, ready);
+            if !ready.is_empty() {
+                return;
+            }
+            // Sleep until woken or until the earliest deadline; spurious unparks just
+            // rescan.
+            if !tw.woken.load(Ordering::Acquire) {
+                match deadline {
+                    Some(d) => {
+                        let now = Instant::now();
+                        if d > now {
+                            std::thread::park_timeout(d - now);
+                        }
                     }
+                    None => std::thread::park(),
                 }
-                None => std::thread::park(),
             }
         }
-    }
+    })
 }
 
-fn scan(list: &[&dyn Pollable], cx: &mut Context<'_>, ready: &mut Vec<u32>) {
+fn scan(list: &[&dyn Pollable], cx: &mut Context<'_>, ready: &mut ReadyList) {
     for (i, p) in list.iter().enumerate() {
         if p.poll_ready(cx).is_ready() {
             ready.push(i as u32);
@@ -122,21 +175,18 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
         return v;
     }
-    let tw = Arc::new(ThreadWaker {
-        thread: std::thread::current(),
-        woken: AtomicBool::new(false),
-    });
-    let waker = Waker::from(tw.clone());
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        tw.woken.store(false, Ordering::Release);
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
+    WAKER.with(|(tw, waker)| {
+        let mut cx = Context::from_waker(waker);
+        loop {
+            tw.woken.store(false, Ordering::Release);
+            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+            if !tw.woken.load(Ordering::Acquire) {
+                std::thread::park();
+            }
         }
-        if !tw.woken.load(Ordering::Acquire) {
-            std::thread::park();
-        }
-    }
+    })
 }
 
 /// Waits for one pollable (the 0.2 `pollable.block`).
@@ -155,14 +205,64 @@ mod tests {
         let a = Deadline(now + Duration::from_millis(40));
         let b = Deadline(now + Duration::from_millis(5));
         let r = poll(&[&a, &b]);
-        assert_eq!(r, vec![1]);
+        assert_eq!(r.as_slice(), [1]);
         assert!(Instant::now() >= b.0);
     }
 
     #[test]
     fn ready_items_reported_together() {
         let past = Deadline(Instant::now());
-        assert_eq!(poll(&[&Ready, &past]), vec![0, 1]);
+        assert_eq!(poll(&[&Ready, &past]).as_slice(), [0, 1]);
         assert!(poll(&[]).is_empty());
+    }
+
+    /// A source that is pending once (waking the waiter at once), then ready, and keeps
+    /// every distinct waker it is given (deduped by `will_wake`, as pipes and sockets do).
+    struct Flaky {
+        polls: std::sync::atomic::AtomicU32,
+        wakers: std::sync::Mutex<Vec<Waker>>,
+    }
+    impl Pollable for Flaky {
+        fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+            let n = self.polls.fetch_add(1, Ordering::SeqCst);
+            if n % 2 == 1 {
+                return Poll::Ready(());
+            }
+            let mut w = self.wakers.lock().unwrap();
+            if !w.iter().any(|x| x.will_wake(cx.waker())) {
+                w.push(cx.waker().clone());
+            }
+            // Readiness changes at once: wake the waiter, which then polls again.
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+
+    /// Never ready; keeps every distinct waker it is given.
+    struct Never(std::sync::Mutex<Vec<Waker>>);
+    impl Pollable for Never {
+        fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+            let mut w = self.0.lock().unwrap();
+            if !w.iter().any(|x| x.will_wake(cx.waker())) {
+                w.push(cx.waker().clone());
+            }
+            Poll::Pending
+        }
+    }
+
+    /// A million blocking polls leave one waker behind, not a million.
+    #[test]
+    fn one_waker_per_thread_however_often_it_waits() {
+        let never = Never(Default::default());
+        let flaky = Flaky {
+            polls: 0.into(),
+            wakers: Default::default(),
+        };
+        for _ in 0..1_000_000 {
+            // The first scan finds nothing and `flaky` wakes us; the second finds it ready.
+            let r = poll(&[&never, &flaky]);
+            assert_eq!(r.as_slice(), [1]);
+        }
+        assert_eq!(never.0.lock().unwrap().len(), 1);
     }
 }

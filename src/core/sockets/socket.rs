@@ -734,13 +734,13 @@ impl Socket {
 
     /// Bytes readable now, where the backend says.
     pub fn readable_bytes(&self) -> u64 {
-        let mut cx = Context::from_waker(std::task::Waker::noop());
         let mut st = lock(&self.state);
-        let r = match &mut *st {
-            State::Stream(s) => s.poll_read_ready(&mut cx),
-            State::Udp(u) => u.poll_read_ready(&mut cx),
-            _ => return 0,
-        };
+        let r = crate::core::io::poll::with_thread_context(|cx| match &mut *st {
+            State::Stream(s) => Some(s.poll_read_ready(cx)),
+            State::Udp(u) => Some(u.poll_read_ready(cx)),
+            _ => None,
+        });
+        let Some(r) = r else { return 0 };
         match r {
             Poll::Ready(Ok(n)) => n as u64,
             _ => 0,
