@@ -15,7 +15,7 @@ use common::{
 };
 use std::path::PathBuf;
 
-fn guest(name: &str) -> PathBuf {
+fn guest_wasm(name: &str) -> PathBuf {
     build_wasix_c(&[&format!("tests/guests/wasix/{name}.c")], &[], WASIX_REV)
 }
 
@@ -67,7 +67,7 @@ macro_rules! skip_unless_wasix_libc {
 #[test]
 fn hello_world_runs_on_both_engines() {
     skip_unless_wasix_libc!("hello_world_runs_on_both_engines");
-    let w = guest("hello");
+    let w = guest_wasm("hello");
     on_both(
         |e| {
             Run::new(&w)
@@ -92,7 +92,7 @@ fn hello_world_from_the_2022_sysroot() {
 #[test]
 fn preopens_are_root_then_the_mounts() {
     skip_unless_wasix_libc!("preopens_are_the_mounts_then_root");
-    let w = guest("preopens");
+    let w = guest_wasm("preopens");
     let a = TempDir::new("wl-pre-a");
     let b = TempDir::new("wl-pre-b");
     // wasmer-wasix's fd 3 is a virtual root that cannot look through mounts, so its engine
@@ -136,22 +136,21 @@ fn fs_root_expected(cwd: &str, root: &str) -> String {
     )
 }
 
-#[test]
-fn root_tmp_dev_and_mounts() {
-    skip_unless_wasix_libc!("root_tmp_dev_and_mounts");
-    let w = guest("fs_root");
+/// fs_root with a host dir holding `in.txt` mounted at `guest` (the program is told
+/// `path`), on both engines; afterwards the guest's `out.txt` is in the host dir.
+fn fs_root_on_both(guest: &str, path: &str, cwd: &str, root: &str) {
+    let w = guest_wasm("fs_root");
     for e in [Engine::Ours, Engine::WasmerWasix] {
         let host = TempDir::new("wl-root");
         std::fs::write(host.path().join("in.txt"), "from host\n").unwrap();
         let out = Run::new(&w)
             .engine(e)
-            .dir(host.path(), "/data")
-            .arg("/data")
+            .dir(host.path(), guest)
+            .arg(path)
             .run();
-        let want = fs_root_expected("/", ".app .private bin data dev etc tmp");
         assert_eq!(
             (out.code, out.stdout_str()),
-            (Some(0), want),
+            (Some(0), fs_root_expected(cwd, root)),
             "engine {e:?}\n{}",
             show(&out)
         );
@@ -161,32 +160,21 @@ fn root_tmp_dev_and_mounts() {
 }
 
 #[test]
+fn root_tmp_dev_and_mounts() {
+    skip_unless_wasix_libc!("root_tmp_dev_and_mounts");
+    fs_root_on_both("/data", "/data", "/", ".app .private bin data dev etc tmp");
+}
+
+#[test]
 fn relative_mount_lands_in_home() {
     skip_unless_wasix_libc!("relative_mount_lands_in_home");
-    let w = guest("fs_root");
-    for e in [Engine::Ours, Engine::WasmerWasix] {
-        let host = TempDir::new("wl-home");
-        std::fs::write(host.path().join("in.txt"), "from host\n").unwrap();
-        let out = Run::new(&w)
-            .engine(e)
-            .dir(host.path(), ".")
-            .arg("/home")
-            .run();
-        let want = fs_root_expected("/home", ".app .private bin dev etc home tmp");
-        assert_eq!(
-            (out.code, out.stdout_str()),
-            (Some(0), want),
-            "engine {e:?}\n{}",
-            show(&out)
-        );
-        assert!(host.path().join("out.txt").exists(), "engine {e:?}");
-    }
+    fs_root_on_both(".", "/home", "/home", ".app .private bin dev etc home tmp");
 }
 
 #[test]
 fn symlinks_on_a_host_mount() {
     skip_unless_wasix_libc!("symlinks_on_a_host_mount");
-    let w = guest("symlinks");
+    let w = guest_wasm("symlinks");
     let host = TempDir::new("wl-sym");
     let out = Run::new(&w).dir(host.path(), "/data").arg("/data").run();
     expect(
@@ -201,7 +189,7 @@ fn symlinks_on_a_host_mount() {
 #[test]
 fn pipes_poll_eventfd_epoll() {
     skip_unless_wasix_libc!("pipes_poll_eventfd_epoll");
-    let w = guest("pipes_events");
+    let w = guest_wasm("pipes_events");
     // epoll is level-triggered: the eventfd (still non-zero) and the pipe are both ready.
     // wasmer-wasix reports only the pipe, having reported the eventfd once.
     on_each(
@@ -220,7 +208,7 @@ fn pipes_poll_eventfd_epoll() {
 #[test]
 fn sockets_over_loopback() {
     skip_unless_wasix_libc!("sockets_over_loopback");
-    let w = guest("sockets");
+    let w = guest_wasm("sockets");
     on_both(
         |e| Run::new(&w).engine(e).flag("--net").run(),
         0,
@@ -231,7 +219,7 @@ fn sockets_over_loopback() {
 #[test]
 fn mmap_of_a_file_and_anonymous() {
     skip_unless_wasix_libc!("mmap_of_a_file_and_anonymous");
-    let w = guest("mmap_file");
+    let w = guest_wasm("mmap_file");
     on_both(
         |e| Run::new(&w).engine(e).run(),
         0,
@@ -245,7 +233,7 @@ const SIGNALS_PREFIX: &str =
 #[test]
 fn signal_handlers_ignore_and_defaults() {
     skip_unless_wasix_libc!("signal_handlers_ignore_and_defaults");
-    let w = guest("signals");
+    let w = guest_wasm("signals");
     on_both(
         |e| Run::new(&w).engine(e).arg("return").run(),
         0,
@@ -257,7 +245,7 @@ fn signal_handlers_ignore_and_defaults() {
 #[test]
 fn abort_and_fatal_signals_end_the_process() {
     skip_unless_wasix_libc!("abort_and_fatal_signals_end_the_process");
-    let w = guest("signals");
+    let w = guest_wasm("signals");
     for (mode, err) in [
         ("abort", "Program recieved fatal signal: Aborted\n"),
         ("term", "Program recieved termination signal: Terminated\n"),
@@ -283,7 +271,7 @@ fn abort_and_fatal_signals_end_the_process() {
 #[test]
 fn sigkill_is_never_handled() {
     skip_unless_wasix_libc!("sigkill_is_never_handled");
-    let w = guest("signals");
+    let w = guest_wasm("signals");
     let out = Run::new(&w).arg("kill").run();
     assert_eq!(
         (
@@ -307,7 +295,7 @@ fn sigkill_is_never_handled() {
 #[test]
 fn exit_paths_and_codes() {
     skip_unless_wasix_libc!("exit_paths_and_codes");
-    let w = guest("exits");
+    let w = guest_wasm("exits");
     for (how, code, tail) in [
         ("exit", 7, "atexit ran\n"),
         ("return", 3, "atexit ran\n"),

@@ -33,6 +33,30 @@ struct Inner<T: ?Sized> {
     len: usize,
 }
 
+impl<T: ?Sized> Inner<T> {
+    /// A child of `parent` left the table.
+    fn unlink(&mut self, parent: Option<u32>) {
+        if let Some(Some(ps)) = parent.and_then(|p| self.slots.get_mut(p as usize)) {
+            ps.children -= 1;
+        }
+    }
+
+    /// Slot `i` was emptied: count it, let inserts find it, and trim trailing empties so
+    /// the table does not grow without bound.
+    fn vacated(&mut self, i: usize) {
+        self.len -= 1;
+        if i < self.free_hint {
+            self.free_hint = i;
+        }
+        while matches!(self.slots.last(), Some(None)) {
+            self.slots.pop();
+        }
+        if self.free_hint > self.slots.len() {
+            self.free_hint = self.slots.len();
+        }
+    }
+}
+
 /// Slots are numbered from 0; `insert` takes the lowest free number (POSIX fd rule).
 pub struct Table<T: ?Sized> {
     inner: RwLock<Inner<T>>,
@@ -175,22 +199,8 @@ impl<T: ?Sized> Table<T> {
             _ => return Err(TableError::NotPresent),
         }
         let s = g.slots[i].take().expect("checked above");
-        if let Some(p) = s.parent {
-            if let Some(Some(ps)) = g.slots.get_mut(p as usize) {
-                ps.children -= 1;
-            }
-        }
-        g.len -= 1;
-        if i < g.free_hint {
-            g.free_hint = i;
-        }
-        // Trim trailing empties so the table does not grow without bound.
-        while matches!(g.slots.last(), Some(None)) {
-            g.slots.pop();
-        }
-        if g.free_hint > g.slots.len() {
-            g.free_hint = g.slots.len();
-        }
+        g.unlink(s.parent);
+        g.vacated(i);
         Ok(s.value)
     }
 
@@ -245,21 +255,8 @@ impl<T: ?Sized> Table<T> {
             }
             let moved = g.slots[f].take();
             let old = std::mem::replace(&mut g.slots[t], moved);
-            if let Some(p) = old.as_ref().and_then(|o| o.parent) {
-                if let Some(Some(ps)) = g.slots.get_mut(p as usize) {
-                    ps.children -= 1;
-                }
-            }
-            g.len -= 1;
-            if f < g.free_hint {
-                g.free_hint = f;
-            }
-            while matches!(g.slots.last(), Some(None)) {
-                g.slots.pop();
-            }
-            if g.free_hint > g.slots.len() {
-                g.free_hint = g.slots.len();
-            }
+            g.unlink(old.as_ref().and_then(|o| o.parent));
+            g.vacated(f);
             old
         };
         drop(replaced);

@@ -54,6 +54,25 @@ fn hash_of(parts: &[&[u8]]) -> u64 {
 /// clang. Cached by the hash of sources and flags, so repeated tests do not rebuild.
 pub fn build_c(sources: &[&str], extra: &[&str]) -> PathBuf {
     ensure_toolchain();
+    let inc = repo().join("tests/guests/c/include");
+    let blobs = key_blobs(sources, extra, &inc);
+    let refs: Vec<&[u8]> = blobs.iter().map(|b| b.as_slice()).collect();
+    let stem = Path::new(sources[0])
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    let out = guest_out_dir().join(format!("{stem}-{:016x}.wasm", hash_of(&refs)));
+    if out.exists() {
+        return out;
+    }
+    build_c_uncached(sources, extra, &inc, &out)
+}
+
+/// What a built guest's cache key covers: its sources, the flags, and those of our headers
+/// in `inc` that a source names (editing check.h does not rebuild programs that never
+/// include it).
+fn key_blobs(sources: &[&str], extra: &[&str], inc: &Path) -> Vec<Vec<u8>> {
     let mut blobs: Vec<Vec<u8>> = Vec::new();
     for s in sources {
         let p = resolve(s);
@@ -62,10 +81,7 @@ pub fn build_c(sources: &[&str], extra: &[&str]) -> PathBuf {
     for e in extra {
         blobs.push(e.as_bytes().to_vec());
     }
-    // Our headers (tests/guests/c/include) are part of the key when a source names them,
-    // so editing check.h does not rebuild programs that never include it.
-    let inc = repo().join("tests/guests/c/include");
-    if let Ok(rd) = std::fs::read_dir(&inc) {
+    if let Ok(rd) = std::fs::read_dir(inc) {
         let mut names: Vec<_> = rd.flatten().map(|e| e.path()).collect();
         names.sort();
         for n in names {
@@ -82,23 +98,17 @@ pub fn build_c(sources: &[&str], extra: &[&str]) -> PathBuf {
             }
         }
     }
-    let refs: Vec<&[u8]> = blobs.iter().map(|b| b.as_slice()).collect();
-    let stem = Path::new(sources[0])
-        .file_stem()
-        .unwrap()
-        .to_string_lossy()
-        .to_string();
-    let out = guest_out_dir().join(format!("{stem}-{:016x}.wasm", hash_of(&refs)));
-    if out.exists() {
-        return out;
-    }
+    blobs
+}
+
+fn build_c_uncached(sources: &[&str], extra: &[&str], inc: &Path, out: &Path) -> PathBuf {
     let tmp = out.with_extension(unique_tmp());
     let mut cmd = Command::new("clang");
     cmd.arg("--target=wasm32-wasi")
         .arg("-O2")
         .arg("-Wall")
         .arg("-I")
-        .arg(&inc)
+        .arg(inc)
         .arg("-o")
         .arg(&tmp);
     for s in sources {
@@ -111,8 +121,8 @@ pub fn build_c(sources: &[&str], extra: &[&str]) -> PathBuf {
         "clang failed for {sources:?}:\n{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    std::fs::rename(&tmp, &out).unwrap();
-    out
+    std::fs::rename(&tmp, out).unwrap();
+    out.to_path_buf()
 }
 
 /// Compiles WAT text to a wasm file under target/guests (cached).
@@ -701,22 +711,9 @@ pub const WASIX_REV_2022: &str = "6c2e047";
 /// target/guests by the hash of sources, flags and revision.
 pub fn build_wasix_c(sources: &[&str], extra: &[&str], rev: &str) -> PathBuf {
     let dir = wasix_libc_dir().expect("../shared/wasix-libc");
-    let mut blobs: Vec<Vec<u8>> = vec![rev.as_bytes().to_vec()];
-    for s in sources {
-        let p = resolve(s);
-        blobs.push(std::fs::read(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display())));
-    }
-    for e in extra {
-        blobs.push(e.as_bytes().to_vec());
-    }
+    let mut blobs = key_blobs(sources, extra, &repo().join("tests/guests/wasix/include"));
+    blobs.push(rev.as_bytes().to_vec());
     blobs.push(std::fs::read(dir.join("cc.sh")).unwrap_or_default());
-    if let Ok(rd) = std::fs::read_dir(repo().join("tests/guests/wasix/include")) {
-        let mut names: Vec<_> = rd.flatten().map(|e| e.path()).collect();
-        names.sort();
-        for n in names {
-            blobs.push(std::fs::read(n).unwrap_or_default());
-        }
-    }
     let refs: Vec<&[u8]> = blobs.iter().map(|b| b.as_slice()).collect();
     let stem = Path::new(sources[0])
         .file_stem()
