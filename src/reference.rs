@@ -56,8 +56,7 @@ fn run_inside(opts: &RunOptions) -> anyhow::Result<i32> {
     let wasix = !opts.preopens_only && crate::host::module::is_wasix(&module);
     let mut relative = false;
     let mut guest_path = |g: &str| -> anyhow::Result<String> {
-        // "." is relative (it is /home), only an absolute path can name the root.
-        if wasix && !(g.starts_with('/') && normalize_guest(g)? == "/") {
+        if wasix && !crate::core::fs::mounts::names_root(g) {
             let (abs, rel) = crate::core::fs::mounts::guest_mount_path(g)
                 .map_err(|e| anyhow!("guest path `{g}`: {e}"))?;
             relative |= rel;

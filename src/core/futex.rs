@@ -57,8 +57,7 @@ impl Futexes {
         current: impl FnOnce() -> Result<u32, E>,
         timeout: Option<Duration>,
     ) -> Result<WaitOutcome, E> {
-        let me = Arc::new(Waiter::default());
-        {
+        let me = {
             let mut q = self.queues.lock().unwrap_or_else(|e| e.into_inner());
             if current()? != expected {
                 return Ok(WaitOutcome::Mismatch);
@@ -66,8 +65,11 @@ impl Futexes {
             if timeout == Some(Duration::ZERO) {
                 return Ok(WaitOutcome::TimedOut);
             }
+            // Only a real wait allocates its waiter.
+            let me = Arc::new(Waiter::default());
             q.entry(key).or_default().push(me.clone());
-        }
+            me
+        };
         // Deadlines past what Instant can represent mean "forever".
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut s = me.state.lock().unwrap_or_else(|e| e.into_inner());

@@ -28,13 +28,6 @@ pub struct SignalState {
 }
 
 impl SignalState {
-    pub fn with_inherited(inherited: Vec<(u8, Disposition)>) -> SignalState {
-        SignalState {
-            inherited,
-            ..Default::default()
-        }
-    }
-
     pub fn set_handler(&self, name: Option<String>) {
         self.registered.store(name.is_some(), Ordering::SeqCst);
         *self.handler.lock().unwrap_or_else(|e| e.into_inner()) = name;
@@ -49,6 +42,10 @@ impl SignalState {
         if sig < 64 {
             self.pending.fetch_or(1 << sig, Ordering::SeqCst);
         }
+    }
+
+    pub fn has_pending(&self) -> bool {
+        self.pending.load(Ordering::SeqCst) != 0
     }
 
     /// Takes the lowest pending signal.

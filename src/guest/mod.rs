@@ -133,10 +133,13 @@ impl<'a> GuestMem<'a> {
     /// back on drop when `back`.
     #[allow(clippy::mut_from_ref)]
     fn copy(&self, p: usize, len: usize, back: bool) -> &mut [u8] {
-        let mut b = vec![0u8; len].into_boxed_slice();
+        let mut b = Box::<[u8]>::new_uninit_slice(len);
         // SAFETY: in bounds (checked by the caller); a raw byte copy, no reference to guest
-        // memory is formed.
-        unsafe { std::ptr::copy_nonoverlapping(self.base.add(p), b.as_mut_ptr(), len) };
+        // memory is formed, and it initialises all `len` bytes.
+        let b = unsafe {
+            std::ptr::copy_nonoverlapping(self.base.add(p), b.as_mut_ptr() as *mut u8, len);
+            b.assume_init()
+        };
         let raw = Box::into_raw(b) as *mut u8;
         self.scratch
             .borrow_mut()

@@ -2,7 +2,7 @@
 
 use super::{link::WasiImports, RunError};
 use crate::core::cli::{Cli, Exit};
-use crate::core::fs::mounts::{guest_mount_path, wasix_root_base, MountTree};
+use crate::core::fs::mounts::{guest_mount_path, names_root, wasix_root_base, MountTree};
 use crate::core::fs::Dir;
 use crate::core::io::{InputStream, OutputStream};
 use crate::core::sockets::Network;
@@ -177,10 +177,7 @@ impl Builder {
         fds.insert(stream(FdKind::Output(self.cli.stderr.clone())))
             .map_err(table_full)?;
         let mut cli = self.cli;
-        let root_mapped = self
-            .preopens
-            .iter()
-            .any(|(g, _)| g.starts_with('/') && g.split('/').all(|c| c.is_empty() || c == "."));
+        let root_mapped = self.preopens.iter().any(|(g, _)| names_root(g));
         if self.wasix_root && !root_mapped {
             let setup = |e: crate::core::ErrorCode| RunError::Setup {
                 what: "WASIX root file system".into(),

@@ -9,6 +9,10 @@ use super::fd::entry;
 use super::fds::{rights, FdEntry, FdKind};
 use crate::core::clocks;
 use crate::core::io::poll::{poll_into, ready_now, Pollable, ReadyList};
+use smallvec::SmallVec;
+
+/// Up to this many interests (and ready events) are handled without a heap allocation.
+const INLINE: usize = 8;
 use crate::guest::MemSize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -137,8 +141,9 @@ pub fn epoll_wait<M: MemSize>(
                 .check_range(evp, max.checked_mul(EVENT_SIZE).ok_or(Errno::FAULT)?)?;
             c.mem.check_range(ne, M::BYTES as u64)?;
             // One pollable per (fd, direction) of interest; closed fds drop out, as on Linux.
-            let snapshot: Vec<(u32, Interest)> = ep.lock().iter().map(|(k, v)| (*k, *v)).collect();
-            let mut items: Vec<(u32, u32, super::fds::Readiness)> = Vec::new();
+            let snapshot: SmallVec<[(u32, Interest); INLINE]> =
+                ep.lock().iter().map(|(k, v)| (*k, *v)).collect();
+            let mut items: SmallVec<[(u32, u32, super::fds::Readiness); INLINE]> = SmallVec::new();
             for (fd, i) in &snapshot {
                 let Ok(e) = c.ctx.fds.get(*fd) else { continue };
                 if i.events & (EPOLLIN | EPOLLRDHUP | EPOLLPRI) != 0 {
@@ -150,7 +155,7 @@ pub fn epoll_wait<M: MemSize>(
             }
             // u64::MAX (and anything absurdly large) is "no timeout"; 0 only looks.
             let deadline = (timeout < u64::MAX / 2).then(|| clocks::subscribe_duration(timeout));
-            let mut list: Vec<&dyn Pollable> =
+            let mut list: SmallVec<[&dyn Pollable; INLINE]> =
                 items.iter().map(|(_, _, r)| r as &dyn Pollable).collect();
             if let Some(d) = &deadline {
                 list.push(d);
@@ -162,7 +167,7 @@ pub fn epoll_wait<M: MemSize>(
                 poll_into(&list, &mut ready);
             }
             // Merge directions per fd, in interest order.
-            let mut out: Vec<(u32, u32)> = Vec::new();
+            let mut out: SmallVec<[(u32, u32); INLINE]> = SmallVec::new();
             for k in ready {
                 let Some((fd, bit, _)) = items.get(k as usize) else {
                     continue;
@@ -176,8 +181,7 @@ pub fn epoll_wait<M: MemSize>(
             // is now (another thread may have modified it, or disarmed a oneshot it already
             // reported, while we waited without the lock), disarm oneshots, and build the
             // records; guest memory is written after the lock is released.
-            let mut records: smallvec::SmallVec<[[u8; EVENT_SIZE as usize]; 8]> =
-                Default::default();
+            let mut records: SmallVec<[[u8; EVENT_SIZE as usize]; INLINE]> = SmallVec::new();
             {
                 let mut list = ep.lock();
                 for (fd, bits) in &out {

@@ -88,7 +88,9 @@ pub(crate) fn deliver(
 
 /// Hands pending signals, lowest first, to the registered handler while it exists.
 fn run_pending(env: &mut FunctionEnvMut<WasiEnv>) -> Result<(), RuntimeError> {
-    loop {
+    // wasix-libc re-registers its handler around every block/unblock: with nothing
+    // pending, that costs no lookup.
+    while env.data().ctx.signals.has_pending() {
         let handler = env.data().ctx.signals.handler().and_then(|name| {
             let exports = env.data().exports.as_ref()?;
             exports.get_typed_function::<i32, ()>(&*env, &name).ok()
@@ -100,6 +102,7 @@ fn run_pending(env: &mut FunctionEnvMut<WasiEnv>) -> Result<(), RuntimeError> {
         tracing::trace!(target: "wasix_compat::syscall", "signal {sig} -> guest handler");
         f.call(env, sig as i32)?;
     }
+    Ok(())
 }
 
 /// Number of inherited signal dispositions (none for a process the host started).

@@ -55,12 +55,13 @@ pub fn thread_sleep(mut env: FunctionEnvMut<WasiEnv>, ns: u64) -> i32 {
     })
 }
 
-/// The futex word's address: 4-byte aligned and inside memory (`inval` / `fault`).
+/// The futex word's address: inside memory (`fault`) and 4-byte aligned (`inval`).
 fn futex_addr(c: &super::env::Call<'_>, ptr: u64) -> Result<u64, Errno> {
-    match c.mem.load_u32_atomic(ptr)? {
-        Some(_) => Ok(ptr),
-        None => Err(Errno::INVAL),
+    c.mem.check_range(ptr, 4)?;
+    if ptr % 4 != 0 {
+        return Err(Errno::INVAL);
     }
+    Ok(ptr)
 }
 
 /// `futex_wait(addr, expected, timeout*, woken*)`: `woken` is 1 when the wait ended by a

@@ -56,17 +56,22 @@ pub fn build_c(sources: &[&str], extra: &[&str]) -> PathBuf {
     ensure_toolchain();
     let inc = repo().join("tests/guests/c/include");
     let blobs = key_blobs(sources, extra, &inc);
-    let refs: Vec<&[u8]> = blobs.iter().map(|b| b.as_slice()).collect();
+    let out = cached_guest_path("", sources, &blobs);
+    if out.exists() {
+        return out;
+    }
+    build_c_uncached(sources, extra, &inc, &out)
+}
+
+/// target/guests/PREFIX<first source's stem>-<hash of the key>.wasm
+fn cached_guest_path(prefix: &str, sources: &[&str], key: &[Vec<u8>]) -> PathBuf {
+    let refs: Vec<&[u8]> = key.iter().map(|b| b.as_slice()).collect();
     let stem = Path::new(sources[0])
         .file_stem()
         .unwrap()
         .to_string_lossy()
         .to_string();
-    let out = guest_out_dir().join(format!("{stem}-{:016x}.wasm", hash_of(&refs)));
-    if out.exists() {
-        return out;
-    }
-    build_c_uncached(sources, extra, &inc, &out)
+    guest_out_dir().join(format!("{prefix}{stem}-{:016x}.wasm", hash_of(&refs)))
 }
 
 /// What a built guest's cache key covers: its sources, the flags, and those of our headers
@@ -714,13 +719,7 @@ pub fn build_wasix_c(sources: &[&str], extra: &[&str], rev: &str) -> PathBuf {
     let mut blobs = key_blobs(sources, extra, &repo().join("tests/guests/wasix/include"));
     blobs.push(rev.as_bytes().to_vec());
     blobs.push(std::fs::read(dir.join("cc.sh")).unwrap_or_default());
-    let refs: Vec<&[u8]> = blobs.iter().map(|b| b.as_slice()).collect();
-    let stem = Path::new(sources[0])
-        .file_stem()
-        .unwrap()
-        .to_string_lossy()
-        .to_string();
-    let out = guest_out_dir().join(format!("wasix-{stem}-{rev}-{:016x}.wasm", hash_of(&refs)));
+    let out = cached_guest_path(&format!("wasix-{rev}-"), sources, &blobs);
     if out.exists() {
         return out;
     }

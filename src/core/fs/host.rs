@@ -673,36 +673,27 @@ impl HostFile {
     }
     /// pwrite on an O_APPEND fd writes at `off`, as POSIX and WASI 0.2's
     /// `descriptor.write(offset)` say; Linux's pwrite would append instead. Linux 6.9+
-    /// does it in one call (RWF_NOAPPEND); older kernels clear O_APPEND around the write
+    /// does it in one call (RWF_NOAPPEND); elsewhere O_APPEND is cleared around the write
     /// (then a concurrent append through the same fd may land at the offset).
-    #[cfg(target_os = "linux")]
     fn pwrite_noappend(&self, bufs: &[IoSlice<'_>], off: i64) -> Result<usize> {
         let cnt = bufs.len().min(1024) as libc::c_int;
-        // SAFETY: IoSlice is iovec-compatible.
-        let r = retry(|| unsafe {
-            libc::pwritev2(
-                self.raw_fd(),
-                bufs.as_ptr() as *const libc::iovec,
-                cnt,
-                off,
-                libc::RWF_NOAPPEND,
-            )
-        });
-        match r {
-            Err(ErrorCode::Invalid | ErrorCode::Unsupported) => {}
-            r => return r.map(|n| n as usize),
+        #[cfg(target_os = "linux")]
+        {
+            // SAFETY: IoSlice is iovec-compatible.
+            let r = retry(|| unsafe {
+                libc::pwritev2(
+                    self.raw_fd(),
+                    bufs.as_ptr() as *const libc::iovec,
+                    cnt,
+                    off,
+                    libc::RWF_NOAPPEND,
+                )
+            });
+            match r {
+                Err(ErrorCode::Invalid | ErrorCode::Unsupported) => {}
+                r => return r.map(|n| n as usize),
+            }
         }
-        set_fl(self.raw_fd(), libc::O_APPEND, false)?;
-        // SAFETY: IoSlice is iovec-compatible.
-        let r = retry(|| unsafe {
-            libc::pwritev(self.raw_fd(), bufs.as_ptr() as *const libc::iovec, cnt, off)
-        });
-        set_fl(self.raw_fd(), libc::O_APPEND, true)?;
-        r.map(|n| n as usize)
-    }
-    #[cfg(not(target_os = "linux"))]
-    fn pwrite_noappend(&self, bufs: &[IoSlice<'_>], off: i64) -> Result<usize> {
-        let cnt = bufs.len().min(1024) as libc::c_int;
         set_fl(self.raw_fd(), libc::O_APPEND, false)?;
         // SAFETY: IoSlice is iovec-compatible.
         let r = retry(|| unsafe {

@@ -30,6 +30,17 @@ pub struct MountView {
     at: Vec<String>,
 }
 
+/// The descriptor of the view at `at` (components) of `tree`.
+fn view_dir(tree: &Arc<MountTree>, at: Vec<String>) -> Dir {
+    Dir {
+        kind: DirKind::Mounts(MountView {
+            tree: tree.clone(),
+            at,
+        }),
+        readonly: false,
+    }
+}
+
 /// Where a path lands.
 enum Target<'a> {
     /// In the root part: the path from the root (`.` for the root itself) and its components.
@@ -90,13 +101,7 @@ impl MountTree {
     /// A directory descriptor for guest path `at` of this tree (must be in the root part or
     /// a mount point).
     pub fn view(self: &Arc<Self>, at: &str) -> Result<Dir> {
-        Ok(Dir {
-            kind: DirKind::Mounts(MountView {
-                tree: self.clone(),
-                at: components(at)?,
-            }),
-            readonly: false,
-        })
+        Ok(view_dir(self, components(at)?))
     }
 
     fn mount_exact(&self, at: &[&str]) -> Option<(usize, &Dir)> {
@@ -116,12 +121,18 @@ impl MountTree {
     }
 }
 
-impl MountView {
-    /// The guest path of this directory (`/`, `/home`, …).
-    pub fn guest_path(&self) -> String {
-        format!("/{}", self.at.join("/"))
+impl<'a> Target<'a> {
+    /// The directory that serves the path, the path beneath it, and which mount it is
+    /// (`None`: the root part, served by `base`).
+    fn parts(self, base: &'a Dir) -> (&'a Dir, String, Option<usize>) {
+        match self {
+            Target::Mount(m, d, r) => (d, r, Some(m)),
+            Target::Base(r, _) => (base, r, None),
+        }
     }
+}
 
+impl MountView {
     fn resolve(&self, path: &str) -> Result<Target<'_>> {
         if path.is_empty() {
             return Err(ErrorCode::NoEntry);
@@ -180,15 +191,7 @@ impl MountView {
         o: OpenFlags,
         f: DescriptorFlags,
     ) -> Result<Descriptor> {
-        let view = |at: Vec<String>| {
-            Descriptor::Dir(Dir {
-                kind: DirKind::Mounts(MountView {
-                    tree: self.tree.clone(),
-                    at,
-                }),
-                readonly: false,
-            })
-        };
+        let view = |at: Vec<String>| Descriptor::Dir(view_dir(&self.tree, at));
         match self.resolve(path)? {
             Target::Mount(m, d, rest) => {
                 let opened = d.open_at(&rest, follow, o, f)?;
@@ -253,17 +256,13 @@ impl MountView {
     }
 
     pub fn remove_directory_at(&self, path: &str) -> Result<()> {
-        match self.mutable(path)? {
-            Target::Mount(_, d, rest) => d.remove_directory_at(&rest),
-            Target::Base(r, _) => self.tree.base.remove_directory_at(&r),
-        }
+        let (d, rest) = self.resolve_for(path)?;
+        d.remove_directory_at(&rest)
     }
 
     pub fn unlink_file_at(&self, path: &str) -> Result<()> {
-        match self.mutable(path)? {
-            Target::Mount(_, d, rest) => d.unlink_file_at(&rest),
-            Target::Base(r, _) => self.tree.base.unlink_file_at(&r),
-        }
+        let (d, rest) = self.resolve_for(path)?;
+        d.unlink_file_at(&rest)
     }
 
     /// Resolves the two ends of a rename or link: both in this tree's same part (root part
@@ -274,16 +273,10 @@ impl MountView {
         new_dir: &'a Dir,
         new: &str,
     ) -> Result<(&'a Dir, String, &'a Dir, String)> {
-        let (od, or, om) = match self.mutable(old)? {
-            Target::Mount(m, d, r) => (d, r, Some(m)),
-            Target::Base(r, _) => (&self.tree.base, r, None),
-        };
+        let (od, or, om) = self.mutable(old)?.parts(&self.tree.base);
         let (nd, nr) = match &new_dir.kind {
             DirKind::Mounts(v) => {
-                let (nd, nr, nm) = match v.mutable(new)? {
-                    Target::Mount(m, d, r) => (d, r, Some(m)),
-                    Target::Base(r, _) => (&v.tree.base, r, None),
-                };
+                let (nd, nr, nm) = v.mutable(new)?.parts(&v.tree.base);
                 if !Arc::ptr_eq(&self.tree, &v.tree) || om != nm {
                     return Err(ErrorCode::CrossDevice);
                 }
@@ -307,24 +300,18 @@ impl MountView {
     /// The mount-resolved end of a rename / link whose other end is an ordinary
     /// descriptor (`new_dir` is this view).
     pub fn resolve_for(&self, path: &str) -> Result<(&Dir, String)> {
-        match self.mutable(path)? {
-            Target::Mount(_, d, r) => Ok((d, r)),
-            Target::Base(r, _) => Ok((&self.tree.base, r)),
-        }
+        let (d, r, _) = self.mutable(path)?.parts(&self.tree.base);
+        Ok((d, r))
     }
 
     pub fn symlink_at(&self, target: &str, path: &str) -> Result<()> {
-        match self.mutable(path)? {
-            Target::Mount(_, d, rest) => d.symlink_at(target, &rest),
-            Target::Base(r, _) => self.tree.base.symlink_at(target, &r),
-        }
+        let (d, rest) = self.resolve_for(path)?;
+        d.symlink_at(target, &rest)
     }
 
     pub fn readlink_at(&self, path: &str) -> Result<Vec<u8>> {
-        match self.resolve(path)? {
-            Target::Mount(_, d, rest) => d.readlink_at(&rest),
-            Target::Base(r, _) => self.tree.base.readlink_at(&r),
-        }
+        let (d, rest, _) = self.resolve(path)?.parts(&self.tree.base);
+        d.readlink_at(&rest)
     }
 
     pub fn read_dir(&self) -> Result<Vec<DirEntry>> {
@@ -354,6 +341,12 @@ impl MountView {
             Target::Base(..) => Ok(()),
         }
     }
+}
+
+/// Whether guest path `guest` names the root itself (`/`, `//`, `/.`): such a mapping
+/// replaces the whole tree. `.` is relative (it is `/home`), not the root.
+pub fn names_root(guest: &str) -> bool {
+    guest.starts_with('/') && guest.split('/').all(|c| c.is_empty() || c == ".")
 }
 
 /// Where `wasmer run` puts a mount given with a relative guest path: beneath `/home`
