@@ -21,6 +21,9 @@ struct Workload {
     arg: Arg,
     /// Prepares the temp dir before each run (not timed).
     prepare: fn(&Path),
+    /// Built with wasix-libc (`../shared/wasix-libc/cc.sh`, pthreads) instead of wasi-libc;
+    /// natively with `-pthread`.
+    wasix: bool,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -51,56 +54,115 @@ const WORKLOADS: &[Workload] = &[
         size: 1_000_000,
         arg: Arg::Dir,
         prepare: nothing,
+        wasix: false,
     },
     Workload {
         name: "stream",
         size: 256,
         arg: Arg::Dir,
         prepare: nothing,
+        wasix: false,
+    },
+    // The same two programs built with wasix-libc: their memory is an imported *shared*
+    // one, so every buffer is copied in and out (GuestMem's shared mode).
+    Workload {
+        name: "write1_shared",
+        size: 1_000_000,
+        arg: Arg::Dir,
+        prepare: nothing,
+        wasix: true,
+    },
+    Workload {
+        name: "stream_shared",
+        size: 256,
+        arg: Arg::Dir,
+        prepare: nothing,
+        wasix: true,
     },
     Workload {
         name: "openstat",
         size: 100_000,
         arg: Arg::Dir,
         prepare: nothing,
+        wasix: false,
     },
     Workload {
         name: "readdir",
         size: 20,
         arg: Arg::Dir,
         prepare: ten_thousand_entries,
+        wasix: false,
     },
     Workload {
         name: "clock",
         size: 5_000_000,
         arg: Arg::None,
         prepare: nothing,
+        wasix: false,
     },
     Workload {
         name: "poll0",
         size: 200_000,
         arg: Arg::None,
         prepare: nothing,
+        wasix: false,
     },
     Workload {
         name: "stdout",
         size: 256,
         arg: Arg::None,
         prepare: nothing,
+        wasix: false,
     },
     Workload {
         name: "tcp_echo",
         size: 100_000,
         arg: Arg::Port,
         prepare: nothing,
+        wasix: false,
     },
     Workload {
         name: "startup",
         size: 0,
         arg: Arg::None,
         prepare: nothing,
+        wasix: false,
+    },
+    Workload {
+        name: "spawn_join",
+        size: 2_000,
+        arg: Arg::None,
+        prepare: nothing,
+        wasix: true,
+    },
+    Workload {
+        name: "futex_pingpong",
+        size: 50_000,
+        arg: Arg::None,
+        prepare: nothing,
+        wasix: true,
+    },
+    Workload {
+        name: "mutex_uncontended",
+        size: 20_000_000,
+        arg: Arg::None,
+        prepare: nothing,
+        wasix: true,
+    },
+    Workload {
+        name: "contended8",
+        size: 2_000_000,
+        arg: Arg::None,
+        prepare: nothing,
+        wasix: true,
     },
 ];
+
+/// `../shared/wasix-libc`, when present (thread workloads need it).
+fn wasix_libc() -> Option<PathBuf> {
+    let d = repo().join("../shared/wasix-libc");
+    d.join("cc.sh").exists().then_some(d)
+}
 
 #[derive(Clone, Copy, PartialEq)]
 enum Who {
@@ -133,25 +195,38 @@ fn sh(cmd: &mut Command, what: &str) {
 /// Builds wasm + native binaries and the compiled artifact; returns (artifact, native,
 /// compile time of the module).
 fn build(w: &Workload, out: &Path) -> (PathBuf, PathBuf, Duration) {
-    let src = repo()
-        .join("benches/workloads")
-        .join(format!("{}.c", w.name));
+    // `X_shared` is program X built with wasix-libc.
+    let base = w.name.strip_suffix("_shared").unwrap_or(w.name);
+    let src = repo().join("benches/workloads").join(format!("{base}.c"));
     let wasm = out.join(format!("{}.wasm", w.name));
     let native = out.join(format!("{}.native", w.name));
     let artifact = out.join(format!("{}.wasmu", w.name));
     let inc = repo().join("benches/workloads");
-    sh(
-        Command::new("clang")
-            .args(["--target=wasm32-wasi", "-O2", "-I"])
-            .arg(&inc)
-            .arg(&src)
-            .arg("-o")
-            .arg(&wasm),
-        "clang",
-    );
+    match wasix_libc() {
+        Some(dir) if w.wasix => sh(
+            Command::new("bash")
+                .arg(dir.join("cc.sh"))
+                .arg("-o")
+                .arg(&wasm)
+                .arg(&src)
+                .arg("-O2")
+                .arg("-I")
+                .arg(&inc),
+            "wasix-libc cc.sh",
+        ),
+        _ => sh(
+            Command::new("clang")
+                .args(["--target=wasm32-wasi", "-O2", "-I"])
+                .arg(&inc)
+                .arg(&src)
+                .arg("-o")
+                .arg(&wasm),
+            "clang",
+        ),
+    }
     sh(
         Command::new("cc")
-            .args(["-O2", "-I"])
+            .args(["-O2", "-pthread", "-I"])
             .arg(&inc)
             .arg(&src)
             .arg("-o")
@@ -329,6 +404,10 @@ fn main() {
             .as_ref()
             .is_some_and(|o| !o.iter().any(|n| n == w.name))
         {
+            continue;
+        }
+        if w.wasix && wasix_libc().is_none() {
+            eprintln!("== {} skipped: ../shared/wasix-libc is absent", w.name);
             continue;
         }
         let size = if quick { (w.size / 10).max(1) } else { w.size };

@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 scripts/setup.sh
 cargo fmt --all -- --check
+# The library without the reference engine (what embedders get with default-features = false).
+cargo check --lib --no-default-features
 cargo test --all-targets -- --test-threads=2
 cargo run --quiet -- matrix --check

@@ -6,16 +6,22 @@ use wasix_compat::options::{DirMap, RunOptions};
 const USAGE: &str = "usage:
   wasix-compat run [--engine ours|wasmer-wasix] [--dir HOST[::GUEST]] [--dir-ro HOST[::GUEST]] [--mapdir GUEST:HOST]
                    [--volume HOST:GUEST] [--tmpfs GUEST] [--preopens-only] [--env K=V] [--stdin FILE] [--net]
-                   [--no-cache] [--allow-precompiled] FILE.{wasm,wat,wasmu} [-- ARGS...]
+                   [--no-cache] [--allow-precompiled] [--max-threads N] FILE.{wasm,wat,wasmu} [-- ARGS...]
       Compiled modules are cached in $WASIX_COMPAT_CACHE_DIR (default ~/.cache/wasix-compat/modules;
       --no-cache compiles every time). A precompiled artifact (.wasmu) is native code: it runs
       only with --allow-precompiled.
       A WASIX module (one importing wasix_32v1 / wasix_64v1) sees the root `wasmer run` gives it:
       `/` in memory with /tmp and /dev, the directories mounted beneath (relative guest paths
       under /home, then the working directory); --preopens-only turns that off.
+      --max-threads N: most guest threads alive at once, main included (default 1024); past
+      it pthread_create fails with EAGAIN.
   wasix-compat compile FILE.{wasm,wat} -o FILE.wasmu   (compile once; `run` accepts the artifact)
   wasix-compat net serve --listen ADDR:PORT --token TOKEN   (serve this host's network to port_bridge)
-  wasix-compat matrix [--check]";
+  wasix-compat matrix [--check]
+  wasix-compat fuzz [--seed N] [--calls N] [--ns NAME,...] [--no-shared]
+      Random-syscall driver: N calls (default 100000) per namespace with random and boundary
+      arguments; fails on a host panic, an unexpected trap, a call that an interrupt cannot
+      end, a broken fd table, or a file changed outside the scratch sandbox.";
 
 #[derive(PartialEq)]
 enum Engine {
@@ -68,6 +74,15 @@ fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
             "--preopens-only" => o.preopens_only = true,
             "--allow-precompiled" => o.allow_precompiled = true,
             "--no-cache" => o.no_cache = true,
+            "--max-threads" => {
+                let v = value("--max-threads")?;
+                o.max_threads = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or(format!("--max-threads takes a positive count, not `{v}`"))?,
+                );
+            }
             "--tmpfs" => o.tmpfs.push(value("--tmpfs")?),
             "--env" => {
                 let kv = value("--env")?;
@@ -156,7 +171,12 @@ fn main() -> ExitCode {
             };
             let r = match engine {
                 Engine::Ours => wasix_compat::host::run_cli(&opts),
+                #[cfg(feature = "reference")]
                 Engine::WasmerWasix => wasix_compat::reference::run(&opts),
+                #[cfg(not(feature = "reference"))]
+                Engine::WasmerWasix => Err(anyhow::anyhow!(
+                    "this wasix-compat was built without the `reference` feature (the wasmer-wasix engine)"
+                )),
             };
             match r {
                 Ok(code) => ExitCode::from(code as u8),
@@ -188,6 +208,14 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        "fuzz" => match fuzz(&argv[1..]) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("wasix-compat: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         "matrix" => match wasix_compat::matrix::cli(&argv[1..]) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -204,4 +232,56 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn fuzz(args: &[String]) -> anyhow::Result<bool> {
+    use wasix_compat::witx::Namespace;
+    let mut o = wasix_compat::fuzz::Options {
+        seed: 1,
+        calls: 100_000,
+        namespaces: Namespace::ALL
+            .into_iter()
+            .filter(|n| *n != Namespace::WasiThreads)
+            .collect(),
+        shared: true,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("{a} needs a value"))
+        };
+        match a.as_str() {
+            "--seed" => o.seed = value()?.parse()?,
+            "--calls" => o.calls = value()?.parse()?,
+            "--ns" => {
+                o.namespaces = value()?
+                    .split(',')
+                    .map(|n| {
+                        Namespace::from_name(n)
+                            .ok_or_else(|| anyhow::anyhow!("unknown namespace `{n}`"))
+                    })
+                    .collect::<anyhow::Result<_>>()?
+            }
+            "--no-shared" => o.shared = false,
+            other => anyhow::bail!("unknown fuzz option `{other}`"),
+        }
+    }
+    let r = wasix_compat::fuzz::run(&o)?;
+    println!(
+        "fuzz: seed {} — {} calls in {:.1} s ({:.0} calls/s), {} restarts, {} interrupted waits, {} distinct errnos, {} failures",
+        o.seed,
+        r.calls,
+        r.elapsed.as_secs_f64(),
+        r.calls as f64 / r.elapsed.as_secs_f64().max(1e-9),
+        r.restarts,
+        r.interrupted,
+        r.errnos.len(),
+        r.failures.len()
+    );
+    for f in &r.failures {
+        println!("FAIL {f}");
+    }
+    Ok(r.failures.is_empty())
 }

@@ -31,6 +31,8 @@ pub struct RunOptions {
     pub allow_precompiled: bool,
     /// Compile every time instead of using the module cache (`--no-cache`).
     pub no_cache: bool,
+    /// Most guest threads alive at once, main included (`--max-threads N`).
+    pub max_threads: Option<u32>,
 }
 
 impl RunOptions {
@@ -43,6 +45,7 @@ impl RunOptions {
             } else {
                 crate::host::cache::default_dir()
             },
+            import_shared_memory: false,
         }
     }
 }

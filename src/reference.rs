@@ -7,7 +7,7 @@
 //!   each `--tmpfs` a fresh in-memory tree;
 //! - every `--dir` / `--tmpfs` guest path is preopened in command-line order, and its
 //!   preopen name is the guest path (e.g. `/sandbox`); fd numbers are wasmer-wasix's own;
-//! - argv[0] is the module's file name; stdout / stderr are the host's own;
+//! - `argv[0]` is the module's file name; stdout / stderr are the host's own;
 //! - a WASIX module (unless `--preopens-only`) gets the root `wasmer run` gives it: the
 //!   in-memory root is virtual-fs's `RootFileSystemBuilder` tree (`/tmp`, `/dev`, …), a
 //!   relative guest path is mounted under `/home` (then the working directory), and `/`

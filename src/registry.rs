@@ -1,7 +1,7 @@
 //! The import registry: every (namespace, function) we provide with its wasm signature.
 //! Used by the ABI test, the bad-input sweep and the compat-matrix generator.
 
-use crate::p1::{Namespace, WasiEnv};
+use crate::witx::{Namespace, WasiEnv};
 use wasmer::{FunctionEnv, Store};
 
 pub struct ImportSig {

@@ -1,6 +1,7 @@
 //! Per-process signal state shared by every thread: which guest entry point handles
 //! signals, and the dispositions the process inherited from whoever started it.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
@@ -20,8 +21,13 @@ pub struct SignalState {
     /// handler that exists can take them (wasix-libc names a missing export while it
     /// blocks signals), instead of taking their default action.
     registered: AtomicBool,
-    /// Bit n: signal n is pending (standard signals do not queue).
+    /// Bit n: signal n is pending for the process, any thread may take it (standard
+    /// signals do not queue).
     pending: AtomicU64,
+    /// Signals directed at one thread (`pthread_kill`): only that thread takes them.
+    directed: Mutex<HashMap<u32, u64>>,
+    /// Some thread has a directed signal pending (keeps the common check lock-free).
+    any_directed: AtomicBool,
     /// Inherited (signal number, disposition) pairs. A process started by the host
     /// inherits none; a spawned child will inherit its parent's ignored signals.
     inherited: Vec<(u8, Disposition)>,
@@ -44,12 +50,40 @@ impl SignalState {
         }
     }
 
-    pub fn has_pending(&self) -> bool {
-        self.pending.load(Ordering::SeqCst) != 0
+    /// Marks `sig` pending for thread `tid` only.
+    pub fn raise_to(&self, tid: u32, sig: u32) {
+        if sig < 64 {
+            let mut d = self.directed.lock().unwrap_or_else(|e| e.into_inner());
+            *d.entry(tid).or_default() |= 1 << sig;
+            self.any_directed.store(true, Ordering::SeqCst);
+        }
     }
 
-    /// Takes the lowest pending signal.
-    pub fn take_pending(&self) -> Option<u32> {
+    /// Whether thread `tid` has something to take.
+    pub fn has_pending(&self, tid: u32) -> bool {
+        self.pending.load(Ordering::SeqCst) != 0
+            || (self.any_directed.load(Ordering::SeqCst)
+                && self
+                    .directed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .contains_key(&tid))
+    }
+
+    /// Takes the lowest signal pending for thread `tid` (its own or the process's).
+    pub fn take_pending(&self, tid: u32) -> Option<u32> {
+        if self.any_directed.load(Ordering::SeqCst) {
+            let mut d = self.directed.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(bits) = d.get_mut(&tid) {
+                let sig = bits.trailing_zeros();
+                *bits &= !(1 << sig);
+                if *bits == 0 {
+                    d.remove(&tid);
+                }
+                self.any_directed.store(!d.is_empty(), Ordering::SeqCst);
+                return Some(sig);
+            }
+        }
         let mut cur = self.pending.load(Ordering::SeqCst);
         loop {
             if cur == 0 {
@@ -65,6 +99,15 @@ impl SignalState {
                 Ok(_) => return Some(sig),
                 Err(now) => cur = now,
             }
+        }
+    }
+
+    /// Forgets what was directed at a thread that has ended.
+    pub fn forget_thread(&self, tid: u32) {
+        if self.any_directed.load(Ordering::SeqCst) {
+            let mut d = self.directed.lock().unwrap_or_else(|e| e.into_inner());
+            d.remove(&tid);
+            self.any_directed.store(!d.is_empty(), Ordering::SeqCst);
         }
     }
 

@@ -58,6 +58,10 @@ impl<T: ?Sized> Inner<T> {
 }
 
 /// Slots are numbered from 0; `insert` takes the lowest free number (POSIX fd rule).
+///
+/// Lock order: `inner` is a leaf. Every operation is one critical section that takes no
+/// other lock, and entries it removes are dropped after it is released (a socket close
+/// may block).
 pub struct Table<T: ?Sized> {
     inner: RwLock<Inner<T>>,
     capacity: usize,
@@ -264,6 +268,47 @@ impl<T: ?Sized> Table<T> {
     }
 
     /// Snapshot of (index, entry) pairs, in index order.
+    /// Checks the table's bookkeeping (the fuzzer runs it after every call): the count, the
+    /// free hint, no trailing empty slots, and every child's parent present and counted.
+    pub fn audit(&self) -> Result<(), String> {
+        let g = self.read();
+        let used = g.slots.iter().filter(|s| s.is_some()).count();
+        if used != g.len {
+            return Err(format!("len {} but {used} slots in use", g.len));
+        }
+        if matches!(g.slots.last(), Some(None)) {
+            return Err("trailing empty slot".into());
+        }
+        if let Some(first_free) = g.slots.iter().position(|s| s.is_none()) {
+            if g.free_hint > first_free {
+                return Err(format!(
+                    "free hint {} past free slot {first_free}",
+                    g.free_hint
+                ));
+            }
+        }
+        let mut children = vec![0u32; g.slots.len()];
+        for (i, s) in g.slots.iter().enumerate() {
+            if let Some(p) = s.as_ref().and_then(|s| s.parent) {
+                match children.get_mut(p as usize) {
+                    Some(c) if g.slots[p as usize].is_some() => *c += 1,
+                    _ => return Err(format!("slot {i}: parent {p} missing")),
+                }
+            }
+        }
+        for (i, s) in g.slots.iter().enumerate() {
+            if let Some(s) = s {
+                if s.children != children[i] {
+                    return Err(format!(
+                        "slot {i}: {} children counted, {} present",
+                        s.children, children[i]
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn entries(&self) -> Vec<(u32, Arc<T>)> {
         self.read()
             .slots

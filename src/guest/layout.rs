@@ -1,4 +1,4 @@
-//! The layout of every Pod type, named as in the witx, for the ABI test (`tests/witx_abi.rs`)
+//! The layout of every Pod type, named as in the witx, for the ABI test (`tests/suite/witx_abi.rs`)
 //! to compare against our `witx/` files.
 
 use super::types::*;
@@ -110,6 +110,31 @@ pub static LAYOUTS: &[TypeLayout] = &[
             ("echo", 19),
             ("line_buffered", 20),
             ("line_feeds", 21),
+        ],
+    },
+    // thread_spawn_v2 checks the whole record is readable; the new thread's entry reads it.
+    TypeLayout {
+        abi: "wasix",
+        witx: "thread_start",
+        size: 64,
+        align: 4,
+        fields: &[
+            ("stack", 0),
+            ("tls_base", 4),
+            ("start_funct", 8),
+            ("start_args", 12),
+            ("reserved0", 16),
+            ("reserved1", 20),
+            ("reserved2", 24),
+            ("reserved3", 28),
+            ("reserved4", 32),
+            ("reserved5", 36),
+            ("reserved6", 40),
+            ("reserved7", 44),
+            ("reserved8", 48),
+            ("reserved9", 52),
+            ("stack_size", 56),
+            ("guard_size", 60),
         ],
     },
     TypeLayout {

@@ -77,7 +77,10 @@ impl MemSize for M64 {
 /// never form references in either mode.
 pub struct GuestMem<'a> {
     base: *mut u8,
-    len: u64,
+    len: std::cell::Cell<u64>,
+    /// Shared memories that never move: the caller's cached length may be stale (another
+    /// thread grew the memory); this gives the current one when a check would fail.
+    grown: Option<&'a dyn Fn() -> u64>,
     shared: bool,
     /// Shared mode: scratch copies (pointer, length) and, for mutable ones, the guest
     /// offset to copy back to. Freed on drop.
@@ -106,8 +109,29 @@ impl<'a> GuestMem<'a> {
     pub unsafe fn new(base: *mut u8, len: u64, shared: bool) -> Self {
         GuestMem {
             base,
-            len,
+            len: std::cell::Cell::new(len),
+            grown: None,
             shared,
+            scratch: Default::default(),
+            _p: PhantomData,
+        }
+    }
+
+    /// A view of a shared memory from a cached (base, length): no engine call per host
+    /// call (taking the memory's lock for a fresh view costs every thread of the guest a
+    /// cache-line transfer), and `grown` is asked for the current length only when an
+    /// access falls past the cached one.
+    ///
+    /// # Safety
+    /// As [`GuestMem::new`] with `shared`; moreover the memory must never move (`base`
+    /// stays valid as it grows), and `grown` must return the current length of this same
+    /// memory, which never shrinks.
+    pub unsafe fn new_growable(base: *mut u8, len: u64, grown: &'a dyn Fn() -> u64) -> Self {
+        GuestMem {
+            base,
+            len: std::cell::Cell::new(len),
+            grown: Some(grown),
+            shared: true,
             scratch: Default::default(),
             _p: PhantomData,
         }
@@ -117,7 +141,8 @@ impl<'a> GuestMem<'a> {
     pub fn from_slice(s: &'a mut [u8]) -> Self {
         GuestMem {
             base: s.as_mut_ptr(),
-            len: s.len() as u64,
+            len: std::cell::Cell::new(s.len() as u64),
+            grown: None,
             shared: false,
             scratch: Default::default(),
             _p: PhantomData,
@@ -150,20 +175,36 @@ impl<'a> GuestMem<'a> {
 
     #[inline]
     pub fn len(&self) -> u64 {
-        self.len
+        self.len.get()
     }
 
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len.get() == 0
     }
 
     #[inline]
     fn check(&self, ptr: u64, len: u64) -> Result<usize, MemError> {
         match ptr.checked_add(len) {
-            Some(end) if end <= self.len => Ok(ptr as usize),
-            _ => Err(MemError::Fault),
+            Some(end) if end <= self.len.get() => Ok(ptr as usize),
+            Some(end) => self.check_grown(ptr, end),
+            None => Err(MemError::Fault),
         }
+    }
+
+    /// Past the known length: maybe another thread grew the memory since it was cached.
+    #[cold]
+    fn check_grown(&self, ptr: u64, end: u64) -> Result<usize, MemError> {
+        if let Some(grown) = self.grown {
+            let now = grown();
+            if now > self.len.get() {
+                self.len.set(now);
+            }
+            if end <= self.len.get() {
+                return Ok(ptr as usize);
+            }
+        }
+        Err(MemError::Fault)
     }
 
     /// Only checks that `ptr..ptr+len` is inside memory.
@@ -357,6 +398,26 @@ const STACK_IOVS: usize = 16;
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_cached_length_is_refreshed_only_past_its_end() {
+        let mut buf = vec![0u8; 8192];
+        let calls = std::cell::Cell::new(0);
+        let grown = || {
+            calls.set(calls.get() + 1);
+            8192
+        };
+        // SAFETY: `buf` outlives the view and does not move; `grown` reports its length.
+        let m = unsafe { GuestMem::new_growable(buf.as_mut_ptr(), 4096, &grown) };
+        m.write::<u32>(100, 7).unwrap();
+        assert_eq!(calls.get(), 0);
+        m.write::<u32>(5000, 9).unwrap();
+        assert_eq!((calls.get(), m.len()), (1, 8192));
+        assert_eq!(m.read::<u32>(8190), Err(MemError::Fault));
+        assert_eq!(calls.get(), 2);
+        drop(m);
+        assert_eq!(u32::from_le_bytes(buf[5000..5004].try_into().unwrap()), 9);
+    }
+
     use super::*;
 
     #[test]

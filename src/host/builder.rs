@@ -1,13 +1,18 @@
 //! `Builder`: the embedder's entry point, named like wasmer-wasix's `WasiEnvBuilder`.
 
+use super::threads::{thread_end, ThreadHost};
 use super::{link::WasiImports, RunError};
 use crate::core::cli::{Cli, Exit};
+use crate::core::fds::{rights, FdEntry, FdKind, FdTable};
 use crate::core::fs::mounts::{guest_mount_path, names_root, wasix_root_base, MountTree};
 use crate::core::fs::Dir;
+use crate::core::io::poll::current_interrupter;
 use crate::core::io::{InputStream, OutputStream};
 use crate::core::sockets::Network;
-use crate::p1::fds::{rights, FdEntry, FdKind, FdTable};
-use crate::p1::WasiCtx;
+use crate::core::threads::ProcessEnd;
+use crate::witx::env::MAIN_TID;
+use crate::witx::thread::ThreadExit;
+use crate::witx::WasiCtx;
 use std::path::Path;
 use std::sync::Arc;
 use wasmer::{Module, Store};
@@ -17,11 +22,13 @@ pub struct Builder {
     preopens: Vec<(String, Dir)>,
     net: Option<Arc<Network>>,
     wasix_root: bool,
+    threads: bool,
+    max_threads: u32,
     error: Option<RunError>,
 }
 
 impl Builder {
-    /// `program` becomes argv[0].
+    /// `program` becomes `argv[0]`.
     pub fn new(program: impl Into<String>) -> Builder {
         Builder {
             cli: Cli {
@@ -31,6 +38,8 @@ impl Builder {
             preopens: Vec::new(),
             net: None,
             wasix_root: false,
+            threads: true,
+            max_threads: crate::core::threads::DEFAULT_MAX_THREADS,
             error: None,
         }
     }
@@ -44,6 +53,21 @@ impl Builder {
     /// only: a directory mapped at `/` replaces the whole tree and this is ignored.
     pub fn wasix_root(mut self, on: bool) -> Self {
         self.wasix_root = on;
+        self
+    }
+
+    /// Lets the guest start threads (on by default). Off, every spawn is `notsup`, as for
+    /// a module without a shared memory.
+    pub fn threads(mut self, on: bool) -> Self {
+        self.threads = on;
+        self
+    }
+
+    /// Most threads alive at once, the main thread included (default
+    /// [`DEFAULT_MAX_THREADS`](crate::core::threads::DEFAULT_MAX_THREADS)); a spawn past it
+    /// is `again`, as `pthread_create` reports it.
+    pub fn max_threads(mut self, n: u32) -> Self {
+        self.max_threads = n;
         self
     }
 
@@ -210,47 +234,92 @@ impl Builder {
             }
         }
         let net = self.net.unwrap_or_else(Network::disabled);
-        Ok(Arc::new(WasiCtx::new(cli, fds, net)))
+        let process = crate::core::process::Process::new(cli, fds, net);
+        process.threads.set_limit(self.max_threads);
+        Ok(Arc::new(WasiCtx::new(Arc::new(process))))
     }
 
     /// Builds the imports `module` needs into `store` (the embedder instantiates).
     pub fn imports(self, store: &mut Store, module: &Module) -> Result<WasiImports, RunError> {
+        let threads = self.threads;
         let ctx = self.build_ctx()?;
-        WasiImports::new(store, module, ctx)
+        let imports = WasiImports::new(store, module, ctx)?;
+        if threads {
+            if let Some(h) = ThreadHost::for_module(store, module, &imports) {
+                let _ = imports.ctx.spawner.set(h);
+            }
+        }
+        Ok(imports)
     }
 
-    /// Instantiates `module` and runs `_start` to completion; returns the exit status.
+    /// Instantiates `module` and runs `_start` on the calling thread (the guest's main
+    /// thread) to completion; returns the exit status. The process ends when the main
+    /// thread returns or any thread exits (other threads are interrupted and unwind at
+    /// their next import); after a main-thread `thread_exit` it ends with the last thread.
     pub fn run(self, store: &mut Store, module: &Module) -> Result<i32, RunError> {
         let imports = self.imports(store, module)?;
-        let instance =
-            wasmer::Instance::new(store, module, &imports.imports).map_err(|e| match e {
-                wasmer::InstantiationError::Start(t) => match t.downcast_ref::<Exit>() {
-                    Some(_) => RunError::Trap("exit during start function".into()),
-                    None => RunError::Trap(t.message()),
-                },
-                other => RunError::Instantiate(other.to_string()),
-            })?;
-        imports.bind(store, &instance)?;
-        let start = instance
-            .exports
-            .get_function("_start")
-            .map_err(|_| RunError::NoStart)?;
-        let ty = start.ty(store);
-        if !ty.params().is_empty() || !ty.results().is_empty() {
-            return Err(RunError::BadStart(format!("{ty}")));
-        }
-        match start.call(store, &[]) {
-            Ok(_) => Ok(0),
-            Err(e) => match e.downcast_ref::<Exit>() {
-                Some(Exit(code)) => Ok(*code),
-                None => Err(RunError::Trap(trap_line(&e))),
+        let ctx = imports.ctx.clone();
+        ctx.threads.attach(MAIN_TID, current_interrupter());
+        let r = run_main(store, module, &imports);
+        let end = match r {
+            Err(Main::Setup(e)) => {
+                ctx.threads.end(ProcessEnd::Exit(1));
+                ctx.threads.finish(MAIN_TID);
+                return Err(e);
+            }
+            Ok(()) => Some(ProcessEnd::Exit(0)),
+            Err(Main::Guest(e)) => match e.downcast_ref::<ThreadExit>() {
+                // Only the main thread ends: the process lives on in its other threads.
+                Some(ThreadExit(code)) => {
+                    let code = *code as i32;
+                    ctx.threads.join_others(MAIN_TID);
+                    Some(ProcessEnd::Exit(code))
+                }
+                None => thread_end(&ctx, Err(e)),
             },
+        };
+        let decided = match end {
+            Some(e) => ctx.threads.end(e),
+            None => ctx.threads.ended().unwrap_or(ProcessEnd::Exit(0)),
+        };
+        ctx.itimer.cancel();
+        ctx.threads.finish(MAIN_TID);
+        match decided {
+            ProcessEnd::Exit(c) => Ok(c),
+            ProcessEnd::Trap(m) => Err(RunError::Trap(m)),
         }
     }
 }
 
+enum Main {
+    Setup(RunError),
+    Guest(wasmer::RuntimeError),
+}
+
+fn run_main(store: &mut Store, module: &Module, imports: &WasiImports) -> Result<(), Main> {
+    let instance = wasmer::Instance::new(store, module, &imports.imports).map_err(|e| {
+        Main::Setup(match e {
+            wasmer::InstantiationError::Start(t) => match t.downcast_ref::<Exit>() {
+                Some(_) => RunError::Trap("exit during start function".into()),
+                None => RunError::Trap(t.message()),
+            },
+            other => RunError::Instantiate(other.to_string()),
+        })
+    })?;
+    imports.bind(store, &instance).map_err(Main::Setup)?;
+    let start = instance
+        .exports
+        .get_function("_start")
+        .map_err(|_| Main::Setup(RunError::NoStart))?;
+    let ty = start.ty(store);
+    if !ty.params().is_empty() || !ty.results().is_empty() {
+        return Err(Main::Setup(RunError::BadStart(format!("{ty}"))));
+    }
+    start.call(store, &[]).map(drop).map_err(Main::Guest)
+}
+
 /// One line: the trap message and the innermost guest function, if known.
-fn trap_line(e: &wasmer::RuntimeError) -> String {
+pub(super) fn trap_line(e: &wasmer::RuntimeError) -> String {
     let msg = e.message().lines().next().unwrap_or("").to_string();
     match e.trace().first() {
         Some(f) => format!(

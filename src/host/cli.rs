@@ -28,6 +28,9 @@ pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
     if o.net {
         b = b.host_networking();
     }
+    if let Some(n) = o.max_threads {
+        b = b.max_threads(n);
+    }
     if let Some(p) = &o.stdin {
         let f = std::fs::File::open(p)
             .map_err(|e| anyhow::anyhow!("cannot open --stdin {}: {e}", p.display()))?;
@@ -35,7 +38,10 @@ pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
     }
     let path = o.module.clone();
     let preopens_only = o.preopens_only;
-    let load = o.load_options();
+    let load = crate::host::module::LoadOptions {
+        import_shared_memory: true,
+        ..o.load_options()
+    };
     // The guest runs on its own thread (DESIGN §3), with room for deep host frames.
     let t = std::thread::Builder::new()
         .name("wasix-guest".into())

@@ -1,15 +1,21 @@
 //! Resolving a module's imports against our namespaces, with errors that name the import.
 
 use super::RunError;
-use crate::p1::{Namespace, WasiCtx, WasiEnv};
+use crate::witx::atomics::{self, Atomics};
+use crate::witx::{Namespace, WasiCtx, WasiEnv};
 use std::sync::Arc;
-use wasmer::{ExternType, FunctionEnv, FunctionType, Imports, Instance, Memory, Module, Store};
+use wasmer::{
+    ExternType, FunctionEnv, FunctionType, Imports, Instance, Memory, MemoryType, Module,
+    SharedMemory, Store,
+};
 
 /// The imports for one module plus what must be wired after instantiation.
 pub struct WasiImports {
     pub imports: Imports,
     envs: Vec<FunctionEnv<WasiEnv>>,
     imported_memory: Option<Memory>,
+    /// A handle on the imported memory when it is shared: what thread instances attach.
+    pub(super) shared_memory: Option<SharedMemory>,
     pub ctx: Arc<WasiCtx>,
 }
 
@@ -23,26 +29,61 @@ fn sig(t: &FunctionType) -> String {
     format!("({}) -> ({})", list(t.params()), list(t.results()))
 }
 
+fn setup(what: String) -> impl FnOnce(wasmer::MemoryError) -> RunError {
+    move |e| RunError::Setup {
+        what,
+        why: e.to_string(),
+    }
+}
+
+/// A memory for an import of type `mt`: the process's shared memory for a thread's
+/// instance, else a new one.
+fn import_memory(
+    store: &mut Store,
+    mt: &MemoryType,
+    name: String,
+    existing: Option<&SharedMemory>,
+) -> Result<(Memory, Option<SharedMemory>), RunError> {
+    if let Some(m) = existing {
+        return Ok((m.clone().attach(store), Some(m.clone())));
+    }
+    let mem = Memory::new(store, *mt).map_err(setup(name))?;
+    let shared = mem.as_shared(store);
+    Ok((mem, shared))
+}
+
 impl WasiImports {
     pub fn new(
         store: &mut Store,
         module: &Module,
         ctx: Arc<WasiCtx>,
     ) -> Result<WasiImports, RunError> {
+        Self::for_thread(store, module, ctx, crate::witx::env::MAIN_TID, None)
+    }
+
+    /// The imports of thread `tid`'s instance; `memory` is the process's shared memory
+    /// (`None` for the main thread, whose import creates it).
+    pub fn for_thread(
+        store: &mut Store,
+        module: &Module,
+        ctx: Arc<WasiCtx>,
+        tid: u32,
+        memory: Option<&SharedMemory>,
+    ) -> Result<WasiImports, RunError> {
         let mut imports = Imports::new();
         let mut envs: Vec<(Namespace, FunctionEnv<WasiEnv>)> = Vec::new();
         let mut imported_memory = None;
+        let mut shared_memory = None;
         for imp in module.imports() {
             let (m, n) = (imp.module(), imp.name());
             match imp.ty() {
                 // wasix-libc modules import their (shared) memory: create it from the type.
                 ExternType::Memory(mt) => {
-                    let mem = Memory::new(store, *mt).map_err(|e| RunError::Setup {
-                        what: format!("memory `{m}::{n}`"),
-                        why: e.to_string(),
-                    })?;
+                    let (mem, keep) =
+                        import_memory(store, mt, format!("memory `{m}::{n}`"), memory)?;
                     imports.define(m, n, mem.clone());
                     imported_memory = Some(mem);
+                    shared_memory = keep;
                 }
                 ExternType::Function(ft) => {
                     let unknown = || RunError::UnknownImport {
@@ -54,7 +95,9 @@ impl WasiImports {
                     let env = match envs.iter().find(|(k, _)| *k == ns) {
                         Some((_, e)) => e.clone(),
                         None => {
-                            let e = FunctionEnv::new(store, WasiEnv::new(ctx.clone(), ns.flavor()));
+                            let mut data = WasiEnv::new(ctx.clone(), ns.flavor());
+                            data.tid = tid;
+                            let e = FunctionEnv::new(store, data);
                             envs.push((ns, e.clone()));
                             e
                         }
@@ -83,17 +126,36 @@ impl WasiImports {
         // An imported memory is known before instantiation: attach it now, so that a start
         // function (run by instantiation, before `bind`) can already make WASI calls.
         if let Some(m) = &imported_memory {
-            let shared = m.ty(store).shared;
+            let (shared, fixed) = (m.ty(store).shared, never_moves(store, m));
             for (_, e) in &envs {
                 let data = e.as_mut(store);
                 data.memory = Some(m.clone());
                 data.memory_shared = shared;
+                data.memory_fixed = fixed;
+                data.view_cache.set((0, 0));
+            }
+        }
+        // Futexes on a 32-bit shared memory wait in the engine's queues (the helper's
+        // instructions, in this store); the first instance also lets interrupts wake them.
+        // (A memory the 32-bit helper cannot import, a 64-bit one, keeps the core's queues.)
+        if let (Some(shared), Some(mem)) = (&shared_memory, &imported_memory) {
+            if let Some(a) = engine_atomics(store, &ctx, mem, shared) {
+                let a = Arc::new(a);
+                for (_, e) in &envs {
+                    e.as_mut(store).atomics = Some(a.clone());
+                }
+                if memory.is_none() {
+                    let m = shared.clone();
+                    ctx.threads
+                        .add_wake_hook(Arc::new(move |closing| atomics::wake_all(&m, closing)));
+                }
             }
         }
         Ok(WasiImports {
             imports,
             envs: envs.into_iter().map(|(_, e)| e).collect(),
             imported_memory,
+            shared_memory,
             ctx,
         })
     }
@@ -105,12 +167,43 @@ impl WasiImports {
             Err(_) => self.imported_memory.clone(),
         };
         let shared = mem.as_ref().is_some_and(|m| m.ty(store).shared);
+        let fixed = mem.as_ref().is_some_and(|m| never_moves(store, m));
         for e in &self.envs {
             let data = e.as_mut(store);
             data.memory = mem.clone();
             data.memory_shared = shared;
+            data.memory_fixed = fixed;
+            data.view_cache.set((0, 0));
             data.exports = Some(instance.exports.clone());
         }
         Ok(())
     }
+}
+
+fn engine_atomics(
+    store: &mut Store,
+    ctx: &WasiCtx,
+    mem: &Memory,
+    shared: &SharedMemory,
+) -> Option<Atomics> {
+    let helper = match ctx.atomics_helper.get() {
+        Some(m) => m.clone(),
+        None => {
+            let m = atomics::helper_module(store).ok()?;
+            ctx.atomics_helper.get_or_init(|| m).clone()
+        }
+    };
+    Atomics::new(store, &helper, mem, shared.clone()).ok()
+}
+
+/// Whether `m` keeps its address as it grows: memories of the static style are reserved at
+/// their maximum up front (the engine's tunables decide the style from the type, the same
+/// way they did when the memory was made).
+fn never_moves(store: &Store, m: &Memory) -> bool {
+    use wasmer::sys::NativeEngineExt;
+    let ty = m.ty(store);
+    matches!(
+        store.engine().tunables().memory_style(&ty),
+        wasmer::sys::vm::MemoryStyle::Static
+    )
 }

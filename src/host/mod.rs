@@ -5,14 +5,17 @@ mod builder;
 pub mod cache;
 mod cli;
 mod link;
+pub mod memory_import;
 pub mod module;
+pub mod threads;
 
 pub use builder::Builder;
 pub use cli::run_cli;
 pub use link::WasiImports;
 
-use crate::p1::fds::FdTable;
-use crate::p1::WasiCtx;
+use crate::core::fds::FdTable;
+use crate::core::process::Process;
+use crate::witx::WasiCtx;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -53,11 +56,11 @@ impl RunError {
 
 /// A context with inherited stdio and no preopens (registry introspection).
 pub fn scratch_ctx() -> Arc<WasiCtx> {
-    Arc::new(WasiCtx::new(
+    Arc::new(WasiCtx::new(Arc::new(Process::new(
         Default::default(),
         FdTable::default(),
         crate::core::sockets::Network::disabled(),
-    ))
+    ))))
 }
 
 /// `RUST_LOG=wasix_compat=trace` prints every import call with arguments and errno.

@@ -15,6 +15,10 @@ pub struct LoadOptions {
     pub allow_precompiled: bool,
     /// Compiled-module cache for ordinary modules (`None`: compile every time).
     pub cache: Option<std::path::PathBuf>,
+    /// Turn a defined shared memory into an `env.memory` import, so that threads can share
+    /// it (see [`memory_import`](super::memory_import)). Our engine asks for it; the
+    /// reference engine gets the module as written.
+    pub import_shared_memory: bool,
 }
 
 /// Loads a `.wasm` / `.wat` (through the cache when one is given) or, only when allowed, a
@@ -43,11 +47,26 @@ pub fn load(engine: &Engine, path: &Path, o: &LoadOptions) -> Result<Module, Run
             ))
         });
     }
+    let bytes = match o.import_shared_memory {
+        true => with_imported_shared_memory(bytes),
+        false => bytes,
+    };
     match &o.cache {
         Some(dir) => super::cache::compile(engine, &bytes, dir),
         None => Module::new(engine, &bytes),
     }
     .map_err(|e| RunError::Compile(e.to_string()))
+}
+
+/// `bytes` (binary or text) rewritten as [`memory_import`](super::memory_import) describes
+/// when that applies, else unchanged. Embedders who compile modules themselves call this
+/// on the bytes first to get threads for modules that define their shared memory.
+pub fn with_imported_shared_memory(bytes: Vec<u8>) -> Vec<u8> {
+    let binary = match wasmer::wat2wasm(&bytes) {
+        Ok(b) => b,
+        Err(_) => return bytes,
+    };
+    super::memory_import::import_defined_shared_memory(&binary).unwrap_or(bytes)
 }
 
 /// `wasix-compat compile IN -o OUT`: compiles once and stores the artifact.
@@ -69,7 +88,10 @@ pub fn compile_cli(args: &[String]) -> anyhow::Result<()> {
     let module = load(
         &Engine::default(),
         Path::new(&input),
-        &LoadOptions::default(),
+        &LoadOptions {
+            import_shared_memory: true,
+            ..LoadOptions::default()
+        },
     )?;
     module
         .serialize_to_file(&output)

@@ -1,5 +1,5 @@
 //! Differences between our engine and wasmer-wasix 0.704.2, observed by running our
-//! preview1 programs under both (`tests/differential.rs`, which masks exactly these and fails
+//! preview1 programs under both (`tests/suite/differential.rs`, which masks exactly these and fails
 //! on anything else). The compat-matrix is generated from this table.
 
 /// One known divergence between our engine and wasmer-wasix.
@@ -453,7 +453,7 @@ pub const SOCKET_VALUE_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
     ),
 ];
 
-/// port_* differences, from `tests/ports.rs`.
+/// port_* differences, from `tests/suite/ports.rs`.
 /// Checks that fail under wasmer-wasix 0.704.2 with host networking:
 /// (case glob, check glob, what wasmer's FAIL line contains ("" = any), why).
 /// Globs use `*` for any run of characters. `reference_differences_are_known` keeps the
@@ -496,8 +496,8 @@ pub const PORT_DIFFERENCES: &[(&str, &str, &str, &str)] = &[
 ];
 
 /// Single-threaded WASIX thread / futex / signal imports and wasix-libc programs: where
-/// wasmer-wasix 0.704.2 answers differently (`tests/wasix_sync.rs` and
-/// `tests/wasix_libc.rs` run each case on both engines and keep this list exact):
+/// wasmer-wasix 0.704.2 answers differently (`tests/suite/wasix_sync.rs` and
+/// `tests/suite/wasix_libc.rs` run each case on both engines and keep this list exact):
 /// (case, check, ours, wasmer-wasix, why).
 pub const WASIX_RUNTIME_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
     (
@@ -550,6 +550,90 @@ pub const WASIX_RUNTIME_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
         "epoll is level-triggered unless EPOLLET: a non-zero eventfd stays readable",
     ),
     (
+        "threads:pthread_kill",
+        "pthread_kill(worker, SIGUSR1) while the worker sleeps",
+        "handler runs on the worker (pthread_self is the target)",
+        "handler runs on another thread",
+        "POSIX: a signal sent with pthread_kill is delivered to that thread",
+    ),
+    (
+        "threads:sigkill",
+        "raise(SIGKILL) while four workers sit in memory.atomic.wait32",
+        "process ends at once, status 137",
+        "status 27",
+        "SIGKILL's status is 128+9; the workers' waits are woken and their atomics closed",
+    ),
+    (
+        "threads:exit",
+        "exit(7) from a worker while main blocks in read() on an open, empty stdin",
+        "process ends, status 7",
+        "hangs until stdin yields data or closes",
+        "exit ends every thread; a read blocked in the host is interrupted",
+    ),
+    (
+        "threads:itimer",
+        "setitimer 20 ms interval, main sleeping in usleep",
+        "SIGALRM handler runs every 20 ms",
+        "no tick in 5 s",
+        "the interval timer raises SIGALRM to the process; the sleep is interrupted and the handler runs",
+    ),
+    (
+        "threads:limit",
+        "pthread_create past `--max-threads 20`",
+        "19 created, then EAGAIN",
+        "no limit (the limit scenario is not run there: it would create 256 threads)",
+        "a runtime needs a bound on OS threads per guest",
+    ),
+    (
+        "threads:atomics",
+        "futex_wait woken by memory.atomic.notify; memory.atomic.wait32 woken by futex_wake",
+        "both wake (one set of wait queues, the engine's)",
+        "neither wakes: the bounded loops run out (exit 100)",
+        "the imports and the instructions name the same futex words",
+    ),
+    (
+        "threads:2022",
+        "thread_spawn(user_data, stack_base, stack_start, reactor, tid*), thread_local_*",
+        "run (entry `_start_thread(lo, hi)`, __stack_pointer = stack_base)",
+        "unknown import",
+        "binaries of 2022 import them; wasmer-wasix dropped them",
+    ),
+    (
+        "threads:join",
+        "thread_join of a tid never given out",
+        "srch",
+        "success",
+        "pthread_join answers ESRCH for a thread that does not exist; an ended thread joins at once on both",
+    ),
+    (
+        "threads:no-shared-memory",
+        "thread_spawn_v2 in a module whose memory is not shared",
+        "notsup",
+        "memviolation",
+        "no memory for a second instance to share: threads are not supported for that module",
+    ),
+    (
+        "threads:exported-memory",
+        "four wasi-threads adding into a shared memory the module defines and exports",
+        "10: every thread adds into main's memory",
+        "100: main's count never moves",
+        "the defined memory is loaded as an `env.memory` import with its declared limits, so each thread instance gets the process's memory",
+    ),
+    (
+        "wasix-libc:nonblocking-connect",
+        "connect() on an O_NONBLOCK TCP socket to a loopback listener, then poll(POLLOUT) and connect() again",
+        "EINPROGRESS, writable, EISCONN; refused: EINPROGRESS, ready, ECONNREFUSED",
+        "0 (connected before returning), writable, ENOTSUP; refused: EINPROGRESS, ready, ENOTSUP",
+        "as Linux: a nonblocking connect starts the handshake and reports it through readiness (WASI 0.2 start-connect / finish-connect)",
+    ),
+    (
+        "wasix-libc:sendfile",
+        "sendfile() of 32 MiB on a nonblocking TCP socket while the peer drains it",
+        "partial counts, every byte delivered once",
+        "does not finish in 10 s",
+        "a partial send reports what went out (sendfile(2)); a full socket is `again`",
+    ),
+    (
         "wasix-libc:sigkill",
         "raise(SIGKILL) in a wasix-libc program",
         "status 137, nothing printed",
@@ -563,11 +647,11 @@ pub const WASIX_RUNTIME_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
 pub const WASIX_ABI_NOTES: &[(&str, &str)] = &[
     (
         "epoll_ctl",
-        "op 0 or 1 adds, 2 deletes, 3 modifies: wasix-libc passes Linux's EPOLL_CTL_* numbers unchanged where the witx enum says add 0, mod 1, del 2; wasmer-wasix decodes the same way (tests/wasix_libc.rs pipes_poll_eventfd_epoll)",
+        "op 0 or 1 adds, 2 deletes, 3 modifies: wasix-libc passes Linux's EPOLL_CTL_* numbers unchanged where the witx enum says add 0, mod 1, del 2; wasmer-wasix decodes the same way (tests/suite/wasix_libc.rs pipes_poll_eventfd_epoll)",
     ),
     (
         "fd_fdstat_get",
-        "under wasix_32v1 / wasix_64v1 the process's stdin, stdout and stderr are character devices whatever the host streams are (as wasmer-wasix): 2022 wasix-libc runs no destructors when main returns, so only a line-buffered (terminal) stdout keeps its output (tests/wasix_libc.rs hello_world_from_the_2022_sysroot); preview1 namespaces report the host stream's kind",
+        "under wasix_32v1 / wasix_64v1 the process's stdin, stdout and stderr are character devices whatever the host streams are (as wasmer-wasix): 2022 wasix-libc runs no destructors when main returns, so only a line-buffered (terminal) stdout keeps its output (tests/suite/wasix_libc.rs hello_world_from_the_2022_sysroot); preview1 namespaces report the host stream's kind",
     ),
     (
         "sock_pair",

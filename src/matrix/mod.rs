@@ -3,7 +3,7 @@
 
 pub mod differences;
 
-use crate::p1::Namespace;
+use crate::witx::Namespace;
 use differences::KNOWN_DIFFERENCES;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,8 +23,12 @@ pub const DOCUMENTED: &[Documented] = &[
     Documented { function: "fd_fdstat_set_flags", behaviour: "changing dsync/rsync/sync after open is `notsup` (Linux cannot); append and nonblock work" },
     Documented { function: "path_symlink", behaviour: "absolute targets are `perm` (they could only lead outside the sandbox); in-memory trees: `notsup`" },
     Documented { function: "path_link", behaviour: "in-memory trees: `notsup`; across a host dir and an in-memory tree: `xdev`" },
-    Documented { function: "thread_signal", behaviour: "a process has one thread so far (id 1; wasix-libc's 0x3fffffff means it too): other ids are `srch`; SIGKILL ends the process (137) and SIGSTOP does nothing without reaching a handler" },
-    Documented { function: "thread_exit", behaviour: "the only thread exiting ends the process with its code" },
+    Documented { function: "thread_signal", behaviour: "to the caller: delivered before it returns; to another live thread: pending for that thread, which is interrupted and runs the handler at its next blocking import (wasix-libc's 0x3fffffff means the main thread); unknown ids are `srch`; SIGKILL ends the process (137) and SIGSTOP does nothing without reaching a handler" },
+    Documented { function: "thread_exit", behaviour: "ends the calling thread; the last thread exiting ends the process with its code" },
+    Documented { function: "thread_spawn", behaviour: "the 2022 5-argument form; reactor threads (`reactor` = 1) are `notsup`; without a shared memory `notsup`, without the entry export `notcapable`" },
+    Documented { function: "thread_spawn_v2", behaviour: "without a shared memory `notsup` (wasmer-wasix: `memviolation`), without `wasi_thread_start` `notcapable`; past the thread limit `again`" },
+    Documented { function: "thread-spawn", behaviour: "negated errno as thread_spawn_v2 (the wasi-threads convention)" },
+    Documented { function: "proc_raise_interval", behaviour: "one timer per process; its signal reaches the main thread at its next blocking import or handler registration (a thread computing without imports sees it later)" },
 ];
 
 struct Row {
@@ -76,7 +80,7 @@ fn tests_mentioning(files: &[(String, String)], namespace: &str, function: &str)
     v
 }
 
-/// Whether a preview1 C program that tests/namespaces.rs re-targets calls `function`.
+/// Whether a preview1 C program that tests/suite/namespaces.rs re-targets calls `function`.
 fn p1_programs_call(files: &[(String, String)], function: &str) -> bool {
     let p1: Vec<(String, String)> = files
         .iter()
@@ -132,15 +136,15 @@ fn rows(root: &Path) -> Vec<Row> {
             None => "implemented".to_string(),
         };
         let mut tests = tests_mentioning(&files, s.module, s.name);
-        // tests/namespaces.rs re-runs the preview1 programs with their imports moved to
+        // tests/suite/namespaces.rs re-runs the preview1 programs with their imports moved to
         // wasix_32v1, and to wasi_unstable for the functions it shares with preview1.
         let retargeted = s.module == "wasix_32v1"
-            || (s.module == "wasi_unstable" && !crate::p1::UNSTABLE_DIFFERS.contains(&s.name));
+            || (s.module == "wasi_unstable" && !crate::witx::UNSTABLE_DIFFERS.contains(&s.name));
         if retargeted && p1_programs_call(&files, s.name) {
-            tests.push("tests/namespaces.rs (preview1 programs re-targeted)".into());
+            tests.push("tests/suite/namespaces.rs (preview1 programs re-targeted)".into());
         }
         // The generated sweep calls every registered import with bad input.
-        tests.push("tests/bad_input.rs (sweep)".into());
+        tests.push("tests/suite/bad_input.rs (sweep)".into());
         // Observed through preview1; wasix_32v1 runs the same functions in both engines.
         let differences = KNOWN_DIFFERENCES
             .iter()
@@ -186,7 +190,7 @@ pub fn render(root: &Path) -> BTreeMap<&'static str, String> {
     md.push_str("\nNo import is missing from the namespaces above; an import outside them fails at link time\n");
     md.push_str("with an error naming the namespace, function and signature.\n\n");
     md.push_str("## Differences from wasmer-wasix 0.704.2\n\n");
-    md.push_str("Observed by `tests/differential.rs`, which runs every preview1 program under both engines\n");
+    md.push_str("Observed by `tests/suite/differential.rs`, which runs every preview1 program under both engines\n");
     md.push_str(
         "and fails on any difference not listed here (table: `src/matrix/differences.rs`).\n\n",
     );
@@ -200,7 +204,7 @@ pub fn render(root: &Path) -> BTreeMap<&'static str, String> {
         ));
     }
     md.push_str("\n## WASIX sockets: differences from wasmer-wasix 0.704.2\n\n");
-    md.push_str("From `tests/sockets.rs`, which runs every socket program under both engines. These checks\n");
+    md.push_str("From `tests/suite/sockets.rs`, which runs every socket program under both engines. These checks\n");
     md.push_str(
         "fail under wasmer-wasix and pass under ours (the test asserts the list is exact):\n\n",
     );
@@ -215,7 +219,7 @@ pub fn render(root: &Path) -> BTreeMap<&'static str, String> {
         ));
     }
     md.push_str("\n## WASIX port: differences from wasmer-wasix 0.704.2\n\n");
-    md.push_str("From `tests/ports.rs` (globs over case and check names; the test keeps the list exact):\n\n");
+    md.push_str("From `tests/suite/ports.rs` (globs over case and check names; the test keeps the list exact):\n\n");
     md.push_str("| case | check | wasmer-wasix says | why |\n|---|---|---|---|\n");
     for (case, check, text, why) in differences::PORT_DIFFERENCES {
         md.push_str(&format!(
@@ -229,9 +233,9 @@ pub fn render(root: &Path) -> BTreeMap<&'static str, String> {
     }
     md.push_str("\n## WASIX threads, futexes, signals and wasix-libc programs: differences from wasmer-wasix 0.704.2\n\n");
     md.push_str(
-        "From `tests/wasix_sync.rs` (WAT, one case per module) and `tests/wasix_libc.rs` (C with\n",
+        "From `tests/suite/wasix_sync.rs` (WAT, one case per module), `tests/suite/wasix_libc.rs` (C with\n",
     );
-    md.push_str("wasix-libc), which run every case on both engines and keep this list exact:\n\n");
+    md.push_str("wasix-libc) and `tests/suite/threads.rs` (pthreads, Rust std::thread, WAT), which run every case on both engines and keep this list exact:\n\n");
     md.push_str("| case | check | ours | wasmer-wasix | why |\n|---|---|---|---|---|\n");
     for (case, check, ours, theirs, why) in differences::WASIX_RUNTIME_DIFFERENCES {
         md.push_str(&format!(

@@ -186,6 +186,8 @@ pub struct Run {
     pub flags: Vec<String>,
     pub args: Vec<String>,
     pub stdin: Option<Vec<u8>>,
+    /// Give the guest a stdin pipe that stays open (and empty) until it exits.
+    pub hold_stdin: bool,
     pub timeout: Duration,
 }
 
@@ -225,6 +227,7 @@ impl Run {
             flags: Vec::new(),
             args: Vec::new(),
             stdin: None,
+            hold_stdin: false,
             timeout: Duration::from_secs(120),
         }
     }
@@ -255,6 +258,15 @@ impl Run {
         self.stdin = Some(data.to_vec());
         self
     }
+    /// A stdin pipe that stays open and empty: reads block until the guest exits.
+    pub fn hold_stdin(mut self) -> Self {
+        self.hold_stdin = true;
+        self
+    }
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = t;
+        self
+    }
     pub fn run(&self) -> Outcome {
         let mut cmd = Command::new(bin());
         // Compiled modules are cached under target/, not in the user's home.
@@ -267,7 +279,7 @@ impl Run {
         if !self.args.is_empty() {
             cmd.arg("--").args(&self.args);
         }
-        cmd.stdin(if self.stdin.is_some() {
+        cmd.stdin(if self.stdin.is_some() || self.hold_stdin {
             Stdio::piped()
         } else {
             Stdio::null()
@@ -275,6 +287,11 @@ impl Run {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn wasix-compat");
+        let _held = if self.hold_stdin {
+            child.stdin.take()
+        } else {
+            None
+        };
         if let Some(data) = &self.stdin {
             let mut si = child.stdin.take().unwrap();
             let data = data.clone();
@@ -740,6 +757,41 @@ pub fn build_wasix_c(sources: &[&str], extra: &[&str], rev: &str) -> PathBuf {
     assert!(
         o.status.success(),
         "cc.sh failed for {sources:?}:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::rename(&tmp, &out).unwrap();
+    out
+}
+
+/// Compiles a Rust source (path relative to the repo) for `target` (a rustup target, or
+/// "native"), cached under target/guests by source hash. Returns the artifact.
+pub fn build_rust(source: &str, target: &str) -> PathBuf {
+    ensure_toolchain();
+    let src = resolve(source);
+    let text = std::fs::read(&src).unwrap_or_else(|e| panic!("read {}: {e}", src.display()));
+    let ext = if target == "native" { "bin" } else { "wasm" };
+    let stem = src.file_stem().unwrap().to_string_lossy().into_owned();
+    let out = guest_out_dir().join(format!(
+        "rust-{target}-{stem}-{:016x}.{ext}",
+        hash_of(&[&text, target.as_bytes()])
+    ));
+    if out.exists() {
+        return out;
+    }
+    let tmp = out.with_extension(unique_tmp());
+    let mut cmd = Command::new("rustc");
+    cmd.arg("-O")
+        .arg("--edition=2021")
+        .arg("-o")
+        .arg(&tmp)
+        .arg(&src);
+    if target != "native" {
+        cmd.arg("--target").arg(target);
+    }
+    let o = cmd.output().expect("spawn rustc");
+    assert!(
+        o.status.success(),
+        "rustc --target {target} failed for {source}:\n{}",
         String::from_utf8_lossy(&o.stderr)
     );
     std::fs::rename(&tmp, &out).unwrap();

@@ -37,7 +37,7 @@ impl EventCounter {
     pub fn read(&self, nonblocking: bool) -> Result<u64, ErrorCode> {
         loop {
             match self.try_read() {
-                Err(ErrorCode::WouldBlock) if !nonblocking => super::poll::block(self),
+                Err(ErrorCode::WouldBlock) if !nonblocking => super::poll::block(self)?,
                 r => return r,
             }
         }

@@ -180,6 +180,11 @@ impl InputStream for FdInput {
         read_raw(self.fd.raw(), &mut [IoSliceMut::new(buf)])
     }
     fn blocking_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize, StreamError> {
+        // Wait for readiness where an interrupt can end the wait, then read; a read(2) that
+        // blocked could not be interrupted.
+        if !self.watch.ready_now() {
+            super::poll::block(self)?;
+        }
         read_raw(self.fd.raw(), bufs)
     }
     fn nbytes(&self) -> Option<u64> {

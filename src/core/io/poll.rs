@@ -48,6 +48,8 @@ impl Pollable for Ready {
 struct ThreadWaker {
     thread: Thread,
     woken: AtomicBool,
+    /// Raised by an [`Interrupter`]: blocking waits on this thread return early.
+    interrupted: AtomicBool,
 }
 
 impl ThreadWaker {
@@ -55,6 +57,44 @@ impl ThreadWaker {
         self.woken.store(true, Ordering::Release);
         self.thread.unpark();
     }
+}
+
+/// Interrupts the blocking waits of one thread (the thread that called
+/// [`current_interrupter`]): its flag goes up and a parked poll wakes. The flag stays up
+/// until that thread takes it ([`take_interrupt`]), so an interrupt that lands between two
+/// waits still ends the next one.
+#[derive(Clone)]
+pub struct Interrupter(Arc<ThreadWaker>);
+
+impl Interrupter {
+    pub fn interrupt(&self) {
+        self.0.interrupted.store(true, Ordering::SeqCst);
+        self.0.signal();
+    }
+    /// Lowers the flag (a thread starting afresh on a reused OS thread).
+    pub fn clear(&self) {
+        self.0.interrupted.store(false, Ordering::SeqCst);
+    }
+}
+
+/// The calling thread's interrupter.
+pub fn current_interrupter() -> Interrupter {
+    WAKER.with(|(tw, _)| Interrupter(tw.clone()))
+}
+
+/// Whether the calling thread has been interrupted (the flag stays up).
+pub fn interrupt_pending() -> bool {
+    WAKER.with(|(tw, _)| tw.interrupted.load(Ordering::SeqCst))
+}
+
+/// Takes the calling thread's interrupt flag: true if it was up.
+pub fn take_interrupt() -> bool {
+    // Every blocking import ends here: a load (no locked instruction) when the flag is
+    // down. A flag raised just after the load stays up for the next wait, as it would
+    // after a swap.
+    WAKER.with(|(tw, _)| {
+        tw.interrupted.load(Ordering::SeqCst) && tw.interrupted.swap(false, Ordering::SeqCst)
+    })
 }
 
 // A hand-made waker with one `static` vtable: every clone then has the same vtable
@@ -96,6 +136,7 @@ thread_local! {
         let tw = Arc::new(ThreadWaker {
             thread: std::thread::current(),
             woken: AtomicBool::new(false),
+            interrupted: AtomicBool::new(false),
         });
         let w = thread_waker(&tw);
         (tw, w)
@@ -106,7 +147,8 @@ thread_local! {
 pub type ReadyList = smallvec::SmallVec<[u32; 8]>;
 
 /// Blocks until at least one pollable is ready; returns the indices of all ready ones, in
-/// order. An empty list returns an empty result at once.
+/// order. An empty list returns an empty result at once, and so does an interrupted wait
+/// ([`interrupt_pending`] tells which).
 pub fn poll(list: &[&dyn Pollable]) -> ReadyList {
     let mut ready = ReadyList::new();
     poll_into(list, &mut ready);
@@ -140,7 +182,7 @@ pub fn poll_into(list: &[&dyn Pollable], ready: &mut ReadyList) {
         loop {
             tw.woken.store(false, Ordering::Release);
             scan(list, &mut cx, ready);
-            if !ready.is_empty() {
+            if !ready.is_empty() || tw.interrupted.load(Ordering::SeqCst) {
                 return;
             }
             // Sleep until woken or until the earliest deadline; spurious unparks just
@@ -189,9 +231,34 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     })
 }
 
-/// Waits for one pollable (the 0.2 `pollable.block`).
-pub fn block(p: &dyn Pollable) {
-    poll(&[p]);
+/// Like [`block_on`], but gives up (dropping the future) when the calling thread is
+/// interrupted first.
+pub fn block_on_interruptible<F: std::future::Future>(f: F) -> Option<F::Output> {
+    let mut f = std::pin::pin!(f);
+    WAKER.with(|(tw, waker)| {
+        let mut cx = Context::from_waker(waker);
+        loop {
+            tw.woken.store(false, Ordering::Release);
+            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return Some(v);
+            }
+            if tw.interrupted.load(Ordering::SeqCst) {
+                return None;
+            }
+            if !tw.woken.load(Ordering::Acquire) {
+                std::thread::park();
+            }
+        }
+    })
+}
+
+/// Waits for one pollable (the 0.2 `pollable.block`); `Interrupted` if the thread is
+/// interrupted first.
+pub fn block(p: &dyn Pollable) -> Result<(), crate::core::ErrorCode> {
+    if poll(&[p]).is_empty() {
+        return Err(crate::core::ErrorCode::Interrupted);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ pub trait InputStream: Pollable {
             if n > 0 {
                 return Ok(n);
             }
-            super::poll::block(self.as_pollable());
+            super::poll::block(self.as_pollable())?;
         }
     }
 
@@ -65,7 +65,7 @@ pub trait OutputStream: Pollable {
             while !rest.is_empty() {
                 let n = self.check_write()?.min(rest.len());
                 if n == 0 {
-                    super::poll::block(self.as_pollable());
+                    super::poll::block(self.as_pollable())?;
                     continue;
                 }
                 self.write(&rest[..n])?;

@@ -1,5 +1,5 @@
 //! Bridging a port to a network served elsewhere (`wasix-compat net serve`). The transport
-//! is a TCP stream; the client first presents its token in one line and the server answers
+//! is a TCP stream dialled through the instance's own network; the client first presents its token in one line and the server answers
 //! `OK` or `DENIED`; then virtual-net's own remote-networking protocol (bincode frames)
 //! runs on the same stream, and the client becomes the instance's network backend.
 //!
@@ -9,7 +9,7 @@
 
 use super::network::Runtime;
 use crate::core::ErrorCode;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -41,9 +41,14 @@ fn io(e: std::io::Error) -> ErrorCode {
     ErrorCode::from(e)
 }
 
-/// Connects to the served network `network` ("host:port") and returns it as a backend.
+/// Connects to the served network `network` ("host:port", the host a name or an address)
+/// through `via`, the instance's own network (so a sandboxed or in-process network never
+/// reaches the host's), and returns it as a backend. `route` is the port's routing rule
+/// for the destination.
 pub fn connect(
     rt: &Runtime,
+    via: Arc<dyn VirtualNetworking>,
+    route: impl Fn(&IpAddr) -> Result<(), ErrorCode>,
     network: &str,
     token: &str,
     security: u8,
@@ -52,26 +57,45 @@ pub fn connect(
     if token.len() > MAX_TOKEN || token.contains(['\n', '\r']) {
         return Err(ErrorCode::Invalid);
     }
-    let addr: SocketAddr = network
-        .to_socket_addrs()
-        .map_err(|_| ErrorCode::Invalid)?
-        .next()
-        .ok_or(ErrorCode::NameUnresolvable)?;
+    let (host, port) = split_host_port(network)?;
+    let token = token.to_string();
     rt.block_on(async move {
-        let stream = tokio::time::timeout(HANDSHAKE_TIMEOUT, tokio::net::TcpStream::connect(addr))
-            .await
-            .map_err(|_| ErrorCode::TimedOut)?
-            .map_err(io)?;
-        let _ = stream.set_nodelay(true);
-        let (r, mut w) = stream.into_split();
+        let ip = match host.parse::<IpAddr>() {
+            Ok(ip) => ip,
+            Err(_) => *via
+                .resolve(&host, Some(port), None)
+                .await?
+                .first()
+                .ok_or(ErrorCode::NameUnresolvable)?,
+        };
+        route(&ip)?;
+        let peer = SocketAddr::new(ip, port);
+        let local = match ip {
+            IpAddr::V4(_) => SocketAddr::from(([0, 0, 0, 0], 0)),
+            IpAddr::V6(_) => SocketAddr::from(([0u16; 8], 0)),
+        };
+        let mut sock = within(via.connect_tcp(local, peer)).await??;
+        // The backend may return before the handshake ends: wait until writable, then ask.
+        within(std::future::poll_fn(|cx| sock.poll_write_ready(cx))).await??;
+        match sock.status()? {
+            virtual_net::SocketStatus::Opened => {}
+            _ => {
+                let e = sock.last_error().ok().flatten();
+                return Err(e
+                    .map(ErrorCode::from)
+                    .unwrap_or(ErrorCode::ConnectionRefused));
+            }
+        }
+        let _ = sock.set_nodelay(true);
+        let (r, mut w) = super::bridge_io::split(sock)?;
         w.write_all(format!("{GREETING} {token}\n").as_bytes())
             .await
             .map_err(io)?;
         let mut r = BufReader::new(r);
         let mut reply = String::new();
-        tokio::time::timeout(HANDSHAKE_TIMEOUT, r.read_line(&mut reply))
-            .await
-            .map_err(|_| ErrorCode::TimedOut)?
+        // The reply is one short line: a server cannot make us buffer more.
+        within((&mut r).take(64).read_line(&mut reply))
+            .await?
             .map_err(io)?;
         match reply.trim_end() {
             "OK" => {}
@@ -86,6 +110,26 @@ pub fn connect(
         tokio::spawn(driver);
         Ok(Arc::new(client) as Arc<dyn VirtualNetworking>)
     })
+}
+
+/// `f`, or `timedout` past the handshake's bound.
+async fn within<T>(f: impl std::future::Future<Output = T>) -> Result<T, ErrorCode> {
+    tokio::time::timeout(HANDSHAKE_TIMEOUT, f)
+        .await
+        .map_err(|_| ErrorCode::TimedOut)
+}
+
+/// "host:port" or "[v6]:port"; anything else is `inval`.
+fn split_host_port(network: &str) -> Result<(String, u16), ErrorCode> {
+    if let Ok(a) = network.parse::<SocketAddr>() {
+        return Ok((a.ip().to_string(), a.port()));
+    }
+    let (host, port) = network.rsplit_once(':').ok_or(ErrorCode::Invalid)?;
+    let port = port.parse::<u16>().map_err(|_| ErrorCode::Invalid)?;
+    if host.is_empty() || host.len() > 253 || host.contains(['[', ']', ':', ' ', '/']) {
+        return Err(ErrorCode::Invalid);
+    }
+    Ok((host.to_string(), port))
 }
 
 /// Compares tokens in time independent of where they differ.

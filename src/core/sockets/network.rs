@@ -48,6 +48,12 @@ impl Runtime {
         crate::core::io::poll::block_on(f)
     }
 
+    /// As [`Runtime::block_on`]; `None` when the calling thread is interrupted first.
+    pub fn block_on_interruptible<F: Future>(&self, f: F) -> Option<F::Output> {
+        let _g = self.handle.enter();
+        crate::core::io::poll::block_on_interruptible(f)
+    }
+
     /// Runs `g` with the runtime entered (for backend calls that register with the reactor).
     pub fn enter<R>(&self, g: impl FnOnce() -> R) -> R {
         let _g = self.handle.enter();
@@ -303,9 +309,10 @@ impl Network {
 
     /// Joins a served network (see `bridge`): afterwards every socket goes through it.
     pub fn bridge(&self, network: &str, token: &str, security: u8) -> Result<(), ErrorCode> {
-        self.backend()?;
+        let via = self.backend()?;
         let rt = self.runtime()?;
-        let remote = super::bridge::connect(rt, network, token, security)?;
+        let route = |ip: &IpAddr| self.check_route(ip);
+        let remote = super::bridge::connect(rt, via, route, network, token, security)?;
         let prev = self.replace_backend(Some(remote));
         let mut saved = self.saved.lock().unwrap_or_else(|p| p.into_inner());
         if saved.is_none() {

@@ -70,9 +70,16 @@ enum State {
     Listening(Box<dyn VirtualTcpListener + Sync>),
     Stream(Box<dyn VirtualTcpSocket + Sync>),
     Udp(Box<dyn VirtualUdpSocket + Sync>),
+    /// A `connect` is in progress on some thread (which holds no lock meanwhile).
+    Connecting,
     Closed,
 }
 
+/// Lock order: `state` first; `opts`, `udp_peer`, `shut` and `dgram_buf` are leaves,
+/// taken alone or under `state`, never two of them together. No socket lock is held across
+/// a wait or a `block_on` (waits poll readiness, which takes `state` for one poll only).
+/// Above a socket: an epoll interest list, then the fd table (whose lock is a leaf too:
+/// lookups hand out an `Arc` and release it).
 pub struct Socket {
     pub family: Family,
     pub kind: Kind,
@@ -257,13 +264,18 @@ impl Socket {
         let r = Readiness { sock: self, write };
         match deadline {
             None => {
-                poll(&[&r]);
+                if poll(&[&r]).is_empty() {
+                    return Err(ErrorCode::Interrupted);
+                }
                 Ok(())
             }
             Some(d) => {
                 let t = Deadline(d);
-                if poll(&[&r, &t]).contains(&0) {
+                let ready = poll(&[&r, &t]);
+                if ready.contains(&0) {
                     Ok(())
+                } else if ready.is_empty() {
+                    Err(ErrorCode::Interrupted)
                 } else {
                     Err(ErrorCode::WouldBlock)
                 }
@@ -308,9 +320,12 @@ impl Socket {
         }
     }
 
-    /// `connect`. Blocks until connected (loopback and LAN connects are immediate); a
-    /// non-blocking socket gets the same, which is a valid outcome of EINPROGRESS + poll.
-    pub fn connect(&self, peer: SocketAddr) -> Result<()> {
+    /// `connect`. Blocking: returns once connected (or failed). Non-blocking (TCP): starts
+    /// the connection and answers `inprogress` (as Linux does for every TCP connect that
+    /// is not refused at once); write readiness then reports the outcome, a second
+    /// `connect` answers `already` while it is pending, `isconn` once connected, and the
+    /// failure itself once failed. (WASI 0.2's start-connect / finish-connect.)
+    pub fn connect(&self, peer: SocketAddr, nonblocking: bool) -> Result<()> {
         self.check_family(&peer)?;
         // The port decides first: no route to the destination is `netunreach`.
         self.net.check_route(&peer.ip())?;
@@ -322,43 +337,97 @@ impl Socket {
             *lock(&self.udp_peer) = Some(peer);
             return Ok(());
         }
-        let mut st = lock(&self.state);
         let net = self.net.backend()?;
         let rt = self.net.runtime()?;
-        let sock = match std::mem::replace(&mut *st, State::Closed) {
-            State::Fresh => {
-                let fut = net.connect_tcp(unspecified(self.family), peer);
-                match o.connect_timeout {
-                    Some(t) => rt
-                        .block_on(async { tokio::time::timeout(t, fut).await })
-                        .map_err(|_| NetworkError::TimedOut)
-                        .and_then(|r| r),
-                    None => rt.block_on(fut),
+        // Start under the lock; wait without it (the socket shows as Connecting), so other
+        // threads can use the table and their sockets meanwhile; finish under it again.
+        let mut st = lock(&self.state);
+        let from = match std::mem::replace(&mut *st, State::Connecting) {
+            State::Fresh => None,
+            State::BoundLater(a) => Some(a),
+            State::Bound(mut b) => {
+                // A bound socket connects synchronously (the backend starts the handshake).
+                let r = rt.enter(|| b.connect(peer));
+                return self.finish_connect(st, r, State::Fresh, o.connect_timeout, nonblocking);
+            }
+            State::Stream(s) => {
+                // A connect started earlier: report how it stands.
+                let r = match s.status() {
+                    Ok(virtual_net::SocketStatus::Opening) => Err(ErrorCode::Already),
+                    Ok(virtual_net::SocketStatus::Opened) => Err(ErrorCode::AlreadyConnected),
+                    _ => Err(s
+                        .last_error()
+                        .ok()
+                        .flatten()
+                        .map(ErrorCode::from)
+                        .unwrap_or(ErrorCode::ConnectionRefused)),
+                };
+                if r == Err(ErrorCode::Already) || r == Err(ErrorCode::AlreadyConnected) {
+                    *st = State::Stream(s);
+                } else {
+                    // Failed: the socket may connect again (as on Linux).
+                    *st = State::Fresh;
+                    drop(st);
+                    drop(s);
                 }
+                return r;
             }
-            State::Bound(mut b) => rt.enter(|| b.connect(peer)),
-            State::BoundLater(a) => rt.block_on(net.connect_tcp(a, peer)),
-            s @ State::Stream(_) => {
-                *st = s;
-                return Err(ErrorCode::AlreadyConnected);
-            }
+            State::Connecting => return Err(ErrorCode::Already),
             other => {
                 *st = other;
                 return Err(ErrorCode::Invalid);
             }
         };
-        match sock {
+        drop(st);
+        let fut = net.connect_tcp(from.unwrap_or_else(|| unspecified(self.family)), peer);
+        let r = match o.connect_timeout {
+            Some(t) => rt
+                .block_on_interruptible(async { tokio::time::timeout(t, fut).await })
+                .map(|r| r.map_err(|_| NetworkError::TimedOut).and_then(|r| r)),
+            None => rt.block_on_interruptible(fut),
+        };
+        let before = match from {
+            Some(a) => State::BoundLater(a),
+            None => State::Fresh,
+        };
+        let st = lock(&self.state);
+        match r {
+            Some(r) => self.finish_connect(st, r, before, o.connect_timeout, nonblocking),
+            None => {
+                // Interrupted: the attempt is abandoned and the socket is as it was.
+                let mut st = st;
+                *st = before;
+                Err(ErrorCode::Interrupted)
+            }
+        }
+    }
+
+    /// Installs the connected stream (or restores `before` on failure), then waits for the
+    /// handshake without the lock.
+    fn finish_connect(
+        &self,
+        mut st: std::sync::MutexGuard<'_, State>,
+        r: std::result::Result<Box<dyn VirtualTcpSocket + Sync>, NetworkError>,
+        before: State,
+        timeout: Option<Duration>,
+        nonblocking: bool,
+    ) -> Result<()> {
+        let o = self.options();
+        match r {
             Ok(s) => {
                 *st = State::Stream(s);
                 apply(&mut st, &o)?;
             }
             Err(e) => {
-                *st = State::Fresh;
+                *st = before;
                 return Err(e.into());
             }
         }
         drop(st);
-        self.await_connected(Self::deadline(o.connect_timeout))
+        if nonblocking {
+            return Err(ErrorCode::InProgress);
+        }
+        self.await_connected(Self::deadline(timeout))
     }
 
     /// Backends may return from `connect` before the handshake ends (host sockets connect
@@ -673,7 +742,7 @@ impl Socket {
     pub fn addr_local(&self) -> Result<SocketAddr> {
         let st = lock(&self.state);
         Ok(match &*st {
-            State::Fresh => unspecified(self.family),
+            State::Fresh | State::Connecting => unspecified(self.family),
             State::Bound(b) => b.addr_local()?,
             State::BoundLater(a) => *a,
             State::Listening(l) => l.addr_local()?,
@@ -694,10 +763,17 @@ impl Socket {
 
     pub fn status(&self) -> Status {
         match &*lock(&self.state) {
-            State::Fresh | State::Bound(_) | State::BoundLater(_) => Status::Opening,
+            State::Fresh | State::Bound(_) | State::BoundLater(_) | State::Connecting => {
+                Status::Opening
+            }
             State::Listening(_) | State::Udp(_) => Status::Opened,
             State::Stream(s) if s.is_closed() => Status::Closed,
-            State::Stream(_) => Status::Opened,
+            State::Stream(s) => match s.status() {
+                Ok(virtual_net::SocketStatus::Opening) => Status::Opening,
+                Ok(virtual_net::SocketStatus::Opened) => Status::Opened,
+                Ok(virtual_net::SocketStatus::Closed) => Status::Closed,
+                _ => Status::Failed,
+            },
             State::Closed => Status::Closed,
         }
     }

@@ -1,0 +1,200 @@
+//! Per-instance state the witx imports work on, and the glue that gives each host call its
+//! guest memory.
+
+use super::errno::{self, Errno};
+use crate::core::process::Process;
+use crate::guest::GuestMem;
+use std::sync::{Arc, OnceLock};
+use wasmer::{FunctionEnvMut, Memory};
+
+/// What the witx front end keeps per instance beside the core [`Process`] it serves (which
+/// it derefs to: `ctx.fds`, `ctx.threads`… are the process's).
+pub struct WasiCtx {
+    pub process: Arc<Process>,
+    /// The helper module whose instructions wait and notify in the shared memory's queues
+    /// (compiled by the first instance with a shared memory; see [`super::atomics`]).
+    pub atomics_helper: OnceLock<wasmer::Module>,
+    /// The 2022 ABI's registered entry points.
+    pub callbacks: super::thread_2022::CallbackNames,
+    /// Starts a thread (set by the host when the module can have threads).
+    pub spawner: OnceLock<Arc<dyn super::thread::SpawnThread>>,
+}
+
+pub use crate::core::process::{MAIN_TID, PID};
+
+impl WasiCtx {
+    pub fn new(process: Arc<Process>) -> WasiCtx {
+        WasiCtx {
+            process,
+            atomics_helper: OnceLock::new(),
+            spawner: OnceLock::new(),
+            callbacks: Default::default(),
+        }
+    }
+}
+
+impl std::ops::Deref for WasiCtx {
+    type Target = Process;
+    #[inline]
+    fn deref(&self) -> &Process {
+        &self.process
+    }
+}
+
+/// Which ABI family an import belongs to; decides e.g. the bad-pointer errno.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// `wasi_unstable`, `wasi_snapshot_preview1`: bad pointer → `fault`.
+    Wasi,
+    /// `wasix_32v1`, `wasix_64v1`: bad pointer → `memviolation`.
+    Wasix,
+}
+
+/// The `FunctionEnv` data of one namespace.
+pub struct WasiEnv {
+    pub ctx: Arc<WasiCtx>,
+    pub memory: Option<Memory>,
+    pub flavor: Flavor,
+    /// The instance's exports (signal handlers are guest functions called back by name).
+    pub exports: Option<wasmer::Exports>,
+    /// `memory` is shared (threads): guest memory is then copied, never referenced.
+    pub memory_shared: bool,
+    /// The thread this instance runs.
+    pub tid: u32,
+    /// This store's handles on the shared memory's wait queues (`None`: not shared).
+    pub atomics: Option<Arc<super::atomics::Atomics>>,
+    /// The shared memory never moves (its style is static): its (base, length) is cached
+    /// here instead of asking the engine for a view per call.
+    pub memory_fixed: bool,
+    pub view_cache: std::cell::Cell<(usize, u64)>,
+}
+
+impl WasiEnv {
+    pub fn new(ctx: Arc<WasiCtx>, flavor: Flavor) -> WasiEnv {
+        WasiEnv {
+            ctx,
+            memory: None,
+            flavor,
+            exports: None,
+            memory_shared: false,
+            tid: MAIN_TID,
+            atomics: None,
+            memory_fixed: false,
+            view_cache: std::cell::Cell::new((0, 0)),
+        }
+    }
+}
+
+/// What one host call works with.
+pub struct Call<'a> {
+    pub mem: GuestMem<'a>,
+    pub ctx: &'a WasiCtx,
+    pub flavor: Flavor,
+}
+
+/// Runs `f` on the call's view of guest memory.
+#[inline]
+pub fn with_call<R>(env: &mut FunctionEnvMut<'_, WasiEnv>, f: impl FnOnce(&Call<'_>) -> R) -> R {
+    let (data, store) = env.data_and_store_mut();
+    let data: &WasiEnv = data;
+    if let (Some(m), true) = (&data.memory, data.memory_shared && data.memory_fixed) {
+        let fresh = || {
+            let v = m.view(&store);
+            let now = (v.data_ptr() as usize, v.data_size());
+            data.view_cache.set(now);
+            now
+        };
+        let (base, len) = match data.view_cache.get() {
+            (0, _) => fresh(),
+            c => c,
+        };
+        let grown = || fresh().1;
+        // SAFETY: a static-style shared memory is reserved at its maximum and never moves,
+        // so the cached base stays valid; `grown` reads the current length of the same
+        // memory (which never shrinks) when an access falls past the cached one.
+        let mem = unsafe { GuestMem::new_growable(base as *mut u8, len, &grown) };
+        return f(&Call {
+            mem,
+            ctx: &data.ctx,
+            flavor: data.flavor,
+        });
+    }
+    let mem = match &data.memory {
+        Some(m) => {
+            let v = m.view(&store);
+            // SAFETY: the view covers exactly the instance's memory, which cannot grow or
+            // move during this host call (we hold the store); a shared memory is accessed
+            // in GuestMem's copying mode.
+            unsafe { GuestMem::new(v.data_ptr(), v.data_size(), data.memory_shared) }
+        }
+        // No memory: every pointer faults.
+        None => GuestMem::from_slice(&mut []),
+    };
+    f(&Call {
+        mem,
+        ctx: &data.ctx,
+        flavor: data.flavor,
+    })
+}
+
+/// Runs one import: builds the memory view, runs `f`, turns the outcome into an errno
+/// (logging it under `RUST_LOG=wasix_compat=trace`).
+#[inline]
+pub fn run<const N: usize>(
+    env: &mut FunctionEnvMut<'_, WasiEnv>,
+    name: &'static str,
+    args: [u64; N],
+    f: impl FnOnce(&Call<'_>) -> Result<(), Errno>,
+) -> i32 {
+    let (flavor, r) = with_call(env, |c| (c.flavor, f(c)));
+    let mut e = match r {
+        Ok(()) => Errno::SUCCESS,
+        Err(e) => e,
+    };
+    if e == Errno::FAULT && flavor == Flavor::Wasix {
+        e = Errno::MEMVIOLATION;
+    }
+    tracing::trace!(target: "wasix_compat::syscall", "{name}{args:?} -> {}", errno::name(e));
+    e.0 as i32
+}
+
+/// Runs an import that may block: afterwards, a thread interrupted because its process is
+/// ending unwinds (`Exit`), and signals that interrupted it run their handler.
+#[inline]
+pub fn run_blocking<const N: usize>(
+    env: &mut FunctionEnvMut<'_, WasiEnv>,
+    name: &'static str,
+    args: [u64; N],
+    f: impl FnOnce(&Call<'_>) -> Result<(), Errno>,
+) -> Result<i32, wasmer::RuntimeError> {
+    let e = run(env, name, args, f);
+    after_wait(env)?;
+    Ok(e)
+}
+
+/// What every blocking import does after its wait: take the thread's interrupt flag, unwind
+/// if the process is ending, and hand pending signals to the guest.
+#[inline]
+pub fn after_wait(env: &mut FunctionEnvMut<'_, WasiEnv>) -> Result<(), wasmer::RuntimeError> {
+    crate::core::io::poll::take_interrupt();
+    // One look at the env (each `data()` is a checked downcast) for the common case:
+    // the process goes on and nothing is pending for this thread.
+    let data = env.data();
+    if let Some(end) = data.ctx.threads.ended() {
+        return Err(unwind(end));
+    }
+    if !data.ctx.signals.has_pending(data.tid) {
+        return Ok(());
+    }
+    super::signal::run_pending(env)
+}
+
+/// The error that unwinds a thread of a process that has ended.
+pub fn unwind(end: crate::core::threads::ProcessEnd) -> wasmer::RuntimeError {
+    match end {
+        crate::core::threads::ProcessEnd::Exit(c) => {
+            wasmer::RuntimeError::user(Box::new(crate::core::cli::Exit(c)))
+        }
+        crate::core::threads::ProcessEnd::Trap(m) => wasmer::RuntimeError::new(m),
+    }
+}

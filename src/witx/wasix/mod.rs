@@ -1,0 +1,11 @@
+//! The imports only WASIX has: sockets and ports, epoll and fd extensions, signals,
+//! threads and futexes (current and 2022 generations).
+
+pub mod atomics;
+pub mod epoll;
+pub mod fdx;
+pub mod port;
+pub mod signal;
+pub mod sock;
+pub mod thread;
+pub mod thread_2022;

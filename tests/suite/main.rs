@@ -1,0 +1,31 @@
+//! Every integration test in one binary: linking wasmer into two dozen test binaries
+//! dominated the suite's time on two cores. One module per area; `common` is shared
+//! with `tests/threads_memory.rs`, which stays a binary of its own (it measures its
+//! process's memory).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod bad_input;
+mod cli;
+mod conformance;
+mod differential;
+mod fuzz;
+mod loopback_net;
+mod namespaces;
+mod p1_programs;
+mod ports;
+mod real_programs;
+mod regressions;
+mod sandbox;
+mod sockets;
+mod sqlite;
+mod threads;
+mod wasi_unstable;
+mod wasix64;
+mod wasix64_net;
+mod wasix64_port;
+mod wasix_libc;
+mod wasix_sync;
+mod wit_parse;
+mod witx_abi;
