@@ -17,7 +17,9 @@ const USAGE: &str = "usage:
       it pthread_create fails with EAGAIN.
   wasix-compat compile FILE.{wasm,wat} -o FILE.wasmu   (compile once; `run` accepts the artifact)
   wasix-compat net serve --listen ADDR:PORT --token TOKEN   (serve this host's network to port_bridge)
-  wasix-compat matrix [--check]
+  wasix-compat matrix [--check] [--evidence DIR]
+      Regenerates compat-matrix/ (--check: fails when it is stale) from the import records
+      the test suite leaves in target/import-evidence/ (WASIX_COMPAT_RECORD).
   wasix-compat fuzz [--seed N] [--calls N] [--ns NAME,...] [--no-shared]
       Random-syscall driver: N calls (default 100000) per namespace with random and boundary
       arguments; fails on a host panic, an unexpected trap, a call that an interrupt cannot

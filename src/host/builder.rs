@@ -24,6 +24,7 @@ pub struct Builder {
     wasix_root: bool,
     threads: bool,
     max_threads: u32,
+    record: Option<std::path::PathBuf>,
     error: Option<RunError>,
 }
 
@@ -40,6 +41,7 @@ impl Builder {
             wasix_root: false,
             threads: true,
             max_threads: crate::core::threads::DEFAULT_MAX_THREADS,
+            record: None,
             error: None,
         }
     }
@@ -53,6 +55,14 @@ impl Builder {
     /// only: a directory mapped at `/` replaces the whole tree and this is ignored.
     pub fn wasix_root(mut self, on: bool) -> Self {
         self.wasix_root = on;
+        self
+    }
+
+    /// Appends to `file` which imports the guest calls and with what result, one line per
+    /// distinct (namespace, function, result); see [`crate::witx::record`]. Each import
+    /// goes through a forwarding function then, so leave it off where speed matters.
+    pub fn record_imports(mut self, file: impl Into<std::path::PathBuf>) -> Self {
+        self.record = Some(file.into());
         self
     }
 
@@ -236,7 +246,11 @@ impl Builder {
         let net = self.net.unwrap_or_else(Network::disabled);
         let process = crate::core::process::Process::new(cli, fds, net);
         process.threads.set_limit(self.max_threads);
-        Ok(Arc::new(WasiCtx::new(Arc::new(process))))
+        let mut ctx = WasiCtx::new(Arc::new(process));
+        ctx.recorder = self
+            .record
+            .map(|p| Arc::new(crate::witx::record::ImportRecorder::new(p)));
+        Ok(Arc::new(ctx))
     }
 
     /// Builds the imports `module` needs into `store` (the embedder instantiates).

@@ -28,6 +28,10 @@ pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
     if o.net {
         b = b.host_networking();
     }
+    // The test suite's evidence of which imports each test called (see witx::record).
+    if let Some(f) = std::env::var_os("WASIX_COMPAT_RECORD") {
+        b = b.record_imports(f);
+    }
     if let Some(n) = o.max_threads {
         b = b.max_threads(n);
     }

@@ -112,6 +112,10 @@ impl WasiImports {
                             want: sig(&have),
                         });
                     }
+                    let f = match &ctx.recorder {
+                        Some(r) => r.wrap(store, ns.name(), n, f),
+                        None => f,
+                    };
                     imports.define(m, n, f);
                 }
                 other => {

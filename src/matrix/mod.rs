@@ -1,11 +1,12 @@
-//! `wasix-compat matrix`: generates `compat-matrix/` from the import registry, the test
-//! sources, and the tables below. `--check` fails when the committed files are stale.
+//! `wasix-compat matrix`: generates `compat-matrix/` from the import registry, the tables
+//! below and the import records the test suite leaves in `target/import-evidence/`.
+//! `--check` fails when the committed files are stale.
 
 pub mod differences;
 
 use crate::witx::Namespace;
 use differences::KNOWN_DIFFERENCES;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// What a function does when it cannot do the real thing, stated once here.
@@ -40,88 +41,49 @@ struct Row {
     differences: Vec<String>,
 }
 
-/// The namespaces a test file exercises: WAT and C name their import modules (C through
-/// wasi-libc is preview1); Rust files count for the namespaces they spell out, else preview1.
-fn namespaces_of(path: &str, text: &str) -> Vec<&'static str> {
-    let named: Vec<&'static str> = Namespace::ALL
-        .iter()
-        .map(|n| n.name())
-        .filter(|n| text.contains(&format!("\"{n}\"")))
-        .collect();
-    if path.ends_with(".wat") || (!named.is_empty() && !path.ends_with(".c")) {
-        return named;
-    }
-    let mut v = named;
-    if !v.contains(&"wasi_snapshot_preview1") {
-        v.push("wasi_snapshot_preview1");
-    }
-    v
-}
+/// (namespace, function, parameter count) → the tests that called it.
+type Evidence = BTreeMap<(String, String, usize), BTreeSet<String>>;
 
-/// Test files that exercise `function` of `namespace` (named as `name`, `__wasi_name` or an
-/// import string).
-fn tests_mentioning(files: &[(String, String)], namespace: &str, function: &str) -> Vec<String> {
-    let mut v: Vec<String> = files
-        .iter()
-        .filter(|(path, text)| namespaces_of(path, text).contains(&namespace))
-        .filter(|(_, text)| {
-            text.match_indices(function).any(|(i, _)| {
-                let before = text[..i].chars().next_back();
-                let after = text[i + function.len()..].chars().next();
-                let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-                // `__wasi_fd_read` counts; `fd_readdir` does not count for `fd_read`.
-                !word(after) && after != Some('_') && (!word(before) || before == Some('_'))
-            })
-        })
-        .map(|(p, _)| p.clone())
-        .collect();
-    v.sort();
-    v.dedup();
-    v
-}
-
-/// Whether a preview1 C program that tests/suite/namespaces.rs re-targets calls `function`.
-fn p1_programs_call(files: &[(String, String)], function: &str) -> bool {
-    let p1: Vec<(String, String)> = files
-        .iter()
-        .filter(|(p, _)| p.starts_with("tests/guests/c/p1_") && !p.ends_with("p1_proc.c"))
-        .cloned()
-        .collect();
-    !tests_mentioning(&p1, "wasi_snapshot_preview1", function).is_empty()
-}
-
-fn collect_test_files(root: &Path) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.join("tests")];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
+/// Which tests called each import, from the import records the test suite leaves under
+/// `target/import-evidence/` (one file per test, see `witx::record`). A test counts for an import it called, whatever the result.
+fn evidence(dir: &Path) -> anyhow::Result<Evidence> {
+    let rd = std::fs::read_dir(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "no import records in {} ({e}): run the test suite first (scripts/test.sh)",
+            dir.display()
+        )
+    })?;
+    let mut out = Evidence::new();
+    for e in rd.flatten() {
+        let p = e.path();
+        let Some(stem) = p.file_stem().and_then(|s| s.to_str()) else {
             continue;
         };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if matches!(
-                p.extension().and_then(|x| x.to_str()),
-                Some("rs" | "c" | "h" | "wat")
-            ) {
-                if let Ok(text) = std::fs::read_to_string(&p) {
-                    let rel = p
-                        .strip_prefix(root)
-                        .unwrap_or(&p)
-                        .to_string_lossy()
-                        .into_owned();
-                    out.push((rel, text));
-                }
+        // `suite--threads.pthread_join` is `threads::pthread_join` in tests/suite/.
+        let Some((binary, test)) = stem.split_once("--") else {
+            continue;
+        };
+        let test = test.replace('.', "::");
+        let test = if binary == "suite" {
+            test
+        } else {
+            format!("{binary}::{test}")
+        };
+        for line in std::fs::read_to_string(&p)?.lines() {
+            let mut f = line.split('\t');
+            let (ns, func, _result, arity) = (f.next(), f.next(), f.next(), f.next());
+            if let (Some(ns), Some(func), Some(Ok(arity))) = (ns, func, arity.map(str::parse)) {
+                out.entry((ns.to_string(), func.to_string(), arity))
+                    .or_default()
+                    .insert(test.clone());
             }
         }
     }
-    out.sort();
-    out
+    anyhow::ensure!(!out.is_empty(), "{} holds no import records", dir.display());
+    Ok(out)
 }
 
-fn rows(root: &Path) -> Vec<Row> {
-    let files = collect_test_files(root);
+fn rows(seen: &Evidence) -> Vec<Row> {
     let sigs = crate::registry::signatures();
     let mut rows = Vec::new();
     for s in &sigs {
@@ -135,16 +97,10 @@ fn rows(root: &Path) -> Vec<Row> {
             Some(d) => format!("implemented; documented: {}", d.behaviour),
             None => "implemented".to_string(),
         };
-        let mut tests = tests_mentioning(&files, s.module, s.name);
-        // tests/suite/namespaces.rs re-runs the preview1 programs with their imports moved to
-        // wasix_32v1, and to wasi_unstable for the functions it shares with preview1.
-        let retargeted = s.module == "wasix_32v1"
-            || (s.module == "wasi_unstable" && !crate::witx::UNSTABLE_DIFFERS.contains(&s.name));
-        if retargeted && p1_programs_call(&files, s.name) {
-            tests.push("tests/suite/namespaces.rs (preview1 programs re-targeted)".into());
-        }
-        // The generated sweep calls every registered import with bad input.
-        tests.push("tests/suite/bad_input.rs (sweep)".into());
+        let tests = seen
+            .get(&(s.module.to_string(), s.name.to_string(), s.params.len()))
+            .map(|t| t.iter().cloned().collect())
+            .unwrap_or_default();
         // Observed through preview1; wasix_32v1 runs the same functions in both engines.
         let differences = KNOWN_DIFFERENCES
             .iter()
@@ -166,15 +122,51 @@ fn rows(root: &Path) -> Vec<Row> {
     rows
 }
 
-/// The generated files: name → contents.
-pub fn render(root: &Path) -> BTreeMap<&'static str, String> {
-    let rows = rows(root);
+/// For `--check`: keeps the committed test lists where this run's records agree with them
+/// up to timing. Which tests reach an import can depend on scheduling (a `sched_yield` in a
+/// spin, a `futex_wait` under contention), so a list stays valid while it names only tests
+/// that still exist and is empty exactly when no test called the import in this run.
+fn keep_committed_lists(rows: &mut [Row], committed_csv: &str, seen: &Evidence) {
+    let known: BTreeSet<&String> = seen.values().flatten().collect();
+    let lines: Vec<&str> = committed_csv.lines().skip(1).collect();
+    if lines.len() != rows.len() {
+        return;
+    }
+    for (r, line) in rows.iter_mut().zip(lines) {
+        let mut f = line.splitn(4, ',');
+        let (ns, func, _status, tests) = (f.next(), f.next(), f.next(), f.next().unwrap_or(""));
+        if ns != Some(r.namespace) || func != Some(r.function) {
+            continue;
+        }
+        let listed: Vec<String> = tests
+            .split(';')
+            .filter(|t| !t.is_empty())
+            .map(String::from)
+            .collect();
+        let exist = listed.iter().all(|t| known.contains(t));
+        if exist && listed.is_empty() == r.tests.is_empty() {
+            r.tests = listed;
+        }
+    }
+}
+
+/// The generated files (name → contents) from the records in `evidence_dir`; with
+/// `committed_csv`, its test lists are kept where this run agrees with them.
+pub fn render(
+    evidence_dir: &Path,
+    committed_csv: Option<&str>,
+) -> anyhow::Result<BTreeMap<&'static str, String>> {
+    let seen = evidence(evidence_dir)?;
+    let mut rows = rows(&seen);
+    if let Some(csv) = committed_csv {
+        keep_committed_lists(&mut rows, csv, &seen);
+    }
     let mut md = String::new();
     md.push_str("# Compatibility matrix\n\n");
     md.push_str(
-        "Generated by `wasix-compat matrix` from the import registry, the test sources and\n",
+        "Generated by `wasix-compat matrix` from the import registry, the tables in `src/matrix/`\n",
     );
-    md.push_str("`src/matrix.rs`. Do not edit by hand; CI fails when it is stale.\n\n");
+    md.push_str("and the import records of the test suite. Do not edit by hand; CI fails when it is stale.\n\n");
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for r in &rows {
         *counts.entry(r.namespace).or_default() += 1;
@@ -246,7 +238,14 @@ pub fn render(root: &Path) -> BTreeMap<&'static str, String> {
     for (f, what) in differences::WASIX_ABI_NOTES {
         md.push_str(&format!("| `{f}` | {what} |\n"));
     }
-    md.push_str("\n## Every import\n\n| namespace | function | params | status | tests | differences |\n|---|---|---|---|---|---|\n");
+    md.push_str("\n## Every import\n\n");
+    md.push_str(
+        "\"tests\" are the tests whose runs called the import (any result), as recorded by the\n",
+    );
+    md.push_str("import recorder (`WASIX_COMPAT_RECORD`, `Builder::record_imports`) during the test suite;\n");
+    md.push_str("names are `module::test` in `tests/suite/`. `matrix.csv` lists them all. Which tests reach\n");
+    md.push_str("an import can depend on scheduling, so the staleness check accepts these lists while they\n");
+    md.push_str("name only existing tests and no import gains or loses its last test.\n\n| namespace | function | params | status | tests | differences |\n|---|---|---|---|---|---|\n");
     for r in &rows {
         md.push_str(&format!(
             "| `{}` | `{}` | {} | {} | {} | {} |\n",
@@ -254,11 +253,7 @@ pub fn render(root: &Path) -> BTreeMap<&'static str, String> {
             r.function,
             r.params,
             r.status,
-            r.tests
-                .iter()
-                .map(|t| format!("`{t}`"))
-                .collect::<Vec<_>>()
-                .join("<br>"),
+            tests_cell(&r.tests),
             if r.differences.is_empty() {
                 "—".to_string()
             } else {
@@ -271,7 +266,7 @@ pub fn render(root: &Path) -> BTreeMap<&'static str, String> {
         let status = if r.status == "implemented" {
             "implemented"
         } else {
-            "documented-errno"
+            "implemented-documented"
         };
         csv.push_str(&format!(
             "{},{},{},{}\n",
@@ -281,12 +276,27 @@ pub fn render(root: &Path) -> BTreeMap<&'static str, String> {
             r.tests.join(";")
         ));
     }
-    BTreeMap::from([("README.md", md), ("matrix.csv", csv)])
+    Ok(BTreeMap::from([("README.md", md), ("matrix.csv", csv)]))
+}
+
+/// The count and the first few names (the rest are in matrix.csv).
+fn tests_cell(tests: &[String]) -> String {
+    const SHOWN: usize = 3;
+    if tests.is_empty() {
+        return "none".into();
+    }
+    let names: Vec<String> = tests.iter().take(SHOWN).map(|t| format!("`{t}`")).collect();
+    let more = match tests.len().saturating_sub(SHOWN) {
+        0 => String::new(),
+        n => format!("<br>and {n} more"),
+    };
+    format!("{}: {}{more}", tests.len(), names.join("<br>"))
 }
 
 pub fn cli(args: &[String]) -> anyhow::Result<()> {
     let mut check = false;
     let mut root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut evidence = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -297,11 +307,19 @@ pub fn cli(args: &[String]) -> anyhow::Result<()> {
                     .ok_or_else(|| anyhow::anyhow!("--root needs a value"))?
                     .into()
             }
-            o => anyhow::bail!("unknown matrix option `{o}` (--check, --root DIR)"),
+            "--evidence" => {
+                evidence =
+                    Some(PathBuf::from(it.next().ok_or_else(|| {
+                        anyhow::anyhow!("--evidence needs a value")
+                    })?))
+            }
+            o => anyhow::bail!("unknown matrix option `{o}` (--check, --root DIR, --evidence DIR)"),
         }
     }
     let out = root.join("compat-matrix");
-    let files = render(&root);
+    let evidence = evidence.unwrap_or_else(|| root.join("target/import-evidence"));
+    let committed = std::fs::read_to_string(out.join("matrix.csv")).ok();
+    let files = render(&evidence, committed.as_deref().filter(|_| check))?;
     if check {
         let stale: Vec<&str> = files
             .iter()

@@ -18,6 +18,8 @@ pub struct WasiCtx {
     pub callbacks: super::thread_2022::CallbackNames,
     /// Starts a thread (set by the host when the module can have threads).
     pub spawner: OnceLock<Arc<dyn super::thread::SpawnThread>>,
+    /// Notes every import call when the embedder asked for a record (see [`super::record`]).
+    pub recorder: Option<Arc<super::record::ImportRecorder>>,
 }
 
 pub use crate::core::process::{MAIN_TID, PID};
@@ -29,6 +31,7 @@ impl WasiCtx {
             atomics_helper: OnceLock::new(),
             spawner: OnceLock::new(),
             callbacks: Default::default(),
+            recorder: None,
         }
     }
 }

@@ -22,6 +22,26 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Where the runs of the calling test note the imports they call: one file per test
+/// (named after the test thread, which the harness names after the test), read by the
+/// compat-matrix generator for its "tests" column.
+pub fn evidence_file() -> PathBuf {
+    let d = repo().join("target").join("import-evidence");
+    std::fs::create_dir_all(&d).unwrap();
+    let t = std::thread::current();
+    let test = t.name().unwrap_or("unnamed");
+    d.join(format!(
+        "{}--{}.log",
+        env!("CARGO_CRATE_NAME"),
+        test.replace("::", ".")
+    ))
+}
+
+/// Makes a `wasix-compat` command record its import calls for the calling test.
+pub fn record_imports(cmd: &mut Command) {
+    cmd.env("WASIX_COMPAT_RECORD", evidence_file());
+}
+
 /// Where built guests are cached (by content hash), under target/.
 pub fn guest_out_dir() -> PathBuf {
     let d = repo().join("target").join("guests");
@@ -267,10 +287,12 @@ impl Run {
         self.timeout = t;
         self
     }
-    pub fn run(&self) -> Outcome {
+    /// `wasix-compat run …` for this run, stdio not yet set.
+    fn command(&self) -> Command {
         let mut cmd = Command::new(bin());
         // Compiled modules are cached under target/, not in the user's home.
         cmd.env("WASIX_COMPAT_CACHE_DIR", repo().join("target/module-cache"));
+        record_imports(&mut cmd);
         cmd.arg("run");
         if self.engine == Engine::WasmerWasix {
             cmd.arg("--engine").arg("wasmer-wasix");
@@ -279,6 +301,11 @@ impl Run {
         if !self.args.is_empty() {
             cmd.arg("--").args(&self.args);
         }
+        cmd
+    }
+
+    pub fn run(&self) -> Outcome {
+        let mut cmd = self.command();
         cmd.stdin(if self.stdin.is_some() || self.hold_stdin {
             Stdio::piped()
         } else {
@@ -532,17 +559,7 @@ pub struct Spawned {
 impl Run {
     /// Starts the run without waiting; stdout lines arrive through `Spawned::wait_line`.
     pub fn spawn(&self) -> Spawned {
-        let mut cmd = Command::new(bin());
-        // Compiled modules are cached under target/, not in the user's home.
-        cmd.env("WASIX_COMPAT_CACHE_DIR", repo().join("target/module-cache"));
-        cmd.arg("run");
-        if self.engine == Engine::WasmerWasix {
-            cmd.arg("--engine").arg("wasmer-wasix");
-        }
-        cmd.args(&self.flags).arg(&self.wasm);
-        if !self.args.is_empty() {
-            cmd.arg("--").args(&self.args);
-        }
+        let mut cmd = self.command();
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -665,3 +665,43 @@ fn reference_engine_agrees_on_the_basics() {
         fails.join("\n\n")
     );
 }
+
+#[test]
+fn import_record_notes_each_import_and_result_once() {
+    // The recorder behind the compat-matrix "tests" column: each distinct (namespace,
+    // function, result, arity) once, in first-call order; the guest's output is unchanged.
+    let tmp = TempDir::new("record");
+    let rec = tmp.path().join("calls.log");
+    let wasm = build_wat(
+        "record-probe",
+        r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_close" (func $c (param i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $x (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "ok\n")
+  (func (export "_start")
+    (i32.store (i32.const 16) (i32.const 0))
+    (i32.store (i32.const 20) (i32.const 3))
+    (drop (call $w (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 32)))
+    (drop (call $w (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 32)))
+    (drop (call $c (i32.const 99)))
+    (drop (call $w (i32.const 1) (i32.const 70000) (i32.const 1) (i32.const 32)))
+    (call $x (i32.const 4))))"#,
+    );
+    let out = Command::new(bin())
+        .env("WASIX_COMPAT_RECORD", &rec)
+        .arg("run")
+        .arg(&wasm)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(out.stdout, b"ok\nok\n");
+    assert_eq!(
+        std::fs::read_to_string(&rec).unwrap(),
+        "wasi_snapshot_preview1\tfd_write\tsuccess\t4\n\
+         wasi_snapshot_preview1\tfd_close\tbadf\t1\n\
+         wasi_snapshot_preview1\tfd_write\tfault\t4\n\
+         wasi_snapshot_preview1\tproc_exit\texit\t1\n"
+    );
+}

@@ -98,8 +98,9 @@ fn open_directory_flag_on_a_file_is_notdir() {
 }
 
 fn cli(args: &[&str], cache: &std::path::Path) -> std::process::Output {
-    std::process::Command::new(common::bin())
-        .env("WASIX_COMPAT_CACHE_DIR", cache)
+    let mut cmd = std::process::Command::new(common::bin());
+    common::record_imports(&mut cmd);
+    cmd.env("WASIX_COMPAT_CACHE_DIR", cache)
         .args(args)
         .output()
         .expect("run wasix-compat")

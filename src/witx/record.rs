@@ -1,0 +1,98 @@
+//! The import recorder: which imports an instance actually called, and with what result.
+//!
+//! Off unless the embedder asks (`Builder::record_imports`, or `WASIX_COMPAT_RECORD=FILE`
+//! for the CLI), so the normal path carries no cost: when on, each import is wrapped in a
+//! forwarding host function at link time. Each distinct (namespace, function, result) is
+//! appended once per process as a line `namespace<TAB>function<TAB>result<TAB>arity`
+//! (arity tells the ABI generations of one name apart), where result
+//! is the witx errno name (`success`, `badf`…), `value N` for `wasi::thread-spawn`,
+//! `none` for functions without results, `exit` or `trap`. Lines are written as they are
+//! first seen, so a process that exits mid-call still leaves its record. The test suite
+//! records every run; the compat-matrix lists, per import, the tests that called it.
+
+use crate::core::cli::Exit;
+use crate::witx::errno::{name, Errno};
+use crate::witx::thread::ThreadExit;
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use wasmer::{AsStoreMut, Function, FunctionEnv, FunctionEnvMut, RuntimeError, Value};
+
+/// Where an instance's (and its threads') import calls are noted.
+pub struct ImportRecorder {
+    path: PathBuf,
+    seen: Mutex<HashSet<String>>,
+}
+
+impl ImportRecorder {
+    pub fn new(path: impl AsRef<Path>) -> ImportRecorder {
+        ImportRecorder {
+            path: path.as_ref().to_path_buf(),
+            seen: Mutex::new(HashSet::new()),
+        }
+    }
+
+    fn note(&self, ns: &str, function: &str, result: String, arity: usize) {
+        let line = format!("{ns}\t{function}\t{result}\t{arity}\n");
+        // Check under the lock, write after it: the file write is a blocking syscall.
+        if !self.seen.lock().unwrap().insert(line.clone()) {
+            return;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path);
+        // A recorder that cannot write must not change the guest's run: the line is lost
+        // (and reported once on stderr of the host).
+        if let Err(e) = file.and_then(|mut f| f.write_all(line.as_bytes())) {
+            eprintln!("wasix-compat: import record {}: {e}", self.path.display());
+        }
+    }
+
+    /// `f` (the import `ns::function`) behind a function of the same type that notes each
+    /// call's result.
+    pub fn wrap(
+        self: &Arc<Self>,
+        store: &mut impl AsStoreMut,
+        ns: &'static str,
+        function: &str,
+        f: Function,
+    ) -> Function {
+        let ty = f.ty(store);
+        let function: Arc<str> = function.into();
+        let arity = ty.params().len();
+        let env = FunctionEnv::new(store, (f, self.clone()));
+        Function::new_with_env(
+            store,
+            &env,
+            ty,
+            move |mut env: FunctionEnvMut<(Function, Arc<ImportRecorder>)>, args: &[Value]| {
+                let (inner, rec) = env.data().clone();
+                let r = inner.call(&mut env, args);
+                rec.note(ns, &function, outcome(ns, &r), arity);
+                r.map(|v| v.into_vec())
+            },
+        )
+    }
+}
+
+fn outcome(ns: &str, r: &Result<Box<[Value]>, RuntimeError>) -> String {
+    match r {
+        Ok(v) => match (&v[..], ns) {
+            ([], _) => "none".into(),
+            ([Value::I32(n)], "wasi") => format!("value {n}"),
+            ([Value::I32(n)], _) => match u16::try_from(*n) {
+                Ok(e) => name(Errno(e)).to_ascii_lowercase(),
+                Err(_) => format!("value {n}"),
+            },
+            (other, _) => format!("value {other:?}"),
+        },
+        Err(e)
+            if e.downcast_ref::<Exit>().is_some() || e.downcast_ref::<ThreadExit>().is_some() =>
+        {
+            "exit".into()
+        }
+        Err(_) => "trap".into(),
+    }
+}
