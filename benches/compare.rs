@@ -24,6 +24,22 @@ struct Workload {
     /// Built with wasix-libc (`../shared/wasix-libc/cc.sh`, pthreads) instead of wasi-libc;
     /// natively with `-pthread`.
     wasix: bool,
+    /// The wasix-libc module with its imported memory's `shared` flag cleared: the same
+    /// code on an unshared memory, so `X_unshared` against `X_shared` is the cost of
+    /// GuestMem's copying mode alone.
+    unshare: bool,
+    /// How the module reaches the runtimes.
+    load: Load,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Load {
+    /// A precompiled artifact (`--allow-precompiled`): run time without compilation.
+    Artifact,
+    /// The `.wasm`, compiled on every start (`--no-cache`; wasmer-wasix as we start it).
+    NoCache,
+    /// The `.wasm` through our module cache, warmed once before timing.
+    Cached,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -55,6 +71,8 @@ const WORKLOADS: &[Workload] = &[
         arg: Arg::Dir,
         prepare: nothing,
         wasix: false,
+        unshare: false,
+        load: Load::Artifact,
     },
     Workload {
         name: "stream",
@@ -62,6 +80,8 @@ const WORKLOADS: &[Workload] = &[
         arg: Arg::Dir,
         prepare: nothing,
         wasix: false,
+        unshare: false,
+        load: Load::Artifact,
     },
     // The same two programs built with wasix-libc: their memory is an imported *shared*
     // one, so every buffer is copied in and out (GuestMem's shared mode).
@@ -71,6 +91,8 @@ const WORKLOADS: &[Workload] = &[
         arg: Arg::Dir,
         prepare: nothing,
         wasix: true,
+        unshare: false,
+        load: Load::Artifact,
     },
     Workload {
         name: "stream_shared",
@@ -78,6 +100,26 @@ const WORKLOADS: &[Workload] = &[
         arg: Arg::Dir,
         prepare: nothing,
         wasix: true,
+        unshare: false,
+        load: Load::Artifact,
+    },
+    Workload {
+        name: "write1_unshared",
+        size: 1_000_000,
+        arg: Arg::Dir,
+        prepare: nothing,
+        wasix: true,
+        unshare: true,
+        load: Load::Artifact,
+    },
+    Workload {
+        name: "stream_unshared",
+        size: 256,
+        arg: Arg::Dir,
+        prepare: nothing,
+        wasix: true,
+        unshare: true,
+        load: Load::Artifact,
     },
     Workload {
         name: "openstat",
@@ -85,6 +127,8 @@ const WORKLOADS: &[Workload] = &[
         arg: Arg::Dir,
         prepare: nothing,
         wasix: false,
+        unshare: false,
+        load: Load::Artifact,
     },
     Workload {
         name: "readdir",
@@ -92,6 +136,8 @@ const WORKLOADS: &[Workload] = &[
         arg: Arg::Dir,
         prepare: ten_thousand_entries,
         wasix: false,
+        unshare: false,
+        load: Load::Artifact,
     },
     Workload {
         name: "clock",
@@ -99,6 +145,8 @@ const WORKLOADS: &[Workload] = &[
         arg: Arg::None,
         prepare: nothing,
         wasix: false,
+        unshare: false,
+        load: Load::Artifact,
     },
     Workload {
         name: "poll0",
@@ -106,6 +154,8 @@ const WORKLOADS: &[Workload] = &[
         arg: Arg::None,
         prepare: nothing,
         wasix: false,
+        unshare: false,
+        load: Load::Artifact,
     },
     Workload {
         name: "stdout",
@@ -113,6 +163,8 @@ const WORKLOADS: &[Workload] = &[
         arg: Arg::None,
         prepare: nothing,
         wasix: false,
+        unshare: false,
+        load: Load::Artifact,
     },
     Workload {
         name: "tcp_echo",
@@ -120,6 +172,8 @@ const WORKLOADS: &[Workload] = &[
         arg: Arg::Port,
         prepare: nothing,
         wasix: false,
+        unshare: false,
+        load: Load::Artifact,
     },
     Workload {
         name: "startup",
@@ -127,6 +181,27 @@ const WORKLOADS: &[Workload] = &[
         arg: Arg::None,
         prepare: nothing,
         wasix: false,
+        unshare: false,
+        load: Load::Artifact,
+    },
+    // Start-up from the `.wasm`: compiling every time, and through the module cache.
+    Workload {
+        name: "startup_compile",
+        size: 0,
+        arg: Arg::None,
+        prepare: nothing,
+        wasix: false,
+        unshare: false,
+        load: Load::NoCache,
+    },
+    Workload {
+        name: "startup_cached",
+        size: 0,
+        arg: Arg::None,
+        prepare: nothing,
+        wasix: false,
+        unshare: false,
+        load: Load::Cached,
     },
     Workload {
         name: "spawn_join",
@@ -134,6 +209,8 @@ const WORKLOADS: &[Workload] = &[
         arg: Arg::None,
         prepare: nothing,
         wasix: true,
+        unshare: false,
+        load: Load::Artifact,
     },
     Workload {
         name: "futex_pingpong",
@@ -141,6 +218,8 @@ const WORKLOADS: &[Workload] = &[
         arg: Arg::None,
         prepare: nothing,
         wasix: true,
+        unshare: false,
+        load: Load::Artifact,
     },
     Workload {
         name: "mutex_uncontended",
@@ -148,6 +227,8 @@ const WORKLOADS: &[Workload] = &[
         arg: Arg::None,
         prepare: nothing,
         wasix: true,
+        unshare: false,
+        load: Load::Artifact,
     },
     Workload {
         name: "contended8",
@@ -155,6 +236,8 @@ const WORKLOADS: &[Workload] = &[
         arg: Arg::None,
         prepare: nothing,
         wasix: true,
+        unshare: false,
+        load: Load::Artifact,
     },
 ];
 
@@ -195,8 +278,10 @@ fn sh(cmd: &mut Command, what: &str) {
 /// Builds wasm + native binaries and the compiled artifact; returns (artifact, native,
 /// compile time of the module).
 fn build(w: &Workload, out: &Path) -> (PathBuf, PathBuf, Duration) {
-    // `X_shared` is program X built with wasix-libc.
+    // `X_shared` / `X_unshared` are program X built with wasix-libc; `startup_*` is startup.
     let base = w.name.strip_suffix("_shared").unwrap_or(w.name);
+    let base = base.strip_suffix("_unshared").unwrap_or(base);
+    let base = if base.starts_with("startup") { "startup" } else { base };
     let src = repo().join("benches/workloads").join(format!("{base}.c"));
     let wasm = out.join(format!("{}.wasm", w.name));
     let native = out.join(format!("{}.native", w.name));
@@ -224,6 +309,10 @@ fn build(w: &Workload, out: &Path) -> (PathBuf, PathBuf, Duration) {
             "clang",
         ),
     }
+    if w.unshare {
+        let bytes = std::fs::read(&wasm).unwrap();
+        std::fs::write(&wasm, unshare_memory(&bytes)).unwrap();
+    }
     sh(
         Command::new("cc")
             .args(["-O2", "-pthread", "-I"])
@@ -243,6 +332,68 @@ fn build(w: &Workload, out: &Path) -> (PathBuf, PathBuf, Duration) {
         "wasix-compat compile",
     );
     (artifact, native, t.elapsed())
+}
+
+fn leb(b: &[u8], at: &mut usize) -> u64 {
+    let (mut v, mut shift) = (0u64, 0);
+    loop {
+        let x = b[*at];
+        *at += 1;
+        v |= u64::from(x & 0x7f) << shift;
+        if x & 0x80 == 0 {
+            return v;
+        }
+        shift += 7;
+    }
+}
+
+/// Clears the `shared` flag of the module's imported memory (wasix-libc imports one). The
+/// flag is one byte of the import's limits, so the rest of the module is untouched; atomic
+/// instructions stay valid on an unshared memory.
+fn unshare_memory(wasm: &[u8]) -> Vec<u8> {
+    let mut out = wasm.to_vec();
+    let mut at = 8;
+    while at < wasm.len() {
+        let id = wasm[at];
+        at += 1;
+        let size = leb(wasm, &mut at) as usize;
+        let end = at + size;
+        if id == 2 {
+            let mut p = at;
+            for _ in 0..leb(wasm, &mut p) {
+                for _ in 0..2 {
+                    let n = leb(wasm, &mut p) as usize;
+                    p += n;
+                }
+                let kind = wasm[p];
+                p += 1;
+                match kind {
+                    0 => {
+                        leb(wasm, &mut p);
+                    }
+                    1 => {
+                        p += 1;
+                        let f = wasm[p];
+                        p += 1;
+                        leb(wasm, &mut p);
+                        if f & 1 != 0 {
+                            leb(wasm, &mut p);
+                        }
+                    }
+                    2 => {
+                        let f = wasm[p];
+                        assert!(f & 2 != 0, "the imported memory is not shared");
+                        out[p] = f & !2;
+                        return out;
+                    }
+                    3 => p += 2,
+                    k => panic!("import kind {k}"),
+                }
+            }
+        }
+        at = end;
+    }
+    panic!("no imported memory")
 }
 
 fn run_once(
@@ -286,10 +437,14 @@ fn run_once(
             if w.arg == Arg::Port {
                 c.arg("--net");
             }
-            c.arg("--allow-precompiled")
-                .arg(artifact)
-                .arg("--")
-                .args(&args);
+            match w.load {
+                Load::Artifact => c.arg("--allow-precompiled").arg(artifact),
+                Load::NoCache => c.arg("--no-cache").arg(artifact.with_extension("wasm")),
+                Load::Cached => c
+                    .env("WASIX_COMPAT_CACHE_DIR", cache_dir())
+                    .arg(artifact.with_extension("wasm")),
+            };
+            c.arg("--").args(&args);
             c
         }
     };
@@ -336,6 +491,11 @@ fn run_once(
         ),
         None => Sample { ns: None },
     }
+}
+
+/// The module cache of the `Load::Cached` rows (emptied once per bench run).
+fn cache_dir() -> PathBuf {
+    repo().join("target/bench/module-cache")
 }
 
 fn label(w: Who) -> &'static str {
@@ -397,6 +557,7 @@ fn main() {
     assert!(st.success(), "scripts/setup.sh failed");
     let out = repo().join("target/bench");
     std::fs::create_dir_all(&out).unwrap();
+    let _ = std::fs::remove_dir_all(cache_dir());
 
     let mut rows = Vec::new();
     for w in WORKLOADS {
@@ -417,6 +578,12 @@ fn main() {
             w.name,
             fmt_s(compile.as_nanos())
         );
+        if w.load == Load::Cached {
+            // Fill the cache (untimed) for both engines, as a user's earlier run would.
+            for who in [Who::Ours, Who::Wasmer] {
+                run_once(who, w, size, &artifact, &native, Duration::from_secs(120));
+            }
+        }
         let mut row = Row {
             name: w.name,
             compile,

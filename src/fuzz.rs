@@ -115,9 +115,24 @@ fn module_text(ns: Namespace, sigs: &[&ImportSig], shared: bool) -> String {
     t
 }
 
-/// One argument: mostly small numbers, fds and in-memory pointers, often a boundary.
-fn arg(rng: &mut Rng, t: &Type) -> Value {
-    let v = match rng.below(16) {
+/// One argument: mostly small numbers, fds and in-memory pointers, often a boundary; now
+/// and then a structure scribbled for this call (an iovec array, a path), whose count or
+/// length then comes as the next argument, so that calls get past their decoding.
+fn arg(rng: &mut Rng, t: &Type, made: &[(u64, u64)], len_next: &mut Option<u64>) -> Value {
+    if let Some(l) = len_next.take() {
+        if rng.below(4) != 0 {
+            return match t {
+                Type::I64 => Value::I64(l as i64),
+                _ => Value::I32(l as u32 as i32),
+            };
+        }
+    }
+    let v = match rng.below(20) {
+        16.. if !made.is_empty() => {
+            let &(at, len) = rng.pick(made);
+            *len_next = Some(len);
+            at
+        }
         0 => 0,
         1 => 1,
         2..=4 => rng.below(12),              // fds, small enums and counts
@@ -153,8 +168,10 @@ const PATHS: &[&[u8]] = &[
 ];
 
 /// Scribbles structured garbage into memory through `put(offset, bytes)`: iovec arrays
-/// (8- and 16-byte forms), paths, invalid UTF-8, option tags, random bytes.
-fn scribble(rng: &mut Rng, mut put: impl FnMut(u64, &[u8])) {
+/// (8- and 16-byte forms), paths, invalid UTF-8, option tags, random bytes. Returns where
+/// the iovec arrays and paths went, with their entry count or byte length.
+fn scribble(rng: &mut Rng, mut put: impl FnMut(u64, &[u8])) -> Vec<(u64, u64)> {
+    let mut made = Vec::new();
     for _ in 0..rng.below(4) {
         let at = rng.below(MEM - 64);
         match rng.below(5) {
@@ -162,7 +179,9 @@ fn scribble(rng: &mut Rng, mut put: impl FnMut(u64, &[u8])) {
                 // iovec / ciovec array of 1-4 entries, 32-bit or 64-bit form
                 let wide = rng.below(2) == 1;
                 let mut bytes = Vec::new();
-                for _ in 0..1 + rng.below(4) {
+                let n = 1 + rng.below(4);
+                made.push((at, n));
+                for _ in 0..n {
                     let ptr = rng.below(MEM);
                     let len = *rng.pick(&[0, 1, 16, 4096, MEM, 1 << 32, u64::MAX]);
                     if wide {
@@ -177,6 +196,7 @@ fn scribble(rng: &mut Rng, mut put: impl FnMut(u64, &[u8])) {
             }
             1 => {
                 let p: &[u8] = PATHS[rng.below(PATHS.len() as u64) as usize];
+                made.push((at, p.len() as u64));
                 put(at, p)
             }
             2 => put(at, &[rng.below(4) as u8]), // option/variant tag
@@ -186,6 +206,7 @@ fn scribble(rng: &mut Rng, mut put: impl FnMut(u64, &[u8])) {
             }
         }
     }
+    made
 }
 
 /// Names, sizes and contents of every file outside `sandbox` under `root`.
@@ -398,14 +419,22 @@ fn fuzz_one(
         if ENDS.contains(&s.name) && rng.below(200) != 0 {
             continue;
         }
-        let args: Vec<Value> = s.params.iter().map(|t| arg(rng, t)).collect();
         // Scribble into guest memory first (not while a call runs).
-        if let Ok(m) = live.instance.exports.get_memory("memory") {
-            let view = m.view(&live.store);
-            scribble(rng, |at, b| {
-                let _ = view.write(at, b);
-            });
-        }
+        let made = match live.instance.exports.get_memory("memory") {
+            Ok(m) => {
+                let view = m.view(&live.store);
+                scribble(rng, |at, b| {
+                    let _ = view.write(at, b);
+                })
+            }
+            Err(_) => Vec::new(),
+        };
+        let mut len_next = None;
+        let args: Vec<Value> = s
+            .params
+            .iter()
+            .map(|t| arg(rng, t, &made, &mut len_next))
+            .collect();
         let f = live
             .instance
             .exports
@@ -461,6 +490,15 @@ fn fuzz_one(
                 "{}: {}{args:?} broke the fd table: {e}",
                 where_(i),
                 s.name
+            ));
+            return Ok(());
+        }
+        // Files outside the preopen: checked every 64 calls, so a failure names a short
+        // stretch of calls (the tree is a handful of files).
+        if i % 64 == 63 && snapshot(&scratch, &sandbox) != before {
+            report.failures.push(format!(
+                "{}: files outside the sandbox changed within the last 64 calls",
+                where_(i)
             ));
             return Ok(());
         }

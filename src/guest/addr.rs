@@ -97,12 +97,12 @@ pub fn read_addr_port(mem: &GuestMem<'_>, ptr: u64) -> Result<SocketAddr, AddrEr
 /// Writes an `addr_port`: the whole union must be guest memory, but like a C union member
 /// assignment only the tag, its padding byte and the active case are written.
 pub fn write_addr_port(mem: &GuestMem<'_>, ptr: u64, a: &SocketAddr) -> Result<(), MemError> {
-    let b = mem.slice_mut(ptr, ADDR_SIZE)?;
+    mem.check_range(ptr, ADDR_SIZE)?;
+    let mut b = [0u8; ADDR_SIZE as usize];
     let end = match a {
         SocketAddr::V4(_) => INET4_PORT_END,
         SocketAddr::V6(_) => INET6_PORT_END,
     };
-    b[..end].fill(0);
     b[PORT_AT..PORT_AT + 2].copy_from_slice(&a.port().to_le_bytes());
     match a {
         SocketAddr::V4(v4) => {
@@ -111,16 +111,15 @@ pub fn write_addr_port(mem: &GuestMem<'_>, ptr: u64, a: &SocketAddr) -> Result<(
         }
         SocketAddr::V6(v6) => {
             b[0] = AF_INET6;
-            ip6_into(b, PORT_ADDR_AT, v6.ip(), v6.flowinfo(), v6.scope_id());
+            ip6_into(&mut b, PORT_ADDR_AT, v6.ip(), v6.flowinfo(), v6.scope_id());
         }
     }
-    Ok(())
+    mem.write_bytes(ptr, &b[..end])
 }
 
 /// Writes an `addr_ip` (resolve results).
 pub fn write_addr_ip(mem: &GuestMem<'_>, ptr: u64, ip: &IpAddr) -> Result<(), MemError> {
-    let b = mem.slice_mut(ptr, ADDR_IP_SIZE)?;
-    b.fill(0);
+    let mut b = [0u8; ADDR_IP_SIZE as usize];
     match ip {
         IpAddr::V4(v4) => {
             b[0] = AF_INET4;
@@ -134,7 +133,7 @@ pub fn write_addr_ip(mem: &GuestMem<'_>, ptr: u64, ip: &IpAddr) -> Result<(), Me
             }
         }
     }
-    Ok(())
+    mem.write_bytes(ptr, &b)
 }
 
 /// An `addr_ip4` (4 bytes) or `addr_ip6` (24 bytes) as used by the multicast calls.
@@ -198,8 +197,10 @@ fn put_ip(b: &mut [u8], ip: &IpAddr) -> usize {
 }
 
 pub fn write_addr(mem: &GuestMem<'_>, ptr: u64, ip: &IpAddr) -> Result<(), MemError> {
-    put_ip(mem.slice_mut(ptr, ADDR_SIZE)?, ip);
-    Ok(())
+    mem.check_range(ptr, ADDR_SIZE)?;
+    let mut b = [0u8; ADDR_SIZE as usize];
+    let end = put_ip(&mut b, ip);
+    mem.write_bytes(ptr, &b[..end])
 }
 
 /// Reads an `addr_cidr` as (address, prefix); the prefix byte follows the address.
@@ -215,10 +216,11 @@ pub fn read_cidr(mem: &GuestMem<'_>, ptr: u64) -> Result<(IpAddr, u8), AddrError
 }
 
 pub fn write_cidr(mem: &GuestMem<'_>, ptr: u64, ip: &IpAddr, prefix: u8) -> Result<(), MemError> {
-    let b = mem.slice_mut(ptr, CIDR_SIZE)?;
-    let end = put_ip(b, ip);
+    let mut b = [0u8; CIDR_SIZE as usize];
+    let end = put_ip(&mut b, ip);
     b[end] = prefix;
-    Ok(())
+    mem.check_range(ptr, CIDR_SIZE)?;
+    mem.write_bytes(ptr, &b[..=end])
 }
 
 /// `option_timestamp`: `Err(BadTag)` for a tag other than none (0) / some (1).
@@ -234,13 +236,12 @@ pub fn read_opt_ts(mem: &GuestMem<'_>, ptr: u64) -> Result<Option<u64>, AddrErro
 }
 
 pub fn write_opt_ts(mem: &GuestMem<'_>, ptr: u64, v: Option<u64>) -> Result<(), MemError> {
-    let b = mem.slice_mut(ptr, OPT_TS_SIZE)?;
-    b.fill(0);
+    let mut b = [0u8; OPT_TS_SIZE as usize];
     if let Some(ns) = v {
         b[0] = 1;
         b[8..16].copy_from_slice(&ns.to_le_bytes());
     }
-    Ok(())
+    mem.write_bytes(ptr, &b)
 }
 
 /// The layouts this module encodes, for the witx ABI test (`guest::layout::LAYOUTS`).
@@ -373,7 +374,7 @@ mod tests {
             &[1, 0],
             "last segment little-endian"
         );
-        m.slice_mut(8, 1).unwrap()[0] = 9;
+        m.write::<u8>(8, 9).unwrap();
         assert_eq!(read_addr_port(&m, 8).unwrap_err(), AddrError::BadTag);
         assert_eq!(
             read_addr_port(&m, 200).unwrap_err(),

@@ -75,6 +75,15 @@ impl MemSize for M64 {
 /// copied back into guest memory when the view is dropped at the end of the call. Each
 /// region is copied once per call. `read` / `write` of Pod values and the atomic futex load
 /// never form references in either mode.
+///
+/// Aliasing (unshared mode): the guest chooses every pointer, so two regions of one call
+/// may overlap (two iovecs over the same bytes, a readlink buffer over its own path).
+/// Handing out a `&mut` that overlaps another live reference would be undefined behaviour
+/// even with one thread, so the view remembers the regions it referenced during the call
+/// and serves an overlapping one from a scratch copy instead (written back on drop, after
+/// every reference has ended; for overlapping read buffers the later one wins, as in
+/// `readv`). Raw writes (`write`, `copy_out`) are the encode step of an import and come
+/// after the last use of the references it decoded, as every import here is written.
 pub struct GuestMem<'a> {
     base: *mut u8,
     len: std::cell::Cell<u64>,
@@ -82,19 +91,38 @@ pub struct GuestMem<'a> {
     /// thread grew the memory); this gives the current one when a check would fail.
     grown: Option<&'a dyn Fn() -> u64>,
     shared: bool,
-    /// Shared mode: scratch copies (pointer, length) and, for mutable ones, the guest
-    /// offset to copy back to. Freed on drop.
-    scratch: std::cell::RefCell<Vec<(*mut u8, usize, Option<u64>)>>,
+    /// Scratch copies handed out by this view; freed (and written back) on drop.
+    scratch: std::cell::RefCell<Vec<Scratch>>,
+    /// Unshared mode: the regions referenced so far in this call, to keep references from
+    /// aliasing (see the type's docs).
+    borrowed: std::cell::RefCell<smallvec::SmallVec<[Borrow; 8]>>,
     _p: PhantomData<&'a mut [u8]>,
+}
+
+/// A scratch copy: our allocation of `len` bytes and, when it is written back, the guest
+/// offset and how many of its first bytes to copy back.
+struct Scratch {
+    buf: *mut u8,
+    len: usize,
+    back: Option<(u64, usize)>,
+}
+
+/// A region of guest memory a reference of this call points into.
+#[derive(Clone, Copy)]
+struct Borrow {
+    start: u64,
+    end: u64,
+    mutable: bool,
 }
 
 impl Drop for GuestMem<'_> {
     fn drop(&mut self) {
-        for (buf, len, back) in self.scratch.get_mut().drain(..) {
-            if let Some(at) = back {
-                // SAFETY: `at..at+len` was bounds-checked when the copy was made and the
-                // memory cannot have shrunk; `buf` is our own allocation of `len` bytes.
-                unsafe { std::ptr::copy_nonoverlapping(buf, self.base.add(at as usize), len) };
+        for Scratch { buf, len, back } in self.scratch.get_mut().drain(..) {
+            if let Some((at, n)) = back {
+                // SAFETY: `at..at+len` (and `n <= len`) was bounds-checked when the copy
+                // was made and the memory cannot have shrunk; `buf` is our own allocation
+                // of `len` bytes; no reference into either is alive (the view is dropping).
+                unsafe { std::ptr::copy_nonoverlapping(buf, self.base.add(at as usize), n) };
             }
             // SAFETY: made by `Box::into_raw` of a `len`-byte boxed slice in `copy`.
             drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(buf, len)) });
@@ -113,6 +141,7 @@ impl<'a> GuestMem<'a> {
             grown: None,
             shared,
             scratch: Default::default(),
+            borrowed: Default::default(),
             _p: PhantomData,
         }
     }
@@ -133,6 +162,7 @@ impl<'a> GuestMem<'a> {
             grown: Some(grown),
             shared: true,
             scratch: Default::default(),
+            borrowed: Default::default(),
             _p: PhantomData,
         }
     }
@@ -145,6 +175,7 @@ impl<'a> GuestMem<'a> {
             grown: None,
             shared: false,
             scratch: Default::default(),
+            borrowed: Default::default(),
             _p: PhantomData,
         }
     }
@@ -154,8 +185,8 @@ impl<'a> GuestMem<'a> {
         self.shared
     }
 
-    /// Shared mode: a scratch copy of `p..p+len` (already bounds-checked), to be copied
-    /// back on drop when `back`.
+    /// A scratch copy of `p..p+len` (already bounds-checked), copied back whole on drop
+    /// when `back`.
     #[allow(clippy::mut_from_ref)]
     fn copy(&self, p: usize, len: usize, back: bool) -> &mut [u8] {
         let mut b = Box::<[u8]>::new_uninit_slice(len);
@@ -165,12 +196,45 @@ impl<'a> GuestMem<'a> {
             std::ptr::copy_nonoverlapping(self.base.add(p), b.as_mut_ptr() as *mut u8, len);
             b.assume_init()
         };
-        let raw = Box::into_raw(b) as *mut u8;
-        self.scratch
-            .borrow_mut()
-            .push((raw, len, back.then_some(p as u64)));
+        self.keep(b, back.then_some((p as u64, len)))
+    }
+
+    /// A zero-filled scratch buffer for `len` bytes that a read will fill; nothing is
+    /// copied back until [`GuestMem::with_iovecs`] knows how much was filled.
+    #[allow(clippy::mut_from_ref)]
+    fn blank(&self, p: usize, len: usize) -> &mut [u8] {
+        self.keep(vec![0u8; len].into_boxed_slice(), Some((p as u64, 0)))
+    }
+
+    #[allow(clippy::mut_from_ref)]
+    fn keep(&self, b: Box<[u8]>, back: Option<(u64, usize)>) -> &mut [u8] {
+        let len = b.len();
+        let buf = Box::into_raw(b) as *mut u8;
+        self.scratch.borrow_mut().push(Scratch { buf, len, back });
         // SAFETY: our own allocation, alive until drop and handed out exactly once.
-        unsafe { std::slice::from_raw_parts_mut(raw, len) }
+        unsafe { std::slice::from_raw_parts_mut(buf, len) }
+    }
+
+    /// Unshared mode: records a reference to `p..p+len` and says whether it may point into
+    /// guest memory itself (false: it overlaps a live reference it would alias).
+    #[inline]
+    fn claim(&self, p: usize, len: u64, mutable: bool) -> bool {
+        if len == 0 {
+            return true;
+        }
+        let (start, end) = (p as u64, p as u64 + len);
+        let mut b = self.borrowed.borrow_mut();
+        let clash = b
+            .iter()
+            .any(|o| (mutable || o.mutable) && o.start < end && start < o.end);
+        if !clash {
+            b.push(Borrow {
+                start,
+                end,
+                mutable,
+            });
+        }
+        !clash
     }
 
     #[inline]
@@ -217,10 +281,11 @@ impl<'a> GuestMem<'a> {
     #[inline]
     pub fn slice(&self, ptr: u64, len: u64) -> Result<&[u8], MemError> {
         let p = self.check(ptr, len)?;
-        if self.shared {
+        if self.shared || !self.claim(p, len, false) {
             return Ok(self.copy(p, len as usize, false));
         }
-        // SAFETY: bounds checked above; unshared, so only this thread touches it.
+        // SAFETY: bounds checked above; unshared, so only this thread touches it, and no
+        // live `&mut` of this view overlaps it (`claim`).
         Ok(unsafe { std::slice::from_raw_parts(self.base.add(p), len as usize) })
     }
 
@@ -230,11 +295,36 @@ impl<'a> GuestMem<'a> {
     #[allow(clippy::mut_from_ref)]
     pub fn slice_mut(&self, ptr: u64, len: u64) -> Result<&mut [u8], MemError> {
         let p = self.check(ptr, len)?;
-        if self.shared {
+        if self.shared || !self.claim(p, len, true) {
             return Ok(self.copy(p, len as usize, true));
         }
-        // SAFETY: bounds checked above; unshared, so only this thread touches it.
+        // SAFETY: bounds checked above; unshared, so only this thread touches it, and no
+        // other live reference of this view overlaps it (`claim`).
         Ok(unsafe { std::slice::from_raw_parts_mut(self.base.add(p), len as usize) })
+    }
+
+    /// A read buffer at `ptr..ptr+len`, and whether it is a scratch copy. Shared mode:
+    /// the copy starts blank. Unshared, a buffer overlapping a live reference is a copy of
+    /// the guest bytes. Either way nothing is copied back until [`GuestMem::with_iovecs`]
+    /// knows how far the read filled it, so bytes past the data stay as they are.
+    #[allow(clippy::mut_from_ref)]
+    fn read_buf(&self, ptr: u64, len: u64) -> Result<(&mut [u8], bool), MemError> {
+        let p = self.check(ptr, len)?;
+        if self.shared {
+            return Ok((self.blank(p, len as usize), true));
+        }
+        if !self.claim(p, len, true) {
+            let b = self.copy(p, len as usize, true);
+            if let Some(s) = self.scratch.borrow_mut().last_mut() {
+                s.back = Some((p as u64, 0));
+            }
+            return Ok((b, true));
+        }
+        // SAFETY: as `slice_mut`.
+        Ok((
+            unsafe { std::slice::from_raw_parts_mut(self.base.add(p), len as usize) },
+            false,
+        ))
     }
 
     /// Reads a Pod value (guest pointers need not be aligned).
@@ -311,6 +401,12 @@ impl<'a> GuestMem<'a> {
         std::str::from_utf8(self.slice(ptr, len)?).map_err(|_| MemError::Utf8)
     }
 
+    /// Writes all of `bytes` at `ptr` (a raw copy: no reference into guest memory).
+    #[inline]
+    pub fn write_bytes(&self, ptr: u64, bytes: &[u8]) -> Result<(), MemError> {
+        self.copy_out(ptr, bytes.len() as u64, bytes).map(|_| ())
+    }
+
     /// Copies `bytes` to the guest, at most `cap` of them; returns the number copied.
     pub fn copy_out(&self, ptr: u64, cap: u64, bytes: &[u8]) -> Result<usize, MemError> {
         let n = (bytes.len() as u64).min(cap);
@@ -321,33 +417,64 @@ impl<'a> GuestMem<'a> {
     }
 
     /// Gathers an iovec array (`{buf, len}` pairs of guest offsets) into host slices and
-    /// hands them to `f` for one vectored syscall. Everything is checked before any I/O;
-    /// up to 16 entries live on the stack (no allocation on the hot path).
-    pub fn with_iovecs<M: MemSize, R>(
+    /// hands them to `f` for one vectored read. Everything is checked before any I/O;
+    /// up to 16 entries live on the stack (no allocation on the hot path). What `f`
+    /// returns says how many bytes it put into the buffers, in order ([`Filled`]): in
+    /// shared mode exactly those bytes are copied back to the guest.
+    pub fn with_iovecs<M: MemSize, R: Filled>(
         &self,
         iovs: u64,
         count: u64,
         f: impl FnOnce(&mut [IoSliceMut<'_>]) -> R,
     ) -> Result<R, MemError> {
         let table = self.iov_table::<M>(iovs, count)?;
-        let get = |i: u64| -> Result<IoSliceMut<'_>, MemError> {
+        let first_scratch = self.scratch.borrow().len();
+        let claims = self.borrowed.borrow().len();
+        // Each buffer's length and whether it is a scratch copy, in iovec order (read
+        // once: a read may overwrite the guest's own iovec table).
+        let mut order: smallvec::SmallVec<[(usize, bool); STACK_IOVS]> = Default::default();
+        let mut get = |i: u64| -> Result<IoSliceMut<'_>, MemError> {
             let (buf, len) = self.iov_at::<M>(table, i)?;
-            Ok(IoSliceMut::new(self.slice_mut(buf, len)?))
+            let (b, copied) = self.read_buf(buf, len)?;
+            order.push((b.len(), copied));
+            Ok(IoSliceMut::new(b))
         };
-        if count <= STACK_IOVS as u64 {
+        let r = if count <= STACK_IOVS as u64 {
             let mut arr: [IoSliceMut<'_>; STACK_IOVS] =
                 std::array::from_fn(|_| IoSliceMut::new(&mut []));
             for i in 0..count {
                 arr[i as usize] = get(i)?;
             }
-            Ok(f(&mut arr[..count as usize]))
+            f(&mut arr[..count as usize])
         } else {
             let mut v = Vec::with_capacity(count.min(4096) as usize);
             for i in 0..count {
                 v.push(get(i)?);
             }
-            Ok(f(&mut v))
+            f(&mut v)
+        };
+        // The buffers' references ended with `f`: their regions are free again.
+        self.borrowed.borrow_mut().truncate(claims);
+        let mut scratch = self.scratch.borrow_mut();
+        if scratch.len() > first_scratch {
+            // The data filled the buffers in iovec order: copy back exactly that much of
+            // each scratch copy, when the view drops.
+            let mut left = r.filled();
+            let mut copies = scratch[first_scratch..].iter_mut();
+            for (len, copied) in order {
+                let n = left.min(len);
+                left -= n;
+                if copied {
+                    if let Some(Scratch {
+                        back: Some((_, k)), ..
+                    }) = copies.next()
+                    {
+                        *k = n;
+                    }
+                }
+            }
         }
+        Ok(r)
     }
 
     /// Read-only counterpart of [`GuestMem::with_iovecs`] (ciovec arrays).
@@ -358,23 +485,27 @@ impl<'a> GuestMem<'a> {
         f: impl FnOnce(&[IoSlice<'_>]) -> R,
     ) -> Result<R, MemError> {
         let table = self.iov_table::<M>(iovs, count)?;
+        let claims = self.borrowed.borrow().len();
         let get = |i: u64| -> Result<IoSlice<'_>, MemError> {
             let (buf, len) = self.iov_at::<M>(table, i)?;
             Ok(IoSlice::new(self.slice(buf, len)?))
         };
-        if count <= STACK_IOVS as u64 {
+        let r = if count <= STACK_IOVS as u64 {
             let mut arr = [IoSlice::new(&[]); STACK_IOVS];
             for i in 0..count {
                 arr[i as usize] = get(i)?;
             }
-            Ok(f(&arr[..count as usize]))
+            f(&arr[..count as usize])
         } else {
             let mut v = Vec::with_capacity(count.min(4096) as usize);
             for i in 0..count {
                 v.push(get(i)?);
             }
-            Ok(f(&v))
-        }
+            f(&v)
+        };
+        // The buffers' references ended with `f`: their regions are free again.
+        self.borrowed.borrow_mut().truncate(claims);
+        Ok(r)
     }
 
     fn iov_table<M: MemSize>(&self, iovs: u64, count: u64) -> Result<u64, MemError> {
@@ -395,6 +526,35 @@ impl<'a> GuestMem<'a> {
 }
 
 const STACK_IOVS: usize = 16;
+
+/// How many bytes a vectored read put into its buffers (0 for an error).
+pub trait Filled {
+    fn filled(&self) -> usize;
+}
+
+impl Filled for usize {
+    fn filled(&self) -> usize {
+        *self
+    }
+}
+
+impl Filled for (usize, bool) {
+    fn filled(&self) -> usize {
+        self.0
+    }
+}
+
+impl<A> Filled for (usize, A, bool) {
+    fn filled(&self) -> usize {
+        self.0
+    }
+}
+
+impl<T: Filled, E> Filled for Result<T, E> {
+    fn filled(&self) -> usize {
+        self.as_ref().map_or(0, T::filled)
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -481,10 +641,80 @@ mod tests {
         assert_eq!(m.load_u32_atomic(u64::MAX - 1), Err(MemError::Fault));
     }
 
+    /// Two iovecs over the same bytes never become two `&mut` into guest memory: the
+    /// second is a copy, and the bytes land as `readv` leaves them (in iovec order, the
+    /// later buffer winning where they overlap, and only as far as the read filled).
+    #[test]
+    fn overlapping_read_buffers_do_not_alias() {
+        let mut buf = [b'.'; 64];
+        let m = GuestMem::from_slice(&mut buf);
+        // iovec 0: 8 bytes at 32; iovec 1: 8 bytes at 36 (overlapping the last 4 of 0)
+        for (i, (p, l)) in [(32u32, 8u32), (36, 8)].into_iter().enumerate() {
+            m.write::<u32>(i as u64 * 8, p).unwrap();
+            m.write::<u32>(i as u64 * 8 + 4, l).unwrap();
+        }
+        let n = m
+            .with_iovecs::<M32, _>(0, 2, |v| {
+                let a = v[0].as_ptr() as usize;
+                let b = v[1].as_ptr() as usize;
+                assert!(b < a || b >= a + 8, "the second buffer is not guest memory");
+                v[0].copy_from_slice(b"ABCDEFGH");
+                v[1][..3].copy_from_slice(b"xyz");
+                11usize
+            })
+            .unwrap();
+        assert_eq!(n, 11);
+        drop(m);
+        assert_eq!(&buf[32..44], b"ABCDxyzH....");
+    }
+
+    /// A string and a mutable buffer over the same bytes: the buffer is a copy, so the
+    /// string keeps its bytes for the whole call; the buffer lands on drop.
+    #[test]
+    fn a_mutable_buffer_over_a_live_string_is_a_copy() {
+        let mut buf = *b"hello, world....";
+        let m = GuestMem::from_slice(&mut buf);
+        let s = m.str(0, 5).unwrap();
+        let b = m.slice_mut(2, 4).unwrap();
+        b.copy_from_slice(b"LLO!");
+        assert_eq!(s, "hello");
+        drop(m);
+        assert_eq!(&buf[..8], b"heLLO! w");
+    }
+
+    /// Shared mode: a read copies back only the bytes it filled, so bytes past them keep
+    /// what other threads stored there meanwhile.
+    #[test]
+    fn shared_reads_copy_back_only_what_they_filled() {
+        let mut mem = vec![b'.'; 256];
+        let base = mem.as_mut_ptr();
+        // SAFETY: `mem` outlives the view; the raw store below stands for another thread.
+        let m = unsafe { GuestMem::new(base, 256, true) };
+        m.write::<u32>(0, 100).unwrap();
+        m.write::<u32>(4, 4).unwrap();
+        m.write::<u32>(8, 200).unwrap();
+        m.write::<u32>(12, 16).unwrap();
+        let got = m
+            .with_iovecs::<M32, _>(0, 2, |v| {
+                v[0].copy_from_slice(b"abcd");
+                v[1][..2].copy_from_slice(b"ef");
+                // another thread writes just past the data meanwhile
+                unsafe { *base.add(203) = b'!' };
+                Ok::<usize, ()>(6)
+            })
+            .unwrap();
+        assert_eq!(got, Ok(6));
+        drop(m);
+        assert_eq!(&mem[100..104], b"abcd");
+        assert_eq!(&mem[200..206], b"ef.!..");
+    }
+
     /// Shared mode: while another thread keeps rewriting the memory, reads see copies
     /// (each byte one of the values it held), writes land when the view is dropped, and
-    /// nothing hands out a reference into the memory itself.
+    /// nothing hands out a reference into the memory itself. (Racy byte copies are how a
+    /// shared memory is read, as in wasmtime: Miri calls any race UB, so it skips this.)
     #[test]
+    #[cfg_attr(miri, ignore)]
     fn shared_mode_copies_and_writes_back() {
         use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
         use std::sync::Arc;

@@ -1,15 +1,15 @@
 //! A compiled-module cache for ordinary `.wasm` / `.wat` files, in a directory we own, so
 //! that the second start of a module skips compilation.
 //!
-//! An entry is named after a 128-bit hash of the module bytes and of everything that
-//! changes the machine code (wasmer version, compiler, target, this crate's version); its
-//! last 8 bytes are a checksum of the rest. An entry that is unreadable, fails its checksum
+//! An entry is named after a BLAKE3 hash (collision-resistant, and the same on every
+//! toolchain: a second module must never find the first one's machine code) of the module
+//! bytes and of everything that changes the machine code (wasmer version, compiler, target,
+//! this crate's version); its last 32 bytes are a BLAKE3 checksum of the rest. An entry that is unreadable, fails its checksum
 //! or that wasmer refuses is ignored and rebuilt. Trust: entries are native code and are
 //! loaded as such; only a user who can already write our cache directory (and so run code
 //! as us) could plant one, and a foreign or damaged file fails the checksum or wasmer's own
 //! header and version checks.
 
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use wasmer::{Engine, Module};
 
@@ -31,33 +31,29 @@ pub fn default_dir() -> Option<PathBuf> {
     Some(base.join("wasix-compat").join("modules"))
 }
 
-fn hash64(seed: u64, parts: &[&[u8]]) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    seed.hash(&mut h);
-    for p in parts {
-        p.hash(&mut h);
-    }
-    h.finish()
-}
+/// The checksum that ends an entry.
+const SUM: usize = 32;
 
 /// The entry file for `bytes` in `dir`.
 pub fn entry_path(dir: &Path, bytes: &[u8]) -> PathBuf {
     let target = format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS);
-    let parts: [&[u8]; 3] = [bytes, FLAVOUR.as_bytes(), target.as_bytes()];
-    dir.join(format!(
-        "{:016x}{:016x}.wasmu",
-        hash64(1, &parts),
-        hash64(2, &parts)
-    ))
+    let mut h = blake3::Hasher::new();
+    // Each part length-prefixed, so no two different lists of parts hash alike.
+    for p in [FLAVOUR.as_bytes(), target.as_bytes(), bytes] {
+        h.update(&(p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    dir.join(format!("{}.wasmu", h.finalize().to_hex()))
 }
 
 /// The cached module for `bytes`, if a sound entry exists.
 fn lookup(engine: &Engine, path: &Path) -> Option<Module> {
     let mut data = std::fs::read(path).ok()?;
-    let split = data.len().checked_sub(8)?;
-    let sum = u64::from_le_bytes(data[split..].try_into().ok()?);
+    let split = data.len().checked_sub(SUM)?;
+    let sum: [u8; SUM] = data[split..].try_into().ok()?;
     data.truncate(split);
-    if hash64(3, &[&data]) != sum {
+    // blake3's Hash compares in constant time; speed matters more here than secrecy.
+    if blake3::hash(&data) != blake3::Hash::from_bytes(sum) {
         return None;
     }
     // SAFETY: the entry was written by `store` below into our own cache directory and
@@ -75,8 +71,8 @@ fn store(module: &Module, path: &Path) {
         return;
     }
     let mut data = bytes.to_vec();
-    let sum = hash64(3, &[&data]);
-    data.extend_from_slice(&sum.to_le_bytes());
+    let sum = blake3::hash(&data);
+    data.extend_from_slice(sum.as_bytes());
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
     if std::fs::write(&tmp, &data).is_ok() && std::fs::rename(&tmp, path).is_err() {
         let _ = std::fs::remove_file(&tmp);

@@ -309,9 +309,8 @@ impl VfsDir {
         Ok(())
     }
 
-    /// Every check happens before anything changes; an existing target is moved aside and
-    /// only removed once the rename itself succeeded (else it is put back), so a failing
-    /// rename leaves both names as they were.
+    /// Every check happens before anything changes, so a failing rename leaves both names
+    /// as they were.
     pub fn rename_at(&self, old: &str, new_dir: &VfsDir, new: &str) -> Result<()> {
         if !self.same_tree(new_dir) {
             return Err(ErrorCode::CrossDevice);
@@ -346,24 +345,23 @@ impl VfsDir {
                 _ => {}
             }
         }
-        let Some(bm) = target else {
-            block_on(fs.rename(&a, &b))?;
-            self.root.inodes.renamed(&a, &b);
-            return Ok(());
-        };
-        static ASIDE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = ASIDE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let aside = b.with_file_name(format!(".wasix-compat-rename-{}-{n}", std::process::id()));
-        block_on(fs.rename(&b, &aside))?;
-        if let Err(e) = block_on(fs.rename(&a, &b)) {
-            let _ = block_on(fs.rename(&aside, &b));
-            return Err(e.into());
+        match target {
+            // Onto an empty directory: virtual-fs renames only replace files (mem_fs would
+            // leave two entries of one name), so the empty target goes first and comes
+            // back if the rename fails. It is the one case another thread can see the name
+            // missing for a moment; an empty directory has nothing else to lose.
+            Some(bm) if bm.is_dir() => {
+                fs.remove_dir(&b)?;
+                if let Err(e) = block_on(fs.rename(&a, &b)) {
+                    let _ = fs.create_dir(&b);
+                    return Err(e.into());
+                }
+            }
+            // Onto nothing or a file: one backend rename, which replaces a file atomically
+            // (mem_fs under its tree lock, a host tree by rename(2)), so every reader
+            // sees either the old target or the new one.
+            _ => block_on(fs.rename(&a, &b))?,
         }
-        let _ = if bm.is_dir() {
-            fs.remove_dir(&aside)
-        } else {
-            fs.remove_file(&aside)
-        };
         self.root.inodes.renamed(&a, &b);
         Ok(())
     }
@@ -600,5 +598,75 @@ impl VfsFile {
     }
     pub fn set_append(&self, on: bool) {
         self.append.store(on, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(d: &VfsDir, name: &str, body: &[u8]) {
+        let o = OpenFlags {
+            create: true,
+            truncate: true,
+            ..Default::default()
+        };
+        let f = DescriptorFlags {
+            write: true,
+            ..Default::default()
+        };
+        let VfsOpened::File(f) = d.open_at(name, o, f).unwrap() else {
+            panic!("not a file")
+        };
+        let n = f.pwrite_vectored(&[IoSlice::new(body)], 0).unwrap();
+        assert_eq!(n, body.len());
+    }
+
+    /// Renaming files over a name that a second thread keeps looking up: the name never
+    /// goes missing (the rename replaces it in one step, never moving it aside first).
+    #[test]
+    fn renaming_over_a_file_never_hides_the_target() {
+        let d = VfsDir::memory();
+        file(&d, "target", b"old");
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let looker = {
+            let (d, stop) = (d.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut missing = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    if d.stat_at("target").is_err() {
+                        missing += 1;
+                    }
+                }
+                missing
+            })
+        };
+        for i in 0..2000 {
+            file(&d, "next", format!("v{i}").as_bytes());
+            d.rename_at("next", &d, "target").unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(looker.join().unwrap(), 0);
+        assert_eq!(d.stat_at("target").unwrap().size, 5);
+        assert_eq!(d.stat_at("next").unwrap_err(), ErrorCode::NoEntry);
+    }
+
+    /// Onto an empty directory the rename works; onto a full one it fails and changes
+    /// nothing.
+    #[test]
+    fn renaming_onto_directories() {
+        let d = VfsDir::memory();
+        d.create_directory_at("a").unwrap();
+        file(&d, "a/x", b"x");
+        d.create_directory_at("empty").unwrap();
+        d.create_directory_at("full").unwrap();
+        file(&d, "full/y", b"y");
+        assert_eq!(d.rename_at("a", &d, "full"), Err(ErrorCode::NotEmpty));
+        assert_eq!(d.stat_at("full/y").unwrap().size, 1);
+        d.rename_at("a", &d, "empty").unwrap();
+        assert_eq!(d.stat_at("empty/x").unwrap().size, 1);
+        assert_eq!(d.stat_at("a").unwrap_err(), ErrorCode::NoEntry);
+        let names: Vec<Vec<u8>> = d.read_dir().unwrap().into_iter().map(|e| e.name).collect();
+        assert_eq!(names.iter().filter(|n| n.as_slice() == b"empty").count(), 1);
     }
 }

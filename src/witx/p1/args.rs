@@ -20,17 +20,17 @@ fn write_list<'a, M: MemSize>(
 ) -> Result<(), Errno> {
     let (count, total) = sizes(items.clone());
     // Check both regions up front so a fault leaves guest memory untouched.
-    mem.slice(
+    mem.check_range(
         ptrs,
         count.checked_mul(M::BYTES as u64).ok_or(Errno::FAULT)?,
     )?;
-    mem.slice(buf, total)?;
+    mem.check_range(buf, total)?;
     let mut at = buf;
     for (i, (x, y)) in items.enumerate() {
         mem.write_off::<M>(ptrs + i as u64 * M::BYTES as u64, at)?;
-        mem.slice_mut(at, x.len() as u64)?.copy_from_slice(x);
+        mem.write_bytes(at, x)?;
         at += x.len() as u64;
-        mem.slice_mut(at, y.len() as u64)?.copy_from_slice(y);
+        mem.write_bytes(at, y)?;
         at += y.len() as u64;
         mem.write::<u8>(at, 0)?;
         at += 1;
@@ -47,8 +47,8 @@ fn write_sizes<M: MemSize>(
     if M::from_u64(n).is_none() || M::from_u64(bytes).is_none() {
         return Err(Errno::OVERFLOW);
     }
-    mem.slice(a, M::BYTES as u64)?;
-    mem.slice(b, M::BYTES as u64)?;
+    mem.check_range(a, M::BYTES as u64)?;
+    mem.check_range(b, M::BYTES as u64)?;
     mem.write_off::<M>(a, n)?;
     mem.write_off::<M>(b, bytes)?;
     Ok(())

@@ -242,9 +242,9 @@ const TTY_SIZE: u64 = 24;
 pub fn tty_get<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, p: M::Offset) -> i32 {
     let p = M::to_u64(p);
     run(&mut env, "tty_get", [p], |c| {
-        let b = c.mem.slice_mut(p, TTY_SIZE)?;
+        c.mem.check_range(p, TTY_SIZE)?;
+        let mut b = [0u8; TTY_SIZE as usize];
         let t = c.ctx.tty();
-        b.fill(0);
         for (k, v) in [t.cols, t.rows, t.width, t.height].iter().enumerate() {
             b[4 * k..4 * k + 4].copy_from_slice(&v.to_le_bytes());
         }
@@ -260,7 +260,7 @@ pub fn tty_get<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, p: M::Offset) -> i3
         for (k, f) in flags.iter().enumerate() {
             b[16 + k] = *f as u8;
         }
-        Ok(())
+        Ok(c.mem.write_bytes(p, &b)?)
     })
 }
 

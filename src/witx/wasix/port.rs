@@ -108,8 +108,7 @@ pub fn port_mac<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, p: M::Offset) -> i
     run(&mut env, "port_mac", [p], |c| {
         c.mem.check_range(p, 6)?;
         let mac = c.ctx.net.port_mac()?;
-        c.mem.slice_mut(p, 6)?.copy_from_slice(&mac);
-        Ok(())
+        Ok(c.mem.write_bytes(p, &mac)?)
     })
 }
 
@@ -125,7 +124,7 @@ fn list<M: MemSize, T>(
 ) -> Result<(), Errno> {
     let cap = c.mem.read_off::<M>(n)?;
     c.mem
-        .slice(buf, cap.checked_mul(size).ok_or(Errno::FAULT)?)?;
+        .check_range(buf, cap.checked_mul(size).ok_or(Errno::FAULT)?)?;
     c.mem.write_off::<M>(n, items.len() as u64)?;
     if (items.len() as u64) > cap {
         return Err(Errno::OVERFLOW);
@@ -203,7 +202,7 @@ pub fn port_route_list<M: MemSize>(
     run(&mut env, "port_route_list", [b, n], |c| {
         let routes = c.ctx.net.port_route_list()?;
         list::<M, _>(c, b, n, addr::ROUTE_SIZE, &routes, |c, at, r| {
-            c.mem.slice_mut(at, addr::ROUTE_SIZE)?.fill(0);
+            c.mem.write_bytes(at, &[0; addr::ROUTE_SIZE as usize])?;
             addr::write_cidr(&c.mem, at, &r.cidr.ip, r.cidr.prefix)?;
             addr::write_addr(&c.mem, at + addr::ROUTE_VIA_AT, &r.via)?;
             addr::write_opt_ts(&c.mem, at + addr::ROUTE_PREFERRED_AT, r.preferred_until)?;

@@ -139,15 +139,17 @@ pub fn proc_signals_get<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, buf: M::Of
     let buf = M::to_u64(buf);
     run(&mut env, "proc_signals_get", [buf], |c| {
         let list = c.ctx.signals.inherited();
-        let out = c.mem.slice_mut(buf, 2 * list.len() as u64)?;
-        for (pair, (sig, d)) in out.chunks_exact_mut(2).zip(list) {
-            pair[0] = *sig;
-            pair[1] = match d {
-                Disposition::Default => 0,
-                Disposition::Ignore => 1,
-            };
-        }
-        Ok(())
+        let out: Vec<u8> = list
+            .iter()
+            .flat_map(|(sig, d)| {
+                let d = match d {
+                    Disposition::Default => 0,
+                    Disposition::Ignore => 1,
+                };
+                [*sig, d]
+            })
+            .collect();
+        Ok(c.mem.write_bytes(buf, &out)?)
     })
 }
 

@@ -849,7 +849,7 @@ pub fn resolve<M: MemSize>(
             return Err(Errno::INVAL);
         }
         c.mem
-            .slice(a, na.checked_mul(addr::ADDR_IP_SIZE).ok_or(Errno::FAULT)?)?;
+            .check_range(a, na.checked_mul(addr::ADDR_IP_SIZE).ok_or(Errno::FAULT)?)?;
         c.mem.check_range(rn, M::BYTES as u64)?;
         let ips = c.ctx.net.resolve(name)?;
         let n = (ips.len() as u64).min(na);
