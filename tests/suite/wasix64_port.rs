@@ -135,7 +135,25 @@ fn guest_imports_every_port_function() {
 #[test]
 fn port_functions_under_wasix_64v1() {
     let text = std::fs::read_to_string(wat_path()).unwrap();
-    let wasm = build_wat(GUEST, &text);
+    expect_all_ok(build_wat(GUEST, &text));
+}
+
+/// The same guest on an imported shared memory (as wasix-libc programs have): every
+/// out-value is copied out exactly as on an own memory. (Route entries used to be zeroed
+/// by a scratch copy written back at the end of the call.)
+#[test]
+fn port_functions_on_a_shared_memory() {
+    let text = std::fs::read_to_string(wat_path()).unwrap();
+    let own = r#"(memory (export "memory") 1)"#;
+    assert!(text.contains(own));
+    let text = text.replace(
+        own,
+        r#"(import "env" "memory" (memory 1 1 shared)) (export "memory" (memory 0))"#,
+    );
+    expect_all_ok(build_wat(&format!("{GUEST}-shared"), &text));
+}
+
+fn expect_all_ok(wasm: PathBuf) {
     let mut run = Run::new(wasm).flag("--net");
     run.timeout = Duration::from_secs(60);
     let out = run.run();
