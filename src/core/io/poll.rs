@@ -410,6 +410,51 @@ mod tests {
         }
     }
 
+    /// An interrupt raised before a poll (between the start of an import and its wait)
+    /// ends the poll at once with nothing ready; the flag stays up for the caller.
+    #[test]
+    fn poll_after_an_interrupt_returns_at_once() {
+        let never = Never(Default::default());
+        current_interrupter().interrupt();
+        assert!(poll(&[&never]).is_empty());
+        assert!(take_interrupt());
+        assert!(!take_interrupt());
+    }
+
+    /// `wait_fd` on a host pipe that never becomes readable ends with `Interrupted`,
+    /// whether the interrupt comes before the wait or during it.
+    #[test]
+    fn wait_fd_ends_on_interrupt() {
+        let mut fds = [0; 2];
+        // SAFETY: pipe(2) fills two fds that this test closes at the end.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        let rd = fds[0];
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (rtx, rrx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            tx.send(current_interrupter()).unwrap();
+            let during = wait_fd(rd, libc::POLLIN);
+            take_interrupt();
+            current_interrupter().interrupt();
+            let before = wait_fd(rd, libc::POLLIN);
+            take_interrupt();
+            let _ = rtx.send((during, before));
+        });
+        let who = rx.recv().unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        who.interrupt();
+        let got = rrx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("wait_fd did not return");
+        let intr = Err(ErrorCode::Interrupted);
+        assert_eq!(got, (intr, intr));
+        // SAFETY: closes the two fds made above, used by no one now.
+        unsafe {
+            libc::close(fds[0]);
+            libc::close(fds[1]);
+        }
+    }
+
     /// A million blocking polls leave one waker behind, not a million.
     #[test]
     fn one_waker_per_thread_however_often_it_waits() {

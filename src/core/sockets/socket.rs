@@ -948,3 +948,74 @@ impl Drop for Socket {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::sockets::{InProcessNetwork, Runtime};
+
+    fn net() -> Arc<Network> {
+        Network::with_backend(
+            Arc::new(InProcessNetwork::new()),
+            Runtime::new().expect("tokio runtime"),
+        )
+    }
+
+    fn listener(net: &Arc<Network>) -> Arc<Socket> {
+        let s = Socket::new(net.clone(), Family::Inet4, Kind::Stream).unwrap();
+        s.bind(SocketAddr::from(([127, 0, 0, 1], 4100))).unwrap();
+        s.listen(8).unwrap();
+        Arc::new(s)
+    }
+
+    /// A thread blocked in accept (no timeout, nobody connecting) returns `Interrupted`
+    /// when another thread interrupts it; the listener still works afterwards.
+    #[test]
+    fn interrupt_ends_a_blocked_accept() {
+        let net = net();
+        let l = listener(&net);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (rtx, rrx) = std::sync::mpsc::channel();
+        let l2 = l.clone();
+        std::thread::spawn(move || {
+            tx.send(crate::core::io::poll::current_interrupter())
+                .unwrap();
+            let r = l2.accept(false).map(|_| ());
+            let flag = crate::core::io::poll::take_interrupt();
+            let _ = rtx.send((r, flag));
+        });
+        let who = rx.recv().unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        who.interrupt();
+        let got = rrx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("accept did not return");
+        assert_eq!(got, (Err(ErrorCode::Interrupted), true));
+        assert!(l.is_listening());
+        assert_eq!(l.accept(true).map(|_| ()), Err(ErrorCode::WouldBlock));
+    }
+
+    /// An interrupt raised before a blocking bind's backend call makes it `intr` only if
+    /// the call has to wait: the in-process backend answers at once, so the bind is done.
+    /// A second bind of the bound socket is `inval` (state checked before and after the
+    /// backend call, no lock held across it).
+    #[test]
+    fn bind_twice_is_invalid_and_bind_after_listen_too() {
+        let net = net();
+        let s = Socket::new(net.clone(), Family::Inet4, Kind::Stream).unwrap();
+        crate::core::io::poll::current_interrupter().interrupt();
+        let r = s.bind(SocketAddr::from(([127, 0, 0, 1], 4101)));
+        crate::core::io::poll::take_interrupt();
+        assert_eq!(r, Ok(()));
+        assert_eq!(
+            s.bind(SocketAddr::from(([127, 0, 0, 1], 4102))),
+            Err(ErrorCode::Invalid)
+        );
+        s.listen(1).unwrap();
+        assert_eq!(s.listen(1), Ok(()));
+        assert_eq!(
+            s.bind(SocketAddr::from(([127, 0, 0, 1], 4103))),
+            Err(ErrorCode::Invalid)
+        );
+    }
+}
