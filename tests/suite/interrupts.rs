@@ -111,3 +111,22 @@ fn exit_from_a_worker_ends_a_main_blocked_writing_stdout() {
         "hung or wrong status"
     );
 }
+
+/// MSG_WAITALL | MSG_DONTWAIT on a TCP socket holding 3 of the 10 bytes asked for returns
+/// the 3 at once (it used to keep waiting for the rest), then EAGAIN.
+#[test]
+fn waitall_with_dontwait_does_not_block() {
+    need_wasix_libc!("waitall_with_dontwait_does_not_block");
+    let out = Run::new(guest())
+        .flag("--net")
+        .arg("waitall")
+        .timeout(Duration::from_secs(30))
+        .run();
+    assert!(!out.timed_out, "timed out\n{}", show(&out));
+    assert_eq!(
+        (out.code, out.stdout_str().as_str()),
+        (Some(0), "waitall dontwait: 3\nagain: EAGAIN\nfailures=0\n"),
+        "{}",
+        show(&out)
+    );
+}

@@ -1,5 +1,7 @@
 /* Blocking calls that another thread interrupts. argv[1] picks the scenario:
  *   stdout     a worker calls exit(3) while main writes to a stdout pipe nobody reads
+ *   waitall    MSG_WAITALL with MSG_DONTWAIT on a TCP socket holding 3 bytes of the 10
+ *              asked for: returns the 3 without blocking, then EAGAIN
  *   read | poll | epoll | futex | accept
  *              a worker blocks in that call (read of an empty pipe, poll and epoll_wait on
  *              it without timeout, futex_wait, accept on a listening socket); main sends
@@ -93,6 +95,28 @@ int main(int argc, char **argv) {
         for (;;) {
             if (write(1, buf, sizeof buf) < 0) return 1;
         }
+    }
+    if (!strcmp(mode, "waitall")) {
+        int l = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t al = sizeof a;
+        CHECK(bind(l, (struct sockaddr *)&a, sizeof a) == 0);
+        CHECK(listen(l, 1) == 0);
+        CHECK(getsockname(l, (struct sockaddr *)&a, &al) == 0);
+        int c = socket(AF_INET, SOCK_STREAM, 0);
+        CHECK(connect(c, (struct sockaddr *)&a, sizeof a) == 0);
+        int s = accept(l, 0, 0);
+        CHECK(s >= 0);
+        CHECK(send(c, "abc", 3, 0) == 3);
+        char buf[10];
+        struct pollfd p = {.fd = s, .events = POLLIN};
+        CHECK(poll(&p, 1, 5000) == 1);
+        ssize_t n = recv(s, buf, sizeof buf, MSG_WAITALL | MSG_DONTWAIT);
+        printf("waitall dontwait: %ld\n", (long)n);
+        n = recv(s, buf, sizeof buf, MSG_WAITALL | MSG_DONTWAIT);
+        printf("again: %s\n", n < 0 && errno == EAGAIN ? "EAGAIN" : "no");
+        return DONE();
     }
     struct sigaction sa = {0};
     sa.sa_handler = on_usr1; /* no SA_RESTART: the interrupted call reports EINTR */
