@@ -3,10 +3,18 @@
 //! independent of guest memory.
 //!
 //! The value check and the enqueue happen under the table lock, and a waker takes that same
-//! lock, so a wake that follows a store to the futex word can never be lost. Waiting itself
-//! happens on the waiter's own condition variable with the table lock released.
+//! lock, so a wake that follows a store to the futex word can never be lost. Interrupts
+//! follow the same rule: the waiter looks at its thread's interrupt flag (and whether the
+//! table is closed) under the table lock, and an interrupter raises the flag before it
+//! takes that lock to end the waits, so an interrupt that lands between the start of an
+//! import and its sleep is never lost either. Waiting itself happens on the waiter's own
+//! condition variable with the table lock released.
+//!
+//! Lock order: `queues`, then one waiter's `state` (a waker finishes waiters only after
+//! releasing `queues`; a waiter never takes `queues` while holding its `state`).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,7 +26,8 @@ pub enum WaitOutcome {
     /// A `wake` chose this waiter.
     Woken,
     TimedOut,
-    /// [`Futexes::interrupt_all`] (a signal or process exit) ended the wait.
+    /// [`Futexes::interrupt_all`] or [`Futexes::close`] (a signal or process exit) ended
+    /// the wait, or the calling thread's interrupt flag was already up.
     Interrupted,
 }
 
@@ -44,12 +53,19 @@ impl Waiter {
 /// Every futex of one process (threads share it).
 #[derive(Default)]
 pub struct Futexes {
+    /// Leaf lock apart from the waiters' `state` taken after it (see the module docs).
     queues: Mutex<HashMap<u64, Vec<Arc<Waiter>>>>,
+    /// Set once the process ends: no wait sleeps any more. Read under `queues`.
+    closed: AtomicBool,
 }
 
 impl Futexes {
     /// Waits on `key` while `current()` equals `expected`, at most `timeout` (`None`: until
-    /// woken or interrupted). A zero timeout only checks the value.
+    /// woken or interrupted). A zero timeout only checks the value. A calling thread whose
+    /// interrupt flag is up ([`interrupt_pending`]), or a closed table, does not sleep:
+    /// `Interrupted` at once (the flag stays up for the caller to take).
+    ///
+    /// [`interrupt_pending`]: crate::core::io::poll::interrupt_pending
     pub fn wait<E>(
         &self,
         key: u64,
@@ -64,6 +80,11 @@ impl Futexes {
             }
             if timeout == Some(Duration::ZERO) {
                 return Ok(WaitOutcome::TimedOut);
+            }
+            // Under the lock an interrupter must take to end waits: either it raised the flag
+            // (or closed the table) before we look here, or it finds us queued below.
+            if self.closed.load(Ordering::SeqCst) || crate::core::io::poll::interrupt_pending() {
+                return Ok(WaitOutcome::Interrupted);
             }
             // Only a real wait allocates its waiter.
             let me = Arc::new(Waiter::default());
@@ -132,7 +153,15 @@ impl Futexes {
         chosen.iter().filter(|w| w.finish(1)).count()
     }
 
-    /// Ends every wait (signal delivery, process exit).
+    /// Ends every wait and makes every later one return `Interrupted` at once (process
+    /// exit).
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.interrupt_all();
+    }
+
+    /// Ends every current wait (signal delivery, process exit). Raise the target thread's
+    /// interrupt flag first: a waiter that is not queued yet checks it under `queues`.
     pub fn interrupt_all(&self) {
         let all: Vec<Arc<Waiter>> = {
             let mut q = self.queues.lock().unwrap_or_else(|e| e.into_inner());
@@ -230,6 +259,40 @@ mod tests {
         }
         f.interrupt_all();
         assert_eq!(t.join().unwrap(), Ok(WaitOutcome::Interrupted));
+    }
+
+    /// The lost-interrupt race, made deterministic: the interrupt (flag up, queues woken)
+    /// lands after the import started but before the waiter queued itself. The wait must
+    /// not sleep (before the fix it slept forever).
+    #[test]
+    fn interrupt_before_the_sleep_is_not_lost() {
+        let f = Arc::new(Futexes::default());
+        let g = f.clone();
+        let t = std::thread::spawn(move || {
+            let me = crate::core::io::poll::current_interrupter();
+            // What an interrupter does: raise the flag, then wake every queue (empty now).
+            me.interrupt();
+            g.interrupt_all();
+            let r = g.wait(4, 7, ok(7), None);
+            (r, crate::core::io::poll::take_interrupt(), g.waiters(4))
+        });
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(t.join().unwrap()));
+        let got = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("wait slept");
+        assert_eq!(got, (Ok(WaitOutcome::Interrupted), true, 0));
+    }
+
+    /// A closed table (process exit) ends waits that start afterwards too.
+    #[test]
+    fn closed_table_never_sleeps() {
+        let f = Futexes::default();
+        f.close();
+        assert_eq!(f.wait(4, 7, ok(7), None), Ok(WaitOutcome::Interrupted));
+        assert_eq!(f.waiters(4), 0);
+        // Nothing to wait for still says so.
+        assert_eq!(f.wait(4, 7, ok(8), None), Ok(WaitOutcome::Mismatch));
     }
 
     #[test]

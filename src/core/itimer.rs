@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 #[derive(Default)]
 pub struct IntervalTimer {
+    /// (generation, its condvar). A leaf lock: the timer thread waits on it but releases
+    /// it before firing (the signal delivery takes thread and signal locks).
     state: Arc<(Mutex<u64>, Condvar)>,
 }
 

@@ -16,9 +16,10 @@ pub struct Process {
     pub fds: FdTable,
     /// The instance's network (disabled unless the embedder enables it).
     pub net: Arc<Network>,
-    /// The current directory (WASIX getcwd / chdir).
+    /// The current directory (WASIX getcwd / chdir). A leaf lock, held only to read or
+    /// replace the string (chdir resolves its target before taking it).
     pub cwd: Mutex<String>,
-    /// Terminal settings (WASIX tty_get / tty_set).
+    /// Terminal settings (WASIX tty_get / tty_set). A leaf lock, like `cwd`.
     pub tty: Mutex<Tty>,
     /// The process's threads, futexes and exit.
     pub threads: Threads,

@@ -25,6 +25,8 @@ pub struct SignalState {
     /// signals do not queue).
     pending: AtomicU64,
     /// Signals directed at one thread (`pthread_kill`): only that thread takes them.
+    /// A leaf lock, as is `handler`; neither is held while a handler runs or a thread is
+    /// interrupted (the caller raises, releases, then interrupts).
     directed: Mutex<HashMap<u32, u64>>,
     /// Some thread has a directed signal pending (keeps the common check lock-free).
     any_directed: AtomicBool,

@@ -7,6 +7,8 @@ use std::sync::Mutex;
 
 #[derive(Default)]
 pub struct ThreadLocals {
+    /// A leaf lock; never held across a guest call (a thread's values are taken out before
+    /// the destructors run).
     inner: Mutex<Inner>,
 }
 

@@ -24,6 +24,9 @@ pub enum ProcessEnd {
     Trap(String),
 }
 
+/// Lock order: `live`, `end` and `hooks` are leaves, never held together nor across a call
+/// out (interrupters, hooks and futex queues run after the lock is released: `interrupt`
+/// clones the targets out of `live` first).
 pub struct Threads {
     /// Most threads alive at once, the main thread included.
     limit: AtomicU32,
@@ -140,13 +143,18 @@ impl Threads {
         }
     }
 
-    /// Waits until only the caller (`me`) is left.
+    /// Waits until only the caller (`me`) is left, or the process ends. The caller's own
+    /// guest code has ended (`thread_exit` on the main thread), so an interrupt of it has
+    /// nothing to run: it is taken and the wait goes on.
     pub fn join_others(&self, me: u32) {
         loop {
             let other = self.live().keys().copied().find(|t| *t != me);
             let Some(t) = other else { return };
             if self.join(t) == WaitOutcome::Interrupted {
-                return;
+                if self.ending() {
+                    return;
+                }
+                crate::core::io::poll::take_interrupt();
             }
         }
     }
@@ -180,10 +188,17 @@ impl Threads {
         self.wake_waiters(false);
     }
 
+    /// Call after raising the targets' flags (and `ending` when closing): waiters that have
+    /// not queued yet look at those under the queue lock these calls take.
     fn wake_waiters(&self, closing: bool) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
-        self.futexes.interrupt_all();
-        self.joins.interrupt_all();
+        if closing {
+            self.futexes.close();
+            self.joins.close();
+        } else {
+            self.futexes.interrupt_all();
+            self.joins.interrupt_all();
+        }
         let hooks: Vec<WakeHook> = self.hooks.lock().unwrap_or_else(|e| e.into_inner()).clone();
         for h in hooks {
             h(closing);
@@ -279,5 +294,44 @@ mod tests {
         // The first decision stands.
         assert_eq!(t.end(ProcessEnd::Exit(4)), ProcessEnd::Exit(3));
         assert_eq!(t.reserve(), None);
+    }
+
+    /// A join that starts after the thread's interrupt (a signal raised between the start
+    /// of `thread_join` and its sleep) returns `Interrupted` instead of sleeping.
+    #[test]
+    fn join_after_an_interrupt_does_not_sleep() {
+        let t = Arc::new(Threads::new(8));
+        let other = t.reserve().unwrap();
+        let me = t.reserve().unwrap();
+        let t2 = t.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            t2.attach(me, current_interrupter());
+            t2.interrupt(Some(me));
+            let r = t2.join(other);
+            let _ = tx.send((r, crate::core::io::poll::take_interrupt()));
+        });
+        let got = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("join slept");
+        assert_eq!(got, (WaitOutcome::Interrupted, true));
+    }
+
+    /// Once the process is ending, a join started by a thread attached too late to get the
+    /// interrupt (its flag is down) still returns at once.
+    #[test]
+    fn join_after_the_end_does_not_sleep() {
+        let t = Arc::new(Threads::new(8));
+        let other = t.reserve().unwrap();
+        t.end(ProcessEnd::Exit(0));
+        let t2 = t.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(t2.join(other));
+        });
+        let got = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("join slept");
+        assert_eq!(got, WaitOutcome::Interrupted);
     }
 }

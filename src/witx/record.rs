@@ -22,6 +22,7 @@ use wasmer::{AsStoreMut, Function, FunctionEnv, FunctionEnvMut, RuntimeError, Va
 /// Where an instance's (and its threads') import calls are noted.
 pub struct ImportRecorder {
     path: PathBuf,
+    /// A leaf lock, released before the file write (a blocking syscall).
     seen: Mutex<HashSet<String>>,
 }
 
@@ -36,7 +37,12 @@ impl ImportRecorder {
     fn note(&self, ns: &str, function: &str, result: String, arity: usize) {
         let line = format!("{ns}\t{function}\t{result}\t{arity}\n");
         // Check under the lock, write after it: the file write is a blocking syscall.
-        if !self.seen.lock().unwrap().insert(line.clone()) {
+        let fresh = self
+            .seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(line.clone());
+        if !fresh {
             return;
         }
         let file = std::fs::OpenOptions::new()

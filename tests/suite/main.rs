@@ -11,6 +11,7 @@ mod cli;
 mod conformance;
 mod differential;
 mod fuzz;
+mod interrupts;
 mod loopback_net;
 mod namespaces;
 mod p1_programs;

@@ -16,6 +16,8 @@ use virtual_fs::{FileSystem, VirtualFile};
 type Result<T> = std::result::Result<T, ErrorCode>;
 
 /// Stable inode numbers for a virtual tree, keyed by path; renames carry them along.
+/// Lock order: `map` is a leaf (no other lock is taken under it, and it is never held
+/// across a backend call).
 #[derive(Default, Debug)]
 pub struct Inodes {
     map: Mutex<(HashMap<PathBuf, u64>, u64)>,
@@ -66,6 +68,7 @@ pub struct VfsRoot {
     pub inodes: Inodes,
     pub dev: u64,
     /// Directory (atime, mtime) set by the guest: virtual-fs cannot store them itself.
+    /// A leaf lock, like `inodes`; never held with it nor across a backend call.
     dir_times: Mutex<HashMap<PathBuf, DirTimes>>,
 }
 
@@ -93,7 +96,12 @@ pub struct VfsDir {
 pub struct VfsFile {
     root: Arc<VfsRoot>,
     path: PathBuf,
-    file: Mutex<Box<dyn VirtualFile + Send + Sync>>,
+    /// The open file, used by one operation at a time (a pread's seek-read-seek must not
+    /// interleave with another). An async mutex: the guard lives inside the future that
+    /// `block_on` runs, so no std lock is held across a wait, and a second thread that
+    /// wants the file parks on its own waker until the first is done. Lock order: taken
+    /// alone; `root.inodes` and `root.dir_times` are never taken under it.
+    file: tokio::sync::Mutex<Box<dyn VirtualFile + Send + Sync>>,
     append: std::sync::atomic::AtomicBool,
 }
 
@@ -253,7 +261,7 @@ impl VfsDir {
         Ok(VfsOpened::File(VfsFile {
             root: self.root.clone(),
             path: p,
-            file: Mutex::new(file),
+            file: tokio::sync::Mutex::new(file),
             append: f.append.into(),
         }))
     }
@@ -479,95 +487,113 @@ fn set_vfile_times(
     Ok(f.set_times(time_value(atim), time_value(mtim))?)
 }
 
+type FileGuard<'a> = tokio::sync::MutexGuard<'a, Box<dyn VirtualFile + Send + Sync>>;
+
 impl VfsFile {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Box<dyn VirtualFile + Send + Sync>> {
-        self.file.lock().unwrap_or_else(|e| e.into_inner())
+    /// The file, for synchronous calls (no wait while it is held). Uncontended, the lock
+    /// future is ready at its first poll: no park.
+    fn lock(&self) -> FileGuard<'_> {
+        block_on(self.file.lock())
     }
     pub fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {
-        let mut f = self.lock();
-        let mut total = 0;
-        for b in bufs.iter_mut() {
-            let n = block_on(f.read(b))?;
-            total += n;
-            if n < b.len() {
-                break;
-            }
-        }
-        Ok(total)
-    }
-    pub fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
-        let mut f = self.lock();
-        if self.append.load(std::sync::atomic::Ordering::Relaxed) {
-            block_on(f.seek(SeekFrom::End(0)))?;
-        }
-        let mut total = 0;
-        for b in bufs {
-            block_on(f.write_all(b))?;
-            total += b.len();
-        }
-        Ok(total)
-    }
-    pub fn pread_vectored(&self, bufs: &mut [IoSliceMut<'_>], off: u64) -> Result<usize> {
-        let mut f = self.lock();
-        let saved = block_on(f.stream_position())?;
-        block_on(f.seek(SeekFrom::Start(off)))?;
-        let mut total = 0;
-        let mut res = Ok(());
-        for b in bufs.iter_mut() {
-            match block_on(f.read(b)) {
-                Ok(n) => {
-                    total += n;
-                    if n < b.len() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    res = Err(e);
+        block_on(async {
+            let mut f = self.file.lock().await;
+            let mut total = 0;
+            for b in bufs.iter_mut() {
+                let n = f.read(b).await?;
+                total += n;
+                if n < b.len() {
                     break;
                 }
             }
-        }
-        block_on(f.seek(SeekFrom::Start(saved)))?;
-        res?;
-        Ok(total)
+            Ok(total)
+        })
+    }
+    pub fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
+        let append = self.append.load(std::sync::atomic::Ordering::Relaxed);
+        block_on(async {
+            let mut f = self.file.lock().await;
+            if append {
+                f.seek(SeekFrom::End(0)).await?;
+            }
+            let mut total = 0;
+            for b in bufs {
+                f.write_all(b).await?;
+                total += b.len();
+            }
+            Ok(total)
+        })
+    }
+    pub fn pread_vectored(&self, bufs: &mut [IoSliceMut<'_>], off: u64) -> Result<usize> {
+        block_on(async {
+            let mut f = self.file.lock().await;
+            let saved = f.stream_position().await?;
+            f.seek(SeekFrom::Start(off)).await?;
+            let mut total = 0;
+            let mut res = Ok(());
+            for b in bufs.iter_mut() {
+                match f.read(b).await {
+                    Ok(n) => {
+                        total += n;
+                        if n < b.len() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        res = Err(e);
+                        break;
+                    }
+                }
+            }
+            f.seek(SeekFrom::Start(saved)).await?;
+            res?;
+            Ok(total)
+        })
     }
     pub fn pwrite_vectored(&self, bufs: &[IoSlice<'_>], off: u64) -> Result<usize> {
-        let mut f = self.lock();
-        let saved = block_on(f.stream_position())?;
-        block_on(f.seek(SeekFrom::Start(off)))?;
-        let mut total = 0;
-        let mut res = Ok(());
-        for b in bufs {
-            if let Err(e) = block_on(f.write_all(b)) {
-                res = Err(e);
-                break;
+        block_on(async {
+            let mut f = self.file.lock().await;
+            let saved = f.stream_position().await?;
+            f.seek(SeekFrom::Start(off)).await?;
+            let mut total = 0;
+            let mut res = Ok(());
+            for b in bufs {
+                if let Err(e) = f.write_all(b).await {
+                    res = Err(e);
+                    break;
+                }
+                total += b.len();
             }
-            total += b.len();
-        }
-        block_on(f.seek(SeekFrom::Start(saved)))?;
-        res?;
-        Ok(total)
+            f.seek(SeekFrom::Start(saved)).await?;
+            res?;
+            Ok(total)
+        })
     }
     pub fn seek(&self, delta: i64, whence: Whence) -> Result<u64> {
-        let mut f = self.lock();
-        let pos = match whence {
-            Whence::Set => SeekFrom::Start(u64::try_from(delta).map_err(|_| ErrorCode::Invalid)?),
-            Whence::Cur => {
-                let cur = block_on(f.stream_position())?;
-                SeekFrom::Start(cur.checked_add_signed(delta).ok_or(ErrorCode::Invalid)?)
-            }
-            Whence::End => {
-                let size = f.size();
-                SeekFrom::Start(size.checked_add_signed(delta).ok_or(ErrorCode::Invalid)?)
-            }
-        };
-        Ok(block_on(f.seek(pos))?)
+        block_on(async {
+            let mut f = self.file.lock().await;
+            let pos = match whence {
+                Whence::Set => {
+                    SeekFrom::Start(u64::try_from(delta).map_err(|_| ErrorCode::Invalid)?)
+                }
+                Whence::Cur => {
+                    let cur = f.stream_position().await?;
+                    SeekFrom::Start(cur.checked_add_signed(delta).ok_or(ErrorCode::Invalid)?)
+                }
+                Whence::End => {
+                    let size = f.size();
+                    SeekFrom::Start(size.checked_add_signed(delta).ok_or(ErrorCode::Invalid)?)
+                }
+            };
+            Ok(f.seek(pos).await?)
+        })
     }
     pub fn stat(&self) -> Result<Stat> {
+        let ino = self.root.inodes.of(&self.path);
         let f = self.lock();
         Ok(Stat {
             dev: self.root.dev,
-            ino: self.root.inodes.of(&self.path),
+            ino,
             ty: Some(DescriptorType::RegularFile),
             nlink: 1,
             size: f.size(),
@@ -583,7 +609,7 @@ impl VfsFile {
         set_vfile_times(&mut **self.lock(), atim, mtim)
     }
     pub fn sync(&self) -> Result<()> {
-        Ok(block_on(self.lock().flush())?)
+        block_on(async { Ok(self.file.lock().await.flush().await?) })
     }
     pub fn allocate(&self, off: u64, len: u64) -> Result<()> {
         let end = off.checked_add(len).ok_or(ErrorCode::FileTooLarge)?;

@@ -7,6 +7,8 @@ use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
 pub struct EventCounter {
+    /// (count, waiting readers). A leaf lock; wakers are woken under it (that only unparks
+    /// or schedules) and no one waits holding it.
     state: Mutex<(u64, Vec<Waker>)>,
     semaphore: bool,
 }

@@ -7,6 +7,8 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
+/// One lock per pipe (a leaf): wakers are woken while it is held, which only unparks
+/// threads or schedules tasks and never takes another core lock.
 struct State {
     buf: VecDeque<u8>,
     cap: usize,
@@ -212,5 +214,52 @@ mod tests {
         }
         assert_eq!(t.join().unwrap(), 12);
         assert_eq!(got, b"hello world!");
+    }
+
+    /// Runs `f` on its own thread; its result, or a panic if it takes longer than `secs`.
+    fn within<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(f()));
+        rx.recv_timeout(std::time::Duration::from_secs(secs))
+            .expect("did not finish in time")
+    }
+
+    /// A blocking write that fills the pipe and is then interrupted reports the bytes that
+    /// went in (4 of 10), not `intr`: a retry must not write them again.
+    #[test]
+    fn interrupted_partial_write_returns_the_count() {
+        let (w, r) = pipe(4);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let got = within(10, move || {
+            let t = std::thread::spawn(move || {
+                tx.send(crate::core::io::poll::current_interrupter())
+                    .unwrap();
+                let n = w.blocking_write_vectored(&[IoSlice::new(b"0123456789")]);
+                (n, crate::core::io::poll::take_interrupt())
+            });
+            let who = rx.recv().unwrap();
+            // Wait until the writer filled the pipe and blocks.
+            while r.nbytes() != Some(4) {
+                std::thread::yield_now();
+            }
+            who.interrupt();
+            let res = t.join().unwrap();
+            (res, r.take_all())
+        });
+        assert_eq!(got, ((Ok(4), true), b"0123".to_vec()));
+    }
+
+    /// Interrupted before anything went in: `intr`, and the pipe holds nothing new.
+    #[test]
+    fn interrupted_write_of_nothing_is_intr() {
+        let (w, r) = pipe(4);
+        let got = within(10, move || {
+            w.write(b"full").unwrap();
+            crate::core::io::poll::current_interrupter().interrupt();
+            let n = w.blocking_write_vectored(&[IoSlice::new(b"x")]);
+            (n, crate::core::io::poll::take_interrupt(), r.take_all())
+        });
+        let intr = StreamError::LastOperationFailed(crate::core::ErrorCode::Interrupted);
+        assert_eq!(got, (Err(intr), true, b"full".to_vec()));
     }
 }

@@ -5,6 +5,7 @@
 //! report a deadline: `poll` sleeps until the earliest one instead of needing a timer thread,
 //! and a zero-timeout poll never leaves the calling thread.
 
+use crate::core::ErrorCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
@@ -50,6 +51,9 @@ struct ThreadWaker {
     woken: AtomicBool,
     /// Raised by an [`Interrupter`]: blocking waits on this thread return early.
     interrupted: AtomicBool,
+    /// Made by the thread's first wait in `poll(2)` ([`wait_fd`]): an interrupt also makes
+    /// it readable, since unparking cannot wake a thread blocked in a syscall.
+    wake_fd: std::sync::OnceLock<Option<std::os::fd::OwnedFd>>,
 }
 
 impl ThreadWaker {
@@ -70,6 +74,12 @@ impl Interrupter {
     pub fn interrupt(&self) {
         self.0.interrupted.store(true, Ordering::SeqCst);
         self.0.signal();
+        // Pairs with the fence in `wait_fd`: either that thread sees the flag, or we see
+        // its wake fd and poke it.
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if let Some(Some(fd)) = self.0.wake_fd.get() {
+            poke(fd);
+        }
     }
     /// Lowers the flag (a thread starting afresh on a reused OS thread).
     pub fn clear(&self) {
@@ -137,6 +147,7 @@ thread_local! {
             thread: std::thread::current(),
             woken: AtomicBool::new(false),
             interrupted: AtomicBool::new(false),
+            wake_fd: std::sync::OnceLock::new(),
         });
         let w = thread_waker(&tw);
         (tw, w)
@@ -252,11 +263,93 @@ pub fn block_on_interruptible<F: std::future::Future>(f: F) -> Option<F::Output>
     })
 }
 
+/// Waits in `poll(2)` until host fd `fd` reports one of `events` (or an error or hang-up),
+/// or the calling thread is interrupted (`Interrupted`; the flag stays up).
+///
+/// A thread in a syscall cannot be unparked, so the interrupt also pokes a per-thread
+/// eventfd that this wait polls beside `fd` (made on the thread's first such wait and kept
+/// for its life: one fd per thread that ever waits on a host fd, no fd per wait). Where no
+/// eventfd can be made, the wait polls in 100 ms slices and looks at the flag in between.
+pub fn wait_fd(fd: std::os::fd::RawFd, events: libc::c_short) -> Result<(), ErrorCode> {
+    use std::os::fd::AsRawFd;
+    WAKER.with(|(tw, _)| {
+        let wake = tw
+            .wake_fd
+            .get_or_init(make_wake_fd)
+            .as_ref()
+            .map(|f| f.as_raw_fd());
+        // Pairs with the fence in `Interrupter::interrupt` (see there).
+        std::sync::atomic::fence(Ordering::SeqCst);
+        loop {
+            if tw.interrupted.load(Ordering::SeqCst) {
+                return Err(ErrorCode::Interrupted);
+            }
+            let mut p = [
+                libc::pollfd {
+                    fd,
+                    events,
+                    revents: 0,
+                },
+                libc::pollfd {
+                    fd: wake.unwrap_or(-1),
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+            ];
+            let timeout = if wake.is_some() { -1 } else { 100 };
+            // SAFETY: two valid pollfds (a negative fd is ignored by poll).
+            let r = unsafe { libc::poll(p.as_mut_ptr(), 2, timeout) };
+            if r < 0 {
+                match std::io::Error::last_os_error().raw_os_error() {
+                    Some(libc::EINTR) => continue,
+                    _ => return Err(ErrorCode::last_os()),
+                }
+            }
+            if p[1].revents != 0 {
+                if let Some(w) = wake {
+                    drain(w);
+                }
+            }
+            if p[0].revents != 0 {
+                return Ok(());
+            }
+        }
+    })
+}
+
+#[cfg(target_os = "linux")]
+fn make_wake_fd() -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: eventfd returns a fresh fd we then own (or -1).
+    let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+    // SAFETY: `fd` is a new, open fd nobody else owns.
+    (fd >= 0).then(|| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn make_wake_fd() -> Option<std::os::fd::OwnedFd> {
+    None
+}
+
+fn poke(fd: &std::os::fd::OwnedFd) {
+    use std::os::fd::AsRawFd;
+    let one: u64 = 1;
+    // SAFETY: writes 8 bytes from a live u64 to an eventfd we own; a full counter (EAGAIN)
+    // still leaves it readable, which is all the waiter needs.
+    unsafe { libc::write(fd.as_raw_fd(), (&one as *const u64).cast(), 8) };
+}
+
+fn drain(fd: std::os::fd::RawFd) {
+    let mut v: u64 = 0;
+    // SAFETY: reads at most 8 bytes into a live u64; the eventfd is nonblocking.
+    unsafe { libc::read(fd, (&mut v as *mut u64).cast(), 8) };
+}
+
 /// Waits for one pollable (the 0.2 `pollable.block`); `Interrupted` if the thread is
 /// interrupted first.
-pub fn block(p: &dyn Pollable) -> Result<(), crate::core::ErrorCode> {
+pub fn block(p: &dyn Pollable) -> Result<(), ErrorCode> {
     if poll(&[p]).is_empty() {
-        return Err(crate::core::ErrorCode::Interrupted);
+        return Err(ErrorCode::Interrupted);
     }
     Ok(())
 }
@@ -314,6 +407,51 @@ mod tests {
                 w.push(cx.waker().clone());
             }
             Poll::Pending
+        }
+    }
+
+    /// An interrupt raised before a poll (between the start of an import and its wait)
+    /// ends the poll at once with nothing ready; the flag stays up for the caller.
+    #[test]
+    fn poll_after_an_interrupt_returns_at_once() {
+        let never = Never(Default::default());
+        current_interrupter().interrupt();
+        assert!(poll(&[&never]).is_empty());
+        assert!(take_interrupt());
+        assert!(!take_interrupt());
+    }
+
+    /// `wait_fd` on a host pipe that never becomes readable ends with `Interrupted`,
+    /// whether the interrupt comes before the wait or during it.
+    #[test]
+    fn wait_fd_ends_on_interrupt() {
+        let mut fds = [0; 2];
+        // SAFETY: pipe(2) fills two fds that this test closes at the end.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        let rd = fds[0];
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (rtx, rrx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            tx.send(current_interrupter()).unwrap();
+            let during = wait_fd(rd, libc::POLLIN);
+            take_interrupt();
+            current_interrupter().interrupt();
+            let before = wait_fd(rd, libc::POLLIN);
+            take_interrupt();
+            let _ = rtx.send((during, before));
+        });
+        let who = rx.recv().unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        who.interrupt();
+        let got = rrx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("wait_fd did not return");
+        let intr = Err(ErrorCode::Interrupted);
+        assert_eq!(got, (intr, intr));
+        // SAFETY: closes the two fds made above, used by no one now.
+        unsafe {
+            libc::close(fds[0]);
+            libc::close(fds[1]);
         }
     }
 

@@ -57,18 +57,29 @@ pub trait OutputStream: Pollable {
     /// Writes at most `check_write()` bytes; never blocks.
     fn write(&self, bytes: &[u8]) -> Result<(), StreamError>;
 
-    /// Writes every buffer completely, blocking as needed; returns the byte count.
+    /// Writes every buffer completely, blocking as needed; returns the byte count. An
+    /// interrupt or error after some bytes went out returns their count (as POSIX `write`
+    /// does): reporting `intr` then would make the caller's retry write them twice. Only a
+    /// call that moved nothing fails.
     fn blocking_write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, StreamError> {
         let mut total = 0;
+        let partial = |total: usize, e: StreamError| if total > 0 { Ok(total) } else { Err(e) };
         for b in bufs {
             let mut rest: &[u8] = b;
             while !rest.is_empty() {
-                let n = self.check_write()?.min(rest.len());
+                let n = match self.check_write() {
+                    Ok(n) => n.min(rest.len()),
+                    Err(e) => return partial(total, e),
+                };
                 if n == 0 {
-                    super::poll::block(self.as_pollable())?;
+                    if let Err(e) = super::poll::block(self.as_pollable()) {
+                        return partial(total, e.into());
+                    }
                     continue;
                 }
-                self.write(&rest[..n])?;
+                if let Err(e) = self.write(&rest[..n]) {
+                    return partial(total, e);
+                }
                 rest = &rest[n..];
                 total += n;
             }

@@ -59,7 +59,9 @@ pub fn connect(
     }
     let (host, port) = split_host_port(network)?;
     let token = token.to_string();
-    rt.block_on(async move {
+    // The handshake can take up to HANDSHAKE_TIMEOUT per step: an interrupt ends the wait
+    // (`intr`), dropping the half-made connection.
+    rt.block_on_interruptible(async move {
         let ip = match host.parse::<IpAddr>() {
             Ok(ip) => ip,
             Err(_) => *via
@@ -110,6 +112,7 @@ pub fn connect(
         tokio::spawn(driver);
         Ok(Arc::new(client) as Arc<dyn VirtualNetworking>)
     })
+    .unwrap_or(Err(ErrorCode::Interrupted))
 }
 
 /// `f`, or `timedout` past the handshake's bound.

@@ -19,6 +19,9 @@ struct Wakers {
     write: Option<Waker>,
 }
 
+/// Lock order: `sock` and `wakers` are never held together (`poll` takes one after the
+/// other; the interest handler, which the socket may call under `sock`, takes `wakers` and
+/// wakes after releasing it).
 struct Shared {
     sock: Mutex<Sock>,
     wakers: Arc<Mutex<Wakers>>,

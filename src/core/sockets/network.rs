@@ -72,6 +72,10 @@ impl Drop for Runtime {
 
 /// The network an instance's sockets use. `None` backend = networking disabled: every
 /// operation that would touch the network answers `access`.
+///
+/// Lock order: `backend` and `saved` are leaves, never held together (`bridge` swaps the
+/// backend, releases it, then records the previous one in `saved`) and never across a
+/// backend call: callers clone the backend's `Arc` out first.
 pub struct Network {
     backend: RwLock<Option<Arc<dyn VirtualNetworking>>>,
     runtime: OnceLock<Runtime>,
@@ -164,8 +168,10 @@ impl Network {
         }
         let b = self.backend()?;
         let rt = self.runtime()?;
+        // A lookup can take seconds (DNS timeouts): an interrupt ends the wait (`intr`).
         let r = rt
-            .block_on(b.resolve(host, None, None))
+            .block_on_interruptible(b.resolve(host, None, None))
+            .ok_or(ErrorCode::Interrupted)?
             .map_err(ErrorCode::from)?;
         if r.is_empty() {
             return Err(ErrorCode::NameUnresolvable);
@@ -177,7 +183,8 @@ impl Network {
 /// Port operations: the backend's answer when it implements them, else the port's table.
 impl Network {
     /// Runs a backend port call; `None` when there is no backend or it does not implement
-    /// the call (then the port's own table answers).
+    /// the call (then the port's own table answers). A remote backend (a bridge) answers
+    /// over the network: an interrupt ends the wait with `intr`.
     fn forward<T>(
         &self,
         call: impl FnOnce(
@@ -186,9 +193,10 @@ impl Network {
     ) -> Option<Result<T, ErrorCode>> {
         let b = self.backend().ok()?;
         let rt = self.runtime().ok()?;
-        match rt.block_on(call(b)) {
-            Err(virtual_net::NetworkError::Unsupported) => None,
-            r => Some(r.map_err(ErrorCode::from)),
+        match rt.block_on_interruptible(call(b)) {
+            None => Some(Err(ErrorCode::Interrupted)),
+            Some(Err(virtual_net::NetworkError::Unsupported)) => None,
+            Some(r) => Some(r.map_err(ErrorCode::from)),
         }
     }
 

@@ -68,6 +68,9 @@ struct State {
 }
 
 pub struct Port {
+    /// A leaf lock: every method takes it for one table operation and calls nothing else
+    /// under it (the network consults the port before or after a backend call, never
+    /// during one).
     state: Mutex<State>,
     mac: [u8; 6],
 }

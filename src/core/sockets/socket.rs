@@ -189,74 +189,128 @@ impl Socket {
         apply(&mut st, &o)
     }
 
+    /// `bind`. The backend call runs without the state lock (it may wait, and an interrupt
+    /// ends it with `intr`); the result is installed only if the socket is still unbound
+    /// then. A concurrent bind, listen or connect that got there first wins: this one
+    /// drops its socket and answers `inval`, as binding a bound socket does.
     pub fn bind(&self, addr: SocketAddr) -> Result<()> {
         self.check_family(&addr)?;
         let o = self.options();
-        let mut st = lock(&self.state);
-        if !matches!(*st, State::Fresh) {
+        if !matches!(*lock(&self.state), State::Fresh) {
             return Err(ErrorCode::Invalid);
         }
         let net = self.net.backend()?;
         let rt = self.net.runtime()?;
-        *st = match self.kind {
+        let new = match self.kind {
             Kind::Stream => {
-                match rt.block_on(net.bind_tcp(addr, o.only_v6, o.reuse_port, o.reuse_addr)) {
-                    Ok(b) => State::Bound(b),
-                    Err(NetworkError::Unsupported) => State::BoundLater(addr),
-                    Err(e) => return Err(e.into()),
+                let f = net.bind_tcp(addr, o.only_v6, o.reuse_port, o.reuse_addr);
+                match rt.block_on_interruptible(f) {
+                    None => return Err(ErrorCode::Interrupted),
+                    Some(Ok(b)) => State::Bound(b),
+                    Some(Err(NetworkError::Unsupported)) => State::BoundLater(addr),
+                    Some(Err(e)) => return Err(e.into()),
                 }
             }
             Kind::Dgram => {
-                State::Udp(rt.block_on(net.bind_udp(addr, o.reuse_port, o.reuse_addr))?)
+                let f = net.bind_udp(addr, o.reuse_port, o.reuse_addr);
+                match rt.block_on_interruptible(f) {
+                    None => return Err(ErrorCode::Interrupted),
+                    Some(r) => State::Udp(r?),
+                }
             }
         };
+        let mut st = lock(&self.state);
+        if !matches!(*st, State::Fresh) {
+            drop(st);
+            drop(new);
+            return Err(ErrorCode::Invalid);
+        }
+        *st = new;
         apply(&mut st, &o)
     }
 
-    /// `listen`; the backlog is advisory (virtual-net has no backlog parameter).
+    /// The implicit bind of a UDP socket's first send or connect: a concurrent one that won
+    /// is as good as ours.
+    fn autobind(&self) -> Result<()> {
+        match self.bind(unspecified(self.family)) {
+            Err(ErrorCode::Invalid) if !matches!(*lock(&self.state), State::Fresh) => Ok(()),
+            r => r,
+        }
+    }
+
+    /// `listen`; the backlog is advisory (virtual-net has no backlog parameter). As with
+    /// `bind`, a backend call that may wait runs without the state lock; its listener is
+    /// installed only over the state it started from.
     pub fn listen(&self, _backlog: u32) -> Result<()> {
         if self.kind != Kind::Stream {
             return Err(ErrorCode::Unsupported);
         }
         let o = self.options();
-        let mut st = lock(&self.state);
-        let next = match std::mem::replace(&mut *st, State::Closed) {
-            State::Bound(mut b) => b.listen(),
-            State::BoundLater(a) => self.listen_at(a, &o),
-            // POSIX binds an unbound socket to an ephemeral port on listen.
-            State::Fresh => self.listen_at(unspecified(self.family), &o),
-            l @ State::Listening(_) => {
-                *st = l;
-                return Ok(());
-            }
-            other => {
-                *st = other;
-                return Err(ErrorCode::Invalid);
+        let at = {
+            let mut st = lock(&self.state);
+            match std::mem::replace(&mut *st, State::Closed) {
+                // Synchronous (the socket exists already): done under the lock.
+                State::Bound(mut b) => {
+                    return match b.listen() {
+                        Ok(l) => {
+                            *st = State::Listening(l);
+                            apply(&mut st, &o)
+                        }
+                        Err(e) => {
+                            *st = State::Fresh;
+                            Err(e.into())
+                        }
+                    };
+                }
+                State::BoundLater(a) => {
+                    *st = State::BoundLater(a);
+                    Some(a)
+                }
+                // POSIX binds an unbound socket to an ephemeral port on listen.
+                State::Fresh => {
+                    *st = State::Fresh;
+                    None
+                }
+                l @ State::Listening(_) => {
+                    *st = l;
+                    return Ok(());
+                }
+                other => {
+                    *st = other;
+                    return Err(ErrorCode::Invalid);
+                }
             }
         };
-        match next {
-            Ok(l) => {
-                *st = State::Listening(l);
-                apply(&mut st, &o)
-            }
-            Err(e) => {
-                *st = State::Fresh;
-                Err(e.into())
-            }
+        let l = self.listen_at(at.unwrap_or_else(|| unspecified(self.family)), &o)?;
+        let mut st = lock(&self.state);
+        let unchanged = match (&*st, at) {
+            (State::Fresh, None) => true,
+            (State::BoundLater(a), Some(b)) => *a == b,
+            _ => false,
+        };
+        if !unchanged {
+            // Someone else listened, bound or connected meanwhile.
+            let already = matches!(*st, State::Listening(_));
+            drop(st);
+            drop(l);
+            return if already {
+                Ok(())
+            } else {
+                Err(ErrorCode::Invalid)
+            };
         }
+        *st = State::Listening(l);
+        apply(&mut st, &o)
     }
 
-    fn listen_at(
-        &self,
-        a: SocketAddr,
-        o: &Options,
-    ) -> std::result::Result<Box<dyn VirtualTcpListener + Sync>, NetworkError> {
-        let net = self
-            .net
-            .backend()
-            .map_err(|_| NetworkError::PermissionDenied)?;
-        let rt = self.net.runtime().map_err(|_| NetworkError::IOError)?;
-        rt.block_on(net.listen_tcp(a, o.only_v6, o.reuse_port, o.reuse_addr))
+    fn listen_at(&self, a: SocketAddr, o: &Options) -> Result<Box<dyn VirtualTcpListener + Sync>> {
+        let net = self.net.backend()?;
+        let rt = self.net.runtime()?;
+        let f = net.listen_tcp(a, o.only_v6, o.reuse_port, o.reuse_addr);
+        match rt.block_on_interruptible(f) {
+            None => Err(ErrorCode::Interrupted),
+            Some(r) => Ok(r?),
+        }
     }
 
     /// Waits for readiness until `deadline`; `WouldBlock` when the deadline passes first.
@@ -332,7 +386,7 @@ impl Socket {
         let o = self.options();
         if self.kind == Kind::Dgram {
             if matches!(*lock(&self.state), State::Fresh) {
-                self.bind(unspecified(self.family))?;
+                self.autobind()?;
             }
             *lock(&self.udp_peer) = Some(peer);
             return Ok(());
@@ -625,7 +679,7 @@ impl Socket {
             return Err(ErrorCode::AlreadyConnected);
         }
         if matches!(*lock(&self.state), State::Fresh) {
-            self.bind(unspecified(self.family))?;
+            self.autobind()?;
         }
         // One datagram: gather the buffers (rarely more than one).
         let data: std::borrow::Cow<'_, [u8]> = match bufs {
@@ -892,5 +946,76 @@ impl Drop for Socket {
         if let State::Stream(s) = &mut *lock(&self.state) {
             let _ = s.close();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::sockets::{InProcessNetwork, Runtime};
+
+    fn net() -> Arc<Network> {
+        Network::with_backend(
+            Arc::new(InProcessNetwork::new()),
+            Runtime::new().expect("tokio runtime"),
+        )
+    }
+
+    fn listener(net: &Arc<Network>) -> Arc<Socket> {
+        let s = Socket::new(net.clone(), Family::Inet4, Kind::Stream).unwrap();
+        s.bind(SocketAddr::from(([127, 0, 0, 1], 4100))).unwrap();
+        s.listen(8).unwrap();
+        Arc::new(s)
+    }
+
+    /// A thread blocked in accept (no timeout, nobody connecting) returns `Interrupted`
+    /// when another thread interrupts it; the listener still works afterwards.
+    #[test]
+    fn interrupt_ends_a_blocked_accept() {
+        let net = net();
+        let l = listener(&net);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (rtx, rrx) = std::sync::mpsc::channel();
+        let l2 = l.clone();
+        std::thread::spawn(move || {
+            tx.send(crate::core::io::poll::current_interrupter())
+                .unwrap();
+            let r = l2.accept(false).map(|_| ());
+            let flag = crate::core::io::poll::take_interrupt();
+            let _ = rtx.send((r, flag));
+        });
+        let who = rx.recv().unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        who.interrupt();
+        let got = rrx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("accept did not return");
+        assert_eq!(got, (Err(ErrorCode::Interrupted), true));
+        assert!(l.is_listening());
+        assert_eq!(l.accept(true).map(|_| ()), Err(ErrorCode::WouldBlock));
+    }
+
+    /// An interrupt raised before a blocking bind's backend call makes it `intr` only if
+    /// the call has to wait: the in-process backend answers at once, so the bind is done.
+    /// A second bind of the bound socket is `inval` (state checked before and after the
+    /// backend call, no lock held across it).
+    #[test]
+    fn bind_twice_is_invalid_and_bind_after_listen_too() {
+        let net = net();
+        let s = Socket::new(net.clone(), Family::Inet4, Kind::Stream).unwrap();
+        crate::core::io::poll::current_interrupter().interrupt();
+        let r = s.bind(SocketAddr::from(([127, 0, 0, 1], 4101)));
+        crate::core::io::poll::take_interrupt();
+        assert_eq!(r, Ok(()));
+        assert_eq!(
+            s.bind(SocketAddr::from(([127, 0, 0, 1], 4102))),
+            Err(ErrorCode::Invalid)
+        );
+        s.listen(1).unwrap();
+        assert_eq!(s.listen(1), Ok(()));
+        assert_eq!(
+            s.bind(SocketAddr::from(([127, 0, 0, 1], 4103))),
+            Err(ErrorCode::Invalid)
+        );
     }
 }

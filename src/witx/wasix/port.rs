@@ -1,14 +1,15 @@
 //! The 13 port_* imports: the instance's network port (`core::sockets::port`), its table
 //! forwarded to the backend when the backend implements port operations, and bridging.
 //! Layouts as the witx (`guest::addr`); list calls report the needed count and answer
-//! `overflow` when the guest's buffer is too small.
+//! `overflow` when the guest's buffer is too small. Every call that may reach the backend
+//! (a bridge answers over the network) is a blocking import: an interrupt ends it (`intr`).
 
 use crate::core::sockets::port::{Cidr, Route};
 use crate::guest::addr::{self, AddrError};
 use crate::guest::{MemError, MemSize};
-use crate::witx::env::{run, Call, WasiEnv};
+use crate::witx::env::{run, run_blocking, Call, WasiEnv};
 use crate::witx::errno::Errno;
-use wasmer::FunctionEnvMut;
+use wasmer::{FunctionEnvMut, RuntimeError};
 
 /// Strings given to port_bridge: not UTF-8 is `inval` (as the port issue specifies).
 fn text<'c>(c: &'c Call<'_>, p: u64, l: u64) -> Result<&'c str, Errno> {
@@ -47,14 +48,14 @@ pub fn port_bridge<M: MemSize>(
     token: M::Offset,
     token_len: M::Offset,
     security: u32,
-) -> i32 {
+) -> Result<i32, RuntimeError> {
     let (n, nl, t, tl) = (
         M::to_u64(net),
         M::to_u64(net_len),
         M::to_u64(token),
         M::to_u64(token_len),
     );
-    run(
+    run_blocking(
         &mut env,
         "port_bridge",
         [n, nl, t, tl, security as u64],
@@ -77,35 +78,44 @@ pub fn port_unbridge(mut env: FunctionEnvMut<WasiEnv>) -> i32 {
     })
 }
 
-pub fn port_dhcp_acquire(mut env: FunctionEnvMut<WasiEnv>) -> i32 {
-    run(&mut env, "port_dhcp_acquire", [], |c| {
+pub fn port_dhcp_acquire(mut env: FunctionEnvMut<WasiEnv>) -> Result<i32, RuntimeError> {
+    run_blocking(&mut env, "port_dhcp_acquire", [], |c| {
         Ok(c.ctx.net.port_dhcp_acquire().map(|_| ())?)
     })
 }
 
-pub fn port_addr_add<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, p: M::Offset) -> i32 {
+pub fn port_addr_add<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    p: M::Offset,
+) -> Result<i32, RuntimeError> {
     let p = M::to_u64(p);
-    run(&mut env, "port_addr_add", [p], |c| {
+    run_blocking(&mut env, "port_addr_add", [p], |c| {
         Ok(c.ctx.net.port_addr_add(cidr(c, p)?)?)
     })
 }
 
-pub fn port_addr_remove<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, p: M::Offset) -> i32 {
+pub fn port_addr_remove<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    p: M::Offset,
+) -> Result<i32, RuntimeError> {
     let p = M::to_u64(p);
-    run(&mut env, "port_addr_remove", [p], |c| {
+    run_blocking(&mut env, "port_addr_remove", [p], |c| {
         Ok(c.ctx.net.port_addr_remove(ip(c, p)?)?)
     })
 }
 
-pub fn port_addr_clear(mut env: FunctionEnvMut<WasiEnv>) -> i32 {
-    run(&mut env, "port_addr_clear", [], |c| {
+pub fn port_addr_clear(mut env: FunctionEnvMut<WasiEnv>) -> Result<i32, RuntimeError> {
+    run_blocking(&mut env, "port_addr_clear", [], |c| {
         Ok(c.ctx.net.port_addr_clear()?)
     })
 }
 
-pub fn port_mac<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, p: M::Offset) -> i32 {
+pub fn port_mac<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    p: M::Offset,
+) -> Result<i32, RuntimeError> {
     let p = M::to_u64(p);
-    run(&mut env, "port_mac", [p], |c| {
+    run_blocking(&mut env, "port_mac", [p], |c| {
         c.mem.check_range(p, 6)?;
         let mac = c.ctx.net.port_mac()?;
         Ok(c.mem.write_bytes(p, &mac)?)
@@ -139,9 +149,9 @@ pub fn port_addr_list<M: MemSize>(
     mut env: FunctionEnvMut<WasiEnv>,
     buf: M::Offset,
     n: M::Offset,
-) -> i32 {
+) -> Result<i32, RuntimeError> {
     let (b, n) = (M::to_u64(buf), M::to_u64(n));
-    run(&mut env, "port_addr_list", [b, n], |c| {
+    run_blocking(&mut env, "port_addr_list", [b, n], |c| {
         let addrs = c.ctx.net.port_addr_list()?;
         list::<M, _>(c, b, n, addr::CIDR_SIZE, &addrs, |c, at, x| {
             addr::write_cidr(&c.mem, at, &x.ip, x.prefix)
@@ -149,9 +159,12 @@ pub fn port_addr_list<M: MemSize>(
     })
 }
 
-pub fn port_gateway_set<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, p: M::Offset) -> i32 {
+pub fn port_gateway_set<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    p: M::Offset,
+) -> Result<i32, RuntimeError> {
     let p = M::to_u64(p);
-    run(&mut env, "port_gateway_set", [p], |c| {
+    run_blocking(&mut env, "port_gateway_set", [p], |c| {
         Ok(c.ctx.net.port_gateway_set(ip(c, p)?)?)
     })
 }
@@ -162,14 +175,14 @@ pub fn port_route_add<M: MemSize>(
     via: M::Offset,
     preferred: M::Offset,
     expires: M::Offset,
-) -> i32 {
+) -> Result<i32, RuntimeError> {
     let (cp, vp, pp, ep) = (
         M::to_u64(cidr_p),
         M::to_u64(via),
         M::to_u64(preferred),
         M::to_u64(expires),
     );
-    run(&mut env, "port_route_add", [cp, vp, pp, ep], |c| {
+    run_blocking(&mut env, "port_route_add", [cp, vp, pp, ep], |c| {
         let route = Route {
             cidr: cidr(c, cp)?,
             via: ip(c, vp)?,
@@ -180,15 +193,18 @@ pub fn port_route_add<M: MemSize>(
     })
 }
 
-pub fn port_route_remove<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, p: M::Offset) -> i32 {
+pub fn port_route_remove<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    p: M::Offset,
+) -> Result<i32, RuntimeError> {
     let p = M::to_u64(p);
-    run(&mut env, "port_route_remove", [p], |c| {
+    run_blocking(&mut env, "port_route_remove", [p], |c| {
         Ok(c.ctx.net.port_route_remove(ip(c, p)?)?)
     })
 }
 
-pub fn port_route_clear(mut env: FunctionEnvMut<WasiEnv>) -> i32 {
-    run(&mut env, "port_route_clear", [], |c| {
+pub fn port_route_clear(mut env: FunctionEnvMut<WasiEnv>) -> Result<i32, RuntimeError> {
+    run_blocking(&mut env, "port_route_clear", [], |c| {
         Ok(c.ctx.net.port_route_clear()?)
     })
 }
@@ -197,9 +213,9 @@ pub fn port_route_list<M: MemSize>(
     mut env: FunctionEnvMut<WasiEnv>,
     buf: M::Offset,
     n: M::Offset,
-) -> i32 {
+) -> Result<i32, RuntimeError> {
     let (b, n) = (M::to_u64(buf), M::to_u64(n));
-    run(&mut env, "port_route_list", [b, n], |c| {
+    run_blocking(&mut env, "port_route_list", [b, n], |c| {
         let routes = c.ctx.net.port_route_list()?;
         list::<M, _>(c, b, n, addr::ROUTE_SIZE, &routes, |c, at, r| {
             c.mem.write_bytes(at, &[0; addr::ROUTE_SIZE as usize])?;

@@ -108,7 +108,8 @@ pub fn sock_accept_v2<M: MemSize>(
 }
 
 /// Receives into the iovecs; `waitall` keeps reading until they are full or the stream
-/// ends. Returns the count and whether a datagram was truncated.
+/// ends (a nonblocking receive: until nothing more is there). Returns the count and whether
+/// a datagram was truncated.
 fn recv_into<M: MemSize>(
     c: &Call<'_>,
     e: &FdEntry,
@@ -142,8 +143,10 @@ fn recv_into<M: MemSize>(
                     }
                 }
                 // An error or interrupt after some data returns what arrived (POSIX); the
-                // bytes already taken off the socket are never dropped.
-                match s.recv(&mut rest, false, false) {
+                // bytes already taken off the socket are never dropped. A nonblocking
+                // receive (O_NONBLOCK or MSG_DONTWAIT) takes only what is there: WAITALL
+                // does not make it block (as on Linux).
+                match s.recv(&mut rest, false, nb) {
                     Ok(0) => break,
                     Ok(k) => total += k,
                     Err(_) if total > 0 => break,
@@ -353,6 +356,9 @@ pub fn sock_send_file<M: MemSize>(
                 let mut off = 0;
                 while off < got {
                     match s.send(&[std::io::IoSlice::new(&buf[off..got])], e.nonblocking()) {
+                        // No progress (the socket takes nothing more): report what went out
+                        // instead of asking again forever.
+                        Ok(0) => break,
                         Ok(k) => off += k,
                         // A full nonblocking socket (or an interrupt) after some bytes went
                         // out: report exactly those, as sendfile(2) does; none is lost.
@@ -455,9 +461,13 @@ pub fn sock_pair<M: MemSize>(
     )
 }
 
-pub fn sock_bind<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, fd: u32, a: M::Offset) -> i32 {
+pub fn sock_bind<M: MemSize>(
+    mut env: FunctionEnvMut<WasiEnv>,
+    fd: u32,
+    a: M::Offset,
+) -> Result<i32, wasmer::RuntimeError> {
     let a = M::to_u64(a);
-    run(&mut env, "sock_bind", [fd as u64, a], |c| {
+    run_blocking(&mut env, "sock_bind", [fd as u64, a], |c| {
         let (_, s) = socket(c, fd)?;
         let sa = addr::read_addr_port(&c.mem, a)?;
         Ok(s.bind(sa)?)
@@ -468,9 +478,9 @@ pub fn sock_listen<M: MemSize>(
     mut env: FunctionEnvMut<WasiEnv>,
     fd: u32,
     backlog: M::Offset,
-) -> i32 {
+) -> Result<i32, wasmer::RuntimeError> {
     let b = M::to_u64(backlog);
-    run(&mut env, "sock_listen", [fd as u64, b], |c| {
+    run_blocking(&mut env, "sock_listen", [fd as u64, b], |c| {
         let (_, s) = socket(c, fd)?;
         Ok(s.listen(b.min(u32::MAX as u64) as u32)?)
     })
@@ -835,7 +845,7 @@ pub fn resolve<M: MemSize>(
     addrs: M::Offset,
     naddrs: M::Offset,
     ro_n: M::Offset,
-) -> i32 {
+) -> Result<i32, wasmer::RuntimeError> {
     let (h, hl, a, na, rn) = (
         M::to_u64(host),
         M::to_u64(host_len),
@@ -843,7 +853,7 @@ pub fn resolve<M: MemSize>(
         M::to_u64(naddrs),
         M::to_u64(ro_n),
     );
-    run(&mut env, "resolve", [h, hl, port as u64, a, na, rn], |c| {
+    run_blocking(&mut env, "resolve", [h, hl, port as u64, a, na, rn], |c| {
         let name = c.mem.str(h, hl)?;
         if port > u16::MAX as u32 {
             return Err(Errno::INVAL);

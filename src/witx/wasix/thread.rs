@@ -259,6 +259,12 @@ fn write_woken(c: &Call<'_>, w: u64, o: WaitOutcome) -> Result<(), Errno> {
 /// thread, the wait resumes unless the word has changed, so interrupts of other threads
 /// do not become spurious wake-ups (save a notify racing one and leaving the word as it
 /// was, which futex callers re-check anyway).
+///
+/// An interrupt that lands before the wait starts is seen by the check ahead of each
+/// engine wait. The engine's queue lock is not ours to take, so a few instructions remain
+/// between that check and the sleep where an interrupt's wake-up finds nobody: each engine
+/// wait is therefore bounded by [`ENGINE_SLICE`], after which the flag is looked at again.
+/// That bounds the delay of such an interrupt without a timer per wait.
 fn engine_wait(
     env: &mut FunctionEnvMut<WasiEnv>,
     a: &Atomics,
@@ -269,11 +275,26 @@ fn engine_wait(
     let ctx = env.data().ctx.clone();
     let deadline = timeout.and_then(|t| Instant::now().checked_add(Duration::from_nanos(t)));
     loop {
+        // The epoch first: an interrupt after it is either seen by the check below or moves
+        // the epoch, which the wake-up then tells apart from a notify.
         let epoch = ctx.threads.epoch();
-        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_nanos() as u64);
-        match a.wait32(&mut env.as_store_mut(), addr, expected, left) {
+        if ctx.threads.was_me() {
+            return WaitOutcome::Interrupted;
+        }
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let slice = left.map_or(ENGINE_SLICE, |l| l.min(ENGINE_SLICE));
+        match a.wait32(
+            &mut env.as_store_mut(),
+            addr,
+            expected,
+            Some(slice.as_nanos() as u64),
+        ) {
             EngineWait::Mismatch => return WaitOutcome::Mismatch,
-            EngineWait::TimedOut => return WaitOutcome::TimedOut,
+            EngineWait::TimedOut if left.is_some_and(|l| l <= slice) => {
+                return WaitOutcome::TimedOut
+            }
+            // A slice ended: look at the flag again (top of the loop) and wait on.
+            EngineWait::TimedOut => {}
             EngineWait::Closed => return WaitOutcome::Interrupted,
             EngineWait::Woken if ctx.threads.epoch() == epoch => return WaitOutcome::Woken,
             EngineWait::Woken => {
@@ -288,6 +309,10 @@ fn engine_wait(
         }
     }
 }
+
+/// Longest single engine wait (see [`engine_wait`]): the worst-case delay of an interrupt
+/// that raced the start of a futex wait on a shared memory.
+const ENGINE_SLICE: Duration = Duration::from_millis(200);
 
 fn wake<M: MemSize>(
     env: &mut FunctionEnvMut<WasiEnv>,
