@@ -325,12 +325,11 @@ impl Watchdog {
                 if age > Duration::from_secs(5) + Duration::from_millis(20) {
                     stuck.store(true, Ordering::SeqCst);
                 }
+                // One interrupt per call: a wait that misses it (one raised just before
+                // the wait began) is a lost interrupt, reported as stuck.
                 if age > Duration::from_millis(20) && last_interrupted != n {
                     last_interrupted = n;
                     interrupted.fetch_add(1, Ordering::SeqCst);
-                    ctx.threads.interrupt(Some(MAIN_TID));
-                } else if age > Duration::from_millis(100) {
-                    // An interrupt that landed before the wait began: raise it again.
                     ctx.threads.interrupt(Some(MAIN_TID));
                 }
             }
