@@ -15,8 +15,12 @@ pub enum Disposition {
 #[derive(Default)]
 pub struct SignalState {
     /// Name of the guest export that receives signals (`callback_signal`); `None` until
-    /// the guest registers one.
+    /// the guest registers one. The last name any thread registered.
     handler: Mutex<Option<String>>,
+    /// The name each thread registered last, which that thread's signals go to: wasix-libc
+    /// names `__wasm_signal_blocked` while one thread blocks signals (its mask is that
+    /// thread's own), which must not hold back a signal that another thread takes.
+    per_thread: Mutex<HashMap<u32, String>>,
     /// Set once a handler was registered: from then on signals wait in `pending` until a
     /// handler that exists can take them (wasix-libc names a missing export while it
     /// blocks signals), instead of taking their default action.
@@ -34,8 +38,16 @@ pub struct SignalState {
 }
 
 impl SignalState {
-    pub fn set_handler(&self, name: Option<String>) {
+    /// Thread `tid` registers `name` (for the process, and for itself).
+    pub fn set_handler(&self, tid: u32, name: Option<String>) {
         self.registered.store(name.is_some(), Ordering::SeqCst);
+        {
+            let mut per = self.per_thread.lock().unwrap_or_else(|e| e.into_inner());
+            match &name {
+                Some(n) => per.insert(tid, n.clone()),
+                None => per.remove(&tid),
+            };
+        }
         *self.handler.lock().unwrap_or_else(|e| e.into_inner()) = name;
     }
 
@@ -102,8 +114,12 @@ impl SignalState {
         }
     }
 
-    /// Forgets what was directed at a thread that has ended.
+    /// Forgets what was directed at a thread that has ended, and its handler name.
     pub fn forget_thread(&self, tid: u32) {
+        self.per_thread
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&tid);
         if self.any_directed.load(Ordering::SeqCst) {
             let mut d = self.directed.lock().unwrap_or_else(|e| e.into_inner());
             d.remove(&tid);
@@ -111,7 +127,17 @@ impl SignalState {
         }
     }
 
-    pub fn handler(&self) -> Option<String> {
+    /// The export that takes thread `tid`'s signals: the name it registered last, else
+    /// the name registered last by any thread.
+    pub fn handler(&self, tid: u32) -> Option<String> {
+        if let Some(n) = self
+            .per_thread
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&tid)
+        {
+            return Some(n.clone());
+        }
         self.handler
             .lock()
             .unwrap_or_else(|e| e.into_inner())

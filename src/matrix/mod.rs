@@ -32,6 +32,12 @@ pub const DOCUMENTED: &[Documented] = &[
     Documented { function: "proc_raise_interval", behaviour: "one timer per process; its signal reaches the main thread at its next blocking import or handler registration (a thread computing without imports sees it later)" },
 ];
 
+/// Where one name has two forms told apart by their parameter count: (function, parameter
+/// count, behaviour), taking precedence over [`DOCUMENTED`].
+pub const DOCUMENTED_BY_ARITY: &[(&str, usize, &str)] = &[
+    ("thread_spawn", 2, "the 2-argument `thread_spawn(start*, tid*)` is `thread_spawn_v2` under its older name: without a shared memory `notsup`, without `wasi_thread_start` `notcapable`; past the thread limit `again`"),
+];
+
 struct Row {
     namespace: &'static str,
     function: &'static str,
@@ -93,8 +99,18 @@ fn rows(seen: &Evidence) -> Vec<Row> {
             .map(|t| format!("{t:?}").to_lowercase())
             .collect::<Vec<_>>()
             .join(" ");
-        let status = match DOCUMENTED.iter().find(|d| d.function == s.name) {
-            Some(d) => format!("implemented; documented: {}", d.behaviour),
+        let by_arity = DOCUMENTED_BY_ARITY
+            .iter()
+            .find(|(f, n, _)| *f == s.name && *n == s.params.len())
+            .map(|(_, _, b)| *b);
+        let behaviour = by_arity.or_else(|| {
+            DOCUMENTED
+                .iter()
+                .find(|d| d.function == s.name)
+                .map(|d| d.behaviour)
+        });
+        let status = match behaviour {
+            Some(b) => format!("implemented; documented: {b}"),
             None => "implemented".to_string(),
         };
         let tests = seen

@@ -25,9 +25,10 @@ pub fn callback_signal<M: MemSize>(
     l: M::Offset,
 ) -> Result<(), RuntimeError> {
     let (p, l) = (M::to_u64(p), M::to_u64(l));
+    let me = env.data().tid;
     run(&mut env, "callback_signal", [p, l], |c| {
         let name = c.mem.str(p, l)?;
-        c.ctx.signals.set_handler(Some(name.to_string()));
+        c.ctx.signals.set_handler(me, Some(name.to_string()));
         Ok(())
     });
     run_pending(&mut env)
@@ -36,7 +37,9 @@ pub fn callback_signal<M: MemSize>(
 /// `thread_signal(tid, sig)`: to the calling thread, the signal is delivered before the
 /// call returns; to another live thread, it becomes pending and that thread is interrupted
 /// (its blocking import returns and the handler runs there). SIGKILL ends the process
-/// whichever thread it names. Signal 0 checks that the thread exists.
+/// whichever thread it names, and so do the other terminating signals while no handler
+/// was ever registered (POSIX default actions are process-wide); ignored-by-default ones
+/// are dropped then. Signal 0 checks that the thread exists.
 pub fn thread_signal(
     mut env: FunctionEnvMut<WasiEnv>,
     tid: u32,
@@ -60,11 +63,15 @@ pub fn thread_signal(
         deliver(&mut env, sig, &WASIX_SIGNALS)?;
     } else {
         let ctx = env.data().ctx.clone();
-        if sig == SIGKILL {
-            ctx.threads.end(ProcessEnd::Exit(128 + sig as i32));
-            return Err(crate::witx::env::unwind(ProcessEnd::Exit(128 + sig as i32)));
+        // SIGKILL, and before the guest ever registered a handler every signal whose
+        // default action terminates, ends the whole process, as it would from the caller;
+        // the other defaults ignore the signal.
+        let fatal = sig == SIGKILL || (!ctx.signals.registered() && WASIX_SIGNALS.terminates(sig));
+        if fatal {
+            let end = ctx.threads.end(ProcessEnd::Exit(128 + sig as i32));
+            return Err(crate::witx::env::unwind(end));
         }
-        if sig != SIGSTOP {
+        if sig != SIGSTOP && ctx.signals.registered() {
             ctx.signals.raise_to(tid, sig);
             ctx.threads.interrupt(Some(tid));
         }
@@ -111,7 +118,7 @@ pub(crate) fn run_pending(env: &mut FunctionEnvMut<WasiEnv>) -> Result<(), Runti
     // pending, that costs no lookup.
     let me = env.data().tid;
     while env.data().ctx.signals.has_pending(me) {
-        let handler = env.data().ctx.signals.handler().and_then(|name| {
+        let handler = env.data().ctx.signals.handler(me).and_then(|name| {
             let exports = env.data().exports.as_ref()?;
             exports.get_typed_function::<i32, ()>(&*env, &name).ok()
         });
