@@ -15,7 +15,7 @@ pub enum Disposition {
 #[derive(Default)]
 pub struct SignalState {
     /// Name of the guest export that receives signals (`callback_signal`); `None` until
-    /// the guest registers one. The last name any thread registered.
+    /// the guest registers one. The last exported name any thread registered.
     handler: Mutex<Option<String>>,
     /// The name each thread registered last, which that thread's signals go to: wasix-libc
     /// names `__wasm_signal_blocked` while one thread blocks signals (its mask is that
@@ -38,8 +38,10 @@ pub struct SignalState {
 }
 
 impl SignalState {
-    /// Thread `tid` registers `name` (for the process, and for itself).
-    pub fn set_handler(&self, tid: u32, name: Option<String>) {
+    /// Thread `tid` registers `name` for itself; a name the guest exports (`exists`) is
+    /// also the process's, which threads that never registered one use. (A name that is
+    /// no export is wasix-libc blocking signals in that thread only.)
+    pub fn set_handler(&self, tid: u32, name: Option<String>, exists: bool) {
         self.registered.store(name.is_some(), Ordering::SeqCst);
         {
             let mut per = self.per_thread.lock().unwrap_or_else(|e| e.into_inner());
@@ -48,7 +50,9 @@ impl SignalState {
                 None => per.remove(&tid),
             };
         }
-        *self.handler.lock().unwrap_or_else(|e| e.into_inner()) = name;
+        if exists || name.is_none() {
+            *self.handler.lock().unwrap_or_else(|e| e.into_inner()) = name;
+        }
     }
 
     pub fn registered(&self) -> bool {

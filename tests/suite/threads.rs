@@ -10,7 +10,7 @@ use common::{
     WASIX_REV,
 };
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn threads_c() -> PathBuf {
     build_wasix_c(&["tests/guests/wasix/threads.c"], &[], WASIX_REV)
@@ -158,7 +158,7 @@ fn one_shot_interval_timer_fires_once() {
 /// SA_RESTART is wasix-libc's own business (the host never sees sigaction flags): a
 /// `read()` interrupted by a signal whose handler has SA_RESTART returns EINTR after the
 /// handler ran, here. wasmer-wasix does not interrupt the read: it returns the byte the
-/// worker writes later.
+/// worker writes later, and the handler has not run by then.
 #[test]
 fn a_handled_signal_interrupts_read_even_with_sa_restart() {
     need_wasix_libc!("a_handled_signal_interrupts_read_even_with_sa_restart");
@@ -172,7 +172,7 @@ fn a_handled_signal_interrupts_read_even_with_sa_restart() {
         Engine::WasmerWasix,
         &run_mode(Engine::WasmerWasix, "restart"),
         0,
-        "read=1 ok handled=1\nfailures=0\n",
+        "read=1 ok handled=0\nfailures=0\n",
     );
 }
 
@@ -506,8 +506,10 @@ fn outcome_on_each(m: &PathBuf, secs: u64, ours: (Option<i32>, bool), theirs: (O
 
 /// A 32-bit `thread_spawn_v2` starts `wasi_thread_start(tid, start*)`; the new thread waits
 /// in `futex_wait` with a timeout of u64::MAX - 1 ns and is woken by main's `futex_wake`
-/// (woken = 1 on both sides: main keeps waking until one waiter was woken). The same on
-/// wasmer-wasix.
+/// (woken = 1 on both sides: main keeps waking until one waiter was woken). Ours only:
+/// wasmer-wasix loses such wakes at random (its futex_wake reports a waiter woken, the
+/// waiter sleeps on: with this timeout, or none, the run hangs in some runs and passes
+/// in others; with a 10 s timeout the waiter wakes at the timeout with woken = 0).
 #[test]
 fn futex_wait_with_a_huge_timeout_is_woken_by_futex_wake() {
     let m = shared_module(
@@ -536,11 +538,18 @@ fn futex_wait_with_a_huge_timeout_is_woken_by_futex_wake() {
     (call $eq (i32.const 7) (i32.load8_u (i32.const 32)) (i32.const 1))
     (call $eq (i32.const 8) (i32.load (i32.const 128)) (i32.add (i32.load (i32.const 48)) (i32.const 1000)))"#,
     );
-    outcome_on_each(&m, 30, (Some(0), false), (Some(0), false));
+    let out = Run::new(&m).timeout(Duration::from_secs(30)).run();
+    assert_eq!(
+        (out.code, out.timed_out),
+        (Some(0), false),
+        "{}",
+        show(&out)
+    );
 }
 
 /// A worker in `thread_sleep(u64::MAX - 1)` gets a signal from main: the sleep ends with
 /// `intr` and the handler ran once, on the worker (before its sleep returned).
+/// wasmer-wasix runs the handler and sleeps on: main's join never returns (bounded at 5 s).
 #[test]
 fn a_huge_thread_sleep_is_interrupted_by_a_signal() {
     let m = shared_module(
@@ -559,11 +568,11 @@ fn a_huge_thread_sleep_is_interrupted_by_a_signal() {
     (call $eq (i32.const 4) (i32.load (i32.const 36)) (i32.const 27))
     (call $eq (i32.const 5) (i32.load (i32.const 40)) (i32.const 1))"#,
     );
-    outcome_on_each(&m, 10, (Some(0), false), (Some(0), false));
+    outcome_on_each(&m, 5, (Some(0), false), (None, true));
 }
 
 /// Main in `thread_sleep(u64::MAX - 1)`; a worker calls `proc_exit(4)`: the process ends
-/// with 4.
+/// with 4, on both engines.
 #[test]
 fn a_huge_thread_sleep_ends_with_a_worker_exit() {
     let m = shared_module(
@@ -581,7 +590,8 @@ fn a_huge_thread_sleep_ends_with_a_worker_exit() {
 
 /// Before any handler is registered, a signal to another thread takes its POSIX default
 /// action for the whole process: SIGCHLD is ignored (the worker sleeps on), SIGTERM ends
-/// the process with 143 while the worker sleeps and main goes on.
+/// the process with 143 while the worker sleeps. wasmer-wasix ignores both: main goes on
+/// to exit(4).
 #[test]
 fn a_default_signal_to_another_thread_acts_on_the_process() {
     let m = shared_module(
@@ -603,7 +613,8 @@ fn a_default_signal_to_another_thread_acts_on_the_process() {
 
 /// Main calls `thread_exit(5)` while two workers run; worker B joins worker A (which
 /// `thread_exit(3)`s) and then calls `thread_exit(6)`: B ends last, so the process ends
-/// with 6.
+/// with 6. wasmer-wasix fails the run when main calls `thread_exit` ("WASI thread exited",
+/// status 1).
 #[test]
 fn after_main_thread_exit_the_last_thread_gives_the_status() {
     let m = shared_module(
@@ -621,5 +632,5 @@ fn after_main_thread_exit_the_last_thread_gives_the_status() {
     (i32.atomic.store (i32.const 48) (i32.load (i32.const 60)))
     (call $texit (i32.const 5))"#,
     );
-    outcome_on_each(&m, 10, (Some(6), false), (Some(6), false));
+    outcome_on_each(&m, 10, (Some(6), false), (Some(1), false));
 }

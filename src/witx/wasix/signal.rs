@@ -2,6 +2,9 @@
 //! signal raised to a thread of ours calls it with the signal number. wasix-libc registers
 //! `__wasm_signal` at start-up (which runs the sigaction handler or the POSIX default) and
 //! swaps in `__wasm_signal_blocked` while signals are blocked, so both must be honoured.
+//! Blocking is per thread (as a signal mask is): a thread's signals go to the name that
+//! thread registered last, or, for a thread that never registered one, to the last name
+//! registered that the guest exports.
 
 use crate::core::cli::Exit;
 use crate::core::signal::Disposition;
@@ -25,12 +28,20 @@ pub fn callback_signal<M: MemSize>(
     l: M::Offset,
 ) -> Result<(), RuntimeError> {
     let (p, l) = (M::to_u64(p), M::to_u64(l));
-    let me = env.data().tid;
+    let mut name = None;
     run(&mut env, "callback_signal", [p, l], |c| {
-        let name = c.mem.str(p, l)?;
-        c.ctx.signals.set_handler(me, Some(name.to_string()));
+        name = Some(c.mem.str(p, l)?.to_string());
         Ok(())
     });
+    if let Some(name) = name {
+        let data = env.data();
+        // Not bound yet (a start function): take the name as exported.
+        let exists = data
+            .exports
+            .as_ref()
+            .is_none_or(|e| e.get_function(&name).is_ok());
+        data.ctx.signals.set_handler(data.tid, Some(name), exists);
+    }
     run_pending(&mut env)
 }
 
