@@ -295,6 +295,38 @@ mod tests {
     }
 
     #[test]
+    fn end_hooks_run_once_with_the_decision_and_late_ones_at_once() {
+        let t = Threads::new(8);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s2 = seen.clone();
+        t.add_end_hook(Arc::new(move |e| s2.lock().unwrap().push(e.clone())));
+        t.end(ProcessEnd::Exit(9));
+        t.end(ProcessEnd::Exit(4));
+        let s3 = seen.clone();
+        t.add_end_hook(Arc::new(move |e| s3.lock().unwrap().push(e.clone())));
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [ProcessEnd::Exit(9), ProcessEnd::Exit(9)]
+        );
+    }
+
+    #[test]
+    fn after_main_exits_the_last_thread_to_finish_gives_the_code() {
+        let t = Arc::new(Threads::new(8));
+        let (a, b) = (t.reserve().unwrap(), t.reserve().unwrap());
+        t.finish_with(a, Some(3));
+        let t2 = t.clone();
+        let h = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            t2.finish_with(b, Some(6));
+        });
+        assert_eq!(t.main_exited(1, 5), 6);
+        h.join().unwrap();
+        // Nobody outlives main: its own code.
+        assert_eq!(Threads::new(8).main_exited(1, 5), 5);
+    }
+
+    #[test]
     fn join_returns_when_the_thread_finishes() {
         let t = Arc::new(Threads::new(8));
         let tid = t.reserve().unwrap();
