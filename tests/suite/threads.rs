@@ -634,3 +634,28 @@ fn after_main_thread_exit_the_last_thread_gives_the_status() {
     );
     outcome_on_each(&m, 10, (Some(6), false), (Some(1), false));
 }
+
+/// The 2-argument `thread_spawn(start*, tid*)` of `wasix_32v1` (thread_spawn_v2 under its
+/// older name, beside the 2022 5-argument form): the thread enters `wasi_thread_start`
+/// and is joined, on both engines.
+#[test]
+fn thread_spawn_with_two_arguments_is_thread_spawn_v2() {
+    let m = build_wat(
+        "threads_spawn_2arg",
+        &format!(
+            r#"(module {}
+  (func (export "wasi_thread_start") (param $tid i32) (param $arg i32)
+    (i32.store (local.get $arg) (i32.add (local.get $tid) (i32.const 1000))))
+  (func (export "_start")
+    (call $eq (i32.const 1) (call $spawn2 (i32.const 128) (i32.const 48)) (i32.const 0))
+    (call $eq (i32.const 2) (call $join (i32.load (i32.const 48))) (i32.const 0))
+    (call $eq (i32.const 3) (i32.load (i32.const 128)) (i32.add (i32.load (i32.const 48)) (i32.const 1000)))
+    (call $exit (i32.const 0))))"#,
+            SHARED_IMPORTS.replace(
+                r#""thread_spawn_v2" (func $spawn2"#,
+                r#""thread_spawn" (func $spawn2"#
+            )
+        ),
+    );
+    outcome_on_each(&m, 30, (Some(0), false), (Some(0), false));
+}
