@@ -152,3 +152,22 @@ impl SignalState {
         &self.inherited
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thread_blocking_signals_keeps_its_name_to_itself() {
+        let s = SignalState::default();
+        s.set_handler(1, Some("__wasm_signal".into()), true);
+        // Thread 2 blocks (wasix-libc names an export that does not exist).
+        s.set_handler(2, Some("__wasm_signal_blocked".into()), false);
+        assert_eq!(s.handler(2).as_deref(), Some("__wasm_signal_blocked"));
+        assert_eq!(s.handler(1).as_deref(), Some("__wasm_signal"));
+        // A thread that never registered one takes the exported name.
+        assert_eq!(s.handler(3).as_deref(), Some("__wasm_signal"));
+        s.forget_thread(2);
+        assert_eq!(s.handler(2).as_deref(), Some("__wasm_signal"));
+    }
+}
