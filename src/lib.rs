@@ -26,6 +26,11 @@
 //! The process ends once ([`core::threads::ProcessEnd`]): the first exit, trap or fatal
 //! signal in any thread decides; every other thread is interrupted, the memory's atomics
 //! are closed, and each thread unwinds at its next import.
+//!
+//! An embedder running `_start` in its own `Store` ([`Builder::imports`]) calls
+//! [`host::WasiImports::bind`] on the thread that runs `_start` (attaching it as the main
+//! thread, so interrupts reach it) and hands `_start`'s result to
+//! [`host::WasiImports::finish_main`], which ends the process as [`Builder::run`] does.
 
 pub mod core;
 pub mod fuzz;

@@ -15,8 +15,12 @@ pub enum Disposition {
 #[derive(Default)]
 pub struct SignalState {
     /// Name of the guest export that receives signals (`callback_signal`); `None` until
-    /// the guest registers one.
+    /// the guest registers one. The last exported name any thread registered.
     handler: Mutex<Option<String>>,
+    /// The name each thread registered last, which that thread's signals go to: wasix-libc
+    /// names `__wasm_signal_blocked` while one thread blocks signals (its mask is that
+    /// thread's own), which must not hold back a signal that another thread takes.
+    per_thread: Mutex<HashMap<u32, String>>,
     /// Set once a handler was registered: from then on signals wait in `pending` until a
     /// handler that exists can take them (wasix-libc names a missing export while it
     /// blocks signals), instead of taking their default action.
@@ -36,9 +40,21 @@ pub struct SignalState {
 }
 
 impl SignalState {
-    pub fn set_handler(&self, name: Option<String>) {
+    /// Thread `tid` registers `name` for itself; a name the guest exports (`exists`) is
+    /// also the process's, which threads that never registered one use. (A name that is
+    /// no export is wasix-libc blocking signals in that thread only.)
+    pub fn set_handler(&self, tid: u32, name: Option<String>, exists: bool) {
         self.registered.store(name.is_some(), Ordering::SeqCst);
-        *self.handler.lock().unwrap_or_else(|e| e.into_inner()) = name;
+        {
+            let mut per = self.per_thread.lock().unwrap_or_else(|e| e.into_inner());
+            match &name {
+                Some(n) => per.insert(tid, n.clone()),
+                None => per.remove(&tid),
+            };
+        }
+        if exists || name.is_none() {
+            *self.handler.lock().unwrap_or_else(|e| e.into_inner()) = name;
+        }
     }
 
     pub fn registered(&self) -> bool {
@@ -104,8 +120,12 @@ impl SignalState {
         }
     }
 
-    /// Forgets what was directed at a thread that has ended.
+    /// Forgets what was directed at a thread that has ended, and its handler name.
     pub fn forget_thread(&self, tid: u32) {
+        self.per_thread
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&tid);
         if self.any_directed.load(Ordering::SeqCst) {
             let mut d = self.directed.lock().unwrap_or_else(|e| e.into_inner());
             d.remove(&tid);
@@ -113,7 +133,17 @@ impl SignalState {
         }
     }
 
-    pub fn handler(&self) -> Option<String> {
+    /// The export that takes thread `tid`'s signals: the name it registered last, else
+    /// the name registered last by any thread.
+    pub fn handler(&self, tid: u32) -> Option<String> {
+        if let Some(n) = self
+            .per_thread
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&tid)
+        {
+            return Some(n.clone());
+        }
         self.handler
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -122,5 +152,24 @@ impl SignalState {
 
     pub fn inherited(&self) -> &[(u8, Disposition)] {
         &self.inherited
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thread_blocking_signals_keeps_its_name_to_itself() {
+        let s = SignalState::default();
+        s.set_handler(1, Some("__wasm_signal".into()), true);
+        // Thread 2 blocks (wasix-libc names an export that does not exist).
+        s.set_handler(2, Some("__wasm_signal_blocked".into()), false);
+        assert_eq!(s.handler(2).as_deref(), Some("__wasm_signal_blocked"));
+        assert_eq!(s.handler(1).as_deref(), Some("__wasm_signal"));
+        // A thread that never registered one takes the exported name.
+        assert_eq!(s.handler(3).as_deref(), Some("__wasm_signal"));
+        s.forget_thread(2);
+        assert_eq!(s.handler(2).as_deref(), Some("__wasm_signal"));
     }
 }

@@ -17,6 +17,10 @@ use std::sync::{Arc, Mutex};
 /// performs should then fail instead of resuming).
 pub type WakeHook = Arc<dyn Fn(bool) + Send + Sync>;
 
+/// Called once, with the decision, when the process's end is decided (the CLI returns on
+/// it even while some thread computes without ever calling an import).
+pub type EndHook = Arc<dyn Fn(&ProcessEnd) + Send + Sync>;
+
 /// The process exit, once decided: a code, or a trap in some thread.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProcessEnd {
@@ -39,6 +43,11 @@ pub struct Threads {
     end: Mutex<Option<ProcessEnd>>,
     ending: AtomicBool,
     hooks: Mutex<Vec<WakeHook>>,
+    end_hooks: Mutex<Vec<EndHook>>,
+    /// The code of the thread that ended last (`thread_exit(code)`, 0 for a thread that
+    /// returned from its entry): the process's status once its main thread has called
+    /// `thread_exit` and every other thread has ended too.
+    last_code: Mutex<i32>,
     /// Counts interrupts, so a waiter can tell a wake-up that may be an interrupt's.
     epoch: AtomicU64,
 }
@@ -65,6 +74,8 @@ impl Threads {
             end: Mutex::new(None),
             ending: AtomicBool::new(false),
             hooks: Mutex::new(Vec::new()),
+            end_hooks: Mutex::new(Vec::new()),
+            last_code: Mutex::new(0),
             epoch: AtomicU64::new(0),
         }
     }
@@ -124,9 +135,33 @@ impl Threads {
 
     /// `tid` has ended: joiners wake. The interrupter is dropped after the lock.
     pub fn finish(&self, tid: u32) {
-        let gone = self.live().remove(&tid);
+        self.finish_with(tid, None);
+    }
+
+    /// `tid` has ended with `code` (`Some`: by `thread_exit(code)`, or 0 by returning from
+    /// its entry), which becomes the last thread's code.
+    pub fn finish_with(&self, tid: u32, code: Option<i32>) {
+        let gone = {
+            let mut live = self.live();
+            if let Some(c) = code {
+                *self.last_code.lock().unwrap_or_else(|e| e.into_inner()) = c;
+            }
+            live.remove(&tid)
+        };
         drop(gone);
         self.joins.wake(tid as u64, usize::MAX);
+    }
+
+    /// The main thread called `thread_exit(code)` (it stays counted until it finishes):
+    /// waits until every other thread has ended and returns the code of the one that
+    /// ended last (`code` itself if none outlived the main thread).
+    pub fn main_exited(&self, me: u32, code: i32) -> i32 {
+        {
+            let _live = self.live();
+            *self.last_code.lock().unwrap_or_else(|e| e.into_inner()) = code;
+        }
+        self.join_others(me);
+        *self.last_code.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Waits until `tid` has ended (at once if it never existed or has ended). `Interrupted`
@@ -163,6 +198,23 @@ impl Threads {
     /// is ending, which addresses everyone).
     pub fn was_me(&self) -> bool {
         crate::core::io::poll::interrupt_pending() || self.ending()
+    }
+
+    /// `h` runs once the process's end is decided (at once if it already is).
+    pub fn add_end_hook(&self, h: EndHook) {
+        let now = {
+            let mut hooks = self.end_hooks.lock().unwrap_or_else(|e| e.into_inner());
+            match self.ended() {
+                Some(e) => Some(e),
+                None => {
+                    hooks.push(h.clone());
+                    None
+                }
+            }
+        };
+        if let Some(e) = now {
+            h(&e);
+        }
     }
 
     pub fn add_wake_hook(&self, h: WakeHook) {
@@ -218,6 +270,11 @@ impl Threads {
                 t.interrupt();
             }
             self.wake_waiters(true);
+            let hooks: Vec<EndHook> =
+                std::mem::take(&mut *self.end_hooks.lock().unwrap_or_else(|e| e.into_inner()));
+            for h in hooks {
+                h(&decided);
+            }
         }
         decided
     }
@@ -250,6 +307,38 @@ mod tests {
         assert_eq!(t.reserve(), None);
         t.finish(a);
         assert_eq!(t.reserve(), Some(4));
+    }
+
+    #[test]
+    fn end_hooks_run_once_with_the_decision_and_late_ones_at_once() {
+        let t = Threads::new(8);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s2 = seen.clone();
+        t.add_end_hook(Arc::new(move |e| s2.lock().unwrap().push(e.clone())));
+        t.end(ProcessEnd::Exit(9));
+        t.end(ProcessEnd::Exit(4));
+        let s3 = seen.clone();
+        t.add_end_hook(Arc::new(move |e| s3.lock().unwrap().push(e.clone())));
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [ProcessEnd::Exit(9), ProcessEnd::Exit(9)]
+        );
+    }
+
+    #[test]
+    fn after_main_exits_the_last_thread_to_finish_gives_the_code() {
+        let t = Arc::new(Threads::new(8));
+        let (a, b) = (t.reserve().unwrap(), t.reserve().unwrap());
+        t.finish_with(a, Some(3));
+        let t2 = t.clone();
+        let h = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            t2.finish_with(b, Some(6));
+        });
+        assert_eq!(t.main_exited(1, 5), 6);
+        h.join().unwrap();
+        // Nobody outlives main: its own code.
+        assert_eq!(Threads::new(8).main_exited(1, 5), 5);
     }
 
     #[test]

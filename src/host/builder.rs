@@ -25,6 +25,7 @@ pub struct Builder {
     threads: bool,
     max_threads: u32,
     record: Option<std::path::PathBuf>,
+    on_end: Option<crate::core::threads::EndHook>,
     error: Option<RunError>,
 }
 
@@ -42,6 +43,7 @@ impl Builder {
             threads: true,
             max_threads: crate::core::threads::DEFAULT_MAX_THREADS,
             record: None,
+            on_end: None,
             error: None,
         }
     }
@@ -246,6 +248,9 @@ impl Builder {
         let net = self.net.unwrap_or_else(Network::disabled);
         let process = crate::core::process::Process::new(cli, fds, net);
         process.threads.set_limit(self.max_threads);
+        if let Some(h) = self.on_end {
+            process.threads.add_end_hook(h);
+        }
         let mut ctx = WasiCtx::new(Arc::new(process));
         ctx.recorder = self
             .record
@@ -253,7 +258,12 @@ impl Builder {
         Ok(Arc::new(ctx))
     }
 
-    /// Builds the imports `module` needs into `store` (the embedder instantiates).
+    /// Builds the imports `module` needs into `store`, for an embedder that instantiates
+    /// and runs `_start` itself: instantiate with `imports.imports`, call
+    /// [`WasiImports::bind`] with the instance on the thread that will run `_start` (it
+    /// attaches that thread as the main thread), call `_start`, and hand its result to
+    /// [`WasiImports::finish_main`], which ends the process (its other threads, its timer)
+    /// and gives the status. Without `finish_main` the guest's other threads live on.
     pub fn imports(self, store: &mut Store, module: &Module) -> Result<WasiImports, RunError> {
         let threads = self.threads;
         let ctx = self.build_ctx()?;
@@ -269,39 +279,76 @@ impl Builder {
     /// Instantiates `module` and runs `_start` on the calling thread (the guest's main
     /// thread) to completion; returns the exit status. The process ends when the main
     /// thread returns or any thread exits (other threads are interrupted and unwind at
-    /// their next import); after a main-thread `thread_exit` it ends with the last thread.
+    /// their next import); after a main-thread `thread_exit` it ends when the last thread
+    /// has ended, with that thread's code. An embedder that instantiates itself does the
+    /// same with [`WasiImports::bind`] and [`WasiImports::finish_main`].
     pub fn run(self, store: &mut Store, module: &Module) -> Result<i32, RunError> {
         let imports = self.imports(store, module)?;
-        let ctx = imports.ctx.clone();
-        ctx.threads.attach(MAIN_TID, current_interrupter());
-        let r = run_main(store, module, &imports);
-        let end = match r {
+        match run_main(store, module, &imports) {
             Err(Main::Setup(e)) => {
-                ctx.threads.end(ProcessEnd::Exit(1));
-                ctx.threads.finish(MAIN_TID);
-                return Err(e);
+                imports.end_main(ProcessEnd::Exit(1));
+                Err(e)
             }
+            Ok(()) => imports.finish_main(Ok(())),
+            Err(Main::Guest(e)) => imports.finish_main(Err(e)),
+        }
+    }
+
+    /// Calls `on_end` once, from whichever thread decides it, when the process's end is
+    /// decided (its status, or a trap). The threads may still be unwinding then, and one
+    /// computing without imports never stops by itself: the CLI returns on this.
+    pub fn on_process_end(mut self, on_end: crate::core::threads::EndHook) -> Self {
+        self.on_end = Some(on_end);
+        self
+    }
+}
+
+impl WasiImports {
+    /// Makes the calling OS thread the guest's main thread: interrupts meant for the main
+    /// thread (a signal, another thread's `exit`) reach what it blocks in. [`bind`](Self::bind)
+    /// does this for the main thread's imports; call it again only when `_start` runs on a
+    /// thread other than the one that called `bind`.
+    pub fn attach_main_thread(&self) {
+        self.ctx.threads.attach(MAIN_TID, current_interrupter());
+    }
+
+    /// For an embedder that calls `_start` itself: hand its result here. Decides how the
+    /// process ends as [`Builder::run`] does (returning ends it with 0, `proc_exit` with its
+    /// code, a trap with the trap; after a `thread_exit` of the main thread this waits for
+    /// the other threads and the last one's code counts), interrupts every other thread,
+    /// stops the interval timer and returns the status.
+    pub fn finish_main(&self, r: Result<(), wasmer::RuntimeError>) -> Result<i32, RunError> {
+        let ctx = &self.ctx;
+        let end = match r {
             Ok(()) => Some(ProcessEnd::Exit(0)),
-            Err(Main::Guest(e)) => match e.downcast_ref::<ThreadExit>() {
+            Err(e) => match e.downcast_ref::<ThreadExit>() {
                 // Only the main thread ends: the process lives on in its other threads.
                 Some(ThreadExit(code)) => {
-                    let code = *code as i32;
-                    ctx.threads.join_others(MAIN_TID);
-                    Some(ProcessEnd::Exit(code))
+                    let last = ctx.threads.main_exited(MAIN_TID, *code as i32);
+                    Some(ProcessEnd::Exit(last))
                 }
-                None => thread_end(&ctx, Err(e)),
+                None => thread_end(ctx, Err(e)),
             },
         };
         let decided = match end {
-            Some(e) => ctx.threads.end(e),
-            None => ctx.threads.ended().unwrap_or(ProcessEnd::Exit(0)),
+            Some(e) => self.end_main(e),
+            None => {
+                let e = ctx.threads.ended().unwrap_or(ProcessEnd::Exit(0));
+                self.end_main(e)
+            }
         };
-        ctx.itimer.cancel();
-        ctx.threads.finish(MAIN_TID);
         match decided {
             ProcessEnd::Exit(c) => Ok(c),
             ProcessEnd::Trap(m) => Err(RunError::Trap(m)),
         }
+    }
+
+    /// Ends the process (the first decision stands) as its main thread ends.
+    fn end_main(&self, how: ProcessEnd) -> ProcessEnd {
+        let decided = self.ctx.threads.end(how);
+        self.ctx.itimer.cancel();
+        self.ctx.threads.finish(MAIN_TID);
+        decided
     }
 }
 

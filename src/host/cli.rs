@@ -2,8 +2,11 @@
 
 use super::Builder;
 use crate::core::io::fdstream::FdInput;
+use crate::core::threads::ProcessEnd;
 use crate::options::RunOptions;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
+use std::time::Duration;
 use wasmer::Store;
 
 pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
@@ -46,18 +49,61 @@ pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
         import_shared_memory: true,
         ..o.load_options()
     };
+    // The run ends when the guest thread returns, or soon after the process's end is
+    // decided: a thread computing without imports (the main thread in a loop while a
+    // worker calls `exit`) is never unwound, and the CLI's own exit ends it.
+    let (tx, rx) = mpsc::channel::<Note>();
+    let ended = tx.clone();
+    b = b.on_process_end(Arc::new(move |e: &ProcessEnd| {
+        let _ = ended.send(Note::Ended(e.clone()));
+    }));
     // The guest runs on its own thread (DESIGN §3), with room for deep host frames.
     let t = std::thread::Builder::new()
         .name("wasix-guest".into())
         .stack_size(16 << 20)
         .spawn(move || {
+            let _done = DoneOnDrop(tx);
             let mut store = Store::default();
             let module = super::module::load(store.engine(), &path, &load)?;
             let wasix = !preopens_only && super::module::is_wasix(&module);
             b.wasix_root(wasix).run(&mut store, &module)
         })?;
-    let r = t
-        .join()
-        .map_err(|_| anyhow::anyhow!("guest thread panicked"))?;
-    Ok(r?)
+    let join = |t: std::thread::JoinHandle<Result<i32, super::RunError>>| -> anyhow::Result<i32> {
+        Ok(t.join()
+            .map_err(|_| anyhow::anyhow!("guest thread panicked"))??)
+    };
+    match rx.recv() {
+        Ok(Note::Ended(end)) => {
+            // The main thread normally returns at once (it unwinds at its next import);
+            // past the grace period it is computing and is not waited for.
+            match rx.recv_timeout(UNWIND_GRACE) {
+                Ok(Note::Done) | Err(RecvTimeoutError::Disconnected) => join(t),
+                Ok(Note::Ended(_)) | Err(RecvTimeoutError::Timeout) => match end {
+                    ProcessEnd::Exit(c) => Ok(c),
+                    ProcessEnd::Trap(m) => Err(super::RunError::Trap(m).into()),
+                },
+            }
+        }
+        Ok(Note::Done) | Err(_) => join(t),
+    }
+}
+
+/// How long the CLI waits, once the process's end is decided, for the main guest thread
+/// to unwind before it exits without it.
+const UNWIND_GRACE: Duration = Duration::from_millis(1000);
+
+enum Note {
+    /// The process's end was decided (by any thread).
+    Ended(ProcessEnd),
+    /// The guest thread is done (returned or panicked).
+    Done,
+}
+
+/// Tells the CLI the guest thread is done, also when it panics.
+struct DoneOnDrop(mpsc::Sender<Note>);
+
+impl Drop for DoneOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(Note::Done);
+    }
 }

@@ -17,6 +17,8 @@ pub struct WasiImports {
     /// A handle on the imported memory when it is shared: what thread instances attach.
     pub(super) shared_memory: Option<SharedMemory>,
     pub ctx: Arc<WasiCtx>,
+    /// The guest thread these imports are for.
+    tid: u32,
 }
 
 fn sig(t: &FunctionType) -> String {
@@ -161,11 +163,17 @@ impl WasiImports {
             imported_memory,
             shared_memory,
             ctx,
+            tid,
         })
     }
 
     /// Points every namespace at the instance's memory (exported `memory`, else imported).
+    /// For the main thread's imports, also makes the calling OS thread the guest's main
+    /// thread (see [`WasiImports::attach_main_thread`]): call it where `_start` will run.
     pub fn bind(&self, store: &mut Store, instance: &Instance) -> Result<(), RunError> {
+        if self.tid == crate::witx::env::MAIN_TID {
+            self.attach_main_thread();
+        }
         let mem = match instance.exports.get_memory("memory") {
             Ok(m) => Some(m.clone()),
             Err(_) => self.imported_memory.clone(),

@@ -84,17 +84,22 @@ fn run_thread(
     start: ThreadStart,
 ) {
     ctx.threads.attach(tid, current_interrupter());
-    let end = {
+    let (end, code) = {
         let mut store = Store::new(engine);
         let r = instantiate_and_run(&mut store, &module, &ctx, tid, &memory, start);
-        thread_end(&ctx, r)
+        // Returning from the entry is `thread_exit(0)`, as wasix-libc's pthread_exit does.
+        let code = match &r {
+            Ok(()) => Some(0),
+            Err(e) => e.downcast_ref::<ThreadExit>().map(|t| t.0 as i32),
+        };
+        (thread_end(&ctx, r), code)
         // The store (instance, stacks) is dropped here, before the thread counts as ended.
     };
     if let Some(end) = end {
         ctx.threads.end(end);
     }
     ctx.signals.forget_thread(tid);
-    ctx.threads.finish(tid);
+    ctx.threads.finish_with(tid, code);
 }
 
 fn instantiate_and_run(

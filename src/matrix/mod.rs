@@ -24,12 +24,18 @@ pub const DOCUMENTED: &[Documented] = &[
     Documented { function: "fd_fdstat_set_flags", behaviour: "changing dsync/rsync/sync after open is `notsup` (Linux cannot); append and nonblock work" },
     Documented { function: "path_symlink", behaviour: "absolute targets are `perm` (they could only lead outside the sandbox); in-memory trees: `notsup`" },
     Documented { function: "path_link", behaviour: "in-memory trees: `notsup`; across a host dir and an in-memory tree: `xdev`" },
-    Documented { function: "thread_signal", behaviour: "to the caller: delivered before it returns; to another live thread: pending for that thread, which is interrupted and runs the handler at its next blocking import (wasix-libc's 0x3fffffff means the main thread); unknown ids are `srch`; SIGKILL ends the process (137) and SIGSTOP does nothing without reaching a handler" },
-    Documented { function: "thread_exit", behaviour: "ends the calling thread; the last thread exiting ends the process with its code" },
+    Documented { function: "thread_signal", behaviour: "to the caller: delivered before it returns; to another live thread: pending for that thread, which is interrupted and runs the handler at its next blocking import (wasix-libc's 0x3fffffff means the main thread); unknown ids are `srch`; SIGKILL ends the process (137) and SIGSTOP does nothing without reaching a handler; before any handler is registered, a signal to another thread takes its POSIX default action for the process (SIGTERM: 143)" },
+    Documented { function: "thread_exit", behaviour: "ends the calling thread; the last thread exiting ends the process with its code (after the main thread's thread_exit: the code of the thread that ends last, 0 for one that returned from its entry)" },
     Documented { function: "thread_spawn", behaviour: "the 2022 5-argument form; reactor threads (`reactor` = 1) are `notsup`; without a shared memory `notsup`, without the entry export `notcapable`" },
     Documented { function: "thread_spawn_v2", behaviour: "without a shared memory `notsup` (wasmer-wasix: `memviolation`), without `wasi_thread_start` `notcapable`; past the thread limit `again`" },
     Documented { function: "thread-spawn", behaviour: "negated errno as thread_spawn_v2 (the wasi-threads convention)" },
-    Documented { function: "proc_raise_interval", behaviour: "one timer per process; its signal reaches the main thread at its next blocking import or handler registration (a thread computing without imports sees it later)" },
+    Documented { function: "proc_raise_interval", behaviour: "interval in ns (0 disarms), repeat 0 fires once; one timer per process; its signal reaches the main thread at its next blocking import or handler registration (a thread computing without imports sees it later)" },
+];
+
+/// Where one name has two forms told apart by their parameter count: (function, parameter
+/// count, behaviour), taking precedence over [`DOCUMENTED`].
+pub const DOCUMENTED_BY_ARITY: &[(&str, usize, &str)] = &[
+    ("thread_spawn", 2, "the 2-argument `thread_spawn(start*, tid*)` is `thread_spawn_v2` under its older name: without a shared memory `notsup`, without `wasi_thread_start` `notcapable`; past the thread limit `again`"),
 ];
 
 struct Row {
@@ -93,8 +99,18 @@ fn rows(seen: &Evidence) -> Vec<Row> {
             .map(|t| format!("{t:?}").to_lowercase())
             .collect::<Vec<_>>()
             .join(" ");
-        let status = match DOCUMENTED.iter().find(|d| d.function == s.name) {
-            Some(d) => format!("implemented; documented: {}", d.behaviour),
+        let by_arity = DOCUMENTED_BY_ARITY
+            .iter()
+            .find(|(f, n, _)| *f == s.name && *n == s.params.len())
+            .map(|(_, _, b)| *b);
+        let behaviour = by_arity.or_else(|| {
+            DOCUMENTED
+                .iter()
+                .find(|d| d.function == s.name)
+                .map(|d| d.behaviour)
+        });
+        let status = match behaviour {
+            Some(b) => format!("implemented; documented: {b}"),
             None => "implemented".to_string(),
         };
         let tests = seen
@@ -233,6 +249,11 @@ pub fn render(
         md.push_str(&format!(
             "| `{case}` | {check} | {ours} | {theirs} | {why} |\n"
         ));
+    }
+    md.push_str("\n## wasix-libc limitations (the same on both engines)\n\n");
+    md.push_str("What the guest's C library does that no host can change:\n\n| function | what | tests |\n|---|---|---|\n");
+    for (f, what, tests) in differences::WASIX_LIBC_LIMITATIONS {
+        md.push_str(&format!("| `{f}` | {what} | {tests} |\n"));
     }
     md.push_str("\n## WASIX: where we follow wasix-libc rather than the witx\n\n| function | what |\n|---|---|\n");
     for (f, what) in differences::WASIX_ABI_NOTES {

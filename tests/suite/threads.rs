@@ -10,7 +10,7 @@ use common::{
     WASIX_REV,
 };
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn threads_c() -> PathBuf {
     build_wasix_c(&["tests/guests/wasix/threads.c"], &[], WASIX_REV)
@@ -69,23 +69,137 @@ fn exit_from_a_worker_ends_a_main_blocked_on_stdin() {
 
 /// Workers parked in `memory.atomic.wait32` do not keep a killed process alive: the
 /// closed atomics make their waits trap. (wasmer-wasix ends with status 27 instead.)
+///
+/// The issue's bound, "within a second", is measured from the guest's own clock: it prints
+/// CLOCK_REALTIME just before `raise(SIGKILL)` and the host reads the real-time clock once
+/// it has reaped the process, so compiling and starting the module do not count. Ours takes
+/// a few milliseconds; 1 s leaves room for a loaded CI machine.
 #[test]
 fn sigkill_ends_a_process_whose_threads_sit_in_atomic_wait() {
     need_wasix_libc!("sigkill_ends_a_process_whose_threads_sit_in_atomic_wait");
-    let start = Instant::now();
     let out = Run::new(threads_c())
         .arg("kill")
         .timeout(Duration::from_secs(20))
         .run();
-    expect(Engine::Ours, &out, 137, "raising SIGKILL\n");
-    // The issue's bound ("within a second"), with room for a loaded CI machine.
+    let reaped = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let raised = raised_at(&out);
+    expect(
+        Engine::Ours,
+        &out,
+        137,
+        &format!("raising SIGKILL at {raised}\n"),
+    );
+    let took = reaped.saturating_sub(Duration::from_nanos(raised));
     assert!(
-        start.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        start.elapsed()
+        took < Duration::from_secs(1),
+        "ended {took:?} after the raise"
     );
     let w = run_mode(Engine::WasmerWasix, "kill");
-    expect(Engine::WasmerWasix, &w, 27, "raising SIGKILL\n");
+    let raised = raised_at(&w);
+    expect(
+        Engine::WasmerWasix,
+        &w,
+        27,
+        &format!("raising SIGKILL at {raised}\n"),
+    );
+}
+
+/// The nanosecond timestamp of the kill scenario's line `raising SIGKILL at N`.
+fn raised_at(out: &Outcome) -> u64 {
+    let text = out.stdout_str();
+    text.strip_prefix("raising SIGKILL at ")
+        .and_then(|t| t.strip_suffix('\n'))
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no timestamp\n{}", show(out)))
+}
+
+/// A worker's `exit(9)` ends the process while main computes in a loop that calls no
+/// import (so it can never be unwound): the CLI returns on the decision, with 9.
+/// wasmer-wasix does not end it (bounded here at 10 s).
+#[test]
+fn exit_from_a_worker_ends_a_main_that_never_calls_an_import() {
+    need_wasix_libc!("exit_from_a_worker_ends_a_main_that_never_calls_an_import");
+    let ours = Run::new(threads_c())
+        .arg("spin")
+        .timeout(Duration::from_secs(20))
+        .run();
+    expect(Engine::Ours, &ours, 9, "");
+    let w = Run::new(threads_c())
+        .engine(Engine::WasmerWasix)
+        .arg("spin")
+        .timeout(Duration::from_secs(10))
+        .run();
+    assert!(w.timed_out, "{}", show(&w));
+}
+
+/// A one-shot timer: `proc_raise_interval(SIGALRM, 200 ms, repeat = 0)` called directly
+/// (wasix-libc's setitimer always passes repeat = 1, and its alarm() cancels: see
+/// `interval_timer_reaches_the_handler`) runs the handler exactly once. wasmer-wasix
+/// reads the interval as milliseconds (200,000,000 ms) and ignores `repeat`: no tick.
+#[test]
+fn one_shot_interval_timer_fires_once() {
+    need_wasix_libc!("one_shot_interval_timer_fires_once");
+    expect(
+        Engine::Ours,
+        &run_mode(Engine::Ours, "oneshot"),
+        0,
+        "oneshot ticks=1\nfailures=0\n",
+    );
+    expect(
+        Engine::WasmerWasix,
+        &run_mode(Engine::WasmerWasix, "oneshot"),
+        0,
+        "oneshot ticks=0\nfailures=0\n",
+    );
+}
+
+/// SA_RESTART is wasix-libc's own business (the host never sees sigaction flags): a
+/// `read()` interrupted by a signal whose handler has SA_RESTART returns EINTR after the
+/// handler ran, here. wasmer-wasix does not interrupt the read: it returns the byte the
+/// worker writes later, and the handler has not run by then.
+#[test]
+fn a_handled_signal_interrupts_read_even_with_sa_restart() {
+    need_wasix_libc!("a_handled_signal_interrupts_read_even_with_sa_restart");
+    expect(
+        Engine::Ours,
+        &run_mode(Engine::Ours, "restart"),
+        0,
+        "read=-1 Interrupted system call handled=1\nfailures=0\n",
+    );
+    expect(
+        Engine::WasmerWasix,
+        &run_mode(Engine::WasmerWasix, "restart"),
+        0,
+        "read=1 ok handled=0\nfailures=0\n",
+    );
+}
+
+/// An embedder's own Store and Instance (`Builder::imports`, `bind`, `_start`,
+/// `finish_main`): a threaded wasix-libc program runs, and a worker's `exit(7)` ends the
+/// main thread blocked reading an open, empty stdin; the status is 7.
+#[test]
+fn embedder_store_runs_threads_and_a_worker_exit_ends_main_in_read() {
+    need_wasix_libc!("embedder_store_runs_threads_and_a_worker_exit_ends_main_in_read");
+    use std::sync::Arc;
+    use wasix_compat::core::io::pipe::pipe;
+    let mut store = wasmer::Store::default();
+    let module = wasmer::Module::from_file(&store, threads_c()).unwrap();
+    let (_stdin_writer, stdin) = pipe(1 << 10);
+    let (out_w, out_r) = pipe(1 << 16);
+    let imports = wasix_compat::host::Builder::new("threads")
+        .arg("exit")
+        .stdin(Arc::new(stdin))
+        .stdout(Arc::new(out_w))
+        .imports(&mut store, &module)
+        .unwrap();
+    let instance = wasmer::Instance::new(&mut store, &module, &imports.imports).unwrap();
+    imports.bind(&mut store, &instance).unwrap();
+    let start = instance.exports.get_function("_start").unwrap();
+    let r = start.call(&mut store, &[]).map(drop);
+    let code = imports.finish_main(r).unwrap();
+    assert_eq!((code, out_r.take_all()), (7, Vec::new()));
 }
 
 /// `pthread_kill` runs the handler on the target thread, interrupting its sleep; in
@@ -333,4 +447,215 @@ fn thread_imports_under_wasix_64v1() {
     );
     let out = Run::new(&m).run();
     assert_eq!(out.code, Some(0), "{}", show(&out));
+}
+
+/// The imports the WAT thread cases below share (32-bit, a shared `env.memory`), the
+/// `$eq` check (exits with the check's number) and a signal handler `on_signal` that counts
+/// its calls at address 200 (memory, not a global: each thread is an instance of its own).
+const SHARED_IMPORTS: &str = r#"
+  (import "wasix_32v1" "thread_spawn_v2" (func $spawn2 (param i32 i32) (result i32)))
+  (import "wasix_32v1" "thread_join" (func $join (param i32) (result i32)))
+  (import "wasix_32v1" "thread_exit" (func $texit (param i32)))
+  (import "wasix_32v1" "thread_sleep" (func $sleep (param i64) (result i32)))
+  (import "wasix_32v1" "thread_signal" (func $ts (param i32 i32) (result i32)))
+  (import "wasix_32v1" "futex_wait" (func $fw (param i32 i32 i32 i32) (result i32)))
+  (import "wasix_32v1" "futex_wake" (func $fk (param i32 i32) (result i32)))
+  (import "wasix_32v1" "callback_signal" (func $cb (param i32 i32)))
+  (import "wasix_32v1" "proc_exit" (func $exit (param i32)))
+  (import "env" "memory" (memory 1 1 shared))
+  (data (i32.const 512) "on_signal")
+  (func (export "on_signal") (param $s i32)
+    (drop (i32.atomic.rmw.add (i32.const 200) (i32.const 1))))
+  (func $eq (param $id i32) (param $got i32) (param $want i32)
+    (if (i32.ne (local.get $got) (local.get $want)) (then (call $exit (local.get $id)))))
+  ;; waits (1 ms steps, at most 10 s) until the word at $addr is non-zero
+  (func $await (param $addr i32)
+    (local $i i32)
+    (block $done (loop $again
+      (br_if $done (i32.atomic.load (local.get $addr)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (if (i32.ge_u (local.get $i) (i32.const 10000)) (then (call $exit (i32.const 99))))
+      (drop (call $sleep (i64.const 1000000)))
+      (br $again))))
+"#;
+
+/// A module with [`SHARED_IMPORTS`]: `entry` is the body of `wasi_thread_start($tid,
+/// $arg)`, `start` of `_start` (which then exits 0).
+fn shared_module(name: &str, entry: &str, start: &str) -> PathBuf {
+    build_wat(
+        name,
+        &format!(
+            r#"(module {SHARED_IMPORTS}
+  (func (export "wasi_thread_start") (param $tid i32) (param $arg i32) {entry})
+  (func (export "_start") (local $i i32) {start} (call $exit (i32.const 0))))"#
+        ),
+    )
+}
+
+/// Runs `m` on both engines (bounded) and checks (exit code, timed out) of each.
+fn outcome_on_each(m: &PathBuf, secs: u64, ours: (Option<i32>, bool), theirs: (Option<i32>, bool)) {
+    for (e, want) in [(Engine::Ours, ours), (Engine::WasmerWasix, theirs)] {
+        let out = Run::new(m)
+            .engine(e)
+            .timeout(Duration::from_secs(secs))
+            .run();
+        let got = (if out.timed_out { None } else { out.code }, out.timed_out);
+        assert_eq!(got, want, "{e:?}: {}", show(&out));
+    }
+}
+
+/// A 32-bit `thread_spawn_v2` starts `wasi_thread_start(tid, start*)`; the new thread waits
+/// in `futex_wait` with a timeout of u64::MAX - 1 ns and is woken by main's `futex_wake`
+/// (woken = 1 on both sides: main keeps waking until one waiter was woken). Ours only:
+/// wasmer-wasix loses such wakes at random (its futex_wake reports a waiter woken, the
+/// waiter sleeps on: with this timeout, or none, the run hangs in some runs and passes
+/// in others; with a 10 s timeout the waiter wakes at the timeout with woken = 0).
+#[test]
+fn futex_wait_with_a_huge_timeout_is_woken_by_futex_wake() {
+    let m = shared_module(
+        "threads_huge_futex_timeout",
+        r#"
+    (i32.store (local.get $arg) (i32.add (local.get $tid) (i32.const 1000)))
+    (i32.store (i32.const 36)
+      (call $fw (i32.const 0) (i32.const 0) (i32.const 64) (i32.const 32)))"#,
+        r#"
+    ;; option_timestamp some(u64::MAX - 1) at 64; worker's woken byte at 32, errno at 36
+    (i32.store8 (i32.const 64) (i32.const 1))
+    (i64.store (i32.const 72) (i64.const -2))
+    (i32.store8 (i32.const 32) (i32.const 0xaa))
+    (i32.store (i32.const 36) (i32.const -1))
+    (call $eq (i32.const 1) (call $spawn2 (i32.const 128) (i32.const 48)) (i32.const 0))
+    (call $eq (i32.const 2) (i32.gt_u (i32.load (i32.const 48)) (i32.const 1)) (i32.const 1))
+    (block $done (loop $again
+      (call $eq (i32.const 3) (call $fk (i32.const 0) (i32.const 40)) (i32.const 0))
+      (br_if $done (i32.load8_u (i32.const 40)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (if (i32.ge_u (local.get $i) (i32.const 10000)) (then (call $exit (i32.const 4))))
+      (drop (call $sleep (i64.const 1000000)))
+      (br $again)))
+    (call $eq (i32.const 5) (call $join (i32.load (i32.const 48))) (i32.const 0))
+    (call $eq (i32.const 6) (i32.load (i32.const 36)) (i32.const 0))
+    (call $eq (i32.const 7) (i32.load8_u (i32.const 32)) (i32.const 1))
+    (call $eq (i32.const 8) (i32.load (i32.const 128)) (i32.add (i32.load (i32.const 48)) (i32.const 1000)))"#,
+    );
+    let out = Run::new(&m).timeout(Duration::from_secs(30)).run();
+    assert_eq!(
+        (out.code, out.timed_out),
+        (Some(0), false),
+        "{}",
+        show(&out)
+    );
+}
+
+/// A worker in `thread_sleep(u64::MAX - 1)` gets a signal from main: the sleep ends with
+/// `intr` and the handler ran once, on the worker (before its sleep returned).
+/// wasmer-wasix runs the handler and sleeps on: main's join never returns (bounded at 5 s).
+#[test]
+fn a_huge_thread_sleep_is_interrupted_by_a_signal() {
+    let m = shared_module(
+        "threads_huge_sleep_signal",
+        r#"
+    (i32.atomic.store (i32.const 52) (i32.const 1))
+    (i32.store (i32.const 36) (call $sleep (i64.const -2)))
+    (i32.store (i32.const 40) (i32.atomic.load (i32.const 200)))"#,
+        r#"
+    (call $cb (i32.const 512) (i32.const 9))
+    (call $eq (i32.const 1) (call $spawn2 (i32.const 128) (i32.const 48)) (i32.const 0))
+    (call $await (i32.const 52))
+    (drop (call $sleep (i64.const 20000000)))
+    (call $eq (i32.const 2) (call $ts (i32.load (i32.const 48)) (i32.const 10)) (i32.const 0))
+    (call $eq (i32.const 3) (call $join (i32.load (i32.const 48))) (i32.const 0))
+    (call $eq (i32.const 4) (i32.load (i32.const 36)) (i32.const 27))
+    (call $eq (i32.const 5) (i32.load (i32.const 40)) (i32.const 1))"#,
+    );
+    outcome_on_each(&m, 5, (Some(0), false), (None, true));
+}
+
+/// Main in `thread_sleep(u64::MAX - 1)`; a worker calls `proc_exit(4)`: the process ends
+/// with 4, on both engines.
+#[test]
+fn a_huge_thread_sleep_ends_with_a_worker_exit() {
+    let m = shared_module(
+        "threads_huge_sleep_exit",
+        r#"
+    (drop (call $sleep (i64.const 50000000)))
+    (call $exit (i32.const 4))"#,
+        r#"
+    (call $eq (i32.const 1) (call $spawn2 (i32.const 128) (i32.const 48)) (i32.const 0))
+    (drop (call $sleep (i64.const -2)))
+    (call $exit (i32.const 2))"#,
+    );
+    outcome_on_each(&m, 10, (Some(4), false), (Some(4), false));
+}
+
+/// Before any handler is registered, a signal to another thread takes its POSIX default
+/// action for the whole process: SIGCHLD is ignored (the worker sleeps on), SIGTERM ends
+/// the process with 143 while the worker sleeps. wasmer-wasix ignores both: main goes on
+/// to exit(4).
+#[test]
+fn a_default_signal_to_another_thread_acts_on_the_process() {
+    let m = shared_module(
+        "threads_default_signal_other",
+        r#"
+    (i32.atomic.store (i32.const 52) (i32.const 1))
+    (drop (call $sleep (i64.const -2)))
+    (call $exit (i32.const 3))"#,
+        r#"
+    (call $eq (i32.const 1) (call $spawn2 (i32.const 128) (i32.const 48)) (i32.const 0))
+    (call $await (i32.const 52))
+    (call $eq (i32.const 2) (call $ts (i32.load (i32.const 48)) (i32.const 17)) (i32.const 0))
+    (drop (call $sleep (i64.const 20000000)))
+    (drop (call $ts (i32.load (i32.const 48)) (i32.const 15)))
+    (call $exit (i32.const 4))"#,
+    );
+    outcome_on_each(&m, 10, (Some(143), false), (Some(4), false));
+}
+
+/// Main calls `thread_exit(5)` while two workers run; worker B joins worker A (which
+/// `thread_exit(3)`s) and then calls `thread_exit(6)`: B ends last, so the process ends
+/// with 6. wasmer-wasix fails the run when main calls `thread_exit` ("WASI thread exited",
+/// status 1).
+#[test]
+fn after_main_thread_exit_the_last_thread_gives_the_status() {
+    let m = shared_module(
+        "threads_last_thread_status",
+        r#"
+    (if (i32.eq (local.get $arg) (i32.const 128))
+      (then (drop (call $sleep (i64.const 30000000))) (call $texit (i32.const 3))))
+    (call $await (i32.const 48))
+    (drop (call $join (i32.atomic.load (i32.const 48))))
+    (drop (call $sleep (i64.const 10000000)))
+    (call $texit (i32.const 6))"#,
+        r#"
+    (call $eq (i32.const 1) (call $spawn2 (i32.const 256) (i32.const 56)) (i32.const 0))
+    (call $eq (i32.const 2) (call $spawn2 (i32.const 128) (i32.const 60)) (i32.const 0))
+    (i32.atomic.store (i32.const 48) (i32.load (i32.const 60)))
+    (call $texit (i32.const 5))"#,
+    );
+    outcome_on_each(&m, 10, (Some(6), false), (Some(1), false));
+}
+
+/// The 2-argument `thread_spawn(start*, tid*)` of `wasix_32v1` (thread_spawn_v2 under its
+/// older name, beside the 2022 5-argument form): the thread enters `wasi_thread_start`
+/// and is joined, on both engines.
+#[test]
+fn thread_spawn_with_two_arguments_is_thread_spawn_v2() {
+    let m = build_wat(
+        "threads_spawn_2arg",
+        &format!(
+            r#"(module {}
+  (func (export "wasi_thread_start") (param $tid i32) (param $arg i32)
+    (i32.store (local.get $arg) (i32.add (local.get $tid) (i32.const 1000))))
+  (func (export "_start")
+    (call $eq (i32.const 1) (call $spawn2 (i32.const 128) (i32.const 48)) (i32.const 0))
+    (call $eq (i32.const 2) (call $join (i32.load (i32.const 48))) (i32.const 0))
+    (call $eq (i32.const 3) (i32.load (i32.const 128)) (i32.add (i32.load (i32.const 48)) (i32.const 1000)))
+    (call $exit (i32.const 0))))"#,
+            SHARED_IMPORTS.replace(
+                r#""thread_spawn_v2" (func $spawn2"#,
+                r#""thread_spawn" (func $spawn2"#
+            )
+        ),
+    );
+    outcome_on_each(&m, 30, (Some(0), false), (Some(0), false));
 }

@@ -2,6 +2,9 @@
 //! signal raised to a thread of ours calls it with the signal number. wasix-libc registers
 //! `__wasm_signal` at start-up (which runs the sigaction handler or the POSIX default) and
 //! swaps in `__wasm_signal_blocked` while signals are blocked, so both must be honoured.
+//! Blocking is per thread (as a signal mask is): a thread's signals go to the name that
+//! thread registered last, or, for a thread that never registered one, to the last name
+//! registered that the guest exports.
 
 use crate::core::cli::Exit;
 use crate::core::signal::Disposition;
@@ -25,18 +28,29 @@ pub fn callback_signal<M: MemSize>(
     l: M::Offset,
 ) -> Result<(), RuntimeError> {
     let (p, l) = (M::to_u64(p), M::to_u64(l));
+    let mut name = None;
     run(&mut env, "callback_signal", [p, l], |c| {
-        let name = c.mem.str(p, l)?;
-        c.ctx.signals.set_handler(Some(name.to_string()));
+        name = Some(c.mem.str(p, l)?.to_string());
         Ok(())
     });
+    if let Some(name) = name {
+        let data = env.data();
+        // Not bound yet (a start function): take the name as exported.
+        let exists = data
+            .exports
+            .as_ref()
+            .is_none_or(|e| e.get_function(&name).is_ok());
+        data.ctx.signals.set_handler(data.tid, Some(name), exists);
+    }
     run_pending(&mut env)
 }
 
 /// `thread_signal(tid, sig)`: to the calling thread, the signal is delivered before the
 /// call returns; to another live thread, it becomes pending and that thread is interrupted
 /// (its blocking import returns and the handler runs there). SIGKILL ends the process
-/// whichever thread it names. Signal 0 checks that the thread exists.
+/// whichever thread it names, and so do the other terminating signals while no handler
+/// was ever registered (POSIX default actions are process-wide); ignored-by-default ones
+/// are dropped then. Signal 0 checks that the thread exists.
 pub fn thread_signal(
     mut env: FunctionEnvMut<WasiEnv>,
     tid: u32,
@@ -60,11 +74,15 @@ pub fn thread_signal(
         deliver(&mut env, sig, &WASIX_SIGNALS)?;
     } else {
         let ctx = env.data().ctx.clone();
-        if sig == SIGKILL {
-            ctx.threads.end(ProcessEnd::Exit(128 + sig as i32));
-            return Err(crate::witx::env::unwind(ProcessEnd::Exit(128 + sig as i32)));
+        // SIGKILL, and before the guest ever registered a handler every signal whose
+        // default action terminates, ends the whole process, as it would from the caller;
+        // the other defaults ignore the signal.
+        let fatal = sig == SIGKILL || (!ctx.signals.registered() && WASIX_SIGNALS.terminates(sig));
+        if fatal {
+            let end = ctx.threads.end(ProcessEnd::Exit(128 + sig as i32));
+            return Err(crate::witx::env::unwind(end));
         }
-        if sig != SIGSTOP {
+        if sig != SIGSTOP && ctx.signals.registered() {
             ctx.signals.raise_to(tid, sig);
             ctx.threads.interrupt(Some(tid));
         }
@@ -111,7 +129,7 @@ pub(crate) fn run_pending(env: &mut FunctionEnvMut<WasiEnv>) -> Result<(), Runti
     // pending, that costs no lookup.
     let me = env.data().tid;
     while env.data().ctx.signals.has_pending(me) {
-        let handler = env.data().ctx.signals.handler().and_then(|name| {
+        let handler = env.data().ctx.signals.handler(me).and_then(|name| {
             let exports = env.data().exports.as_ref()?;
             exports.get_typed_function::<i32, ()>(&*env, &name).ok()
         });

@@ -3,12 +3,18 @@
  *              ping-pong, timedlock timing out, pthread_key isolation, detached threads,
  *              a thread exiting while others block
  *   exit       a worker calls exit(7) while main blocks reading stdin
- *   kill       workers sit in memory.atomic.wait32; main raises SIGKILL
+ *   kill       workers sit in memory.atomic.wait32; main prints CLOCK_REALTIME (ns), then
+ *              raises SIGKILL
+ *   spin       a worker calls exit(9) while main computes in a loop without imports
+ *   restart    main blocks in read() on a pipe with an SA_RESTART SIGUSR1 handler; a worker
+ *              sends it SIGUSR1, then writes a byte
  *   signal     pthread_kill(worker, SIGUSR1) while the worker sleeps in a futex wait
  *   spawnloop  argv[2] threads created and joined one after another
  *   limit      creates threads that block until pthread_create fails; prints the count
  *   itimer     setitimer with a 20 ms interval reaches a SIGALRM handler repeatedly; then
- *              alarm(1), which wasix-libc turns into a cancel (it passes it_interval) */
+ *              alarm(1), which wasix-libc turns into a cancel (it passes it_interval)
+ *   oneshot    proc_raise_interval(SIGALRM, 200 ms, repeat=0) called directly: the handler
+ *              runs once */
 #include "t.h"
 #include <pthread.h>
 #include <signal.h>
@@ -189,11 +195,69 @@ static int itimer(void) {
     return DONE();
 }
 
+/* The import itself (wasix-libc's setitimer always passes repeat = 1). */
+int32_t raise_interval(int32_t sig, int64_t ns, int32_t repeat)
+    __attribute__((import_module("wasix_32v1"), import_name("proc_raise_interval")));
+
+static int oneshot(void) {
+    CHECK(signal(SIGALRM, on_alrm) != SIG_ERR);
+    CHECK(raise_interval(SIGALRM, 200 * 1000000LL, 0) == 0);
+    for (int i = 0; i < 200 && ticks < 1; i++) usleep(10000);
+    usleep(600000); /* three more intervals: a repeating timer would fire again */
+    printf("oneshot ticks=%d\n", ticks);
+    return DONE();
+}
+
+static void *exit_nine(void *a) {
+    (void)a;
+    usleep(100000);
+    exit(9);
+}
+
+static volatile int restart_handled;
+static pthread_t restart_main;
+static int restart_pipe[2];
+static void on_usr1_count(int s) { restart_handled += s == SIGUSR1; }
+static void *restart_worker(void *a) {
+    (void)a;
+    usleep(100000);
+    pthread_kill(restart_main, SIGUSR1);
+    usleep(200000);
+    CHECK(write(restart_pipe[1], "x", 1) == 1);
+    return 0;
+}
+
+static int restart(void) {
+    struct sigaction sa = {0};
+    sa.sa_handler = on_usr1_count;
+    sa.sa_flags = SA_RESTART;
+    CHECK(sigaction(SIGUSR1, &sa, 0) == 0);
+    CHECK(pipe(restart_pipe) == 0);
+    restart_main = pthread_self();
+    pthread_t t;
+    CHECK(pthread_create(&t, 0, restart_worker, 0) == 0);
+    char c;
+    ssize_t n = read(restart_pipe[0], &c, 1);
+    printf("read=%ld %s handled=%d\n", (long)n, n < 0 ? strerror(errno) : "ok", restart_handled);
+    CHECK(pthread_join(t, 0) == 0);
+    return DONE();
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "basic";
     setvbuf(stdout, 0, _IONBF, 0);
     if (!strcmp(mode, "basic")) return basic();
     if (!strcmp(mode, "itimer")) return itimer();
+    if (!strcmp(mode, "oneshot")) return oneshot();
+    if (!strcmp(mode, "restart")) return restart();
+    if (!strcmp(mode, "spin")) {
+        pthread_t t;
+        CHECK(pthread_create(&t, 0, exit_nine, 0) == 0);
+        for (;;) {
+            volatile int x = 0;
+            (void)x;
+        }
+    }
     if (!strcmp(mode, "exit")) {
         pthread_t t;
         CHECK(pthread_create(&t, 0, exit_soon, 0) == 0);
@@ -206,7 +270,9 @@ int main(int argc, char **argv) {
         pthread_t t[4];
         for (int i = 0; i < 4; i++) CHECK(pthread_create(&t[i], 0, atomic_sleeper, 0) == 0);
         usleep(50000);
-        printf("raising SIGKILL\n");
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        printf("raising SIGKILL at %lld\n", (long long)now.tv_sec * 1000000000LL + now.tv_nsec);
         raise(SIGKILL);
         printf("still alive\n");
         return 1;
