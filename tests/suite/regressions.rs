@@ -69,6 +69,53 @@ fn nonblocking_pipe_write_is_partial() {
     assert_eq!(out.code, Some(0), "{}", show(&out));
 }
 
+/// The same on a host pipe: stdout is a pipe nobody reads; with `nonblock` set on fd 1 a
+/// write of 120000 bytes takes what the pipe holds (64 KiB) and the next one is `again`,
+/// instead of blocking until a reader drains it.
+#[test]
+fn nonblocking_write_to_a_full_host_pipe_is_partial() {
+    let w = build_wat(
+        "reg-nonblock-host-pipe",
+        r#"(module
+  (import "wasix_32v1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasix_32v1" "fd_fdstat_set_flags" (func $setfl (param i32 i32) (result i32)))
+  (import "wasix_32v1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 4)
+  (func $eq (param $id i32) (param $got i32) (param $want i32)
+    (if (i32.ne (local.get $got) (local.get $want)) (then (call $exit (local.get $id)))))
+  (func (export "_start")
+    (call $eq (i32.const 2) (call $setfl (i32.const 1) (i32.const 4)) (i32.const 0))
+    (i32.store (i32.const 16) (i32.const 1024)) (i32.store (i32.const 20) (i32.const 60000))
+    (i32.store (i32.const 24) (i32.const 1024)) (i32.store (i32.const 28) (i32.const 60000))
+    (call $eq (i32.const 3) (call $write (i32.const 1) (i32.const 16) (i32.const 2) (i32.const 8)) (i32.const 0))
+    (call $eq (i32.const 4) (i32.load (i32.const 8)) (i32.const 65536))
+    (call $eq (i32.const 5) (call $write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 8)) (i32.const 6))))"#,
+    );
+    let (mut r, pw) = std::io::pipe().unwrap();
+    let mut child = std::process::Command::new(common::bin())
+        .arg("run")
+        .arg(&w)
+        .stdout(pw)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The child must finish while nobody reads: a write that blocked would hang here.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the nonblocking write blocked on the full pipe");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    let mut got = Vec::new();
+    std::io::Read::read_to_end(&mut r, &mut got).unwrap();
+    assert_eq!((status.code(), got.len()), (Some(0), 65536));
+}
+
 /// `oflags=directory` on a regular file is `notdir` (POSIX, wasmtime, wasmer), with or
 /// without write rights; a directory asked for with write rights stays `isdir`.
 #[test]

@@ -308,6 +308,31 @@ impl OutputStream for FdOutput {
     fn check_write(&self) -> Result<usize, StreamError> {
         Ok(if self.watch.ready_now() { 1 << 20 } else { 0 })
     }
+    /// A pipe or socket takes what fits in one RWF_NOWAIT writev (the pipe's free space,
+    /// not the 1 MiB `check_write` promises); other fds write as the default does.
+    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, StreamError> {
+        if !self.mode.nowait.load(Ordering::Relaxed) {
+            return match self.check_write()? {
+                0 => Ok(0),
+                _ => self.blocking_write_vectored(bufs),
+            };
+        }
+        let cnt = bufs.len().min(1024) as libc::c_int;
+        loop {
+            // SAFETY: IoSlice is ABI-compatible with iovec; buffers are valid for reads.
+            let n =
+                unsafe { nowait_writev(self.fd.raw(), bufs.as_ptr() as *const libc::iovec, cnt) };
+            if n >= 0 {
+                return Ok(n as usize);
+            }
+            return match ErrorCode::last_os() {
+                ErrorCode::Interrupted => continue,
+                ErrorCode::WouldBlock => Ok(0),
+                ErrorCode::Pipe => Err(StreamError::Closed),
+                e => Err(StreamError::LastOperationFailed(e)),
+            };
+        }
+    }
     fn write(&self, bytes: &[u8]) -> Result<(), StreamError> {
         self.blocking_write_vectored(&[IoSlice::new(bytes)])
             .map(|_| ())

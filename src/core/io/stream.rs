@@ -87,6 +87,24 @@ pub trait OutputStream: Pollable {
         Ok(total)
     }
 
+    /// Writes what fits now, in buffer order, without blocking; `Ok(0)` when nothing fits
+    /// (a nonblocking POSIX write: the caller answers `again`).
+    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, StreamError> {
+        let room = self.check_write()?;
+        let mut done = 0;
+        for b in bufs {
+            let k = b.len().min(room - done);
+            if k > 0 {
+                self.write(&b[..k])?;
+                done += k;
+            }
+            if done == room {
+                break;
+            }
+        }
+        Ok(done)
+    }
+
     fn flush(&self) -> Result<(), StreamError> {
         Ok(())
     }

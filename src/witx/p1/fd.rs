@@ -217,24 +217,14 @@ pub(crate) fn write_stream<M: MemSize>(
     if nonblock {
         // Write what fits now (in iovec order) and report it; `again` only when nothing
         // fits, as a nonblocking POSIX write does.
-        let room = s.check_write()?;
-        if room == 0 {
+        let (done, want) = c.mem.with_ciovecs::<M, _>(iovs, n, |bufs| {
+            let want: usize = bufs.iter().map(|b| b.len()).sum();
+            s.try_write_vectored(bufs).map(|d| (d, want))
+        })??;
+        if done == 0 && want > 0 {
             return Err(Errno::AGAIN);
         }
-        return Ok(c.mem.with_ciovecs::<M, _>(iovs, n, |bufs| {
-            let mut done = 0;
-            for b in bufs {
-                let k = b.len().min(room - done);
-                if k > 0 {
-                    s.write(&b[..k])?;
-                    done += k;
-                }
-                if done == room {
-                    break;
-                }
-            }
-            Ok::<_, StreamError>(done)
-        })??);
+        return Ok(done);
     }
     Ok(c.mem
         .with_ciovecs::<M, _>(iovs, n, |b| s.blocking_write_vectored(b))??)
