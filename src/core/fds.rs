@@ -293,13 +293,8 @@ mod tests {
                         x ^= x << 17;
                         x
                     };
-                    let entry = || {
-                        Arc::new(FdEntry::new(
-                            FdKind::Event(obj.clone()),
-                            rights::STREAM,
-                            0,
-                        ))
-                    };
+                    let entry =
+                        || Arc::new(FdEntry::new(FdKind::Event(obj.clone()), rights::STREAM, 0));
                     let mut stats = 0u64;
                     for _ in 0..100_000 {
                         let r = rnd();
