@@ -14,6 +14,7 @@ mod fuzz;
 mod loopback_net;
 mod namespaces;
 mod p1_programs;
+mod p2;
 mod ports;
 mod real_programs;
 mod regressions;
