@@ -92,7 +92,7 @@ pub fn alloc(env: &mut Env, size: u64, align: u32) -> HostResult<u32> {
         return Err(trap(env, "lowered without a realloc"));
     };
     let p = realloc.call(env, 0, 0, align as i32, size)? as u32;
-    if p % align != 0 {
+    if !p.is_multiple_of(align) {
         return Err(trap(
             env,
             format!("realloc returned unaligned pointer {p:#x}"),

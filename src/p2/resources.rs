@@ -156,7 +156,7 @@ impl Handles {
             .ok_or_else(|| Trap(format!("unknown handle index {h}")))?;
         if s.res.kind() != want {
             return Err(Trap(format!(
-                "handle index {h} is a {}, not a {}",
+                "handle index {h} is an `{}`, expected an `{}`",
                 s.res.kind().name(),
                 want.name()
             )));
