@@ -281,7 +281,11 @@ fn build(w: &Workload, out: &Path) -> (PathBuf, PathBuf, Duration) {
     // `X_shared` / `X_unshared` are program X built with wasix-libc; `startup_*` is startup.
     let base = w.name.strip_suffix("_shared").unwrap_or(w.name);
     let base = base.strip_suffix("_unshared").unwrap_or(base);
-    let base = if base.starts_with("startup") { "startup" } else { base };
+    let base = if base.starts_with("startup") {
+        "startup"
+    } else {
+        base
+    };
     let src = repo().join("benches/workloads").join(format!("{base}.c"));
     let wasm = out.join(format!("{}.wasm", w.name));
     let native = out.join(format!("{}.native", w.name));
