@@ -86,6 +86,17 @@ fn ty(v: Val) -> Option<Type> {
     })
 }
 
+/// `(i32, i64) -> (i32)`, as the witx front end writes core signatures.
+fn sig<T: std::fmt::Debug>(params: &[T], results: &[T]) -> String {
+    let list = |v: &[T]| {
+        v.iter()
+            .map(|t| format!("{t:?}").to_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!("({}) -> ({})", list(params), list(results))
+}
+
 /// A linked component instance, ready to run.
 pub struct Linked {
     pub run: Function,
@@ -169,8 +180,8 @@ impl Linker<'_> {
         if want.as_deref() != Some(have.params()) || want_r.as_deref() != Some(have.results()) {
             return Err(P2Error::Signature {
                 name,
-                got: format!("{:?} -> {:?}", tr.params, tr.results),
-                want: format!("{:?} -> {:?}", have.params(), have.results()),
+                got: sig(&tr.params, &tr.results),
+                want: sig(have.params(), have.results()),
             });
         }
         self.envs.push((env, memory, realloc));

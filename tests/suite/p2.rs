@@ -142,3 +142,20 @@ fn p2_exit_with_code() {
         show(&out)
     );
 }
+
+/// A lowering whose core type differs from the WIT function's is refused before `run`.
+#[test]
+fn p2_wrong_core_signature_is_a_link_error() {
+    let out = Run::new(wat("wrong_signature")).run();
+    assert_eq!(
+        (out.code, out.stderr_str()),
+        (
+            Some(1),
+            "wasix-compat: import `wasi:clocks/monotonic-clock@0.2.0#now` has core signature \
+             () -> (i32), but wasix-compat provides () -> (i64)\n"
+                .to_string()
+        ),
+        "{}",
+        show(&out)
+    );
+}
