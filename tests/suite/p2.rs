@@ -159,3 +159,20 @@ fn p2_wrong_core_signature_is_a_link_error() {
         show(&out)
     );
 }
+
+/// `[resource-drop]pollable` frees the handle: the next use of it traps.
+#[test]
+fn p2_use_after_drop_traps() {
+    let out = Run::new(wat("use_after_drop")).run();
+    assert_eq!(
+        (out.code, out.stderr_str()),
+        (
+            Some(134),
+            "wasix-compat: guest trapped: wasi:io/poll@0.2.0#[method]pollable.ready: \
+             unknown handle index 1 (in func[3])\n"
+                .to_string()
+        ),
+        "{}",
+        show(&out)
+    );
+}
