@@ -27,6 +27,35 @@ pub fn host_fn(interface: &str, func: &str) -> Option<Mk> {
         .or_else(|| super::random::lookup(i, func))
 }
 
+/// The core type of our implementation of `func` (introspection; the tests compare it
+/// with what `wit/` says).
+pub fn host_fn_type(interface: &str, func: &str) -> Option<wasmer::FunctionType> {
+    use crate::core::{fds::FdTable, process::Process, sockets::Network};
+    let mk = host_fn(interface, func)?;
+    let mut store = Store::default();
+    let process = Process::new(Default::default(), FdTable::default(), Network::disabled());
+    let st = Arc::new(State {
+        process: Arc::new(process),
+        handles: Default::default(),
+    });
+    let lower = Lower {
+        st,
+        name: func.into(),
+        memory: None,
+        realloc: None,
+        drop_kind: None,
+    };
+    let env = FunctionEnv::new(&mut store, lower);
+    Some(mk(&mut store, &env).ty(&store))
+}
+
+/// Whether `[resource-drop]resource` of `interface` is provided.
+pub fn provides_drop(interface: &str, resource: &str) -> bool {
+    unversioned(interface)
+        .and_then(|i| Kind::of(i, resource))
+        .is_some()
+}
+
 /// Fails with the first trampoline we cannot provide, naming it: functions first (a
 /// missing function says more than the drop of its resource).
 pub fn check_imports(plan: &Plan) -> Result<(), P2Error> {
@@ -87,7 +116,7 @@ fn ty(v: Val) -> Option<Type> {
 }
 
 /// `(i32, i64) -> (i32)`, as the witx front end writes core signatures.
-fn sig<T: std::fmt::Debug>(params: &[T], results: &[T]) -> String {
+pub fn sig<T: std::fmt::Debug>(params: &[T], results: &[T]) -> String {
     let list = |v: &[T]| {
         v.iter()
             .map(|t| format!("{t:?}").to_lowercase())
