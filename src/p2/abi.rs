@@ -123,7 +123,8 @@ pub fn ret(env: &mut Env, ptr: i32, f: impl FnOnce(&mut RetArea)) -> HostResult<
     with_mem(env, |m| m.write_bytes(ptr as u32 as u64, bytes))
 }
 
-/// A return area being built (largest one here: 16 bytes).
+/// A return area being built (the largest here is 16 bytes); bytes between fields
+/// are left as the guest had them.
 #[derive(Default)]
 pub struct RetArea {
     bytes: [u8; 32],
@@ -143,10 +144,6 @@ impl RetArea {
     }
     pub fn u64(&mut self, at: usize, v: u64) {
         self.put(at, &v.to_le_bytes());
-    }
-    /// The full size of the area even when trailing fields stay unwritten.
-    pub fn size(&mut self, n: usize) {
-        self.len = self.len.max(n);
     }
 }
 
