@@ -156,7 +156,7 @@ impl Handles {
             .ok_or_else(|| Trap(format!("unknown handle index {h}")))?;
         if s.res.kind() != want {
             return Err(Trap(format!(
-                "handle index {h} is an `{}`, expected an `{}`",
+                "handle index {h} has type `{}`, expected `{}`",
                 s.res.kind().name(),
                 want.name()
             )));
@@ -224,7 +224,7 @@ mod tests {
         assert_eq!(
             t.get(h, Kind::InputStream).err(),
             Some(Trap(
-                "handle index 1 is a output-stream, not a input-stream".into()
+                "handle index 1 has type `output-stream`, expected `input-stream`".into()
             ))
         );
     }

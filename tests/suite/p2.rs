@@ -234,3 +234,20 @@ fn p2_every_wit_function_is_provided_with_its_core_signature() {
     }
     assert_eq!((funcs, resources, errors), (40, 6, Vec::<String>::new()));
 }
+
+/// A handle of one resource type used as another traps, naming both types.
+#[test]
+fn p2_wrong_handle_type_traps() {
+    let out = Run::new(wat("wrong_handle_type")).run();
+    assert_eq!(
+        (out.code, out.stderr_str()),
+        (
+            Some(134),
+            "wasix-compat: guest trapped: wasi:io/streams@0.2.0#[method]output-stream.subscribe: \
+             handle index 1 has type `pollable`, expected `output-stream` (in func[2])\n"
+                .to_string()
+        ),
+        "{}",
+        show(&out)
+    );
+}
