@@ -12,10 +12,11 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-# Rust guests: wasm32-wasip1 programs and std::thread programs on wasi-threads.
+# Rust guests: wasm32-wasip1 programs, std::thread programs on wasi-threads, and
+# wasm32-wasip2 programs (WASI 0.2 components).
 if command -v rustup >/dev/null 2>&1; then
   have=$(rustup target list --installed)
-  for t in wasm32-wasip1 wasm32-wasip1-threads; do
+  for t in wasm32-wasip1 wasm32-wasip1-threads wasm32-wasip2; do
     grep -qx "$t" <<<"$have" || rustup target add "$t" >/dev/null
   done
 fi

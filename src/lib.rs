@@ -2,7 +2,7 @@
 //! witx import onto a preview2-style resource core (see DESIGN.md §2 for the layering).
 //!
 //! Modules: [`core`] (resources and the per-process state, no wasmer, no witx), [`witx`]
-//! (the witx front end: p0, p1 and WASIX imports), [`guest`] (guest-memory access),
+//! (the witx front end: p0, p1 and WASIX imports), [`p2`] (WASI 0.2 components), [`guest`] (guest-memory access),
 //! [`host`] (linking, instantiation, threads, the [`Builder`]).
 //!
 //! # Threading model
@@ -38,6 +38,7 @@ pub mod guest;
 pub mod host;
 pub mod matrix;
 pub mod options;
+pub mod p2;
 #[cfg(feature = "reference")]
 pub mod reference;
 pub mod registry;

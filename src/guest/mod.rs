@@ -348,7 +348,7 @@ impl<'a> GuestMem<'a> {
     #[inline]
     pub fn load_u32_atomic(&self, ptr: u64) -> Result<Option<u32>, MemError> {
         let p = self.check(ptr, 4)?;
-        if ptr % 4 != 0 {
+        if !ptr.is_multiple_of(4) {
             return Ok(None);
         }
         // SAFETY: in bounds. A linear memory's base is page-aligned, so the host address is
@@ -357,7 +357,7 @@ impl<'a> GuestMem<'a> {
         // it meanwhile, so it is read plainly.
         unsafe {
             let at = self.base.add(p);
-            if (at as usize) % 4 == 0 {
+            if (at as usize).is_multiple_of(4) {
                 let a = std::sync::atomic::AtomicU32::from_ptr(at as *mut u32);
                 Ok(Some(a.load(std::sync::atomic::Ordering::SeqCst)))
             } else {

@@ -197,6 +197,15 @@ impl Builder {
 
     /// The per-instance context: fds 0-2 are stdio, preopens follow from 3 in order.
     pub fn build_ctx(self) -> Result<Arc<WasiCtx>, RunError> {
+        let record = self.record.clone();
+        let process = self.build_process()?;
+        let mut ctx = WasiCtx::new(Arc::new(process));
+        ctx.recorder = record.map(|p| Arc::new(crate::witx::record::ImportRecorder::new(p)));
+        Ok(Arc::new(ctx))
+    }
+
+    /// The process every front end shares: fds 0-2 are stdio, preopens from 3 in order.
+    pub fn build_process(self) -> Result<crate::core::process::Process, RunError> {
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -251,11 +260,21 @@ impl Builder {
         if let Some(h) = self.on_end {
             process.threads.add_end_hook(h);
         }
-        let mut ctx = WasiCtx::new(Arc::new(process));
-        ctx.recorder = self
-            .record
-            .map(|p| Arc::new(crate::witx::record::ImportRecorder::new(p)));
-        Ok(Arc::new(ctx))
+        Ok(process)
+    }
+
+    /// Runs a WASI 0.2 command component (`wasi:cli/run#run`) on the calling thread;
+    /// returns the exit status. Its streams are the process's own (p1's fds 0-2).
+    pub fn run_component(
+        self,
+        store: &mut Store,
+        component: &crate::p2::Component,
+    ) -> Result<i32, RunError> {
+        let process = Arc::new(self.build_process()?);
+        match component.run(store, process)? {
+            crate::p2::RunEnd::Status(c) => Ok(c),
+            crate::p2::RunEnd::Trap(e) => Err(RunError::Trap(trap_line(&e))),
+        }
     }
 
     /// Builds the imports `module` needs into `store`, for an embedder that instantiates

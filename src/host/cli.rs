@@ -64,6 +64,9 @@ pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
         .spawn(move || {
             let _done = DoneOnDrop(tx);
             let mut store = Store::default();
+            if let Some(c) = load_component(&store, &path, &load)? {
+                return b.run_component(&mut store, &c);
+            }
             let module = super::module::load(store.engine(), &path, &load)?;
             let wasix = !preopens_only && super::module::is_wasix(&module);
             b.wasix_root(wasix).run(&mut store, &module)
@@ -106,4 +109,36 @@ impl Drop for DoneOnDrop {
     fn drop(&mut self) {
         let _ = self.0.send(Note::Done);
     }
+}
+
+/// A WASI 0.2 component at `path` (binary, or text that assembles to one), compiled
+/// through the module cache; `None` for a core module.
+fn load_component(
+    store: &Store,
+    path: &std::path::Path,
+    load: &crate::host::module::LoadOptions,
+) -> Result<Option<crate::p2::Component>, crate::RunError> {
+    let bytes = std::fs::read(path).map_err(|e| crate::RunError::Setup {
+        what: format!("module {}", path.display()),
+        why: e.to_string(),
+    })?;
+    let bytes = match bytes.starts_with(b"\0asm") {
+        true => bytes,
+        false => match wasmer::wat2wasm(&bytes) {
+            Ok(b) => b.into_owned(),
+            Err(_) => return Ok(None),
+        },
+    };
+    if !crate::p2::is_component(&bytes) {
+        return Ok(None);
+    }
+    let engine = store.engine();
+    let c = crate::p2::Component::new(&bytes, |m| {
+        match &load.cache {
+            Some(dir) => super::cache::compile(engine, m, dir),
+            None => wasmer::Module::new(engine, m),
+        }
+        .map_err(|e| e.to_string())
+    })?;
+    Ok(Some(c))
 }

@@ -46,6 +46,9 @@ pub enum RunError {
     Instantiate(String),
     #[error("cannot compile module: {0}")]
     Compile(String),
+    /// A WASI 0.2 component could not be translated, linked or instantiated.
+    #[error(transparent)]
+    Component(#[from] crate::p2::P2Error),
 }
 
 impl RunError {

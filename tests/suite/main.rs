@@ -15,6 +15,7 @@ mod interrupts;
 mod loopback_net;
 mod namespaces;
 mod p1_programs;
+mod p2;
 mod ports;
 mod real_programs;
 mod regressions;

@@ -169,7 +169,7 @@ fn core_wait(
 /// The futex word's address: inside memory (`fault`) and 4-byte aligned (`inval`).
 fn futex_addr(c: &Call<'_>, ptr: u64) -> Result<u64, Errno> {
     c.mem.check_range(ptr, 4)?;
-    if ptr % 4 != 0 {
+    if !ptr.is_multiple_of(4) {
         return Err(Errno::INVAL);
     }
     Ok(ptr)

@@ -1,0 +1,157 @@
+//! Canonical-ABI helpers for the host functions: the per-lowering environment, guest
+//! memory views, results through the return pointer, and lists returned through the
+//! guest's `realloc`. Every bad pointer or handle becomes a trap with a message.
+
+use super::resources::{Handles, Kind, Resource, Trap};
+use crate::core::io::StreamError;
+use crate::core::process::Process;
+use crate::guest::{GuestMem, MemError};
+use std::sync::{Arc, Mutex, MutexGuard};
+use wasmer::{FunctionEnvMut, Memory, RuntimeError, TypedFunction};
+
+/// One component instance's state, shared by all of its host functions.
+pub struct State {
+    pub process: Arc<Process>,
+    pub handles: Mutex<Handles>,
+}
+
+/// The environment of one lowered import: the instance's state plus the canonical
+/// options it was lowered with (filled in as the instance's memory and realloc appear).
+pub struct Lower {
+    pub st: Arc<State>,
+    /// `interface#function`, for trap messages.
+    pub name: Arc<str>,
+    pub memory: Option<Memory>,
+    pub realloc: Option<TypedFunction<(i32, i32, i32, i32), i32>>,
+    /// For `[resource-drop]`: the resource's kind.
+    pub drop_kind: Option<Kind>,
+}
+
+pub type Env<'a> = FunctionEnvMut<'a, Lower>;
+pub type HostResult<T> = Result<T, RuntimeError>;
+
+pub fn trap(env: &Env, msg: impl std::fmt::Display) -> RuntimeError {
+    RuntimeError::new(format!("{}: {msg}", env.data().name))
+}
+
+impl Lower {
+    pub fn handles(&self) -> MutexGuard<'_, Handles> {
+        self.st.handles.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Looks up handle `h` of kind `k` (cloning the object out, so no lock is held while the
+/// caller blocks).
+pub fn get(env: &Env, h: i32, k: Kind) -> HostResult<Resource> {
+    let r = env.data().handles().get(h as u32, k).cloned();
+    r.map_err(|Trap(m)| trap(env, m))
+}
+
+/// A new own handle.
+pub fn push(env: &Env, r: Resource) -> HostResult<i32> {
+    let h = env.data().handles().push(r);
+    h.map(|h| h as i32).map_err(|Trap(m)| trap(env, m))
+}
+
+/// A new own handle derived from `parent` (a stream's pollable).
+pub fn push_child(env: &Env, r: Resource, parent: i32) -> HostResult<i32> {
+    let h = env.data().handles().push_child(r, parent as u32);
+    h.map(|h| h as i32).map_err(|Trap(m)| trap(env, m))
+}
+
+/// Runs `f` on a view of the lowering's memory.
+pub fn with_mem<R>(
+    env: &mut Env,
+    f: impl FnOnce(&GuestMem<'_>) -> Result<R, MemError>,
+) -> HostResult<R> {
+    let (data, store) = env.data_and_store_mut();
+    let Some(m) = &data.memory else {
+        return Err(RuntimeError::new(format!(
+            "{}: lowered without a memory",
+            data.name
+        )));
+    };
+    let shared = m.ty(&store).shared;
+    let v = m.view(&store);
+    // SAFETY: the view covers the instance's memory, which cannot grow or move during
+    // this host call (we hold the store); a shared memory is accessed by copying.
+    let mem = unsafe { GuestMem::new(v.data_ptr(), v.data_size(), shared) };
+    f(&mem).map_err(|e| RuntimeError::new(format!("{}: {e}", data.name)))
+}
+
+/// Calls the guest's `realloc(0, 0, align, size)` for a result buffer.
+pub fn alloc(env: &mut Env, size: u64, align: u32) -> HostResult<u32> {
+    if size == 0 {
+        // No allocation for an empty list: any aligned pointer will do.
+        return Ok(align);
+    }
+    let Ok(size) = i32::try_from(size) else {
+        return Err(trap(env, format!("result of {size} bytes is too large")));
+    };
+    let Some(realloc) = env.data().realloc.clone() else {
+        return Err(trap(env, "lowered without a realloc"));
+    };
+    let p = realloc.call(env, 0, 0, align as i32, size)? as u32;
+    if !p.is_multiple_of(align) {
+        return Err(trap(
+            env,
+            format!("realloc returned unaligned pointer {p:#x}"),
+        ));
+    }
+    Ok(p)
+}
+
+/// Allocates and fills a `list<u8>`: returns (pointer, length).
+pub fn list_u8(env: &mut Env, bytes: &[u8]) -> HostResult<(u32, u32)> {
+    let p = alloc(env, bytes.len() as u64, 1)?;
+    if !bytes.is_empty() {
+        with_mem(env, |m| m.write_bytes(p as u64, bytes))?;
+    }
+    Ok((p, bytes.len() as u32))
+}
+
+/// A `string` result (UTF-8).
+pub fn string(env: &mut Env, s: &str) -> HostResult<(u32, u32)> {
+    list_u8(env, s.as_bytes())
+}
+
+/// Writes `f`'s little-endian fields at the return pointer.
+pub fn ret(env: &mut Env, ptr: i32, f: impl FnOnce(&mut RetArea)) -> HostResult<()> {
+    let mut a = RetArea::default();
+    f(&mut a);
+    let bytes = &a.bytes[..a.len];
+    with_mem(env, |m| m.write_bytes(ptr as u32 as u64, bytes))
+}
+
+/// A return area being built (the largest here is 16 bytes); bytes between fields
+/// are left as the guest had them.
+#[derive(Default)]
+pub struct RetArea {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl RetArea {
+    fn put(&mut self, at: usize, b: &[u8]) {
+        self.bytes[at..at + b.len()].copy_from_slice(b);
+        self.len = self.len.max(at + b.len());
+    }
+    pub fn u8(&mut self, at: usize, v: u8) {
+        self.put(at, &[v]);
+    }
+    pub fn u32(&mut self, at: usize, v: u32) {
+        self.put(at, &v.to_le_bytes());
+    }
+    pub fn u64(&mut self, at: usize, v: u64) {
+        self.put(at, &v.to_le_bytes());
+    }
+}
+
+/// A `stream-error` as its case and payload: `closed`, or `last-operation-failed` with
+/// a new `error` handle.
+pub fn stream_error(env: &Env, e: StreamError) -> HostResult<(u8, u32)> {
+    Ok(match e {
+        StreamError::LastOperationFailed(code) => (0, push(env, Resource::Error(code))? as u32),
+        StreamError::Closed => (1, 0),
+    })
+}

@@ -1,0 +1,60 @@
+//! `wasi:clocks/{monotonic-clock,wall-clock}` over [`crate::core::clocks`].
+
+use super::abi::{self, Env, HostResult};
+use super::link::Mk;
+use super::resources::{PollSource, Resource};
+use crate::core::clocks::{self, ClockId};
+use wasmer::Function;
+
+pub fn lookup(iface: &str, func: &str) -> Option<Mk> {
+    macro_rules! f {
+        ($f:expr) => {
+            (|s, e| Function::new_typed_with_env(s, e, $f)) as Mk
+        };
+    }
+    let mk: Mk = match (iface, func) {
+        ("wasi:clocks/monotonic-clock", "now") => f!(monotonic_now),
+        ("wasi:clocks/monotonic-clock", "resolution") => f!(monotonic_resolution),
+        ("wasi:clocks/monotonic-clock", "subscribe-instant") => f!(subscribe_instant),
+        ("wasi:clocks/monotonic-clock", "subscribe-duration") => f!(subscribe_duration),
+        ("wasi:clocks/wall-clock", "now") => f!(wall_now),
+        ("wasi:clocks/wall-clock", "resolution") => f!(wall_resolution),
+        _ => return None,
+    };
+    Some(mk)
+}
+
+fn monotonic_now(_env: Env) -> HostResult<i64> {
+    Ok(clocks::monotonic_now() as i64)
+}
+
+fn monotonic_resolution(_env: Env) -> HostResult<i64> {
+    Ok(clocks::resolution(ClockId::Monotonic).unwrap_or(1) as i64)
+}
+
+fn subscribe_instant(env: Env, when: i64) -> HostResult<i32> {
+    let d = clocks::subscribe_instant(when as u64);
+    abi::push(&env, Resource::Pollable(PollSource::Deadline(d)))
+}
+
+fn subscribe_duration(env: Env, ns: i64) -> HostResult<i32> {
+    let d = clocks::subscribe_duration(ns as u64);
+    abi::push(&env, Resource::Pollable(PollSource::Deadline(d)))
+}
+
+/// A `datetime { seconds: u64, nanoseconds: u32 }` at the return pointer.
+fn datetime(mut env: Env, ret: i32, (s, ns): (u64, u32)) -> HostResult<()> {
+    abi::ret(&mut env, ret, |a| {
+        a.u64(0, s);
+        a.u32(8, ns)
+    })
+}
+
+fn wall_now(env: Env, ret: i32) -> HostResult<()> {
+    datetime(env, ret, clocks::wall_now())
+}
+
+fn wall_resolution(env: Env, ret: i32) -> HostResult<()> {
+    let ns = clocks::resolution(ClockId::Realtime).unwrap_or(1);
+    datetime(env, ret, (ns / 1_000_000_000, (ns % 1_000_000_000) as u32))
+}

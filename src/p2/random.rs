@@ -1,0 +1,71 @@
+//! `wasi:random/{random,insecure,insecure-seed}` over [`crate::core::random`].
+
+use super::abi::{self, Env, HostResult};
+use super::link::Mk;
+use crate::core::random;
+use wasmer::Function;
+
+pub fn lookup(iface: &str, func: &str) -> Option<Mk> {
+    macro_rules! f {
+        ($f:expr) => {
+            (|s, e| Function::new_typed_with_env(s, e, $f)) as Mk
+        };
+    }
+    let mk: Mk = match (iface, func) {
+        ("wasi:random/random", "get-random-bytes") => f!(random_bytes),
+        ("wasi:random/random", "get-random-u64") => f!(random_u64),
+        ("wasi:random/insecure", "get-insecure-random-bytes") => f!(insecure_bytes),
+        ("wasi:random/insecure", "get-insecure-random-u64") => f!(insecure_u64),
+        ("wasi:random/insecure-seed", "insecure-seed") => f!(insecure_seed),
+        _ => return None,
+    };
+    Some(mk)
+}
+
+/// A `list<u8>` of `len` bytes filled in guest memory by `fill`.
+fn bytes(mut env: Env, len: i64, ret: i32, fill: fn(&mut [u8]) -> bool) -> HostResult<()> {
+    let len = len as u64;
+    let p = abi::alloc(&mut env, len, 1)?;
+    let ok = abi::with_mem(&mut env, |m| {
+        Ok(len == 0 || fill(m.slice_mut(p as u64, len)?))
+    })?;
+    if !ok {
+        return Err(abi::trap(&env, "the host's random source failed"));
+    }
+    abi::ret(&mut env, ret, |a| {
+        a.u32(0, p);
+        a.u32(4, len as u32)
+    })
+}
+
+fn random_bytes(env: Env, len: i64, ret: i32) -> HostResult<()> {
+    bytes(env, len, ret, |b| random::fill_secure(b).is_ok())
+}
+
+fn random_u64(env: Env) -> HostResult<i64> {
+    random::secure_u64()
+        .map(|v| v as i64)
+        .map_err(|_| abi::trap(&env, "the host's random source failed"))
+}
+
+fn insecure_bytes(env: Env, len: i64, ret: i32) -> HostResult<()> {
+    bytes(env, len, ret, |b| {
+        random::fill_insecure(b);
+        true
+    })
+}
+
+fn insecure_u64(_env: Env) -> HostResult<i64> {
+    let mut b = [0u8; 8];
+    random::fill_insecure(&mut b);
+    Ok(i64::from_le_bytes(b))
+}
+
+/// `insecure-seed: func() -> tuple<u64, u64>`
+fn insecure_seed(mut env: Env, ret: i32) -> HostResult<()> {
+    let (a, b) = random::insecure_seed();
+    abi::ret(&mut env, ret, |r| {
+        r.u64(0, a);
+        r.u64(8, b)
+    })
+}
