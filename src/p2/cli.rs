@@ -7,37 +7,42 @@ use super::resources::Resource;
 use crate::core::cli::Exit;
 use wasmer::{Function, RuntimeError};
 
-pub fn lookup(iface: &str, func: &str) -> Option<Mk> {
-    let mk: Mk = match (iface, func) {
-        ("wasi:cli/environment", "get-environment") => {
-            |s, e| Function::new_typed_with_env(s, e, get_environment)
-        }
-        ("wasi:cli/environment", "get-arguments") => {
-            |s, e| Function::new_typed_with_env(s, e, get_arguments)
-        }
-        ("wasi:cli/environment", "initial-cwd") => {
-            |s, e| Function::new_typed_with_env(s, e, initial_cwd)
-        }
-        ("wasi:cli/exit", "exit") => |s, e| Function::new_typed_with_env(s, e, exit),
-        ("wasi:cli/exit", "exit-with-code") => {
-            |s, e| Function::new_typed_with_env(s, e, exit_with_code)
-        }
-        ("wasi:cli/stdin", "get-stdin") => |s, e| Function::new_typed_with_env(s, e, get_stdin),
-        ("wasi:cli/stdout", "get-stdout") => |s, e| Function::new_typed_with_env(s, e, get_stdout),
-        ("wasi:cli/stderr", "get-stderr") => |s, e| Function::new_typed_with_env(s, e, get_stderr),
-        ("wasi:cli/terminal-stdin", "get-terminal-stdin") => {
-            |s, e| Function::new_typed_with_env(s, e, terminal_stdin)
-        }
-        ("wasi:cli/terminal-stdout", "get-terminal-stdout") => {
-            |s, e| Function::new_typed_with_env(s, e, terminal_stdout)
-        }
-        ("wasi:cli/terminal-stderr", "get-terminal-stderr") => {
-            |s, e| Function::new_typed_with_env(s, e, terminal_stderr)
-        }
-        _ => return None,
+macro_rules! f {
+    ($f:expr) => {
+        (|s, e| Function::new_typed_with_env(s, e, $f)) as Mk
     };
-    Some(mk)
 }
+
+/// The functions this file serves: (interface without version, function, constructor).
+pub const FUNCS: &[(&str, &str, Mk)] = &[
+    (
+        "wasi:cli/environment",
+        "get-environment",
+        f!(get_environment),
+    ),
+    ("wasi:cli/environment", "get-arguments", f!(get_arguments)),
+    ("wasi:cli/environment", "initial-cwd", f!(initial_cwd)),
+    ("wasi:cli/exit", "exit", f!(exit)),
+    ("wasi:cli/exit", "exit-with-code", f!(exit_with_code)),
+    ("wasi:cli/stdin", "get-stdin", f!(get_stdin)),
+    ("wasi:cli/stdout", "get-stdout", f!(get_stdout)),
+    ("wasi:cli/stderr", "get-stderr", f!(get_stderr)),
+    (
+        "wasi:cli/terminal-stdin",
+        "get-terminal-stdin",
+        f!(terminal_stdin),
+    ),
+    (
+        "wasi:cli/terminal-stdout",
+        "get-terminal-stdout",
+        f!(terminal_stdout),
+    ),
+    (
+        "wasi:cli/terminal-stderr",
+        "get-terminal-stderr",
+        f!(terminal_stderr),
+    ),
+];
 
 /// Writes a `list<string>`-shaped list of `n` string groups: each element is `strs.len()`
 /// strings laid out as (ptr, len) pairs. Returns (ptr, len) of the list.

@@ -6,23 +6,33 @@ use super::resources::{PollSource, Resource};
 use crate::core::clocks::{self, ClockId};
 use wasmer::Function;
 
-pub fn lookup(iface: &str, func: &str) -> Option<Mk> {
-    macro_rules! f {
-        ($f:expr) => {
-            (|s, e| Function::new_typed_with_env(s, e, $f)) as Mk
-        };
-    }
-    let mk: Mk = match (iface, func) {
-        ("wasi:clocks/monotonic-clock", "now") => f!(monotonic_now),
-        ("wasi:clocks/monotonic-clock", "resolution") => f!(monotonic_resolution),
-        ("wasi:clocks/monotonic-clock", "subscribe-instant") => f!(subscribe_instant),
-        ("wasi:clocks/monotonic-clock", "subscribe-duration") => f!(subscribe_duration),
-        ("wasi:clocks/wall-clock", "now") => f!(wall_now),
-        ("wasi:clocks/wall-clock", "resolution") => f!(wall_resolution),
-        _ => return None,
+macro_rules! f {
+    ($f:expr) => {
+        (|s, e| Function::new_typed_with_env(s, e, $f)) as Mk
     };
-    Some(mk)
 }
+
+/// The functions this file serves: (interface without version, function, constructor).
+pub const FUNCS: &[(&str, &str, Mk)] = &[
+    ("wasi:clocks/monotonic-clock", "now", f!(monotonic_now)),
+    (
+        "wasi:clocks/monotonic-clock",
+        "resolution",
+        f!(monotonic_resolution),
+    ),
+    (
+        "wasi:clocks/monotonic-clock",
+        "subscribe-instant",
+        f!(subscribe_instant),
+    ),
+    (
+        "wasi:clocks/monotonic-clock",
+        "subscribe-duration",
+        f!(subscribe_duration),
+    ),
+    ("wasi:clocks/wall-clock", "now", f!(wall_now)),
+    ("wasi:clocks/wall-clock", "resolution", f!(wall_resolution)),
+];
 
 fn monotonic_now(_env: Env) -> HostResult<i64> {
     Ok(clocks::monotonic_now() as i64)

@@ -12,50 +12,86 @@ use wasmer::Function;
 /// Most bytes one `read` / `skip` / `splice` moves (the guest asks with a u64).
 const MAX_CHUNK: u64 = 1 << 20;
 
-pub fn lookup(iface: &str, func: &str) -> Option<Mk> {
-    macro_rules! f {
-        ($f:expr) => {
-            (|s, e| Function::new_typed_with_env(s, e, $f)) as Mk
-        };
-    }
-    let mk: Mk = match (iface, func) {
-        ("wasi:io/error", "[method]error.to-debug-string") => f!(error_to_debug_string),
-        ("wasi:io/poll", "[method]pollable.ready") => f!(pollable_ready),
-        ("wasi:io/poll", "[method]pollable.block") => f!(pollable_block),
-        ("wasi:io/poll", "poll") => f!(poll_list),
-        ("wasi:io/streams", "[method]input-stream.read") => f!(read_nb),
-        ("wasi:io/streams", "[method]input-stream.blocking-read") => {
-            f!(read_b)
-        }
-        ("wasi:io/streams", "[method]input-stream.skip") => f!(skip_nb),
-        ("wasi:io/streams", "[method]input-stream.blocking-skip") => {
-            f!(skip_b)
-        }
-        ("wasi:io/streams", "[method]input-stream.subscribe") => f!(input_subscribe),
-        ("wasi:io/streams", "[method]output-stream.check-write") => f!(check_write),
-        ("wasi:io/streams", "[method]output-stream.write") => f!(write_nb),
-        ("wasi:io/streams", "[method]output-stream.blocking-write-and-flush") => {
-            f!(write_b)
-        }
-        ("wasi:io/streams", "[method]output-stream.flush") => f!(flush),
-        ("wasi:io/streams", "[method]output-stream.blocking-flush") => f!(flush),
-        ("wasi:io/streams", "[method]output-stream.subscribe") => f!(output_subscribe),
-        ("wasi:io/streams", "[method]output-stream.write-zeroes") => {
-            f!(zeroes_nb)
-        }
-        ("wasi:io/streams", "[method]output-stream.blocking-write-zeroes-and-flush") => {
-            f!(zeroes_b)
-        }
-        ("wasi:io/streams", "[method]output-stream.splice") => {
-            f!(splice_nb)
-        }
-        ("wasi:io/streams", "[method]output-stream.blocking-splice") => {
-            f!(splice_b)
-        }
-        _ => return None,
+macro_rules! f {
+    ($f:expr) => {
+        (|s, e| Function::new_typed_with_env(s, e, $f)) as Mk
     };
-    Some(mk)
 }
+
+/// The functions this file serves: (interface without version, function, constructor).
+pub const FUNCS: &[(&str, &str, Mk)] = &[
+    (
+        "wasi:io/error",
+        "[method]error.to-debug-string",
+        f!(error_to_debug_string),
+    ),
+    ("wasi:io/poll", "[method]pollable.ready", f!(pollable_ready)),
+    ("wasi:io/poll", "[method]pollable.block", f!(pollable_block)),
+    ("wasi:io/poll", "poll", f!(poll_list)),
+    ("wasi:io/streams", "[method]input-stream.read", f!(read_nb)),
+    (
+        "wasi:io/streams",
+        "[method]input-stream.blocking-read",
+        f!(read_b),
+    ),
+    ("wasi:io/streams", "[method]input-stream.skip", f!(skip_nb)),
+    (
+        "wasi:io/streams",
+        "[method]input-stream.blocking-skip",
+        f!(skip_b),
+    ),
+    (
+        "wasi:io/streams",
+        "[method]input-stream.subscribe",
+        f!(input_subscribe),
+    ),
+    (
+        "wasi:io/streams",
+        "[method]output-stream.check-write",
+        f!(check_write),
+    ),
+    (
+        "wasi:io/streams",
+        "[method]output-stream.write",
+        f!(write_nb),
+    ),
+    (
+        "wasi:io/streams",
+        "[method]output-stream.blocking-write-and-flush",
+        f!(write_b),
+    ),
+    ("wasi:io/streams", "[method]output-stream.flush", f!(flush)),
+    (
+        "wasi:io/streams",
+        "[method]output-stream.blocking-flush",
+        f!(flush),
+    ),
+    (
+        "wasi:io/streams",
+        "[method]output-stream.subscribe",
+        f!(output_subscribe),
+    ),
+    (
+        "wasi:io/streams",
+        "[method]output-stream.write-zeroes",
+        f!(zeroes_nb),
+    ),
+    (
+        "wasi:io/streams",
+        "[method]output-stream.blocking-write-zeroes-and-flush",
+        f!(zeroes_b),
+    ),
+    (
+        "wasi:io/streams",
+        "[method]output-stream.splice",
+        f!(splice_nb),
+    ),
+    (
+        "wasi:io/streams",
+        "[method]output-stream.blocking-splice",
+        f!(splice_b),
+    ),
+];
 
 // The blocking and non-blocking forms of each method share one body.
 fn read_nb(e: Env, s: i32, n: i64, r: i32) -> HostResult<()> {

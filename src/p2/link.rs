@@ -18,13 +18,25 @@ pub fn unversioned(interface: &str) -> Option<&str> {
     v.starts_with("0.2.").then_some(i)
 }
 
-/// Our implementation of `func` of `interface`, if we have one.
+/// Every function we serve: (interface without version, function, constructor).
+pub fn registered() -> impl Iterator<Item = &'static (&'static str, &'static str, Mk)> {
+    [
+        super::cli::FUNCS,
+        super::io::FUNCS,
+        super::clocks::FUNCS,
+        super::random::FUNCS,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Our implementation of `func` of `interface`, if we have one (a linear search: it runs
+/// once per lowered import, at link time).
 pub fn host_fn(interface: &str, func: &str) -> Option<Mk> {
     let i = unversioned(interface)?;
-    super::cli::lookup(i, func)
-        .or_else(|| super::io::lookup(i, func))
-        .or_else(|| super::clocks::lookup(i, func))
-        .or_else(|| super::random::lookup(i, func))
+    registered()
+        .find(|(ri, rf, _)| *ri == i && *rf == func)
+        .map(|(_, _, mk)| *mk)
 }
 
 /// The core type of our implementation of `func` (introspection; the tests compare it

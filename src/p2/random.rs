@@ -5,22 +5,32 @@ use super::link::Mk;
 use crate::core::random;
 use wasmer::Function;
 
-pub fn lookup(iface: &str, func: &str) -> Option<Mk> {
-    macro_rules! f {
-        ($f:expr) => {
-            (|s, e| Function::new_typed_with_env(s, e, $f)) as Mk
-        };
-    }
-    let mk: Mk = match (iface, func) {
-        ("wasi:random/random", "get-random-bytes") => f!(random_bytes),
-        ("wasi:random/random", "get-random-u64") => f!(random_u64),
-        ("wasi:random/insecure", "get-insecure-random-bytes") => f!(insecure_bytes),
-        ("wasi:random/insecure", "get-insecure-random-u64") => f!(insecure_u64),
-        ("wasi:random/insecure-seed", "insecure-seed") => f!(insecure_seed),
-        _ => return None,
+macro_rules! f {
+    ($f:expr) => {
+        (|s, e| Function::new_typed_with_env(s, e, $f)) as Mk
     };
-    Some(mk)
 }
+
+/// The functions this file serves: (interface without version, function, constructor).
+pub const FUNCS: &[(&str, &str, Mk)] = &[
+    ("wasi:random/random", "get-random-bytes", f!(random_bytes)),
+    ("wasi:random/random", "get-random-u64", f!(random_u64)),
+    (
+        "wasi:random/insecure",
+        "get-insecure-random-bytes",
+        f!(insecure_bytes),
+    ),
+    (
+        "wasi:random/insecure",
+        "get-insecure-random-u64",
+        f!(insecure_u64),
+    ),
+    (
+        "wasi:random/insecure-seed",
+        "insecure-seed",
+        f!(insecure_seed),
+    ),
+];
 
 /// A `list<u8>` of `len` bytes filled in guest memory by `fill`.
 fn bytes(mut env: Env, len: i64, ret: i32, fill: fn(&mut [u8]) -> bool) -> HostResult<()> {

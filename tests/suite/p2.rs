@@ -177,64 +177,6 @@ fn p2_use_after_drop_traps() {
     );
 }
 
-/// `wit/` is the source of truth: every function of every interface this increment
-/// serves has our implementation, with the flat core signature wit-parser computes for it,
-/// and every resource of those interfaces can be dropped.
-#[test]
-fn p2_every_wit_function_is_provided_with_its_core_signature() {
-    use wasix_compat::p2::link::{host_fn_type, provides_drop, sig};
-    use wit_parser::abi::{AbiVariant, WasmType};
-    use wit_parser::{Resolve, TypeDefKind, WorldItem};
-    let mut resolve = Resolve::default();
-    let (pkg, _) = resolve.push_dir(repo().join("wit")).unwrap();
-    let world = resolve.select_world(pkg, Some("command")).unwrap();
-    let served = ["wasi:cli/", "wasi:io/", "wasi:clocks/", "wasi:random/"];
-    let (mut funcs, mut resources, mut errors) = (0, 0, Vec::new());
-    for (key, item) in &resolve.worlds[world].imports {
-        let WorldItem::Interface { id, .. } = item else {
-            continue;
-        };
-        let name = resolve.name_world_key(key);
-        if !served.iter().any(|p| name.starts_with(p)) {
-            continue;
-        }
-        let iface = &resolve.interfaces[*id];
-        for (fname, f) in &iface.functions {
-            funcs += 1;
-            let ws = resolve.wasm_signature(AbiVariant::GuestImport, f);
-            let flat = |v: &[WasmType]| -> Vec<&str> {
-                v.iter()
-                    .map(|w| match w {
-                        WasmType::I64 | WasmType::PointerOrI64 => "i64",
-                        WasmType::F32 => "f32",
-                        WasmType::F64 => "f64",
-                        _ => "i32",
-                    })
-                    .collect()
-            };
-            let want = sig(&flat(&ws.params), &flat(&ws.results)).replace('"', "");
-            match host_fn_type(&name, fname) {
-                None => errors.push(format!("{name}#{fname}: not provided")),
-                Some(t) => {
-                    let have = sig(t.params(), t.results());
-                    if have != want {
-                        errors.push(format!("{name}#{fname}: ours {have}, wit {want}"));
-                    }
-                }
-            }
-        }
-        for (tname, ty) in &iface.types {
-            if matches!(resolve.types[*ty].kind, TypeDefKind::Resource) {
-                resources += 1;
-                if !provides_drop(&name, tname) {
-                    errors.push(format!("{name}#[resource-drop]{tname}: not provided"));
-                }
-            }
-        }
-    }
-    assert_eq!((funcs, resources, errors), (40, 6, Vec::<String>::new()));
-}
-
 /// A handle of one resource type used as another traps, naming both types.
 #[test]
 fn p2_wrong_handle_type_traps() {

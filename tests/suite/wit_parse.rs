@@ -1,11 +1,12 @@
 //! `wit/` is the source of truth for the WASI 0.2 side (DESIGN.md §2): it must parse with
-//! wit-parser as a package set, and its `wasi:cli/command@0.2.0` world must import every
-//! interface the core serves and export `wasi:cli/run`.
+//! wit-parser as a package set, its `wasi:cli/command@0.2.0` world must import the
+//! interfaces the seed names and export `wasi:cli/run`, and it must agree with what the
+//! host registers, both ways.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use wit_parser::{Function, Interface, PackageId, Resolve, Results, WorldId, WorldItem, WorldKey};
+use wit_parser::{PackageId, Resolve, WorldId, WorldItem, WorldKey};
 
 const IMPORTS: &[&str] = &[
     "wasi:io/error@0.2.0",
@@ -38,173 +39,6 @@ const IMPORTS: &[&str] = &[
 ];
 
 const EXPORTS: &[&str] = &["wasi:cli/run@0.2.0"];
-
-/// (interface, function, number of params incl. `self`, number of results)
-const KEY_FUNCS: &[(&str, &str, usize, usize)] = &[
-    ("wasi:io/poll@0.2.0", "poll", 1, 1),
-    ("wasi:io/poll@0.2.0", "[method]pollable.ready", 1, 1),
-    ("wasi:io/poll@0.2.0", "[method]pollable.block", 1, 0),
-    ("wasi:io/error@0.2.0", "[method]error.to-debug-string", 1, 1),
-    ("wasi:io/streams@0.2.0", "[method]input-stream.read", 2, 1),
-    (
-        "wasi:io/streams@0.2.0",
-        "[method]input-stream.blocking-read",
-        2,
-        1,
-    ),
-    (
-        "wasi:io/streams@0.2.0",
-        "[method]input-stream.subscribe",
-        1,
-        1,
-    ),
-    (
-        "wasi:io/streams@0.2.0",
-        "[method]output-stream.check-write",
-        1,
-        1,
-    ),
-    ("wasi:io/streams@0.2.0", "[method]output-stream.write", 2, 1),
-    (
-        "wasi:io/streams@0.2.0",
-        "[method]output-stream.blocking-write-and-flush",
-        2,
-        1,
-    ),
-    (
-        "wasi:io/streams@0.2.0",
-        "[method]output-stream.splice",
-        3,
-        1,
-    ),
-    ("wasi:clocks/monotonic-clock@0.2.0", "now", 0, 1),
-    (
-        "wasi:clocks/monotonic-clock@0.2.0",
-        "subscribe-duration",
-        1,
-        1,
-    ),
-    ("wasi:clocks/wall-clock@0.2.0", "now", 0, 1),
-    ("wasi:random/random@0.2.0", "get-random-bytes", 1, 1),
-    ("wasi:random/insecure-seed@0.2.0", "insecure-seed", 0, 1),
-    ("wasi:cli/environment@0.2.0", "get-arguments", 0, 1),
-    ("wasi:cli/environment@0.2.0", "get-environment", 0, 1),
-    ("wasi:cli/exit@0.2.0", "exit", 1, 0),
-    ("wasi:cli/stdin@0.2.0", "get-stdin", 0, 1),
-    (
-        "wasi:cli/terminal-stdout@0.2.0",
-        "get-terminal-stdout",
-        0,
-        1,
-    ),
-    ("wasi:cli/run@0.2.0", "run", 0, 1),
-    (
-        "wasi:filesystem/types@0.2.0",
-        "[method]descriptor.open-at",
-        5,
-        1,
-    ),
-    (
-        "wasi:filesystem/types@0.2.0",
-        "[method]descriptor.read",
-        3,
-        1,
-    ),
-    (
-        "wasi:filesystem/types@0.2.0",
-        "[method]descriptor.write",
-        3,
-        1,
-    ),
-    (
-        "wasi:filesystem/types@0.2.0",
-        "[method]descriptor.stat-at",
-        3,
-        1,
-    ),
-    (
-        "wasi:filesystem/types@0.2.0",
-        "[method]descriptor.link-at",
-        5,
-        1,
-    ),
-    (
-        "wasi:filesystem/types@0.2.0",
-        "[method]descriptor.set-times-at",
-        5,
-        1,
-    ),
-    (
-        "wasi:filesystem/types@0.2.0",
-        "[method]directory-entry-stream.read-directory-entry",
-        1,
-        1,
-    ),
-    ("wasi:filesystem/types@0.2.0", "filesystem-error-code", 1, 1),
-    ("wasi:filesystem/preopens@0.2.0", "get-directories", 0, 1),
-    (
-        "wasi:sockets/instance-network@0.2.0",
-        "instance-network",
-        0,
-        1,
-    ),
-    (
-        "wasi:sockets/tcp@0.2.0",
-        "[method]tcp-socket.start-bind",
-        3,
-        1,
-    ),
-    (
-        "wasi:sockets/tcp@0.2.0",
-        "[method]tcp-socket.start-connect",
-        3,
-        1,
-    ),
-    ("wasi:sockets/tcp@0.2.0", "[method]tcp-socket.accept", 1, 1),
-    (
-        "wasi:sockets/tcp@0.2.0",
-        "[method]tcp-socket.shutdown",
-        2,
-        1,
-    ),
-    (
-        "wasi:sockets/tcp-create-socket@0.2.0",
-        "create-tcp-socket",
-        1,
-        1,
-    ),
-    ("wasi:sockets/udp@0.2.0", "[method]udp-socket.stream", 2, 1),
-    (
-        "wasi:sockets/udp@0.2.0",
-        "[method]incoming-datagram-stream.receive",
-        2,
-        1,
-    ),
-    (
-        "wasi:sockets/udp@0.2.0",
-        "[method]outgoing-datagram-stream.send",
-        2,
-        1,
-    ),
-    (
-        "wasi:sockets/udp-create-socket@0.2.0",
-        "create-udp-socket",
-        1,
-        1,
-    ),
-    (
-        "wasi:sockets/ip-name-lookup@0.2.0",
-        "resolve-addresses",
-        2,
-        1,
-    ),
-    (
-        "wasi:sockets/ip-name-lookup@0.2.0",
-        "[method]resolve-address-stream.resolve-next-address",
-        1,
-        1,
-    ),
-];
 
 fn wit_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("wit")
@@ -240,26 +74,6 @@ fn interface_names<'a>(
         .filter(|(_, item)| matches!(item, WorldItem::Interface { .. }))
         .map(|(key, _)| resolve.name_world_key(key))
         .collect()
-}
-
-fn find_interface<'a>(resolve: &'a Resolve, id: &str) -> &'a Interface {
-    resolve
-        .interfaces
-        .iter()
-        .map(|(_, i)| i)
-        .find(|i| {
-            i.name.is_some()
-                && i.package.is_some()
-                && resolve.id_of_name(i.package.unwrap(), i.name.as_deref().unwrap()) == id
-        })
-        .unwrap_or_else(|| panic!("interface {id} not found in wit/"))
-}
-
-fn result_count(f: &Function) -> usize {
-    match &f.results {
-        Results::Named(p) => p.len(),
-        Results::Anon(_) => 1,
-    }
 }
 
 #[test]
@@ -305,85 +119,85 @@ fn command_world_imports_and_exports() {
     assert_eq!(exports, EXPORTS, "command world exports");
 }
 
+/// Interfaces of the command world the WASI 0.2 front end does not serve yet: a component
+/// importing them fails at link time, naming the function. Exactly these functions are the
+/// ones wit/ has and the host lacks (the test below fails when one is added, so the list
+/// shrinks as the front end grows).
+const NOT_YET: &[&str] = &["wasi:filesystem/", "wasi:sockets/"];
+
+/// wit/ against what the host registers, both ways: every function the WASI 0.2 front end
+/// registers is in wit/ with the flat core signature wit-parser computes for it; every
+/// function of wit/'s command world is registered unless its interface is in `NOT_YET`
+/// (and none of those is); every resource of a served interface can be dropped.
 #[test]
-fn key_functions_have_expected_arity() {
-    let (resolve, _pkg, _world) = load();
+fn wit_and_the_host_registrations_agree_both_ways() {
+    use wasix_compat::p2::link::{host_fn_type, provides_drop, registered, sig};
+    use wit_parser::abi::{AbiVariant, WasmType};
+    use wit_parser::TypeDefKind;
+    let mut resolve = Resolve {
+        all_features: true,
+        ..Resolve::default()
+    };
+    let (pkg, _) = resolve.push_dir(wit_dir()).unwrap();
+    let world = resolve.select_world(pkg, Some("command")).unwrap();
+    let flat = |v: &[WasmType]| -> Vec<&str> {
+        v.iter()
+            .map(|w| match w {
+                WasmType::I64 | WasmType::PointerOrI64 => "i64",
+                WasmType::F32 => "f32",
+                WasmType::F64 => "f64",
+                _ => "i32",
+            })
+            .collect()
+    };
+    let mut in_wit = BTreeSet::new();
     let mut errors = Vec::new();
-    for &(iface, func, params, results) in KEY_FUNCS {
-        let i = find_interface(&resolve, iface);
-        match i.functions.get(func) {
-            None => errors.push(format!("{iface}: function `{func}` missing")),
-            Some(f) => {
-                if f.params.len() != params || result_count(f) != results {
-                    errors.push(format!(
-                        "{iface}: `{func}` expected {params} params / {results} results, got {} / {}",
-                        f.params.len(),
-                        result_count(f)
-                    ));
+    let mut unserved = BTreeSet::new();
+    for (key, item) in &resolve.worlds[world].imports {
+        let WorldItem::Interface { id, .. } = item else {
+            continue;
+        };
+        let versioned = resolve.name_world_key(key);
+        let name = versioned.split('@').next().unwrap().to_string();
+        let later = NOT_YET.iter().any(|p| name.starts_with(p));
+        let iface = &resolve.interfaces[*id];
+        for (fname, f) in &iface.functions {
+            in_wit.insert((name.clone(), fname.clone()));
+            match (host_fn_type(&versioned, fname), later) {
+                (None, true) => {
+                    unserved.insert(format!("{name}#{fname}"));
+                }
+                (None, false) => errors.push(format!("{name}#{fname}: in wit/, not registered")),
+                (Some(_), true) => errors.push(format!(
+                    "{name}#{fname}: registered, but its interface is listed as not yet served"
+                )),
+                (Some(t), false) => {
+                    let ws = resolve.wasm_signature(AbiVariant::GuestImport, f);
+                    let want = sig(&flat(&ws.params), &flat(&ws.results)).replace('"', "");
+                    let have = sig(t.params(), t.results());
+                    if have != want {
+                        errors.push(format!("{name}#{fname}: ours {have}, wit/ {want}"));
+                    }
                 }
             }
         }
-    }
-    assert!(errors.is_empty(), "{}", errors.join("\n"));
-}
-
-#[test]
-fn resources_and_key_types_exist() {
-    let (resolve, _pkg, _world) = load();
-    let expect: &[(&str, &[&str])] = &[
-        ("wasi:io/error@0.2.0", &["error"]),
-        ("wasi:io/poll@0.2.0", &["pollable"]),
-        (
-            "wasi:io/streams@0.2.0",
-            &["input-stream", "output-stream", "stream-error"],
-        ),
-        (
-            "wasi:clocks/monotonic-clock@0.2.0",
-            &["instant", "duration"],
-        ),
-        ("wasi:clocks/wall-clock@0.2.0", &["datetime"]),
-        (
-            "wasi:filesystem/types@0.2.0",
-            &[
-                "descriptor",
-                "directory-entry-stream",
-                "descriptor-type",
-                "descriptor-flags",
-                "descriptor-stat",
-                "error-code",
-                "new-timestamp",
-                "open-flags",
-                "path-flags",
-            ],
-        ),
-        (
-            "wasi:sockets/network@0.2.0",
-            &["network", "error-code", "ip-socket-address"],
-        ),
-        ("wasi:sockets/tcp@0.2.0", &["tcp-socket", "shutdown-type"]),
-        (
-            "wasi:sockets/udp@0.2.0",
-            &[
-                "udp-socket",
-                "incoming-datagram-stream",
-                "outgoing-datagram-stream",
-            ],
-        ),
-        (
-            "wasi:sockets/ip-name-lookup@0.2.0",
-            &["resolve-address-stream"],
-        ),
-        ("wasi:cli/terminal-input@0.2.0", &["terminal-input"]),
-        ("wasi:cli/terminal-output@0.2.0", &["terminal-output"]),
-    ];
-    let mut errors = Vec::new();
-    for (iface, types) in expect {
-        let i = find_interface(&resolve, iface);
-        for t in *types {
-            if !i.types.contains_key(*t) {
-                errors.push(format!("{iface}: type `{t}` missing"));
+        for (tname, ty) in &iface.types {
+            if matches!(resolve.types[*ty].kind, TypeDefKind::Resource)
+                && provides_drop(&versioned, tname) == later
+            {
+                errors.push(format!("{name}#[resource-drop]{tname}: served={}", !later));
             }
         }
     }
-    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    for (i, f, _) in registered() {
+        if !in_wit.contains(&(i.to_string(), f.to_string())) {
+            errors.push(format!("{i}#{f}: registered, not in wit/"));
+        }
+    }
+    assert_eq!(errors, Vec::<String>::new());
+    // What remains is exactly every function of the listed interfaces (counted from wit/).
+    assert_eq!(
+        (registered().count(), unserved.len()),
+        (in_wit.len() - unserved.len(), 82)
+    );
 }
