@@ -93,9 +93,9 @@ pub struct GuestMem<'a> {
     shared: bool,
     /// Scratch copies handed out by this view; freed (and written back) on drop.
     scratch: std::cell::RefCell<Vec<Scratch>>,
-    /// Unshared mode: the regions referenced so far in this call, to keep references from
-    /// aliasing (see the type's docs).
-    borrowed: std::cell::RefCell<smallvec::SmallVec<[Borrow; 8]>>,
+    /// Unshared mode: where this view's claims start in the thread's [`CLAIMS`] (set by
+    /// the first claim; `None` until then, so calls that borrow nothing never touch it).
+    claims_from: std::cell::Cell<Option<usize>>,
     _p: PhantomData<&'a mut [u8]>,
 }
 
@@ -115,8 +115,16 @@ struct Borrow {
     mutable: bool,
 }
 
+thread_local! {
+    /// The regions the views on this thread have referenced, innermost view last (a view
+    /// made during another's call — a signal handler's import — stacks above it). Kept
+    /// outside `GuestMem` so that building a view per import costs nothing for it.
+    static CLAIMS: std::cell::RefCell<Vec<Borrow>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 impl Drop for GuestMem<'_> {
     fn drop(&mut self) {
+        self.release_claims(None);
         for Scratch { buf, len, back } in self.scratch.get_mut().drain(..) {
             if let Some((at, n)) = back {
                 // SAFETY: `at..at+len` (and `n <= len`) was bounds-checked when the copy
@@ -141,7 +149,7 @@ impl<'a> GuestMem<'a> {
             grown: None,
             shared,
             scratch: Default::default(),
-            borrowed: Default::default(),
+            claims_from: Default::default(),
             _p: PhantomData,
         }
     }
@@ -162,7 +170,7 @@ impl<'a> GuestMem<'a> {
             grown: Some(grown),
             shared: true,
             scratch: Default::default(),
-            borrowed: Default::default(),
+            claims_from: Default::default(),
             _p: PhantomData,
         }
     }
@@ -175,7 +183,7 @@ impl<'a> GuestMem<'a> {
             grown: None,
             shared: false,
             scratch: Default::default(),
-            borrowed: Default::default(),
+            claims_from: Default::default(),
             _p: PhantomData,
         }
     }
@@ -223,18 +231,41 @@ impl<'a> GuestMem<'a> {
             return true;
         }
         let (start, end) = (p as u64, p as u64 + len);
-        let mut b = self.borrowed.borrow_mut();
-        let clash = b
-            .iter()
-            .any(|o| (mutable || o.mutable) && o.start < end && start < o.end);
-        if !clash {
-            b.push(Borrow {
-                start,
-                end,
-                mutable,
-            });
+        CLAIMS.with_borrow_mut(|b| {
+            let from = match self.claims_from.get() {
+                Some(f) => f,
+                None => {
+                    self.claims_from.set(Some(b.len()));
+                    b.len()
+                }
+            };
+            let clash = b[from..]
+                .iter()
+                .any(|o| (mutable || o.mutable) && o.start < end && start < o.end);
+            if !clash {
+                b.push(Borrow {
+                    start,
+                    end,
+                    mutable,
+                });
+            }
+            !clash
+        })
+    }
+
+    /// How many claims this view holds now (a mark to release back to).
+    fn claim_mark(&self) -> Option<usize> {
+        self.claims_from
+            .get()
+            .map(|_| CLAIMS.with_borrow(|b| b.len()))
+    }
+
+    /// Releases the claims made since `mark` (their references have ended).
+    fn release_claims(&self, mark: Option<usize>) {
+        if let Some(from) = self.claims_from.get() {
+            let keep = mark.unwrap_or(from);
+            CLAIMS.with_borrow_mut(|b| b.truncate(keep));
         }
-        !clash
     }
 
     #[inline]
@@ -429,7 +460,7 @@ impl<'a> GuestMem<'a> {
     ) -> Result<R, MemError> {
         let table = self.iov_table::<M>(iovs, count)?;
         let first_scratch = self.scratch.borrow().len();
-        let claims = self.borrowed.borrow().len();
+        let claims = self.claim_mark();
         // Each buffer's length and whether it is a scratch copy, in iovec order (read
         // once: a read may overwrite the guest's own iovec table).
         let mut order: smallvec::SmallVec<[(usize, bool); STACK_IOVS]> = Default::default();
@@ -454,7 +485,7 @@ impl<'a> GuestMem<'a> {
             f(&mut v)
         };
         // The buffers' references ended with `f`: their regions are free again.
-        self.borrowed.borrow_mut().truncate(claims);
+        self.release_claims(claims);
         let mut scratch = self.scratch.borrow_mut();
         if scratch.len() > first_scratch {
             // The data filled the buffers in iovec order: copy back exactly that much of
@@ -485,7 +516,7 @@ impl<'a> GuestMem<'a> {
         f: impl FnOnce(&[IoSlice<'_>]) -> R,
     ) -> Result<R, MemError> {
         let table = self.iov_table::<M>(iovs, count)?;
-        let claims = self.borrowed.borrow().len();
+        let claims = self.claim_mark();
         let get = |i: u64| -> Result<IoSlice<'_>, MemError> {
             let (buf, len) = self.iov_at::<M>(table, i)?;
             Ok(IoSlice::new(self.slice(buf, len)?))
@@ -504,7 +535,7 @@ impl<'a> GuestMem<'a> {
             f(&v)
         };
         // The buffers' references ended with `f`: their regions are free again.
-        self.borrowed.borrow_mut().truncate(claims);
+        self.release_claims(claims);
         Ok(r)
     }
 
