@@ -508,6 +508,45 @@ impl<'a> GuestMem<'a> {
         Ok(r)
     }
 
+    /// The iovec array as raw `iovec`s pointing into guest memory itself, for a syscall to
+    /// read or fill: nothing in Rust reads or writes through them (the kernel does), so no
+    /// reference is formed and a shared memory needs no copy. Every buffer is checked
+    /// first; up to 16 entries live on the stack.
+    pub fn with_raw_iovecs<M: MemSize, R>(
+        &self,
+        iovs: u64,
+        count: u64,
+        f: impl FnOnce(&[libc::iovec]) -> R,
+    ) -> Result<R, MemError> {
+        let table = self.iov_table::<M>(iovs, count)?;
+        let get = |i: u64| -> Result<libc::iovec, MemError> {
+            let (buf, len) = self.iov_at::<M>(table, i)?;
+            let p = self.check(buf, len)?;
+            Ok(libc::iovec {
+                // SAFETY: in bounds (checked above); only an address is computed.
+                iov_base: unsafe { self.base.add(p) } as *mut libc::c_void,
+                iov_len: len as usize,
+            })
+        };
+        let empty = libc::iovec {
+            iov_base: std::ptr::null_mut(),
+            iov_len: 0,
+        };
+        if count <= STACK_IOVS as u64 {
+            let mut arr = [empty; STACK_IOVS];
+            for i in 0..count {
+                arr[i as usize] = get(i)?;
+            }
+            Ok(f(&arr[..count as usize]))
+        } else {
+            let mut v = Vec::with_capacity(count.min(4096) as usize);
+            for i in 0..count {
+                v.push(get(i)?);
+            }
+            Ok(f(&v))
+        }
+    }
+
     /// Read-only counterpart of [`GuestMem::with_iovecs`] (ciovec arrays).
     pub fn with_ciovecs<M: MemSize, R>(
         &self,
@@ -670,6 +709,28 @@ mod tests {
         assert_eq!(m.load_u32_atomic(2), Ok(None));
         assert_eq!(m.load_u32_atomic(8), Err(MemError::Fault));
         assert_eq!(m.load_u32_atomic(u64::MAX - 1), Err(MemError::Fault));
+    }
+
+    /// Raw iovecs point into the memory itself, and a bad entry fails before `f` runs.
+    #[test]
+    fn raw_iovecs_point_into_memory_after_checks() {
+        let mut buf = [0u8; 64];
+        let base = buf.as_mut_ptr() as usize;
+        let m = GuestMem::from_slice(&mut buf);
+        m.write::<u32>(0, 16).unwrap();
+        m.write::<u32>(4, 8).unwrap();
+        m.write::<u32>(8, 60).unwrap();
+        m.write::<u32>(12, 8).unwrap(); // 60..68: past the end
+        let got = m
+            .with_raw_iovecs::<M32, _>(0, 1, |v| (v[0].iov_base as usize - base, v[0].iov_len))
+            .unwrap();
+        assert_eq!(got, (16, 8));
+        let mut ran = false;
+        assert_eq!(
+            m.with_raw_iovecs::<M32, _>(0, 2, |_| ran = true),
+            Err(MemError::Fault)
+        );
+        assert!(!ran);
     }
 
     /// Two iovecs over the same bytes never become two `&mut` into guest memory: the

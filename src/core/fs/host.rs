@@ -650,6 +650,45 @@ impl HostFile {
     pub fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
         Ok((&self.file).write_vectored(bufs)?)
     }
+    /// # Safety
+    /// Every iovec names memory valid for writes for the duration of the call.
+    pub unsafe fn readv_raw(&self, iov: &[libc::iovec], off: Option<u64>) -> Result<usize> {
+        let cnt = iov.len().min(1024) as libc::c_int;
+        let n = match off {
+            // SAFETY: per this function's contract.
+            None => retry(|| unsafe { libc::readv(self.raw_fd(), iov.as_ptr(), cnt) })?,
+            Some(off) => {
+                let off = i64::try_from(off).map_err(|_| ErrorCode::Invalid)?;
+                // SAFETY: per this function's contract.
+                retry(|| unsafe { libc::preadv(self.raw_fd(), iov.as_ptr(), cnt, off) })?
+            }
+        };
+        Ok(n as usize)
+    }
+    /// `None` for a positional write on an append descriptor (that takes the IoSlice path).
+    ///
+    /// # Safety
+    /// Every iovec names memory valid for reads for the duration of the call.
+    pub unsafe fn writev_raw(
+        &self,
+        iov: &[libc::iovec],
+        off: Option<u64>,
+    ) -> Option<Result<usize>> {
+        let cnt = iov.len().min(1024) as libc::c_int;
+        let r = match off {
+            // SAFETY: per this function's contract.
+            None => retry(|| unsafe { libc::writev(self.raw_fd(), iov.as_ptr(), cnt) }),
+            Some(_) if self.append() => return None,
+            Some(off) => match i64::try_from(off) {
+                // SAFETY: per this function's contract.
+                Ok(off) => {
+                    retry(|| unsafe { libc::pwritev(self.raw_fd(), iov.as_ptr(), cnt, off) })
+                }
+                Err(_) => Err(ErrorCode::Invalid),
+            },
+        };
+        Some(r.map(|n| n as usize))
+    }
     pub fn pread_vectored(&self, bufs: &mut [IoSliceMut<'_>], off: u64) -> Result<usize> {
         let cnt = bufs.len().min(1024) as libc::c_int;
         let off = i64::try_from(off).map_err(|_| ErrorCode::Invalid)?;

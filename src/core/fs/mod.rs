@@ -254,6 +254,34 @@ impl File {
     pub fn pread_vectored(&self, bufs: &mut [IoSliceMut<'_>], off: u64) -> Result<usize> {
         file!(self, f => f.pread_vectored(bufs, off))
     }
+    /// Reads into buffers given as raw iovecs (at `off`, or the cursor), straight from the
+    /// kernel: for a shared guest memory, which Rust must never reference, this saves the
+    /// copy through a scratch buffer. `None`: not a host file (the caller copies).
+    ///
+    /// # Safety
+    /// Every iovec names memory valid for writes for the duration of the call.
+    pub unsafe fn readv_raw(&self, iov: &[libc::iovec], off: Option<u64>) -> Option<Result<usize>> {
+        match &self.kind {
+            // SAFETY: per this function's contract.
+            FileKind::Host(f) => Some(unsafe { f.readv_raw(iov, off) }),
+            FileKind::Vfs(_) => None,
+        }
+    }
+    /// The write counterpart of [`File::readv_raw`].
+    ///
+    /// # Safety
+    /// Every iovec names memory valid for reads for the duration of the call.
+    pub unsafe fn writev_raw(
+        &self,
+        iov: &[libc::iovec],
+        off: Option<u64>,
+    ) -> Option<Result<usize>> {
+        match &self.kind {
+            // SAFETY: per this function's contract.
+            FileKind::Host(f) => unsafe { f.writev_raw(iov, off) },
+            FileKind::Vfs(_) => None,
+        }
+    }
     pub fn pwrite_vectored(&self, bufs: &[IoSlice<'_>], off: u64) -> Result<usize> {
         file!(self, f => f.pwrite_vectored(bufs, off))
     }

@@ -1,7 +1,7 @@
 //! fd_* imports (everything but fd_readdir): thin decode → core call → encode.
 
 use crate::core::fds::{rights, FdEntry, FdKind};
-use crate::core::fs::{Advice, DescriptorType, NewTimestamp, Stat, Whence};
+use crate::core::fs::{Advice, DescriptorType, File, NewTimestamp, Stat, Whence};
 use crate::core::io::event::EventCounter;
 use crate::core::io::{InputStream, OutputStream, StreamError};
 use crate::guest::types::{Fdstat, Filestat, Filestat0, Prestat};
@@ -230,6 +230,61 @@ pub(crate) fn write_stream<M: MemSize>(
         .with_ciovecs::<M, _>(iovs, n, |b| s.blocking_write_vectored(b))??)
 }
 
+/// Reads a file into the iovecs (at `off`, or the cursor). On a shared memory a host file
+/// is read by the kernel straight into guest memory (raw iovecs: no reference, no copy).
+fn file_read<M: MemSize>(
+    c: &Call<'_>,
+    f: &File,
+    iovs: u64,
+    n: u64,
+    off: Option<u64>,
+) -> Result<usize, Errno> {
+    if c.mem.is_shared() {
+        // SAFETY: the raw iovecs name checked guest memory, alive for this call.
+        let raw = c
+            .mem
+            .with_raw_iovecs::<M, _>(iovs, n, |v| unsafe { f.readv_raw(v, off) })?;
+        if let Some(r) = raw {
+            return Ok(r?);
+        }
+    }
+    Ok(match off {
+        None => c
+            .mem
+            .with_iovecs::<M, _>(iovs, n, |b| f.read_vectored(b))??,
+        Some(o) => c
+            .mem
+            .with_iovecs::<M, _>(iovs, n, |b| f.pread_vectored(b, o))??,
+    })
+}
+
+/// The write counterpart of [`file_read`].
+fn file_write<M: MemSize>(
+    c: &Call<'_>,
+    f: &File,
+    iovs: u64,
+    n: u64,
+    off: Option<u64>,
+) -> Result<usize, Errno> {
+    if c.mem.is_shared() {
+        // SAFETY: the raw iovecs name checked guest memory, alive for this call.
+        let raw = c
+            .mem
+            .with_raw_iovecs::<M, _>(iovs, n, |v| unsafe { f.writev_raw(v, off) })?;
+        if let Some(r) = raw {
+            return Ok(r?);
+        }
+    }
+    Ok(match off {
+        None => c
+            .mem
+            .with_ciovecs::<M, _>(iovs, n, |b| f.write_vectored(b))??,
+        Some(o) => c
+            .mem
+            .with_ciovecs::<M, _>(iovs, n, |b| f.pwrite_vectored(b, o))??,
+    })
+}
+
 /// An event counter moves 8-byte native-endian values, like eventfd.
 fn read_event<M: MemSize>(
     c: &Call<'_>,
@@ -279,9 +334,7 @@ pub fn fd_read<M: MemSize>(
         c.mem.check_range(out, M::BYTES as u64)?;
         let nb = e.nonblocking();
         let got = match &e.kind {
-            FdKind::File(f) => c
-                .mem
-                .with_iovecs::<M, _>(iovs, n, |b| f.read_vectored(b))??,
+            FdKind::File(f) => file_read::<M>(c, f, iovs, n, None)?,
             FdKind::Input(s) | FdKind::Duplex(s, _, _) => read_stream::<M>(c, &**s, nb, iovs, n)?,
             FdKind::Socket(s) => c
                 .mem
@@ -309,9 +362,7 @@ pub fn fd_write<M: MemSize>(
         c.mem.check_range(out, M::BYTES as u64)?;
         let nb = e.nonblocking();
         let put = match &e.kind {
-            FdKind::File(f) => c
-                .mem
-                .with_ciovecs::<M, _>(iovs, n, |b| f.write_vectored(b))??,
+            FdKind::File(f) => file_write::<M>(c, f, iovs, n, None)?,
             FdKind::Output(s) | FdKind::Duplex(_, s, _) => write_stream::<M>(c, &**s, nb, iovs, n)?,
             FdKind::Socket(s) => c.mem.with_ciovecs::<M, _>(iovs, n, |b| s.send(b, nb))??,
             FdKind::Event(ev) => write_event::<M>(c, ev, iovs, n)?,
@@ -336,9 +387,7 @@ pub fn fd_pread<M: MemSize>(
         need_io(&e, rights::FD_READ | rights::FD_SEEK)?;
         c.mem.check_range(out, M::BYTES as u64)?;
         let got = match &e.kind {
-            FdKind::File(f) => c
-                .mem
-                .with_iovecs::<M, _>(iovs, n, |b| f.pread_vectored(b, off))??,
+            FdKind::File(f) => file_read::<M>(c, f, iovs, n, Some(off))?,
             FdKind::Dir(_) => return Err(Errno::ISDIR),
             _ => return Err(Errno::SPIPE),
         };
@@ -361,9 +410,7 @@ pub fn fd_pwrite<M: MemSize>(
         need_io(&e, rights::FD_WRITE | rights::FD_SEEK)?;
         c.mem.check_range(out, M::BYTES as u64)?;
         let put = match &e.kind {
-            FdKind::File(f) => c
-                .mem
-                .with_ciovecs::<M, _>(iovs, n, |b| f.pwrite_vectored(b, off))??,
+            FdKind::File(f) => file_write::<M>(c, f, iovs, n, Some(off))?,
             FdKind::Dir(_) => return Err(Errno::ISDIR),
             _ => return Err(Errno::SPIPE),
         };
