@@ -4,7 +4,8 @@
 
 use crate::common;
 
-use common::{build_rust, repo, show, Run, TempDir};
+use common::{build_rust, repo, show, tree_snapshot, Run, TempDir};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 fn component(name: &str) -> PathBuf {
@@ -76,25 +77,166 @@ fn p2_clocks_and_random() {
     );
 }
 
-/// std::fs needs wasi:filesystem, which this increment does not provide: the run fails
-/// before instantiation, naming the first missing function.
+/// std::fs reads through wasi:filesystem from a `--dir` preopen.
+#[test]
+fn p2_reads_a_file_from_a_preopen() {
+    let dir = TempDir::new("p2-uses-fs");
+    std::fs::write(dir.path().join("x.txt"), "contents of x\n").unwrap();
+    let out = Run::new(component("uses_fs"))
+        .dir(dir.path(), "/data")
+        .run();
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (Some(0), "contents of x\n".to_string(), String::new()),
+        "{}",
+        show(&out)
+    );
+}
+
+/// std::net needs wasi:sockets, which is not provided yet: the run fails before
+/// instantiation, naming the first missing function.
 #[test]
 fn p2_missing_interface_is_a_link_error() {
-    let out = Run::new(component("uses_fs")).run();
+    let out = Run::new(component("uses_net")).run();
     assert_eq!(
         (out.code, out.stdout_str(), out.stderr_str()),
         (
             Some(1),
             String::new(),
             "wasix-compat: unknown import \
-             `wasi:filesystem/types@0.2.6#[method]descriptor.read-via-stream`: wasix-compat \
-             provides wasi:cli, wasi:io, wasi:clocks and wasi:random 0.2.x so far\n"
+             `wasi:sockets/instance-network@0.2.6#instance-network`: wasix-compat \
+             provides wasi:cli, wasi:io, wasi:clocks, wasi:random and wasi:filesystem 0.2.x so far\n"
                 .to_string()
         ),
         "{}",
         show(&out)
     );
 }
+
+/// What `fs_ops` prints, on any engine and as component or module.
+const FS_OPS_STDOUT: &str = "\
+read: \"hello\\n\"
+appended: \"hello\\nworld\\n\"
+after seek+write: \"hello\\nWorld\\n\"
+tail at 8: \"rld\\n\"
+big: 64000 bytes, byte 63999 = 63
+sub: [\"deep\", \"one\", \"two\"]
+create_dir again: AlreadyExists (os error Some(20))
+remove_dir non-empty: Uncategorized (os error Some(55))
+open missing: NotFound (os error Some(44))
+a.txt: len=12 file=true dir=false
+sub: file=false dir=true
+modified within a minute: true
+sub after: [\"deep\", \"three\"]
+read_link: \"a.txt\"
+through link: \"hello\\nWorld\\n\"
+link is symlink: true
+a.txt via hard link: \"via hard link\\n\"
+grown: [50, 50, 0, 0, 0]
+shrunk: [50]
+root: [\"a.txt\", \"hard\", \"link\", \"sub\"]
+";
+
+/// The host tree `fs_ops` leaves behind.
+fn fs_ops_tree() -> BTreeMap<String, String> {
+    [
+        ("a.txt", "file:via hard link\\n"),
+        ("hard", "file:via hard link\\n"),
+        ("link", "symlink->a.txt"),
+        ("sub", "dir"),
+        ("sub/deep", "dir"),
+        ("sub/three", "file:2"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// `fs_ops` built for `target`; one build at a time (two rustc runs on the same source
+/// race on their intermediate files).
+fn fs_ops(target: &str) -> PathBuf {
+    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = BUILD.lock().unwrap_or_else(|p| p.into_inner());
+    build_rust("tests/guests/p2/fs_ops.rs", target)
+}
+
+fn run_fs_ops(wasm: PathBuf, tag: &str) -> (common::Outcome, BTreeMap<String, String>) {
+    let dir = TempDir::new(tag);
+    let out = Run::new(wasm).dir(dir.path(), "/data").run();
+    (out, tree_snapshot(dir.path()))
+}
+
+/// A std::fs program on a `--dir` preopen: files, directories, metadata, links, set_len.
+#[test]
+fn p2_std_fs_on_a_preopen() {
+    let (out, tree) = run_fs_ops(fs_ops("wasm32-wasip2"), "p2-fs-ops");
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (Some(0), FS_OPS_STDOUT.to_string(), String::new()),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(tree, fs_ops_tree());
+}
+
+/// The migration test: the same std::fs source built as a wasm32-wasip1 module and as a
+/// wasm32-wasip2 component prints the same and leaves the same host tree on ours.
+#[test]
+fn p2_std_fs_component_matches_the_p1_module() {
+    let (p2, p2_tree) = run_fs_ops(fs_ops("wasm32-wasip2"), "p2-fs-ops-c");
+    let (p1, p1_tree) = run_fs_ops(fs_ops("wasm32-wasip1"), "p2-fs-ops-m");
+    assert_eq!(
+        (p1.code, p1.stdout_str(), p1.stderr_str()),
+        (p2.code, p2.stdout_str(), p2.stderr_str()),
+        "module:\n{}\ncomponent:\n{}",
+        show(&p1),
+        show(&p2)
+    );
+    assert_eq!(p1_tree, p2_tree);
+    assert_eq!(p2.code, Some(0), "{}", show(&p2));
+}
+
+/// Escapes from the preopen (`..`, absolute paths, symlinks leading out) fail with the
+/// errors preview1 gives, and nothing outside changes.
+#[test]
+fn p2_std_fs_sandbox() {
+    let root = TempDir::new("p2-fs-sandbox");
+    let data = root.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(root.path().join("outside.txt"), "secret").unwrap();
+    std::fs::write(data.join("inside.txt"), "inside").unwrap();
+    let before = tree_snapshot(root.path());
+    let out = Run::new(component("fs_sandbox")).dir(&data, "/data").run();
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (Some(0), SANDBOX_STDOUT.to_string(), String::new()),
+        "{}",
+        show(&out)
+    );
+    let mut after = tree_snapshot(root.path());
+    assert_eq!(after.remove("data/up"), Some("symlink->..".to_string()));
+    assert_eq!(after, before);
+
+    // The same program as a preview1 module answers the same.
+    let module = build_rust("tests/guests/p2/fs_sandbox.rs", "wasm32-wasip1");
+    std::fs::remove_file(data.join("up")).unwrap();
+    let p1 = Run::new(module).dir(&data, "/data").run();
+    assert_eq!(p1.stdout_str(), out.stdout_str(), "{}", show(&p1));
+}
+
+/// 63 is preview1's `perm` (EPERM: the core refuses the escape), 44 `noent` (no preopen
+/// holds `/etc`).
+const SANDBOX_STDOUT: &str = "\
+read ../outside.txt: PermissionDenied (os error Some(63))
+write ../escaped.txt: PermissionDenied (os error Some(63))
+mkdir ../newdir: PermissionDenied (os error Some(63))
+read absolute /etc/passwd: NotFound (os error Some(44))
+symlink to /etc/passwd: PermissionDenied (os error Some(63))
+symlink to ..: ok ()
+read up/outside.txt: PermissionDenied (os error Some(63))
+write up/escaped.txt: PermissionDenied (os error Some(63))
+read inside.txt: ok \"inside\"
+";
 
 #[test]
 fn p2_truncated_component_is_one_error_line() {
