@@ -5,7 +5,8 @@
 //! symlinks leading out are refused exactly as for preview1 (`not-permitted`).
 //!
 //! Permissions follow wasmtime's: a directory descriptor may change its tree only when
-//! opened with `mutate-directory` (a preopen may unless read-only), else `not-permitted`;
+//! its preopen may (not read-only), else `not-permitted`: directories opened beneath it
+//! inherit that, and asking for `write` or `mutate-directory` without it is refused;
 //! a file may be read or written only when opened with `read` / `write`, else
 //! `bad-descriptor`. File operations on a directory are `bad-descriptor`, directory
 //! operations on a file `not-directory`.
@@ -688,9 +689,11 @@ fn open_at(
             return Err(ErrorCode::NotPermitted);
         }
         Ok(match dir.open_at(&path, pf & SYMLINK_FOLLOW != 0, o, f)? {
+            // A directory inherits its parent's permission, as under wasmtime (the
+            // preview1 adapter never asks for `mutate-directory`).
             Descriptor::Dir(dd) => Desc::Dir {
                 dir: Arc::new(dd),
-                mutate: want_mutate,
+                mutate,
             },
             Descriptor::File(ff) => Desc::File(Arc::new(ff)),
             // Device files standing for the process's stdio live only in a WASIX

@@ -152,12 +152,12 @@ fn fs_ops_tree() -> BTreeMap<String, String> {
     .collect()
 }
 
-/// `fs_ops` built for `target`; one build at a time (two rustc runs on the same source
-/// race on their intermediate files).
-fn fs_ops(target: &str) -> PathBuf {
+/// `tests/guests/p2/{name}.rs` built for `target`; one build at a time (two rustc runs
+/// on the same source race on their intermediate files).
+fn fs_guest(name: &str, target: &str) -> PathBuf {
     static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _one = BUILD.lock().unwrap_or_else(|p| p.into_inner());
-    build_rust("tests/guests/p2/fs_ops.rs", target)
+    build_rust(&format!("tests/guests/p2/{name}.rs"), target)
 }
 
 fn run_fs_ops(wasm: PathBuf, tag: &str) -> (common::Outcome, BTreeMap<String, String>) {
@@ -169,7 +169,7 @@ fn run_fs_ops(wasm: PathBuf, tag: &str) -> (common::Outcome, BTreeMap<String, St
 /// A std::fs program on a `--dir` preopen: files, directories, metadata, links, set_len.
 #[test]
 fn p2_std_fs_on_a_preopen() {
-    let (out, tree) = run_fs_ops(fs_ops("wasm32-wasip2"), "p2-fs-ops");
+    let (out, tree) = run_fs_ops(fs_guest("fs_ops", "wasm32-wasip2"), "p2-fs-ops");
     assert_eq!(
         (out.code, out.stdout_str(), out.stderr_str()),
         (Some(0), FS_OPS_STDOUT.to_string(), String::new()),
@@ -179,21 +179,59 @@ fn p2_std_fs_on_a_preopen() {
     assert_eq!(tree, fs_ops_tree());
 }
 
-/// The migration test: the same std::fs source built as a wasm32-wasip1 module and as a
-/// wasm32-wasip2 component prints the same and leaves the same host tree on ours.
+/// The migration test: the same std::fs sources built as wasm32-wasip1 modules and as
+/// wasm32-wasip2 components print the same and leave the same host trees on ours.
 #[test]
-fn p2_std_fs_component_matches_the_p1_module() {
-    let (p2, p2_tree) = run_fs_ops(fs_ops("wasm32-wasip2"), "p2-fs-ops-c");
-    let (p1, p1_tree) = run_fs_ops(fs_ops("wasm32-wasip1"), "p2-fs-ops-m");
+fn p2_std_fs_components_match_the_p1_modules() {
+    for name in ["fs_ops", "fs_raw"] {
+        let (p2, p2_tree) = run_fs_ops(fs_guest(name, "wasm32-wasip2"), "p2-mig-c");
+        let (p1, p1_tree) = run_fs_ops(fs_guest(name, "wasm32-wasip1"), "p2-mig-m");
+        assert_eq!(
+            (p1.code, p1.stdout_str(), p1.stderr_str()),
+            (p2.code, p2.stdout_str(), p2.stderr_str()),
+            "{name}: module:\n{}\ncomponent:\n{}",
+            show(&p1),
+            show(&p2)
+        );
+        assert_eq!(p1_tree, p2_tree, "{name}");
+        assert_eq!(p2.code, Some(0), "{name}: {}", show(&p2));
+    }
+}
+
+/// Positional read/write, sync-data, advise, set-times and set-times-at, through
+/// wasi-libc's pread, pwrite, fdatasync, posix_fadvise, futimens and utimensat.
+#[test]
+fn p2_libc_file_calls_on_a_preopen() {
+    let (out, tree) = run_fs_ops(fs_guest("fs_raw", "wasm32-wasip2"), "p2-fs-raw");
     assert_eq!(
-        (p1.code, p1.stdout_str(), p1.stderr_str()),
-        (p2.code, p2.stdout_str(), p2.stderr_str()),
-        "module:\n{}\ncomponent:\n{}",
-        show(&p1),
-        show(&p2)
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (
+            Some(0),
+            "pread 4 at 3: 4 \"3456\"\n\
+             pread 4 at 8: 2 \"89\"\n\
+             pread 4 at 20: 0\n\
+             pwrite 2 at 4: 2\n\
+             pwrite 1 at 12: 1\n\
+             fdatasync: 0\n\
+             posix_fadvise: 0\n\
+             futimens: 0\n\
+             mtime: 1500000000.000000250\n\
+             utimensat: 0\n\
+             mtime: 1700000000.000000007\n\
+             content: [48, 49, 50, 51, 65, 66, 54, 55, 56, 57, 0, 0, 90]\n"
+                .to_string(),
+            String::new()
+        ),
+        "{}",
+        show(&out)
     );
-    assert_eq!(p1_tree, p2_tree);
-    assert_eq!(p2.code, Some(0), "{}", show(&p2));
+    assert_eq!(
+        tree.into_iter().collect::<Vec<_>>(),
+        vec![(
+            "r.txt".to_string(),
+            "file:0123AB6789\\x00\\x00Z".to_string()
+        )]
+    );
 }
 
 /// Escapes from the preopen (`..`, absolute paths, symlinks leading out) fail with the
@@ -206,7 +244,9 @@ fn p2_std_fs_sandbox() {
     std::fs::write(root.path().join("outside.txt"), "secret").unwrap();
     std::fs::write(data.join("inside.txt"), "inside").unwrap();
     let before = tree_snapshot(root.path());
-    let out = Run::new(component("fs_sandbox")).dir(&data, "/data").run();
+    let out = Run::new(fs_guest("fs_sandbox", "wasm32-wasip2"))
+        .dir(&data, "/data")
+        .run();
     assert_eq!(
         (out.code, out.stdout_str(), out.stderr_str()),
         (Some(0), SANDBOX_STDOUT.to_string(), String::new()),
@@ -218,7 +258,7 @@ fn p2_std_fs_sandbox() {
     assert_eq!(after, before);
 
     // The same program as a preview1 module answers the same.
-    let module = build_rust("tests/guests/p2/fs_sandbox.rs", "wasm32-wasip1");
+    let module = fs_guest("fs_sandbox", "wasm32-wasip1");
     std::fs::remove_file(data.join("up")).unwrap();
     let p1 = Run::new(module).dir(&data, "/data").run();
     assert_eq!(p1.stdout_str(), out.stdout_str(), "{}", show(&p1));
