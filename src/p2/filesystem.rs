@@ -4,12 +4,12 @@
 //! resolved by the core beneath the descriptor, so `..` escapes, absolute paths and
 //! symlinks leading out are refused exactly as for preview1 (`not-permitted`).
 //!
-//! Permissions follow wasmtime's: a directory descriptor may change its tree only when
-//! its preopen may (not read-only), else `not-permitted`: directories opened beneath it
-//! inherit that, and asking for `write` or `mutate-directory` without it is refused;
-//! a file may be read or written only when opened with `read` / `write`, else
-//! `bad-descriptor`. File operations on a directory are `bad-descriptor`, directory
-//! operations on a file `not-directory`.
+//! Permissions: a directory descriptor may change its tree unless its preopen is
+//! read-only (`--dir-ro`; directories opened beneath inherit that, and asking for `write`
+//! or `mutate-directory` there is refused). The error is the core's `read-only`, as
+//! preview1 gets, where wasmtime would say `not-permitted`. A file may be read or written
+//! only when opened with `read` / `write`, else `bad-descriptor`. File operations on a
+//! directory are `bad-descriptor`, directory operations on a file `not-directory`.
 
 use super::abi::{self, Env, HostResult, RetArea};
 use super::link::Mk;
@@ -103,7 +103,8 @@ pub const FUNCS: &[(&str, &str, Mk)] = &[
 
 /// What a `descriptor` handle holds.
 pub enum Desc {
-    /// `mutate`: whether this descriptor may change the tree beneath it.
+    /// `mutate`: whether this descriptor may change the tree beneath it (its preopen is
+    /// not read-only).
     Dir {
         dir: Arc<Dir>,
         mutate: bool,
@@ -209,7 +210,7 @@ impl Desc {
     fn dir_mut(&self) -> R<&Arc<Dir>> {
         match self {
             Desc::Dir { dir, mutate: true } => Ok(dir),
-            Desc::Dir { .. } => Err(ErrorCode::NotPermitted),
+            Desc::Dir { .. } => Err(ErrorCode::ReadOnly),
             Desc::File(_) => Err(ErrorCode::NotDirectory),
         }
     }
@@ -686,11 +687,12 @@ fn open_at(
         };
         let want_mutate = df & MUTATE_DIRECTORY != 0;
         if !mutate && (o.create || o.truncate || f.write || want_mutate) {
-            return Err(ErrorCode::NotPermitted);
+            return Err(ErrorCode::ReadOnly);
         }
         Ok(match dir.open_at(&path, pf & SYMLINK_FOLLOW != 0, o, f)? {
             // A directory inherits its parent's permission, as under wasmtime (the
-            // preview1 adapter never asks for `mutate-directory`).
+            // preview1 adapter never asks for `mutate-directory`, so it cannot be a
+            // condition).
             Descriptor::Dir(dd) => Desc::Dir {
                 dir: Arc::new(dd),
                 mutate,

@@ -234,8 +234,8 @@ fn p2_libc_file_calls_on_a_preopen() {
     );
 }
 
-/// Escapes from the preopen (`..`, absolute paths, symlinks leading out) fail with the
-/// errors preview1 gives, and nothing outside changes.
+/// Escapes from the preopen (`..`, absolute paths, symlinks leading out) and changes to a
+/// read-only preopen fail with the errors preview1 gives, and nothing outside changes.
 #[test]
 fn p2_std_fs_sandbox() {
     let root = TempDir::new("p2-fs-sandbox");
@@ -243,9 +243,13 @@ fn p2_std_fs_sandbox() {
     std::fs::create_dir(&data).unwrap();
     std::fs::write(root.path().join("outside.txt"), "secret").unwrap();
     std::fs::write(data.join("inside.txt"), "inside").unwrap();
+    let ro = root.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    std::fs::write(ro.join("f.txt"), "read-only").unwrap();
     let before = tree_snapshot(root.path());
     let out = Run::new(fs_guest("fs_sandbox", "wasm32-wasip2"))
         .dir(&data, "/data")
+        .dir_ro(&ro, "/ro")
         .run();
     assert_eq!(
         (out.code, out.stdout_str(), out.stderr_str()),
@@ -260,12 +264,15 @@ fn p2_std_fs_sandbox() {
     // The same program as a preview1 module answers the same.
     let module = fs_guest("fs_sandbox", "wasm32-wasip1");
     std::fs::remove_file(data.join("up")).unwrap();
-    let p1 = Run::new(module).dir(&data, "/data").run();
+    let p1 = Run::new(module)
+        .dir(&data, "/data")
+        .dir_ro(&ro, "/ro")
+        .run();
     assert_eq!(p1.stdout_str(), out.stdout_str(), "{}", show(&p1));
 }
 
 /// 63 is preview1's `perm` (EPERM: the core refuses the escape), 44 `noent` (no preopen
-/// holds `/etc`).
+/// holds `/etc`), 69 `rofs` (the core's `read-only`).
 const SANDBOX_STDOUT: &str = "\
 read ../outside.txt: PermissionDenied (os error Some(63))
 write ../escaped.txt: PermissionDenied (os error Some(63))
@@ -276,6 +283,14 @@ symlink to ..: ok ()
 read up/outside.txt: PermissionDenied (os error Some(63))
 write up/escaped.txt: PermissionDenied (os error Some(63))
 read inside.txt: ok \"inside\"
+ro: read f.txt: ok \"read-only\"
+ro: write new.txt: ReadOnlyFilesystem (os error Some(69))
+ro: truncate f.txt: ReadOnlyFilesystem (os error Some(69))
+ro: mkdir d: ReadOnlyFilesystem (os error Some(69))
+ro: remove f.txt: ReadOnlyFilesystem (os error Some(69))
+ro: rename f.txt: ReadOnlyFilesystem (os error Some(69))
+ro: rename into /data: ReadOnlyFilesystem (os error Some(69))
+ro: list: ok [\"f.txt\"]
 ";
 
 #[test]

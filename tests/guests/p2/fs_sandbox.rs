@@ -34,4 +34,13 @@ fn main() {
     show("read up/outside.txt", fs::read_to_string("/data/up/outside.txt"));
     show("write up/escaped.txt", fs::write("/data/up/escaped.txt", "x"));
     show("read inside.txt", fs::read_to_string("/data/inside.txt"));
+    // `/ro` is a read-only preopen.
+    show("ro: read f.txt", fs::read_to_string("/ro/f.txt"));
+    show("ro: write new.txt", fs::write("/ro/new.txt", "x"));
+    show("ro: truncate f.txt", fs::write("/ro/f.txt", "x"));
+    show("ro: mkdir d", fs::create_dir("/ro/d"));
+    show("ro: remove f.txt", fs::remove_file("/ro/f.txt"));
+    show("ro: rename f.txt", fs::rename("/ro/f.txt", "/ro/g.txt"));
+    show("ro: rename into /data", fs::rename("/ro/f.txt", "/data/g.txt"));
+    show("ro: list", fs::read_dir("/ro").map(|d| d.map(|e| e.unwrap().file_name()).collect::<Vec<_>>()));
 }
