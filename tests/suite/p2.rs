@@ -390,3 +390,20 @@ fn p2_wrong_handle_type_traps() {
         show(&out)
     );
 }
+
+/// A hand-written component for what std::fs never asks through the preview1 adapter:
+/// `get-directories`' list, `open-at` results and errors, `is-same-object`,
+/// `metadata-hash` and the canonical layout of `descriptor-stat` (each failed check exits
+/// with its own status; see the .wat).
+#[test]
+fn p2_descriptor_identity_and_stat_layout() {
+    let dir = TempDir::new("p2-fs-objects");
+    std::fs::write(dir.path().join("x.txt"), "content").unwrap();
+    let out = Run::new(wat("fs_objects")).dir(dir.path(), "/data").run();
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (Some(0), String::new(), String::new()),
+        "{}",
+        show(&out)
+    );
+}
