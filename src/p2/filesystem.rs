@@ -690,9 +690,9 @@ fn open_at(
             return Err(ErrorCode::ReadOnly);
         }
         Ok(match dir.open_at(&path, pf & SYMLINK_FOLLOW != 0, o, f)? {
-            // A directory inherits its parent's permission, as under wasmtime (the
-            // preview1 adapter never asks for `mutate-directory`, so it cannot be a
-            // condition).
+            // A directory inherits its parent's permission, as under wasmtime (neither
+            // wasi-libc's preview2 layer nor the preview1 adapter asks for
+            // `mutate-directory`, so it cannot be a condition).
             Descriptor::Dir(dd) => Desc::Dir {
                 dir: Arc::new(dd),
                 mutate,
