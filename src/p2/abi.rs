@@ -123,12 +123,20 @@ pub fn ret(env: &mut Env, ptr: i32, f: impl FnOnce(&mut RetArea)) -> HostResult<
     with_mem(env, |m| m.write_bytes(ptr as u32 as u64, bytes))
 }
 
-/// A return area being built (the largest here is 16 bytes); bytes between fields
-/// are left as the guest had them.
-#[derive(Default)]
+/// A return area being built (the largest here is `result<descriptor-stat, error-code>`,
+/// 104 bytes); bytes between fields are written as zeroes.
 pub struct RetArea {
-    bytes: [u8; 32],
+    bytes: [u8; 112],
     len: usize,
+}
+
+impl Default for RetArea {
+    fn default() -> Self {
+        RetArea {
+            bytes: [0; 112],
+            len: 0,
+        }
+    }
 }
 
 impl RetArea {

@@ -25,6 +25,7 @@ pub fn registered() -> impl Iterator<Item = &'static (&'static str, &'static str
         super::io::FUNCS,
         super::clocks::FUNCS,
         super::random::FUNCS,
+        super::filesystem::FUNCS,
     ]
     .into_iter()
     .flatten()

@@ -3,18 +3,22 @@
 //! `wasmtime-environ` flattens the component into core-module instantiations and
 //! trampolines ([`translate`]); [`link`] instantiates the core modules in order on one
 //! wasmer `Store`, wiring lowered imports to hand-written host functions with the flat
-//! core signatures of the canonical ABI ([`cli`], [`io`], [`clocks`], [`random`]). Their
-//! resources live in one handle table per instance ([`resources`]) over the same core
-//! objects the witx front end uses (stdout here is the object behind p1's fd 1).
+//! core signatures of the canonical ABI ([`cli`], [`io`], [`clocks`], [`random`],
+//! [`filesystem`]). Their resources live in one handle table per instance
+//! ([`resources`]) over the same core objects the witx front end uses (stdout here is the
+//! object behind p1's fd 1, a preopen's descriptor the `Dir` behind p1's fd 3).
 //!
 //! Provided so far: `wasi:cli/{environment,exit,stdin,stdout,stderr,terminal-*}`,
 //! `wasi:io/{error,poll,streams}`, `wasi:clocks/{monotonic-clock,wall-clock}`,
-//! `wasi:random/{random,insecure,insecure-seed}`, each at any 0.2.x version. A component
-//! importing anything else fails to link with an error naming the function.
+//! `wasi:random/{random,insecure,insecure-seed}`, `wasi:filesystem/{types,preopens}`
+//! ([`filesystem`]: the process's preopens, the same core `Dir`s p1's fds hold), each at
+//! any 0.2.x version. A component importing anything else fails to link with an error
+//! naming the function.
 
 pub mod abi;
 mod cli;
 mod clocks;
+pub mod filesystem;
 mod io;
 pub mod link;
 mod random;
@@ -37,7 +41,7 @@ pub enum P2Error {
     Unsupported(String),
     #[error("the component exports no `wasi:cli/run@0.2.x` `run` function (only command components can be run)")]
     NoRun,
-    #[error("unknown import `{interface}#{func}`: wasix-compat provides wasi:cli, wasi:io, wasi:clocks and wasi:random 0.2.x so far")]
+    #[error("unknown import `{interface}#{func}`: wasix-compat provides wasi:cli, wasi:io, wasi:clocks, wasi:random and wasi:filesystem 0.2.x so far")]
     UnknownImport { interface: String, func: String },
     #[error("import `{name}` has core signature {got}, but wasix-compat provides {want}")]
     Signature {

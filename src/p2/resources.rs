@@ -1,9 +1,10 @@
 //! The instance's handle table: handle → a typed host object (core streams, pollables,
-//! errors, terminals). The guest only ever holds indices; a forged, dropped or wrongly
+//! errors, terminals, filesystem descriptors). The guest only ever holds indices; a forged, dropped or wrongly
 //! typed one is a [`Trap`] with a message naming the handle, never a host panic. One
 //! table serves every version of an interface: `pollable@0.2.0` and `pollable@0.2.6`
 //! are the same host type, as under wasmtime's semver-compatible linking.
 
+use super::filesystem::{Desc, DirEntries};
 use crate::core::io::poll::{Deadline, Pollable};
 use crate::core::io::{InputStream, OutputStream};
 use crate::core::ErrorCode;
@@ -41,6 +42,11 @@ pub enum Resource {
     Error(ErrorCode),
     TerminalInput,
     TerminalOutput,
+    /// `wasi:filesystem/types.descriptor`: the core directory or file itself (a preopen's
+    /// is the very `Dir` p1's fd 3.. holds).
+    Descriptor(Arc<Desc>),
+    /// `wasi:filesystem/types.directory-entry-stream`: the rest of a listing.
+    DirectoryEntryStream(Arc<DirEntries>),
 }
 
 /// Resource types, by their WIT names.
@@ -52,6 +58,8 @@ pub enum Kind {
     Error,
     TerminalInput,
     TerminalOutput,
+    Descriptor,
+    DirectoryEntryStream,
 }
 
 impl Kind {
@@ -63,6 +71,8 @@ impl Kind {
             Kind::Error => "error",
             Kind::TerminalInput => "terminal-input",
             Kind::TerminalOutput => "terminal-output",
+            Kind::Descriptor => "descriptor",
+            Kind::DirectoryEntryStream => "directory-entry-stream",
         }
     }
 
@@ -75,6 +85,8 @@ impl Kind {
             ("wasi:io/error", "error") => Kind::Error,
             ("wasi:cli/terminal-input", "terminal-input") => Kind::TerminalInput,
             ("wasi:cli/terminal-output", "terminal-output") => Kind::TerminalOutput,
+            ("wasi:filesystem/types", "descriptor") => Kind::Descriptor,
+            ("wasi:filesystem/types", "directory-entry-stream") => Kind::DirectoryEntryStream,
             _ => return None,
         })
     }
@@ -89,6 +101,8 @@ impl Resource {
             Resource::Error(_) => Kind::Error,
             Resource::TerminalInput => Kind::TerminalInput,
             Resource::TerminalOutput => Kind::TerminalOutput,
+            Resource::Descriptor(_) => Kind::Descriptor,
+            Resource::DirectoryEntryStream(_) => Kind::DirectoryEntryStream,
         }
     }
 }

@@ -4,7 +4,8 @@
 
 use crate::common;
 
-use common::{build_rust, repo, show, Run, TempDir};
+use common::{build_rust, repo, show, tree_snapshot, Run, TempDir};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 fn component(name: &str) -> PathBuf {
@@ -76,25 +77,221 @@ fn p2_clocks_and_random() {
     );
 }
 
-/// std::fs needs wasi:filesystem, which this increment does not provide: the run fails
-/// before instantiation, naming the first missing function.
+/// std::fs reads through wasi:filesystem from a `--dir` preopen.
+#[test]
+fn p2_reads_a_file_from_a_preopen() {
+    let dir = TempDir::new("p2-uses-fs");
+    std::fs::write(dir.path().join("x.txt"), "contents of x\n").unwrap();
+    let out = Run::new(component("uses_fs"))
+        .dir(dir.path(), "/data")
+        .run();
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (Some(0), "contents of x\n".to_string(), String::new()),
+        "{}",
+        show(&out)
+    );
+}
+
+/// std::net needs wasi:sockets, which is not provided yet: the run fails before
+/// instantiation, naming the first missing function.
 #[test]
 fn p2_missing_interface_is_a_link_error() {
-    let out = Run::new(component("uses_fs")).run();
+    let out = Run::new(component("uses_net")).run();
     assert_eq!(
         (out.code, out.stdout_str(), out.stderr_str()),
         (
             Some(1),
             String::new(),
             "wasix-compat: unknown import \
-             `wasi:filesystem/types@0.2.6#[method]descriptor.read-via-stream`: wasix-compat \
-             provides wasi:cli, wasi:io, wasi:clocks and wasi:random 0.2.x so far\n"
+             `wasi:sockets/instance-network@0.2.6#instance-network`: wasix-compat \
+             provides wasi:cli, wasi:io, wasi:clocks, wasi:random and wasi:filesystem 0.2.x so far\n"
                 .to_string()
         ),
         "{}",
         show(&out)
     );
 }
+
+/// What `fs_ops` prints, on any engine and as component or module.
+const FS_OPS_STDOUT: &str = "\
+read: \"hello\\n\"
+appended: \"hello\\nworld\\n\"
+after seek+write: \"hello\\nWorld\\n\"
+tail at 8: \"rld\\n\"
+big: 64000 bytes, byte 63999 = 63
+sub: [\"deep\", \"one\", \"two\"]
+create_dir again: AlreadyExists (os error Some(20))
+remove_dir non-empty: Uncategorized (os error Some(55))
+open missing: NotFound (os error Some(44))
+a.txt: len=12 file=true dir=false
+sub: file=false dir=true
+modified within a minute: true
+sub after: [\"deep\", \"three\"]
+read_link: \"a.txt\"
+through link: \"hello\\nWorld\\n\"
+link is symlink: true
+a.txt via hard link: \"via hard link\\n\"
+grown: [50, 50, 0, 0, 0]
+shrunk: [50]
+root: [\"a.txt\", \"hard\", \"link\", \"sub\"]
+";
+
+/// The host tree `fs_ops` leaves behind.
+fn fs_ops_tree() -> BTreeMap<String, String> {
+    [
+        ("a.txt", "file:via hard link\\n"),
+        ("hard", "file:via hard link\\n"),
+        ("link", "symlink->a.txt"),
+        ("sub", "dir"),
+        ("sub/deep", "dir"),
+        ("sub/three", "file:2"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// `tests/guests/p2/{name}.rs` built for `target`; one build at a time (two rustc runs
+/// on the same source race on their intermediate files).
+fn fs_guest(name: &str, target: &str) -> PathBuf {
+    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = BUILD.lock().unwrap_or_else(|p| p.into_inner());
+    build_rust(&format!("tests/guests/p2/{name}.rs"), target)
+}
+
+fn run_fs_ops(wasm: PathBuf, tag: &str) -> (common::Outcome, BTreeMap<String, String>) {
+    let dir = TempDir::new(tag);
+    let out = Run::new(wasm).dir(dir.path(), "/data").run();
+    (out, tree_snapshot(dir.path()))
+}
+
+/// A std::fs program on a `--dir` preopen: files, directories, metadata, links, set_len.
+#[test]
+fn p2_std_fs_on_a_preopen() {
+    let (out, tree) = run_fs_ops(fs_guest("fs_ops", "wasm32-wasip2"), "p2-fs-ops");
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (Some(0), FS_OPS_STDOUT.to_string(), String::new()),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(tree, fs_ops_tree());
+}
+
+/// The migration test: the same std::fs sources built as wasm32-wasip1 modules and as
+/// wasm32-wasip2 components print the same and leave the same host trees on ours.
+#[test]
+fn p2_std_fs_components_match_the_p1_modules() {
+    for name in ["fs_ops", "fs_raw"] {
+        let (p2, p2_tree) = run_fs_ops(fs_guest(name, "wasm32-wasip2"), "p2-mig-c");
+        let (p1, p1_tree) = run_fs_ops(fs_guest(name, "wasm32-wasip1"), "p2-mig-m");
+        assert_eq!(
+            (p1.code, p1.stdout_str(), p1.stderr_str()),
+            (p2.code, p2.stdout_str(), p2.stderr_str()),
+            "{name}: module:\n{}\ncomponent:\n{}",
+            show(&p1),
+            show(&p2)
+        );
+        assert_eq!(p1_tree, p2_tree, "{name}");
+        assert_eq!(p2.code, Some(0), "{name}: {}", show(&p2));
+    }
+}
+
+/// Positional read/write, sync-data, advise, set-times and set-times-at, through
+/// wasi-libc's pread, pwrite, fdatasync, posix_fadvise, futimens and utimensat.
+#[test]
+fn p2_libc_file_calls_on_a_preopen() {
+    let (out, tree) = run_fs_ops(fs_guest("fs_raw", "wasm32-wasip2"), "p2-fs-raw");
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (
+            Some(0),
+            "pread 4 at 3: 4 \"3456\"\n\
+             pread 4 at 8: 2 \"89\"\n\
+             pread 4 at 20: 0\n\
+             pwrite 2 at 4: 2\n\
+             pwrite 1 at 12: 1\n\
+             fdatasync: 0\n\
+             posix_fadvise: 0\n\
+             futimens: 0\n\
+             mtime: 1500000000.000000250\n\
+             utimensat: 0\n\
+             mtime: 1700000000.000000007\n\
+             content: [48, 49, 50, 51, 65, 66, 54, 55, 56, 57, 0, 0, 90]\n"
+                .to_string(),
+            String::new()
+        ),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(
+        tree.into_iter().collect::<Vec<_>>(),
+        vec![(
+            "r.txt".to_string(),
+            "file:0123AB6789\\x00\\x00Z".to_string()
+        )]
+    );
+}
+
+/// Escapes from the preopen (`..`, absolute paths, symlinks leading out) and changes to a
+/// read-only preopen fail with the errors preview1 gives, and nothing outside changes.
+#[test]
+fn p2_std_fs_sandbox() {
+    let root = TempDir::new("p2-fs-sandbox");
+    let data = root.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(root.path().join("outside.txt"), "secret").unwrap();
+    std::fs::write(data.join("inside.txt"), "inside").unwrap();
+    let ro = root.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    std::fs::write(ro.join("f.txt"), "read-only").unwrap();
+    let before = tree_snapshot(root.path());
+    let out = Run::new(fs_guest("fs_sandbox", "wasm32-wasip2"))
+        .dir(&data, "/data")
+        .dir_ro(&ro, "/ro")
+        .run();
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (Some(0), SANDBOX_STDOUT.to_string(), String::new()),
+        "{}",
+        show(&out)
+    );
+    let mut after = tree_snapshot(root.path());
+    assert_eq!(after.remove("data/up"), Some("symlink->..".to_string()));
+    assert_eq!(after, before);
+
+    // The same program as a preview1 module answers the same.
+    let module = fs_guest("fs_sandbox", "wasm32-wasip1");
+    std::fs::remove_file(data.join("up")).unwrap();
+    let p1 = Run::new(module)
+        .dir(&data, "/data")
+        .dir_ro(&ro, "/ro")
+        .run();
+    assert_eq!(p1.stdout_str(), out.stdout_str(), "{}", show(&p1));
+}
+
+/// 63 is preview1's `perm` (EPERM: the core refuses the escape), 44 `noent` (no preopen
+/// holds `/etc`), 69 `rofs` (the core's `read-only`).
+const SANDBOX_STDOUT: &str = "\
+read ../outside.txt: PermissionDenied (os error Some(63))
+write ../escaped.txt: PermissionDenied (os error Some(63))
+mkdir ../newdir: PermissionDenied (os error Some(63))
+read absolute /etc/passwd: NotFound (os error Some(44))
+symlink to /etc/passwd: PermissionDenied (os error Some(63))
+symlink to ..: ok ()
+read up/outside.txt: PermissionDenied (os error Some(63))
+write up/escaped.txt: PermissionDenied (os error Some(63))
+read inside.txt: ok \"inside\"
+ro: read f.txt: ok \"read-only\"
+ro: write new.txt: ReadOnlyFilesystem (os error Some(69))
+ro: truncate f.txt: ReadOnlyFilesystem (os error Some(69))
+ro: mkdir d: ReadOnlyFilesystem (os error Some(69))
+ro: remove f.txt: ReadOnlyFilesystem (os error Some(69))
+ro: rename f.txt: ReadOnlyFilesystem (os error Some(69))
+ro: rename into /data: ReadOnlyFilesystem (os error Some(69))
+ro: list: ok [\"f.txt\"]
+";
 
 #[test]
 fn p2_truncated_component_is_one_error_line() {
@@ -189,6 +386,23 @@ fn p2_wrong_handle_type_traps() {
              handle index 1 has type `pollable`, expected `output-stream` (in func[2])\n"
                 .to_string()
         ),
+        "{}",
+        show(&out)
+    );
+}
+
+/// A hand-written component for what std::fs never asks through the preview1 adapter:
+/// `get-directories`' list, `open-at` results and errors, `is-same-object`,
+/// `metadata-hash` and the canonical layout of `descriptor-stat` (each failed check exits
+/// with its own status; see the .wat).
+#[test]
+fn p2_descriptor_identity_and_stat_layout() {
+    let dir = TempDir::new("p2-fs-objects");
+    std::fs::write(dir.path().join("x.txt"), "content").unwrap();
+    let out = Run::new(wat("fs_objects")).dir(dir.path(), "/data").run();
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (Some(0), String::new(), String::new()),
         "{}",
         show(&out)
     );

@@ -3,6 +3,7 @@
 
 pub mod host;
 pub mod mounts;
+pub mod stream;
 pub mod types;
 pub mod vfs;
 
