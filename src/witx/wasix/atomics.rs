@@ -15,7 +15,9 @@ use wasmer::{
 const HELPER: &str = r#"(module
   (import "m" "memory" (memory 0 65536 shared))
   (func (export "wait") (param i32 i32 i64) (result i32)
-    (memory.atomic.wait32 (local.get 0) (local.get 1) (local.get 2))))"#;
+    (memory.atomic.wait32 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "notify") (param i32 i32) (result i32)
+    (memory.atomic.notify (local.get 0) (local.get 1))))"#;
 
 /// How an engine wait ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +38,10 @@ pub fn helper_module(store: &Store) -> Result<Module, String> {
 /// One thread's handle on the wait instruction, and the memory's notify.
 pub struct Atomics {
     wait: TypedFunction<(i32, i32, i64), i32>,
+    /// The instruction, not `SharedMemory::notify`: the public call upgrades a weak handle
+    /// to the memory's wait queues on every call (a shared reference count every waking
+    /// thread contends on); the instruction reaches them through the instance.
+    notify: TypedFunction<(i32, i32), i32>,
     shared: SharedMemory,
 }
 
@@ -54,7 +60,15 @@ impl Atomics {
             .exports
             .get_typed_function(&*store, "wait")
             .map_err(|e| e.to_string())?;
-        Ok(Atomics { wait, shared })
+        let notify = i
+            .exports
+            .get_typed_function(&*store, "notify")
+            .map_err(|e| e.to_string())?;
+        Ok(Atomics {
+            wait,
+            notify,
+            shared,
+        })
     }
 
     /// `memory.atomic.wait32`: `addr` must be 4-aligned and in bounds (else the
@@ -76,11 +90,16 @@ impl Atomics {
     }
 
     /// Wakes up to `n` waiters on `addr` (of `futex_wait` and of `memory.atomic.wait32`);
-    /// returns how many.
-    pub fn notify(&self, addr: u32, n: u32) -> u32 {
-        self.shared
-            .notify(MemoryLocation::new_32(addr), n)
-            .unwrap_or(0)
+    /// returns how many. `addr` must be 4-aligned and in bounds (checked by the caller).
+    pub fn notify(&self, store: &mut impl wasmer::AsStoreMut, addr: u32, n: u32) -> u32 {
+        match self.notify.call(store, addr as i32, n as i32) {
+            Ok(k) => k as u32,
+            // Only a closed memory (the process is ending) makes the instruction fail.
+            Err(_) => self
+                .shared
+                .notify(MemoryLocation::new_32(addr), n)
+                .unwrap_or(0),
+        }
     }
 }
 

@@ -323,14 +323,27 @@ fn wake<M: MemSize>(
 ) -> i32 {
     let (f, o) = (M::to_u64(futex), M::to_u64(out));
     let engine = env.data().atomics.clone().filter(|_| f <= u32::MAX as u64);
-    run(env, name, [f, o], |c| {
+    let Some(a) = engine else {
+        return run(env, name, [f, o], |c| {
+            let addr = futex_addr(c, f)?;
+            c.mem.check_range(o, 1)?;
+            let woke = c.ctx.threads.futexes.wake(addr, n as usize);
+            Ok(c.mem.write::<u8>(o, (woke > 0) as u8)?)
+        });
+    };
+    // The memory's own queues (waiters of futex_wait and of memory.atomic.wait32): check
+    // the arguments, notify through this thread's store, then report.
+    let checked = with_call(env, |c| {
         let addr = futex_addr(c, f)?;
         c.mem.check_range(o, 1)?;
-        let woke = match &engine {
-            // The memory's own queues: waiters of futex_wait and of memory.atomic.wait32.
-            Some(a) => a.notify(addr as u32, n) as usize,
-            None => c.ctx.threads.futexes.wake(addr, n as usize),
-        };
+        Ok::<_, Errno>(addr)
+    });
+    let woke = match checked {
+        Ok(addr) => a.notify(&mut env.as_store_mut(), addr as u32, n),
+        Err(_) => 0,
+    };
+    run(env, name, [f, o], |c| {
+        checked?;
         Ok(c.mem.write::<u8>(o, (woke > 0) as u8)?)
     })
 }
