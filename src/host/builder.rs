@@ -264,14 +264,19 @@ impl Builder {
     }
 
     /// Runs a WASI 0.2 command component (`wasi:cli/run#run`) on the calling thread;
-    /// returns the exit status. Its streams are the process's own (p1's fds 0-2).
+    /// returns the exit status. Its streams are the process's own (p1's fds 0-2). With
+    /// [`Builder::record_imports`], its import calls are recorded as a module's are.
     pub fn run_component(
         self,
         store: &mut Store,
         component: &crate::p2::Component,
     ) -> Result<i32, RunError> {
+        let recorder = self
+            .record
+            .clone()
+            .map(|p| Arc::new(crate::witx::record::ImportRecorder::new(p)));
         let process = Arc::new(self.build_process()?);
-        match component.run(store, process)? {
+        match component.run_recorded(store, process, recorder)? {
             crate::p2::RunEnd::Status(c) => Ok(c),
             crate::p2::RunEnd::Trap(e) => Err(RunError::Trap(trap_line(&e))),
         }

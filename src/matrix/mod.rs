@@ -1,7 +1,8 @@
 //! `wasix-compat matrix`: generates `compat-matrix/` from the import registry, the tables
-//! below and the import records the test suite leaves in `target/import-evidence/`.
-//! `--check` fails when the committed files are stale.
+//! below, `wit/` (the WASI 0.2 table) and the import records the test suite leaves in
+//! `target/import-evidence/`. `--check` fails when the committed files are stale.
 
+pub mod components;
 pub mod differences;
 
 use crate::witx::Namespace;
@@ -39,8 +40,11 @@ pub const DOCUMENTED_BY_ARITY: &[(&str, usize, &str)] = &[
 ];
 
 struct Row {
-    namespace: &'static str,
-    function: &'static str,
+    /// The witx module, or for a WASI 0.2 row the interface without version.
+    namespace: String,
+    function: String,
+    /// A WASI 0.2 row (the second table): status `implemented` or `missing`.
+    component: bool,
     params: String,
     status: String,
     tests: Vec<String>,
@@ -126,15 +130,47 @@ fn rows(seen: &Evidence) -> Vec<Row> {
             .map(|d| format!("`{}`: ours {}; wasmer-wasix {}", d.check, d.ours, d.wasmer))
             .collect();
         rows.push(Row {
-            namespace: s.module,
-            function: s.name,
+            namespace: s.module.to_string(),
+            function: s.name.to_string(),
+            component: false,
             params,
             status,
             tests,
             differences,
         });
     }
-    rows.sort_by(|a, b| (a.namespace, a.function).cmp(&(b.namespace, b.function)));
+    rows.sort_by(|a, b| (&a.namespace, &a.function).cmp(&(&b.namespace, &b.function)));
+    rows
+}
+
+/// The WASI 0.2 rows: every function of wit/'s command world, `implemented` when the
+/// component front end registers it, else `missing`; tests as for the witx rows (any core
+/// arity: the recorder notes the flat parameter count, which is the same for all).
+fn component_rows(functions: Vec<(String, String)>, seen: &Evidence) -> Vec<Row> {
+    let mut rows: Vec<Row> = functions
+        .into_iter()
+        .map(|(interface, function)| {
+            let tests: BTreeSet<String> = seen
+                .iter()
+                .filter(|((ns, f, _), _)| *ns == interface && *f == function)
+                .flat_map(|(_, t)| t.iter().cloned())
+                .collect();
+            let status = match components::served(&interface, &function) {
+                true => "implemented",
+                false => "missing",
+            };
+            Row {
+                namespace: interface,
+                function,
+                component: true,
+                params: String::new(),
+                status: status.to_string(),
+                tests: tests.into_iter().collect(),
+                differences: Vec::new(),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a.namespace, &a.function).cmp(&(&b.namespace, &b.function)));
     rows
 }
 
@@ -151,7 +187,7 @@ fn keep_committed_lists(rows: &mut [Row], committed_csv: &str, seen: &Evidence) 
     for (r, line) in rows.iter_mut().zip(lines) {
         let mut f = line.splitn(4, ',');
         let (ns, func, _status, tests) = (f.next(), f.next(), f.next(), f.next().unwrap_or(""));
-        if ns != Some(r.namespace) || func != Some(r.function) {
+        if ns != Some(r.namespace.as_str()) || func != Some(r.function.as_str()) {
             continue;
         }
         let listed: Vec<String> = tests
@@ -166,14 +202,20 @@ fn keep_committed_lists(rows: &mut [Row], committed_csv: &str, seen: &Evidence) 
     }
 }
 
-/// The generated files (name → contents) from the records in `evidence_dir`; with
-/// `committed_csv`, its test lists are kept where this run agrees with them.
+/// The generated files (name → contents) from the records in `evidence_dir` and the
+/// WIT in `wit_dir`; with `committed_csv`, its test lists are kept where this run agrees
+/// with them.
 pub fn render(
     evidence_dir: &Path,
+    wit_dir: &Path,
     committed_csv: Option<&str>,
 ) -> anyhow::Result<BTreeMap<&'static str, String>> {
     let seen = evidence(evidence_dir)?;
     let mut rows = rows(&seen);
+    rows.extend(component_rows(
+        components::command_world_functions(wit_dir)?,
+        &seen,
+    ));
     if let Some(csv) = committed_csv {
         keep_committed_lists(&mut rows, csv, &seen);
     }
@@ -184,8 +226,8 @@ pub fn render(
     );
     md.push_str("and the import records of the test suite. Do not edit by hand; CI fails when it is stale.\n\n");
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in &rows {
-        *counts.entry(r.namespace).or_default() += 1;
+    for r in rows.iter().filter(|r| !r.component) {
+        *counts.entry(&r.namespace).or_default() += 1;
     }
     md.push_str("| namespace | functions provided |\n|---|---|\n");
     for ns in Namespace::ALL {
@@ -267,7 +309,7 @@ pub fn render(
     md.push_str("names are `module::test` in `tests/suite/`. `matrix.csv` lists them all. Which tests reach\n");
     md.push_str("an import can depend on scheduling, so the staleness check accepts these lists while they\n");
     md.push_str("name only existing tests and no import gains or loses its last test.\n\n| namespace | function | params | status | tests | differences |\n|---|---|---|---|---|---|\n");
-    for r in &rows {
+    for r in rows.iter().filter(|r| !r.component) {
         md.push_str(&format!(
             "| `{}` | `{}` | {} | {} | {} | {} |\n",
             r.namespace,
@@ -282,10 +324,12 @@ pub fn render(
             }
         ));
     }
+    component_table(&mut md, &rows);
+    // The WASI 0.2 rows follow the witx rows; their namespace is the interface.
     let mut csv = String::from("namespace,function,status,tests\n");
     for r in &rows {
-        let status = if r.status == "implemented" {
-            "implemented"
+        let status = if r.component || r.status == "implemented" {
+            r.status.as_str()
         } else {
             "implemented-documented"
         };
@@ -298,6 +342,41 @@ pub fn render(
         ));
     }
     Ok(BTreeMap::from([("README.md", md), ("matrix.csv", csv)]))
+}
+
+/// The second table: WASI 0.2, per interface and function.
+fn component_table(md: &mut String, rows: &[Row]) {
+    let rows: Vec<&Row> = rows.iter().filter(|r| r.component).collect();
+    md.push_str("\n## WASI 0.2 (components)\n\n");
+    md.push_str("Every function and resource method of every interface that `wit/`'s `wasi:cli/command` world\n");
+    md.push_str("imports (read with wit-parser), at any 0.2.x version. \"implemented\": the component front end\n");
+    md.push_str("(`src/p2/`) serves it; \"missing\": a component importing it fails at link time with an error\n");
+    md.push_str("naming the function. Resource drops are not listed (every resource of a served interface can\n");
+    md.push_str("be dropped), nor are interfaces that declare only types and resources. \"tests\" are the\n");
+    md.push_str("tests whose component runs called the function (any result: `ok`, `exit` or `trap`), recorded\n");
+    md.push_str("as for the witx imports; `matrix.csv` lists them all.\n\n");
+    let mut per: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for r in &rows {
+        let e = per.entry(&r.namespace).or_default();
+        match r.status == "implemented" {
+            true => e.0 += 1,
+            false => e.1 += 1,
+        }
+    }
+    md.push_str("| interface | implemented | missing |\n|---|---|---|\n");
+    for (i, (ok, missing)) in &per {
+        md.push_str(&format!("| `{i}` | {ok} | {missing} |\n"));
+    }
+    md.push_str("\n| interface | function | status | tests |\n|---|---|---|---|\n");
+    for r in rows {
+        md.push_str(&format!(
+            "| `{}` | `{}` | {} | {} |\n",
+            r.namespace,
+            r.function,
+            r.status,
+            tests_cell(&r.tests)
+        ));
+    }
 }
 
 /// The count and the first few names (the rest are in matrix.csv).
@@ -340,7 +419,11 @@ pub fn cli(args: &[String]) -> anyhow::Result<()> {
     let out = root.join("compat-matrix");
     let evidence = evidence.unwrap_or_else(|| root.join("target/import-evidence"));
     let committed = std::fs::read_to_string(out.join("matrix.csv")).ok();
-    let files = render(&evidence, committed.as_deref().filter(|_| check))?;
+    let files = render(
+        &evidence,
+        &root.join("wit"),
+        committed.as_deref().filter(|_| check),
+    )?;
     if check {
         let stale: Vec<&str> = files
             .iter()

@@ -6,8 +6,12 @@ use super::resources::{Handles, Kind, Resource, Trap};
 use crate::core::io::StreamError;
 use crate::core::process::Process;
 use crate::guest::{GuestMem, MemError};
+use crate::witx::record::ImportRecorder;
 use std::sync::{Arc, Mutex, MutexGuard};
-use wasmer::{FunctionEnvMut, Memory, RuntimeError, TypedFunction};
+use wasmer::{
+    FromToNativeWasmType, Function, FunctionEnv, FunctionEnvMut, Memory, RuntimeError, Store,
+    TypedFunction, WasmTypeList,
+};
 
 /// One component instance's state, shared by all of its host functions.
 pub struct State {
@@ -25,7 +29,70 @@ pub struct Lower {
     pub realloc: Option<TypedFunction<(i32, i32, i32, i32), i32>>,
     /// For `[resource-drop]`: the resource's kind.
     pub drop_kind: Option<Kind>,
+    /// When the run records its imports: where, and this import's interface (without
+    /// version) and function. Set before the host function is made ([`HostFn::make`]).
+    pub record: Option<Record>,
 }
+
+/// Where a lowered import's calls are noted, and under which (interface, function).
+pub type Record = (Arc<ImportRecorder>, Arc<str>, Arc<str>);
+
+/// A host function of the front end, `f(env, core params…) -> HostResult<core results>`.
+pub trait HostFn<Params, R> {
+    /// `self` as a typed host function; when `env` records, behind a typed wrapper of the
+    /// same signature that notes each call. (A typed wrapper, not a dynamic one: the
+    /// function is called directly, on the guest's stack, so a trap's guest frames are the
+    /// same with the recorder as without it.)
+    fn make(self, store: &mut Store, env: &FunctionEnv<Lower>) -> Function;
+}
+
+macro_rules! host_fn {
+    ($($p:ident),*) => {
+        impl<F, R, $($p,)*> HostFn<($($p,)*), R> for F
+        where
+            F: Fn(Env, $($p),*) -> HostResult<R> + Send + Sync + 'static,
+            R: WasmTypeList,
+            $($p: FromToNativeWasmType,)*
+        {
+            #[allow(non_snake_case)]
+            fn make(self, store: &mut Store, env: &FunctionEnv<Lower>) -> Function {
+                if env.as_ref(store).record.is_none() {
+                    return Function::new_typed_with_env(store, env, self);
+                }
+                let arity = <[&str]>::len(&[$(stringify!($p)),*]);
+                Function::new_typed_with_env(
+                    store,
+                    env,
+                    move |mut env: Env, $($p: $p),*| -> HostResult<R> {
+                        let r = self(env.as_mut(), $($p),*);
+                        if let Some((rec, interface, function)) = &env.data().record {
+                            rec.note_component(interface, function, r.as_ref().err(), arity);
+                        }
+                        r
+                    },
+                )
+            }
+        }
+    };
+}
+
+host_fn!();
+host_fn!(P1);
+host_fn!(P1, P2);
+host_fn!(P1, P2, P3);
+host_fn!(P1, P2, P3, P4);
+host_fn!(P1, P2, P3, P4, P5);
+host_fn!(P1, P2, P3, P4, P5, P6);
+host_fn!(P1, P2, P3, P4, P5, P6, P7);
+host_fn!(P1, P2, P3, P4, P5, P6, P7, P8);
+host_fn!(P1, P2, P3, P4, P5, P6, P7, P8, P9);
+host_fn!(P1, P2, P3, P4, P5, P6, P7, P8, P9, P10);
+host_fn!(P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11);
+host_fn!(P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12);
+host_fn!(P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12, P13);
+host_fn!(P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12, P13, P14);
+host_fn!(P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12, P13, P14, P15);
+host_fn!(P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12, P13, P14, P15, P16);
 
 pub type Env<'a> = FunctionEnvMut<'a, Lower>;
 pub type HostResult<T> = Result<T, RuntimeError>;

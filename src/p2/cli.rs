@@ -5,11 +5,11 @@ use super::abi::{self, Env, HostResult};
 use super::link::Mk;
 use super::resources::Resource;
 use crate::core::cli::Exit;
-use wasmer::{Function, RuntimeError};
+use wasmer::RuntimeError;
 
 macro_rules! f {
     ($f:expr) => {
-        (|s, e| Function::new_typed_with_env(s, e, $f)) as Mk
+        (|s, e| abi::HostFn::make($f, s, e)) as Mk
     };
 }
 

@@ -24,7 +24,6 @@ use crate::core::ErrorCode;
 use std::collections::VecDeque;
 use std::io::{IoSlice, IoSliceMut};
 use std::sync::{Arc, Mutex};
-use wasmer::Function;
 
 type R<T> = Result<T, ErrorCode>;
 
@@ -33,7 +32,7 @@ const MAX_READ: u64 = 1 << 24;
 
 macro_rules! f {
     ($f:expr) => {
-        (|s, e| Function::new_typed_with_env(s, e, $f)) as Mk
+        (|s, e| abi::HostFn::make($f, s, e)) as Mk
     };
 }
 

@@ -7,14 +7,13 @@ use crate::core::io::poll::{self, with_thread_context};
 use crate::core::io::{InputStream, OutputStream, StreamError};
 use std::io::{IoSlice, IoSliceMut};
 use std::sync::Arc;
-use wasmer::Function;
 
 /// Most bytes one `read` / `skip` / `splice` moves (the guest asks with a u64).
 const MAX_CHUNK: u64 = 1 << 20;
 
 macro_rules! f {
     ($f:expr) => {
-        (|s, e| Function::new_typed_with_env(s, e, $f)) as Mk
+        (|s, e| abi::HostFn::make($f, s, e)) as Mk
     };
 }
 

@@ -5,6 +5,7 @@ use super::abi::{self, Env, HostResult, Lower, State};
 use super::resources::Kind;
 use super::translate::{Def, Plan, Step, TrampolineKind, Val};
 use super::P2Error;
+use crate::witx::record::ImportRecorder;
 use std::sync::Arc;
 use wasmer::{Extern, Function, FunctionEnv, Imports, Instance, Module, Store, Type};
 
@@ -57,6 +58,7 @@ pub fn host_fn_type(interface: &str, func: &str) -> Option<wasmer::FunctionType>
         memory: None,
         realloc: None,
         drop_kind: None,
+        record: None,
     };
     let env = FunctionEnv::new(&mut store, lower);
     Some(mk(&mut store, &env).ty(&store))
@@ -157,6 +159,8 @@ struct Linker<'a> {
     memories: Vec<Option<wasmer::Memory>>,
     reallocs: Vec<Option<Function>>,
     post_returns: Vec<Option<Function>>,
+    /// When on, each lowered import's host function notes its calls (see `abi::HostFn`).
+    recorder: Option<Arc<ImportRecorder>>,
 }
 
 impl Linker<'_> {
@@ -177,6 +181,8 @@ impl Linker<'_> {
             return Ok(f.clone());
         }
         let tr = &self.plan.trampolines[t];
+        // (interface without version, function) of a lowered import, for the recorder.
+        let mut recorded = None;
         let (mk, name, memory, realloc, drop_kind): (Mk, String, _, _, _) = match &tr.kind {
             TrampolineKind::Lower {
                 interface,
@@ -184,10 +190,14 @@ impl Linker<'_> {
                 memory,
                 realloc,
             } => (
-                host_fn(interface, func).ok_or_else(|| P2Error::UnknownImport {
-                    interface: interface.clone(),
-                    func: func.clone(),
-                })?,
+                {
+                    let mk = host_fn(interface, func).ok_or_else(|| P2Error::UnknownImport {
+                        interface: interface.clone(),
+                        func: func.clone(),
+                    })?;
+                    recorded = unversioned(interface).map(|i| (i, func.as_str()));
+                    mk
+                },
                 format!("{interface}#{func}"),
                 *memory,
                 *realloc,
@@ -212,6 +222,11 @@ impl Linker<'_> {
                 .and_then(|r| self.reallocs[r].as_ref())
                 .and_then(|f| f.typed(store).ok()),
             drop_kind,
+            record: self
+                .recorder
+                .as_ref()
+                .zip(recorded)
+                .map(|(r, (i, f))| (r.clone(), i.into(), f.into())),
         };
         let env = FunctionEnv::new(store, lower);
         let f = mk(store, &env);
@@ -279,12 +294,14 @@ impl Linker<'_> {
     }
 }
 
-/// Instantiates every core module of `plan` (compiled as `modules`) into `store`.
+/// Instantiates every core module of `plan` (compiled as `modules`) into `store`; with
+/// `recorder`, each lowered import notes its calls there (see [`crate::witx::record`]).
 pub fn link(
     store: &mut Store,
     plan: &Plan,
     modules: &[Module],
     st: Arc<State>,
+    recorder: Option<Arc<ImportRecorder>>,
 ) -> Result<Linked, P2Error> {
     let mut l = Linker {
         plan,
@@ -295,6 +312,7 @@ pub fn link(
         memories: vec![None; plan.memories],
         reallocs: vec![None; plan.reallocs],
         post_returns: vec![None; plan.post_returns],
+        recorder,
     };
     for s in &plan.steps {
         l.step(store, modules, s)?;

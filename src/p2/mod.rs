@@ -100,11 +100,22 @@ impl Component {
     /// Instantiates the component in `store` for `process` and calls `wasi:cli/run#run`:
     /// `ok` is status 0, `err` status 1, `wasi:cli/exit` the status it asks for.
     pub fn run(&self, store: &mut Store, process: Arc<Process>) -> Result<RunEnd, P2Error> {
+        self.run_recorded(store, process, None)
+    }
+
+    /// [`Component::run`], noting each import call in `recorder` when given (see
+    /// [`crate::witx::record`]; without one, imports are not wrapped).
+    pub fn run_recorded(
+        &self,
+        store: &mut Store,
+        process: Arc<Process>,
+        recorder: Option<Arc<crate::witx::record::ImportRecorder>>,
+    ) -> Result<RunEnd, P2Error> {
         let st = Arc::new(abi::State {
             process,
             handles: Mutex::new(Default::default()),
         });
-        let linked = link::link(store, &self.plan, &self.modules, st)?;
+        let linked = link::link(store, &self.plan, &self.modules, st, recorder)?;
         let run = linked
             .run
             .typed::<(), i32>(store)

@@ -3,11 +3,10 @@
 use super::abi::{self, Env, HostResult};
 use super::link::Mk;
 use crate::core::random;
-use wasmer::Function;
 
 macro_rules! f {
     ($f:expr) => {
-        (|s, e| Function::new_typed_with_env(s, e, $f)) as Mk
+        (|s, e| abi::HostFn::make($f, s, e)) as Mk
     };
 }
 

@@ -9,6 +9,13 @@
 //! `none` for functions without results, `exit` or `trap`. Lines are written as they are
 //! first seen, so a process that exits mid-call still leaves its record. The test suite
 //! records every run; the compat-matrix lists, per import, the tests that called it.
+//!
+//! WASI 0.2 components are recorded in the same file ([`ImportRecorder::note_component`],
+//! called by the p2 host functions' recording variants, see `p2::abi::HostFn`): the
+//! namespace is the interface without its version (`wasi:io/streams`), the function its
+//! WIT name (`[method]output-stream.write`), the result `ok`, `exit` or `trap` (the witx
+//! errno names do not apply: a WIT error is an ordinary return) and the arity the core
+//! parameter count.
 
 use crate::core::cli::Exit;
 use crate::witx::errno::{name, Errno};
@@ -56,6 +63,23 @@ impl ImportRecorder {
         }
     }
 
+    /// Notes a call of the WASI 0.2 import `interface` (without version) `function`, with
+    /// `arity` core parameters, that returned (`ok`) or failed with `err` (`exit`, `trap`).
+    pub fn note_component(
+        &self,
+        interface: &str,
+        function: &str,
+        err: Option<&RuntimeError>,
+        arity: usize,
+    ) {
+        let result = match err {
+            None => "ok",
+            Some(e) if is_exit(e) => "exit",
+            Some(_) => "trap",
+        };
+        self.note(interface, function, result.into(), arity);
+    }
+
     /// `f` (the import `ns::function`) behind a function of the same type that notes each
     /// call's result.
     pub fn wrap(
@@ -83,6 +107,10 @@ impl ImportRecorder {
     }
 }
 
+fn is_exit(e: &RuntimeError) -> bool {
+    e.downcast_ref::<Exit>().is_some() || e.downcast_ref::<ThreadExit>().is_some()
+}
+
 fn outcome(ns: &str, r: &Result<Box<[Value]>, RuntimeError>) -> String {
     match r {
         Ok(v) => match (&v[..], ns) {
@@ -94,11 +122,7 @@ fn outcome(ns: &str, r: &Result<Box<[Value]>, RuntimeError>) -> String {
             },
             (other, _) => format!("value {other:?}"),
         },
-        Err(e)
-            if e.downcast_ref::<Exit>().is_some() || e.downcast_ref::<ThreadExit>().is_some() =>
-        {
-            "exit".into()
-        }
+        Err(e) if is_exit(e) => "exit".into(),
         Err(_) => "trap".into(),
     }
 }
