@@ -375,14 +375,8 @@ fn append_via_stream(mut env: Env, h: i32, ret: i32) -> HostResult<()> {
 /// `advise: func(offset, length, advice) -> result<_, error-code>`
 fn advise(mut env: Env, h: i32, off: i64, len: i64, advice: i32, ret: i32) -> HostResult<()> {
     let d = desc(&env, h)?;
-    let a = match advice {
-        0 => Advice::Normal,
-        1 => Advice::Sequential,
-        2 => Advice::Random,
-        3 => Advice::WillNeed,
-        4 => Advice::DontNeed,
-        5 => Advice::NoReuse,
-        x => return Err(abi::trap(&env, format!("invalid advice {x}"))),
+    let Some(a) = Advice::from_index(advice as u32) else {
+        return Err(abi::trap(&env, format!("invalid advice {advice}")));
     };
     let r = d.file().and_then(|f| f.advise(off as u64, len as u64, a));
     ret_unit(&mut env, ret, r)

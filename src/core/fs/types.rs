@@ -73,6 +73,21 @@ pub enum Advice {
     NoReuse,
 }
 
+impl Advice {
+    /// By position: the witx `advice` and WASI 0.2's `advice` number the cases alike.
+    pub fn from_index(i: u32) -> Option<Advice> {
+        Some(match i {
+            0 => Advice::Normal,
+            1 => Advice::Sequential,
+            2 => Advice::Random,
+            3 => Advice::WillNeed,
+            4 => Advice::DontNeed,
+            5 => Advice::NoReuse,
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DirEntry {
     /// Raw bytes: host names need not be UTF-8.

@@ -565,15 +565,7 @@ pub fn fd_advise(
         "fd_advise",
         [fd as u64, off, len, advice as u64],
         |c| {
-            let a = match advice {
-                0 => Advice::Normal,
-                1 => Advice::Sequential,
-                2 => Advice::Random,
-                3 => Advice::WillNeed,
-                4 => Advice::DontNeed,
-                5 => Advice::NoReuse,
-                _ => return Err(Errno::INVAL),
-            };
+            let a = Advice::from_index(advice).ok_or(Errno::INVAL)?;
             let e = entry(c, fd)?;
             e.need(rights::FD_ADVISE)?;
             match &e.kind {
