@@ -459,6 +459,9 @@ impl<'a> GuestMem<'a> {
         f: impl FnOnce(&mut [IoSliceMut<'_>]) -> R,
     ) -> Result<R, MemError> {
         let table = self.iov_table::<M>(iovs, count)?;
+        // Past IOV_MAX entries a call is short (as the host's readv/writev would make it):
+        // the guest's whole array is checked, but the host never gathers more than this.
+        let count = count.min(IOV_MAX);
         let first_scratch = self.scratch.borrow().len();
         let claims = self.claim_mark();
         // Each buffer's length and whether it is a scratch copy, in iovec order (read
@@ -512,13 +515,21 @@ impl<'a> GuestMem<'a> {
     /// read or fill: nothing in Rust reads or writes through them (the kernel does), so no
     /// reference is formed and a shared memory needs no copy. Every buffer is checked
     /// first; up to 16 entries live on the stack.
-    pub fn with_raw_iovecs<M: MemSize, R>(
+    ///
+    /// # Safety
+    /// The kernel's access must not alias a reference this view handed out: call it on a
+    /// shared memory (which never hands any out) before any scratch copy of the call, so no
+    /// copy written back on drop can overwrite what the kernel stored.
+    pub unsafe fn with_raw_iovecs<M: MemSize, R>(
         &self,
         iovs: u64,
         count: u64,
         f: impl FnOnce(&[libc::iovec]) -> R,
     ) -> Result<R, MemError> {
         let table = self.iov_table::<M>(iovs, count)?;
+        // Past IOV_MAX entries a call is short (as the host's readv/writev would make it):
+        // the guest's whole array is checked, but the host never gathers more than this.
+        let count = count.min(IOV_MAX);
         let get = |i: u64| -> Result<libc::iovec, MemError> {
             let (buf, len) = self.iov_at::<M>(table, i)?;
             let p = self.check(buf, len)?;
@@ -555,6 +566,9 @@ impl<'a> GuestMem<'a> {
         f: impl FnOnce(&[IoSlice<'_>]) -> R,
     ) -> Result<R, MemError> {
         let table = self.iov_table::<M>(iovs, count)?;
+        // Past IOV_MAX entries a call is short (as the host's readv/writev would make it):
+        // the guest's whole array is checked, but the host never gathers more than this.
+        let count = count.min(IOV_MAX);
         let claims = self.claim_mark();
         let get = |i: u64| -> Result<IoSlice<'_>, MemError> {
             let (buf, len) = self.iov_at::<M>(table, i)?;
@@ -596,6 +610,9 @@ impl<'a> GuestMem<'a> {
 }
 
 const STACK_IOVS: usize = 16;
+
+/// The most iovecs one call gathers (Linux's IOV_MAX).
+const IOV_MAX: u64 = 1024;
 
 /// How many bytes a vectored read put into its buffers (0 for an error).
 pub trait Filled {
@@ -721,15 +738,16 @@ mod tests {
         m.write::<u32>(4, 8).unwrap();
         m.write::<u32>(8, 60).unwrap();
         m.write::<u32>(12, 8).unwrap(); // 60..68: past the end
-        let got = m
-            .with_raw_iovecs::<M32, _>(0, 1, |v| (v[0].iov_base as usize - base, v[0].iov_len))
-            .unwrap();
+                                        // SAFETY: nothing else of this view is borrowed, and `f` only reads the iovecs.
+        let got = unsafe {
+            m.with_raw_iovecs::<M32, _>(0, 1, |v| (v[0].iov_base as usize - base, v[0].iov_len))
+        }
+        .unwrap();
         assert_eq!(got, (16, 8));
         let mut ran = false;
-        assert_eq!(
-            m.with_raw_iovecs::<M32, _>(0, 2, |_| ran = true),
-            Err(MemError::Fault)
-        );
+        // SAFETY: as above.
+        let r = unsafe { m.with_raw_iovecs::<M32, _>(0, 2, |_| ran = true) };
+        assert_eq!(r, Err(MemError::Fault));
         assert!(!ran);
     }
 

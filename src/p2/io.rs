@@ -274,6 +274,23 @@ static ZEROES: [u8; 4096] = [0; 4096];
 fn write_zeroes(mut env: Env, h: i32, len: i64, ret: i32, blocking: bool) -> HostResult<()> {
     let s = output(&env, h)?;
     let mut left = len as u64;
+    // The WIT's limits: the non-blocking form writes at most what `check-write` permits,
+    // the blocking one at most 4096 bytes; more is a guest error (as wasmtime treats it),
+    // never an unbounded host loop.
+    let limit = if blocking {
+        Ok(ZEROES.len() as u64)
+    } else {
+        s.check_write().map(|n| n as u64)
+    };
+    if matches!(limit, Ok(l) if left > l) {
+        return Err(abi::trap(
+            &env,
+            format!(
+                "write-zeroes of {left} bytes exceeds the permitted {}",
+                limit.unwrap_or(0)
+            ),
+        ));
+    }
     let r = (|| {
         while left > 0 {
             let n = left.min(ZEROES.len() as u64) as usize;
@@ -347,6 +364,11 @@ fn poll_list(mut env: Env, ptr: i32, len: i32, ret: i32) -> HostResult<()> {
     let (ptr, len) = (ptr as u32 as u64, len as u32 as u64);
     if len == 0 {
         return Err(abi::trap(&env, "empty poll list"));
+    }
+    // Each entry must be a live handle (duplicates allowed): a longer list than the table
+    // can hold is a forged one, refused before the host builds anything for it.
+    if len > super::resources::MAX_HANDLES as u64 {
+        return Err(abi::trap(&env, format!("poll list of {len} entries")));
     }
     let handles = abi::with_mem(&mut env, |m| {
         let raw = m.slice(ptr, len * 4)?;

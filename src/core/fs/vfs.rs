@@ -516,6 +516,7 @@ impl VfsFile {
             if append {
                 f.seek(SeekFrom::End(0)).await?;
             }
+            within_limit(f.stream_position().await?, total_len(bufs))?;
             let mut total = 0;
             for b in bufs {
                 f.write_all(b).await?;
@@ -551,6 +552,7 @@ impl VfsFile {
         })
     }
     pub fn pwrite_vectored(&self, bufs: &[IoSlice<'_>], off: u64) -> Result<usize> {
+        within_limit(off, total_len(bufs))?;
         block_on(async {
             let mut f = self.file.lock().await;
             let saved = f.stream_position().await?;
@@ -603,6 +605,7 @@ impl VfsFile {
         })
     }
     pub fn set_size(&self, size: u64) -> Result<()> {
+        within_limit(size, 0)?;
         Ok(self.lock().set_len(size)?)
     }
     pub fn set_times(&self, atim: NewTimestamp, mtim: NewTimestamp) -> Result<()> {
@@ -612,7 +615,7 @@ impl VfsFile {
         block_on(async { Ok(self.file.lock().await.flush().await?) })
     }
     pub fn allocate(&self, off: u64, len: u64) -> Result<()> {
-        let end = off.checked_add(len).ok_or(ErrorCode::FileTooLarge)?;
+        let end = within_limit(off, len)?;
         let mut f = self.lock();
         if f.size() < end {
             f.set_len(end)?;
@@ -625,6 +628,22 @@ impl VfsFile {
     pub fn set_append(&self, on: bool) {
         self.append.store(on, std::sync::atomic::Ordering::Relaxed)
     }
+}
+
+/// The largest in-memory file: virtual-fs keeps a file in one `Vec` and grows it to any
+/// offset written or size set, so a guest's `u64` would otherwise abort the host (a failed
+/// allocation) or panic it (capacity overflow).
+pub const MAX_MEMORY_FILE: u64 = 1 << 32;
+
+/// `off + len` when it stays within [`MAX_MEMORY_FILE`], else `FileTooLarge`.
+fn within_limit(off: u64, len: u64) -> Result<u64> {
+    off.checked_add(len)
+        .filter(|end| *end <= MAX_MEMORY_FILE)
+        .ok_or(ErrorCode::FileTooLarge)
+}
+
+fn total_len(bufs: &[IoSlice<'_>]) -> u64 {
+    bufs.iter().map(|b| b.len() as u64).sum()
 }
 
 #[cfg(test)]
@@ -675,6 +694,37 @@ mod tests {
         assert_eq!(looker.join().unwrap(), 0);
         assert_eq!(d.stat_at("target").unwrap().size, 5);
         assert_eq!(d.stat_at("next").unwrap_err(), ErrorCode::NoEntry);
+    }
+
+    /// A guest-chosen size or offset far past what memory can hold is `FileTooLarge`,
+    /// never an allocation that aborts the host.
+    #[test]
+    fn huge_sizes_and_offsets_are_refused() {
+        let d = VfsDir::memory();
+        file(&d, "f", b"x");
+        let o = OpenFlags::default();
+        let w = DescriptorFlags {
+            write: true,
+            ..Default::default()
+        };
+        let VfsOpened::File(f) = d.open_at("f", o, w).unwrap() else {
+            panic!("not a file")
+        };
+        let big = [IoSlice::new(b"y")];
+        assert_eq!(f.set_size(1 << 40), Err(ErrorCode::FileTooLarge));
+        assert_eq!(f.set_size(u64::MAX), Err(ErrorCode::FileTooLarge));
+        assert_eq!(
+            f.pwrite_vectored(&big, u64::MAX),
+            Err(ErrorCode::FileTooLarge)
+        );
+        assert_eq!(
+            f.pwrite_vectored(&big, 1 << 40),
+            Err(ErrorCode::FileTooLarge)
+        );
+        assert_eq!(f.allocate(1 << 40, 1), Err(ErrorCode::FileTooLarge));
+        assert_eq!(f.seek(1 << 40, Whence::Set), Ok(1 << 40));
+        assert_eq!(f.write_vectored(&big), Err(ErrorCode::FileTooLarge));
+        assert_eq!(d.stat_at("f").unwrap().size, 1);
     }
 
     /// Onto an empty directory the rename works; onto a full one it fails and changes

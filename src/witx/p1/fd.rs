@@ -240,10 +240,12 @@ fn file_read<M: MemSize>(
     off: Option<u64>,
 ) -> Result<usize, Errno> {
     if c.mem.is_shared() {
-        // SAFETY: the raw iovecs name checked guest memory, alive for this call.
-        let raw = c
-            .mem
-            .with_raw_iovecs::<M, _>(iovs, n, |v| unsafe { f.readv_raw(v, off) })?;
+        // SAFETY: a shared view hands out no references and this call made no scratch
+        // copy yet; the raw iovecs name checked guest memory, alive for this call.
+        let raw = unsafe {
+            c.mem
+                .with_raw_iovecs::<M, _>(iovs, n, |v| f.readv_raw(v, off))?
+        };
         if let Some(r) = raw {
             return Ok(r?);
         }
@@ -267,10 +269,12 @@ fn file_write<M: MemSize>(
     off: Option<u64>,
 ) -> Result<usize, Errno> {
     if c.mem.is_shared() {
-        // SAFETY: the raw iovecs name checked guest memory, alive for this call.
-        let raw = c
-            .mem
-            .with_raw_iovecs::<M, _>(iovs, n, |v| unsafe { f.writev_raw(v, off) })?;
+        // SAFETY: a shared view hands out no references and this call made no scratch
+        // copy yet; the raw iovecs name checked guest memory, alive for this call.
+        let raw = unsafe {
+            c.mem
+                .with_raw_iovecs::<M, _>(iovs, n, |v| f.writev_raw(v, off))?
+        };
         if let Some(r) = raw {
             return Ok(r?);
         }
