@@ -407,3 +407,35 @@ fn p2_descriptor_identity_and_stat_layout() {
         show(&out)
     );
 }
+
+/// `blocking-write-zeroes-and-flush` takes at most 4096 bytes (the WIT's limit): 4096
+/// zero bytes reach stdout; 4097 trap, naming the limit, instead of looping in the host.
+#[test]
+fn p2_write_zeroes_keeps_to_the_wit_limit() {
+    let text = std::fs::read_to_string(wat("write_zeroes_limit")).unwrap();
+    let at_limit = text.replace("(i64.const 4097)", "(i64.const 4096)");
+    let tmp = common::TempDir::new("p2-write-zeroes");
+    let ok = tmp.path().join("write_zeroes_4096.wat");
+    std::fs::write(&ok, at_limit).unwrap();
+    let out = Run::new(&ok).run();
+    assert_eq!(
+        (out.code, out.stdout.clone(), out.stderr_str()),
+        (Some(0), vec![0u8; 4096], String::new()),
+        "{}",
+        show(&out)
+    );
+    let out = Run::new(wat("write_zeroes_limit")).run();
+    assert_eq!(
+        (out.code, out.stdout.len(), out.stderr_str()),
+        (
+            Some(134),
+            0,
+            "wasix-compat: guest trapped: wasi:io/streams@0.2.0#[method]output-stream.\
+             blocking-write-zeroes-and-flush: write-zeroes of 4097 bytes exceeds the \
+             permitted 4096 (in func[2])\n"
+                .to_string()
+        ),
+        "{}",
+        show(&out)
+    );
+}
