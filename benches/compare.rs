@@ -338,66 +338,24 @@ fn build(w: &Workload, out: &Path) -> (PathBuf, PathBuf, Duration) {
     (artifact, native, t.elapsed())
 }
 
-fn leb(b: &[u8], at: &mut usize) -> u64 {
-    let (mut v, mut shift) = (0u64, 0);
-    loop {
-        let x = b[*at];
-        *at += 1;
-        v |= u64::from(x & 0x7f) << shift;
-        if x & 0x80 == 0 {
-            return v;
-        }
-        shift += 7;
-    }
-}
-
-/// Clears the `shared` flag of the module's imported memory (wasix-libc imports one). The
-/// flag is one byte of the import's limits, so the rest of the module is untouched; atomic
-/// instructions stay valid on an unshared memory.
+/// Clears the `shared` flag of the module's memories (wasix-libc imports one); everything
+/// else stays as it was, and atomic instructions stay valid on an unshared memory.
 fn unshare_memory(wasm: &[u8]) -> Vec<u8> {
-    let mut out = wasm.to_vec();
-    let mut at = 8;
-    while at < wasm.len() {
-        let id = wasm[at];
-        at += 1;
-        let size = leb(wasm, &mut at) as usize;
-        let end = at + size;
-        if id == 2 {
-            let mut p = at;
-            for _ in 0..leb(wasm, &mut p) {
-                for _ in 0..2 {
-                    let n = leb(wasm, &mut p) as usize;
-                    p += n;
-                }
-                let kind = wasm[p];
-                p += 1;
-                match kind {
-                    0 => {
-                        leb(wasm, &mut p);
-                    }
-                    1 => {
-                        p += 1;
-                        let f = wasm[p];
-                        p += 1;
-                        leb(wasm, &mut p);
-                        if f & 1 != 0 {
-                            leb(wasm, &mut p);
-                        }
-                    }
-                    2 => {
-                        let f = wasm[p];
-                        assert!(f & 2 != 0, "the imported memory is not shared");
-                        out[p] = f & !2;
-                        return out;
-                    }
-                    3 => p += 2,
-                    k => panic!("import kind {k}"),
-                }
-            }
+    use wasm_encoder::reencode::{Error, Reencode, RoundtripReencoder};
+    struct Unshare;
+    impl Reencode for Unshare {
+        type Error = std::convert::Infallible;
+        fn memory_type(
+            &mut self,
+            m: wasmparser::MemoryType,
+        ) -> Result<wasm_encoder::MemoryType, Error<Self::Error>> {
+            let mut m = RoundtripReencoder.memory_type(m)?;
+            assert!(m.shared, "the memory is not shared");
+            m.shared = false;
+            Ok(m)
         }
-        at = end;
     }
-    panic!("no imported memory")
+    wasix_compat::host::reencode::module_types(wasm, &mut Unshare).expect("rewrite the module")
 }
 
 fn run_once(

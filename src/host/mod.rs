@@ -7,6 +7,7 @@ mod cli;
 mod link;
 pub mod memory_import;
 pub mod module;
+pub mod reencode;
 pub mod threads;
 
 pub use builder::Builder;

@@ -2,7 +2,7 @@
 //! (`(table N N funcref)`) in the instance that defines it, so writes through another
 //! instance (wit-component's fixup module fills the shim's table) are never seen. Tables
 //! without a maximum are shared properly, so every table type, defined or imported, loses
-//! its maximum. Only the import and table sections are re-encoded; the rest is copied.
+//! its maximum (rewritten by [`crate::host::reencode`]).
 
 use super::P2Error;
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
@@ -45,43 +45,7 @@ pub fn growable_tables(wasm: &[u8]) -> Result<Vec<u8>, P2Error> {
     if !has_max {
         return Ok(wasm.to_vec());
     }
-    let mut out = wasm_encoder::Module::new();
-    for p in wasmparser::Parser::new(0).parse_all(wasm) {
-        let p = p.map_err(P2Error::invalid)?;
-        match p {
-            Payload::Version { .. } | Payload::End(_) => {}
-            Payload::TableSection(r) => {
-                let mut s = wasm_encoder::TableSection::new();
-                wasm_encoder::reencode::utils::parse_table_section(&mut NoMax, &mut s, r)
-                    .map_err(P2Error::invalid)?;
-                out.section(&s);
-            }
-            Payload::ImportSection(r) => {
-                let mut s = wasm_encoder::ImportSection::new();
-                wasm_encoder::reencode::utils::parse_import_section(&mut NoMax, &mut s, r)
-                    .map_err(P2Error::invalid)?;
-                out.section(&s);
-            }
-            // The code section arrives as a start entry plus one entry per body; its
-            // raw range is copied once, at the start entry.
-            Payload::CodeSectionStart { range, .. } => {
-                out.section(&wasm_encoder::RawSection {
-                    id: wasm_encoder::SectionId::Code as u8,
-                    data: &wasm[range],
-                });
-            }
-            Payload::CodeSectionEntry(_) => {}
-            other => {
-                if let Some((id, range)) = other.as_section() {
-                    out.section(&wasm_encoder::RawSection {
-                        id,
-                        data: &wasm[range],
-                    });
-                }
-            }
-        }
-    }
-    Ok(out.finish())
+    crate::host::reencode::module_types(wasm, &mut NoMax).map_err(|e| P2Error::invalid(e.0))
 }
 
 #[cfg(test)]
