@@ -286,6 +286,20 @@ impl File {
     pub fn pwrite_vectored(&self, bufs: &[IoSlice<'_>], off: u64) -> Result<usize> {
         file!(self, f => f.pwrite_vectored(bufs, off))
     }
+    /// `read_vectored` at the cursor (`None`) or `pread_vectored` at `off`.
+    pub fn read_at(&self, bufs: &mut [IoSliceMut<'_>], off: Option<u64>) -> Result<usize> {
+        match off {
+            None => self.read_vectored(bufs),
+            Some(o) => self.pread_vectored(bufs, o),
+        }
+    }
+    /// `write_vectored` at the cursor (`None`) or `pwrite_vectored` at `off`.
+    pub fn write_at(&self, bufs: &[IoSlice<'_>], off: Option<u64>) -> Result<usize> {
+        match off {
+            None => self.write_vectored(bufs),
+            Some(o) => self.pwrite_vectored(bufs, o),
+        }
+    }
     pub fn seek(&self, delta: i64, whence: Whence) -> Result<u64> {
         file!(self, f => f.seek(delta, whence))
     }

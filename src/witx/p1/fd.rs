@@ -230,8 +230,25 @@ pub(crate) fn write_stream<M: MemSize>(
         .with_ciovecs::<M, _>(iovs, n, |b| s.blocking_write_vectored(b))??)
 }
 
-/// Reads a file into the iovecs (at `off`, or the cursor). On a shared memory a host file
-/// is read by the kernel straight into guest memory (raw iovecs: no reference, no copy).
+/// On a shared memory, a host file's bytes move between the kernel and guest memory
+/// directly (raw iovecs: no reference into the memory, no scratch copy). `None`: the memory
+/// is not shared or the file is not a host file, and the caller gathers the iovecs.
+fn raw_file_io<M: MemSize>(
+    c: &Call<'_>,
+    iovs: u64,
+    n: u64,
+    io: impl FnOnce(&[libc::iovec]) -> Option<crate::core::Result<usize>>,
+) -> Result<Option<usize>, Errno> {
+    if !c.mem.is_shared() {
+        return Ok(None);
+    }
+    // SAFETY: a shared view hands out no references and the caller made no scratch copy
+    // before this; the raw iovecs name checked guest memory, alive for this call.
+    let r = unsafe { c.mem.with_raw_iovecs::<M, _>(iovs, n, io)? };
+    Ok(r.transpose()?)
+}
+
+/// Reads a file into the iovecs (at `off`, or the cursor).
 fn file_read<M: MemSize>(
     c: &Call<'_>,
     f: &File,
@@ -239,28 +256,16 @@ fn file_read<M: MemSize>(
     n: u64,
     off: Option<u64>,
 ) -> Result<usize, Errno> {
-    if c.mem.is_shared() {
-        // SAFETY: a shared view hands out no references and this call made no scratch
-        // copy yet; the raw iovecs name checked guest memory, alive for this call.
-        let raw = unsafe {
-            c.mem
-                .with_raw_iovecs::<M, _>(iovs, n, |v| f.readv_raw(v, off))?
-        };
-        if let Some(r) = raw {
-            return Ok(r?);
-        }
+    // SAFETY (readv_raw): the iovecs come from `with_raw_iovecs`, checked and alive.
+    match raw_file_io::<M>(c, iovs, n, |v| unsafe { f.readv_raw(v, off) })? {
+        Some(k) => Ok(k),
+        None => Ok(c
+            .mem
+            .with_iovecs::<M, _>(iovs, n, |b| f.read_at(b, off))??),
     }
-    Ok(match off {
-        None => c
-            .mem
-            .with_iovecs::<M, _>(iovs, n, |b| f.read_vectored(b))??,
-        Some(o) => c
-            .mem
-            .with_iovecs::<M, _>(iovs, n, |b| f.pread_vectored(b, o))??,
-    })
 }
 
-/// The write counterpart of [`file_read`].
+/// Writes the iovecs to a file (at `off`, or the cursor).
 fn file_write<M: MemSize>(
     c: &Call<'_>,
     f: &File,
@@ -268,25 +273,13 @@ fn file_write<M: MemSize>(
     n: u64,
     off: Option<u64>,
 ) -> Result<usize, Errno> {
-    if c.mem.is_shared() {
-        // SAFETY: a shared view hands out no references and this call made no scratch
-        // copy yet; the raw iovecs name checked guest memory, alive for this call.
-        let raw = unsafe {
-            c.mem
-                .with_raw_iovecs::<M, _>(iovs, n, |v| f.writev_raw(v, off))?
-        };
-        if let Some(r) = raw {
-            return Ok(r?);
-        }
+    // SAFETY (writev_raw): as in `file_read`.
+    match raw_file_io::<M>(c, iovs, n, |v| unsafe { f.writev_raw(v, off) })? {
+        Some(k) => Ok(k),
+        None => Ok(c
+            .mem
+            .with_ciovecs::<M, _>(iovs, n, |b| f.write_at(b, off))??),
     }
-    Ok(match off {
-        None => c
-            .mem
-            .with_ciovecs::<M, _>(iovs, n, |b| f.write_vectored(b))??,
-        Some(o) => c
-            .mem
-            .with_ciovecs::<M, _>(iovs, n, |b| f.pwrite_vectored(b, o))??,
-    })
 }
 
 /// An event counter moves 8-byte native-endian values, like eventfd.
