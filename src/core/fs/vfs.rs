@@ -496,18 +496,7 @@ impl VfsFile {
         block_on(self.file.lock())
     }
     pub fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {
-        block_on(async {
-            let mut f = self.file.lock().await;
-            let mut total = 0;
-            for b in bufs.iter_mut() {
-                let n = f.read(b).await?;
-                total += n;
-                if n < b.len() {
-                    break;
-                }
-            }
-            Ok(total)
-        })
+        block_on(async { Ok(read_bufs(&mut **self.file.lock().await, bufs).await?) })
     }
     pub fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
         let append = self.append.load(std::sync::atomic::Ordering::Relaxed);
@@ -517,38 +506,18 @@ impl VfsFile {
                 f.seek(SeekFrom::End(0)).await?;
             }
             within_limit(f.stream_position().await?, total_len(bufs))?;
-            let mut total = 0;
-            for b in bufs {
-                f.write_all(b).await?;
-                total += b.len();
-            }
-            Ok(total)
+            Ok(write_bufs(&mut **f, bufs).await?)
         })
     }
+    /// At `off`, leaving the cursor where it was (virtual-fs files have only the cursor).
     pub fn pread_vectored(&self, bufs: &mut [IoSliceMut<'_>], off: u64) -> Result<usize> {
         block_on(async {
             let mut f = self.file.lock().await;
             let saved = f.stream_position().await?;
             f.seek(SeekFrom::Start(off)).await?;
-            let mut total = 0;
-            let mut res = Ok(());
-            for b in bufs.iter_mut() {
-                match f.read(b).await {
-                    Ok(n) => {
-                        total += n;
-                        if n < b.len() {
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        res = Err(e);
-                        break;
-                    }
-                }
-            }
+            let r = read_bufs(&mut **f, bufs).await;
             f.seek(SeekFrom::Start(saved)).await?;
-            res?;
-            Ok(total)
+            Ok(r?)
         })
     }
     pub fn pwrite_vectored(&self, bufs: &[IoSlice<'_>], off: u64) -> Result<usize> {
@@ -557,18 +526,9 @@ impl VfsFile {
             let mut f = self.file.lock().await;
             let saved = f.stream_position().await?;
             f.seek(SeekFrom::Start(off)).await?;
-            let mut total = 0;
-            let mut res = Ok(());
-            for b in bufs {
-                if let Err(e) = f.write_all(b).await {
-                    res = Err(e);
-                    break;
-                }
-                total += b.len();
-            }
+            let r = write_bufs(&mut **f, bufs).await;
             f.seek(SeekFrom::Start(saved)).await?;
-            res?;
-            Ok(total)
+            Ok(r?)
         })
     }
     pub fn seek(&self, delta: i64, whence: Whence) -> Result<u64> {
@@ -640,6 +600,35 @@ fn within_limit(off: u64, len: u64) -> Result<u64> {
     off.checked_add(len)
         .filter(|end| *end <= MAX_MEMORY_FILE)
         .ok_or(ErrorCode::FileTooLarge)
+}
+
+/// Fills the buffers in order from the cursor, stopping at the first short read.
+async fn read_bufs<F: tokio::io::AsyncRead + Unpin + ?Sized>(
+    f: &mut F,
+    bufs: &mut [IoSliceMut<'_>],
+) -> std::io::Result<usize> {
+    let mut total = 0;
+    for b in bufs.iter_mut() {
+        let n = f.read(b).await?;
+        total += n;
+        if n < b.len() {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+/// Writes every buffer at the cursor.
+async fn write_bufs<F: tokio::io::AsyncWrite + Unpin + ?Sized>(
+    f: &mut F,
+    bufs: &[IoSlice<'_>],
+) -> std::io::Result<usize> {
+    let mut total = 0;
+    for b in bufs {
+        f.write_all(b).await?;
+        total += b.len();
+    }
+    Ok(total)
 }
 
 fn total_len(bufs: &[IoSlice<'_>]) -> u64 {
