@@ -182,27 +182,57 @@ fn block(p: &dyn poll::Pollable) -> Result<(), StreamError> {
     poll::block(p).map_err(StreamError::LastOperationFailed)
 }
 
-/// Reads up to `len` bytes (at least one unless closed when `blocking`).
-fn read_some(s: &dyn InputStream, len: u64, blocking: bool) -> Result<Vec<u8>, StreamError> {
-    let mut buf = vec![0u8; len.min(MAX_CHUNK) as usize];
-    if buf.is_empty() {
-        return Ok(buf);
+thread_local! {
+    /// The read buffer, kept between reads: a read needs no allocation (nor zeroing) once
+    /// the buffer has grown to the sizes the guest asks for. Taken out while in use, so a
+    /// read the guest's realloc might make meanwhile just gets a fresh one.
+    static READ_BUF: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Reads up to `len` bytes (at most [`MAX_CHUNK`]; at least one unless closed when
+/// `blocking`): the buffer holding them and their count.
+/// Hand the buffer back with [`recycle`].
+fn read_some(
+    s: &dyn InputStream,
+    len: u64,
+    blocking: bool,
+) -> Result<(Vec<u8>, usize), StreamError> {
+    let want = len.min(MAX_CHUNK) as usize;
+    if want == 0 {
+        return Ok((Vec::new(), 0));
     }
-    let n = if blocking {
-        s.blocking_read_vectored(&mut [IoSliceMut::new(&mut buf)])?
+    let mut buf = READ_BUF.take();
+    if buf.len() < want {
+        buf.resize(want, 0);
+    }
+    let r = if blocking {
+        s.blocking_read_vectored(&mut [IoSliceMut::new(&mut buf[..want])])
     } else {
-        s.read(&mut buf)?
+        s.read(&mut buf[..want])
     };
-    buf.truncate(n);
-    Ok(buf)
+    match r {
+        Ok(n) => Ok((buf, n)),
+        Err(e) => {
+            recycle(buf);
+            Err(e)
+        }
+    }
+}
+
+fn recycle(buf: Vec<u8>) {
+    if buf.capacity() > 0 {
+        READ_BUF.set(buf);
+    }
 }
 
 /// `read` / `blocking-read: func(len: u64) -> result<list<u8>, stream-error>`
 fn read(mut env: Env, h: i32, len: i64, ret: i32, blocking: bool) -> HostResult<()> {
     let s = input(&env, h)?;
     match read_some(&*s, len as u64, blocking) {
-        Ok(bytes) => {
-            let (p, l) = abi::list_u8(&mut env, &bytes)?;
+        Ok((buf, n)) => {
+            let listed = abi::list_u8(&mut env, &buf[..n]);
+            recycle(buf);
+            let (p, l) = listed?;
             abi::ret(&mut env, ret, |a| {
                 a.u8(0, 0);
                 a.u32(4, p);
@@ -223,7 +253,10 @@ fn read(mut env: Env, h: i32, len: i64, ret: i32, blocking: bool) -> HostResult<
 /// `skip` / `blocking-skip: func(len: u64) -> result<u64, stream-error>`
 fn skip(mut env: Env, h: i32, len: i64, ret: i32, blocking: bool) -> HostResult<()> {
     let s = input(&env, h)?;
-    let r = read_some(&*s, len as u64, blocking).map(|b| b.len() as u64);
+    let r = read_some(&*s, len as u64, blocking).map(|(buf, n)| {
+        recycle(buf);
+        n as u64
+    });
     ret_u64(&mut env, ret, r)
 }
 
@@ -322,13 +355,16 @@ fn splice(mut env: Env, h: i32, src: i32, len: i64, ret: i32, blocking: bool) ->
             }
         }
         len = len.min(s.check_write()? as u64);
-        let bytes = read_some(&*i, len, blocking)?;
-        if blocking {
-            s.blocking_write_vectored(&[IoSlice::new(&bytes)])?;
+        let (buf, n) = read_some(&*i, len, blocking)?;
+        let written = if blocking {
+            s.blocking_write_vectored(&[IoSlice::new(&buf[..n])])
+                .map(|_| ())
         } else {
-            s.write(&bytes)?;
-        }
-        Ok(bytes.len() as u64)
+            s.write(&buf[..n])
+        };
+        recycle(buf);
+        written?;
+        Ok(n as u64)
     })();
     ret_u64(&mut env, ret, r)
 }
