@@ -5,6 +5,7 @@ use super::link::Mk;
 use super::resources::{Kind, PollSource, Resource};
 use crate::core::io::poll::{self, with_thread_context};
 use crate::core::io::{InputStream, OutputStream, StreamError};
+use smallvec::SmallVec;
 use std::io::{IoSlice, IoSliceMut};
 use std::sync::Arc;
 
@@ -406,20 +407,22 @@ fn poll_list(mut env: Env, ptr: i32, len: i32, ret: i32) -> HostResult<()> {
     if len > super::resources::MAX_HANDLES as u64 {
         return Err(abi::trap(&env, format!("poll list of {len} entries")));
     }
+    // Up to 8 pollables (the usual event loop) live on the stack: no allocation per poll.
     let handles = abi::with_mem(&mut env, |m| {
         let raw = m.slice(ptr, len * 4)?;
         Ok(raw
             .chunks_exact(4)
             .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect::<Vec<_>>())
+            .collect::<SmallVec<[i32; 8]>>())
     })?;
     let sources = handles
         .iter()
         .map(|h| pollable(&env, *h))
-        .collect::<HostResult<Vec<_>>>()?;
-    let list: Vec<&dyn poll::Pollable> = sources.iter().map(|p| p.as_pollable()).collect();
+        .collect::<HostResult<SmallVec<[_; 8]>>>()?;
+    let list: SmallVec<[&dyn poll::Pollable; 8]> =
+        sources.iter().map(|p| p.as_pollable()).collect();
     let ready = poll::poll(&list);
-    let bytes: Vec<u8> = ready.iter().flat_map(|i| i.to_le_bytes()).collect();
+    let bytes: SmallVec<[u8; 32]> = ready.iter().flat_map(|i| i.to_le_bytes()).collect();
     let p = abi::alloc(&mut env, bytes.len() as u64, 4)?;
     if !bytes.is_empty() {
         abi::with_mem(&mut env, |m| m.write_bytes(p as u64, &bytes))?;
