@@ -392,15 +392,34 @@ fn run_main(store: &mut Store, module: &Module, imports: &WasiImports) -> Result
         })
     })?;
     imports.bind(store, &instance).map_err(Main::Setup)?;
-    let start = instance
-        .exports
-        .get_function("_start")
-        .map_err(|_| Main::Setup(RunError::NoStart))?;
+    let start = match instance.exports.get_function("_start") {
+        Ok(f) => f.clone(),
+        // A core module of a `wasm32-wasip2` compiler: its entry is `wasi:cli/run#run`.
+        Err(_) => match crate::p2::core_imports::run_export(&instance.exports) {
+            Some(run) => return run_p2(store, &run),
+            None => return Err(Main::Setup(RunError::NoStart)),
+        },
+    };
     let ty = start.ty(store);
     if !ty.params().is_empty() || !ty.results().is_empty() {
         return Err(Main::Setup(RunError::BadStart(format!("{ty}"))));
     }
     start.call(store, &[]).map(drop).map_err(Main::Guest)
+}
+
+/// Calls a core module's `wasi:cli/run#run`: `ok` is status 0, `err` status 1 (as for
+/// a component).
+fn run_p2(store: &mut Store, run: &wasmer::Function) -> Result<(), Main> {
+    let run = run
+        .typed::<(), i32>(store)
+        .map_err(|e| Main::Setup(RunError::BadStart(format!("wasi:cli/run#run: {e}"))))?;
+    match run.call(store).map_err(Main::Guest)? {
+        0 => Ok(()),
+        1 => Err(Main::Guest(wasmer::RuntimeError::user(Box::new(Exit(1))))),
+        d => Err(Main::Guest(wasmer::RuntimeError::new(format!(
+            "wasi:cli/run#run returned invalid result discriminant {d}"
+        )))),
+    }
 }
 
 /// One line: the trap message and the innermost guest function, if known.

@@ -1,6 +1,8 @@
 //! Resolving a module's imports against our namespaces, with errors that name the import.
 
 use super::RunError;
+use crate::p2::abi::State as P2State;
+use crate::p2::core_imports::CoreImports;
 use crate::witx::atomics::{self, Atomics};
 use crate::witx::{Namespace, WasiCtx, WasiEnv};
 use std::sync::Arc;
@@ -19,6 +21,8 @@ pub struct WasiImports {
     pub ctx: Arc<WasiCtx>,
     /// The guest thread these imports are for.
     tid: u32,
+    /// The module's WASI 0.2 imports, if it has any.
+    p2: Option<CoreImports>,
 }
 
 fn sig(t: &FunctionType) -> String {
@@ -60,18 +64,21 @@ impl WasiImports {
         module: &Module,
         ctx: Arc<WasiCtx>,
     ) -> Result<WasiImports, RunError> {
-        Self::for_thread(store, module, ctx, crate::witx::env::MAIN_TID, None)
+        Self::for_thread(store, module, ctx, crate::witx::env::MAIN_TID, None, None)
     }
 
     /// The imports of thread `tid`'s instance; `memory` is the process's shared memory
-    /// (`None` for the main thread, whose import creates it).
-    pub fn for_thread(
+    /// (`None` for the main thread, whose import creates it), `p2` the handle table of
+    /// the main instance's WASI 0.2 imports.
+    pub(crate) fn for_thread(
         store: &mut Store,
         module: &Module,
         ctx: Arc<WasiCtx>,
         tid: u32,
         memory: Option<&SharedMemory>,
+        p2: Option<Arc<P2State>>,
     ) -> Result<WasiImports, RunError> {
+        let mut p2 = p2.map(CoreImports::sharing);
         let mut imports = Imports::new();
         let mut envs: Vec<(Namespace, FunctionEnv<WasiEnv>)> = Vec::new();
         let mut imported_memory = None;
@@ -93,6 +100,29 @@ impl WasiImports {
                         name: n.into(),
                         sig: sig(ft),
                     };
+                    let check = |store: &Store, f: &wasmer::Function| {
+                        let have = f.ty(store);
+                        match have == *ft {
+                            true => Ok(()),
+                            false => Err(RunError::ImportSignature {
+                                module: m.into(),
+                                name: n.into(),
+                                got: sig(ft),
+                                want: sig(&have),
+                            }),
+                        }
+                    };
+                    // `wasi:cli/stdout@0.2.0` and the like: the component front end's
+                    // functions, with this module's memory and realloc.
+                    if CoreImports::claims(m) {
+                        let p2 = p2.get_or_insert_with(|| CoreImports::new(ctx.process.clone()));
+                        let f = p2
+                            .make(store, m, n, ctx.recorder.as_ref())
+                            .ok_or_else(unknown)?;
+                        check(store, &f)?;
+                        imports.define(m, n, f);
+                        continue;
+                    }
                     let ns = Namespace::from_name(m).ok_or_else(unknown)?;
                     let env = match envs.iter().find(|(k, _)| *k == ns) {
                         Some((_, e)) => e.clone(),
@@ -105,15 +135,7 @@ impl WasiImports {
                         }
                     };
                     let f = ns.make(n, store, &env, Some(ft)).ok_or_else(unknown)?;
-                    let have = f.ty(store);
-                    if have != *ft {
-                        return Err(RunError::ImportSignature {
-                            module: m.into(),
-                            name: n.into(),
-                            got: sig(ft),
-                            want: sig(&have),
-                        });
-                    }
+                    check(store, &f)?;
                     let f = match &ctx.recorder {
                         Some(r) => r.wrap(store, ns.name(), n, f),
                         None => f,
@@ -140,6 +162,9 @@ impl WasiImports {
                 data.memory_fixed = fixed;
                 data.view_cache.set((0, 0));
             }
+            if let Some(p) = &p2 {
+                p.bind(store, Some(m.clone()), None);
+            }
         }
         // Futexes on a 32-bit shared memory wait in the engine's queues (the helper's
         // instructions, in this store); the first instance also lets interrupts wake them.
@@ -164,7 +189,13 @@ impl WasiImports {
             shared_memory,
             ctx,
             tid,
+            p2,
         })
+    }
+
+    /// The handle table of the module's WASI 0.2 imports, for its thread instances.
+    pub(super) fn p2_state(&self) -> Option<Arc<P2State>> {
+        self.p2.as_ref().map(CoreImports::state)
     }
 
     /// Points every namespace at the instance's memory (exported `memory`, else imported).
@@ -187,6 +218,10 @@ impl WasiImports {
             data.memory_fixed = fixed;
             data.view_cache.set((0, 0));
             data.exports = Some(instance.exports.clone());
+        }
+        if let Some(p) = &self.p2 {
+            let realloc = instance.exports.get_function("cabi_realloc").ok();
+            p.bind(store, mem, realloc);
         }
         Ok(())
     }

@@ -27,6 +27,8 @@ pub struct ThreadHost {
     memory: SharedMemory,
     /// Weak: the context owns this spawner.
     ctx: Weak<WasiCtx>,
+    /// The main instance's WASI 0.2 handle table, shared by every thread instance.
+    p2: Option<Arc<crate::p2::abi::State>>,
 }
 
 impl ThreadHost {
@@ -44,6 +46,7 @@ impl ThreadHost {
             module: module.clone(),
             memory,
             ctx: Arc::downgrade(&imports.ctx),
+            p2: imports.p2_state(),
         }))
     }
 }
@@ -65,28 +68,31 @@ impl SpawnThread for ThreadHost {
             return Err(Errno::NOTCAPABLE);
         }
         let memory = self.memory.clone();
-        let (engine, module) = (self.engine.clone(), self.module.clone());
+        let (engine, module, p2) = (self.engine.clone(), self.module.clone(), self.p2.clone());
         std::thread::Builder::new()
             .name(format!("wasix-thread-{tid}"))
             .stack_size(OS_STACK)
-            .spawn(move || run_thread(engine, module, ctx, tid, memory, start))
+            .spawn(move || run_thread(engine, module, ctx, tid, (memory, p2), start))
             .map(drop)
             .map_err(|_| Errno::AGAIN)
     }
 }
+
+/// What a thread instance shares with the main one: the memory, the WASI 0.2 handles.
+type Shared = (SharedMemory, Option<Arc<crate::p2::abi::State>>);
 
 fn run_thread(
     engine: Engine,
     module: Module,
     ctx: Arc<WasiCtx>,
     tid: u32,
-    memory: SharedMemory,
+    shared: Shared,
     start: ThreadStart,
 ) {
     ctx.threads.attach(tid, current_interrupter());
     let (end, code) = {
         let mut store = Store::new(engine);
-        let r = instantiate_and_run(&mut store, &module, &ctx, tid, &memory, start);
+        let r = instantiate_and_run(&mut store, &module, &ctx, tid, shared, start);
         // Returning from the entry is `thread_exit(0)`, as wasix-libc's pthread_exit does.
         let code = match &r {
             Ok(()) => Some(0),
@@ -107,12 +113,12 @@ fn instantiate_and_run(
     module: &Module,
     ctx: &Arc<WasiCtx>,
     tid: u32,
-    memory: &SharedMemory,
+    (memory, p2): Shared,
     start: ThreadStart,
 ) -> Result<(), wasmer::RuntimeError> {
     let setup = |e: super::RunError| wasmer::RuntimeError::new(e.to_string());
-    let imports =
-        WasiImports::for_thread(store, module, ctx.clone(), tid, Some(memory)).map_err(setup)?;
+    let imports = WasiImports::for_thread(store, module, ctx.clone(), tid, Some(&memory), p2)
+        .map_err(setup)?;
     let instance = Instance::new(store, module, &imports.imports)
         .map_err(|e| wasmer::RuntimeError::new(format!("thread {tid}: {e}")))?;
     imports.bind(store, &instance).map_err(setup)?;

@@ -113,6 +113,11 @@ pub fn check_imports(plan: &Plan) -> Result<(), P2Error> {
     Ok(())
 }
 
+/// The constructor of every `[resource-drop]R` (the kind is in the env's `drop_kind`).
+pub fn resource_drop_fn() -> Mk {
+    |s, e| Function::new_typed_with_env(s, e, resource_drop)
+}
+
 /// `[resource-drop]R`: drops an own handle (and the core object, with its last holder).
 fn resource_drop(env: Env, h: i32) -> HostResult<()> {
     let kind = env.data().drop_kind.expect("set for drops");
@@ -207,7 +212,7 @@ impl Linker<'_> {
                 interface,
                 resource,
             } => (
-                |s, e| Function::new_typed_with_env(s, e, resource_drop),
+                resource_drop_fn(),
                 format!("{interface}#[resource-drop]{resource}"),
                 None,
                 None,

@@ -14,10 +14,16 @@
 //! ([`filesystem`]: the process's preopens, the same core `Dir`s p1's fds hold), each at
 //! any 0.2.x version. A component importing anything else fails to link with an error
 //! naming the function.
+//!
+//! Core modules may import these functions directly ([`core_imports`]): the raw output of
+//! a `wasm32-wasip2` compiler, or a preview1/WASIX module mixing in 0.2 calls; the host
+//! wires them beside the witx namespaces (`host::link`), with the module's own memory and
+//! `cabi_realloc`, and runs `wasi:cli/run#run` when there is no `_start`.
 
 pub mod abi;
 mod cli;
 mod clocks;
+pub mod core_imports;
 pub mod filesystem;
 mod io;
 pub mod link;

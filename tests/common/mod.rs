@@ -783,15 +783,22 @@ pub fn build_wasix_c(sources: &[&str], extra: &[&str], rev: &str) -> PathBuf {
 /// Compiles a Rust source (path relative to the repo) for `target` (a rustup target, or
 /// "native"), cached under target/guests by source hash. Returns the artifact.
 pub fn build_rust(source: &str, target: &str) -> PathBuf {
+    build_rust_args(source, target, &[])
+}
+
+/// [`build_rust`] with extra `rustc` arguments (part of the cache key).
+pub fn build_rust_args(source: &str, target: &str, args: &[&str]) -> PathBuf {
     ensure_toolchain();
     let src = resolve(source);
     let text = std::fs::read(&src).unwrap_or_else(|e| panic!("read {}: {e}", src.display()));
     let ext = if target == "native" { "bin" } else { "wasm" };
     let stem = src.file_stem().unwrap().to_string_lossy().into_owned();
-    let out = guest_out_dir().join(format!(
-        "rust-{target}-{stem}-{:016x}.{ext}",
-        hash_of(&[&text, target.as_bytes()])
-    ));
+    let joined = args.join("\0");
+    let key: &[&[u8]] = match args.is_empty() {
+        true => &[&text, target.as_bytes()],
+        false => &[&text, target.as_bytes(), joined.as_bytes()],
+    };
+    let out = guest_out_dir().join(format!("rust-{target}-{stem}-{:016x}.{ext}", hash_of(key)));
     if out.exists() {
         return out;
     }
@@ -805,6 +812,7 @@ pub fn build_rust(source: &str, target: &str) -> PathBuf {
     if target != "native" {
         cmd.arg("--target").arg(target);
     }
+    cmd.args(args);
     let o = cmd.output().expect("spawn rustc");
     assert!(
         o.status.success(),
