@@ -20,3 +20,42 @@ if command -v rustup >/dev/null 2>&1; then
     grep -qx "$t" <<<"$have" || rustup target add "$t" >/dev/null
   done
 fi
+# Language toolchains for component guests (Python via componentize-py from PyPI,
+# JavaScript via componentize-js from npm), pinned in lang-tools.env and installed under
+# $WASIX_COMPAT_TOOLS (default ~/.cache/wasix-compat/tools), one directory per version.
+# A directory counts as installed once its `.installed` marker exists; a lock keeps
+# concurrent test runs from installing the same tool twice.
+. "$(dirname "$0")/lang-tools.env"
+tools="${WASIX_COMPAT_TOOLS:-$HOME/.cache/wasix-compat/tools}"
+py="$tools/componentize-py-$COMPONENTIZE_PY_VERSION"
+js="$tools/componentize-js-$COMPONENTIZE_JS_VERSION"
+if [ ! -f "$py/.installed" ] || [ ! -f "$js/.installed" ]; then
+  need=()
+  command -v python3 >/dev/null 2>&1 || need+=(python3)
+  python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
+  command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+  if [ ${#need[@]} -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+  mkdir -p "$tools"
+  exec 9>"$tools/.lock"
+  flock 9
+  if [ ! -f "$py/.installed" ]; then
+    # A venv cannot be moved (its scripts name their interpreter by path): install in
+    # place and mark it done last, so an interrupted install is redone from scratch.
+    rm -rf "$py"
+    python3 -m venv "$py"
+    "$py/bin/pip" install -q --disable-pip-version-check "componentize-py==$COMPONENTIZE_PY_VERSION"
+    touch "$py/.installed"
+  fi
+  if [ ! -f "$js/.installed" ]; then
+    rm -rf "$js"
+    mkdir -p "$js"
+    npm install --prefix "$js" --save-exact --no-fund --no-audit --loglevel=error \
+      "@bytecodealliance/componentize-js@$COMPONENTIZE_JS_VERSION" >/dev/null
+    touch "$js/.installed"
+  fi
+  exec 9>&-
+fi
