@@ -27,6 +27,8 @@ pub struct Lower {
     pub name: Arc<str>,
     pub memory: Option<Memory>,
     pub realloc: Option<TypedFunction<(i32, i32, i32, i32), i32>>,
+    /// (size, alignment) of the results when they come back through a return pointer.
+    pub ret_area: Option<(u32, u32)>,
     /// For `[resource-drop]`: the resource's kind.
     pub drop_kind: Option<Kind>,
     /// When the run records its imports: where, and this import's interface (without
@@ -146,6 +148,42 @@ pub fn with_mem<R>(
     f(&mem).map_err(|e| RuntimeError::new(format!("{}: {e}", data.name)))
 }
 
+/// The byte size of the lowering's memory now.
+fn mem_size(env: &Env) -> HostResult<u64> {
+    match &env.data().memory {
+        Some(m) => Ok(m.view(env).data_size()),
+        None => Err(trap(env, "lowered without a memory")),
+    }
+}
+
+/// Checks a `string` or `list<T>` argument (`what`, for the message) the way the
+/// canonical ABI lifts one: `ptr` aligned to the element's `align` and all `len`
+/// elements of `size` bytes inside memory. Returns (pointer, length in bytes).
+pub fn list_arg(
+    env: &Env,
+    what: &str,
+    ptr: i32,
+    len: i32,
+    size: u32,
+    align: u32,
+) -> HostResult<(u64, u64)> {
+    let (p, n) = (ptr as u32 as u64, len as u32 as u64 * size as u64);
+    if !p.is_multiple_of(align as u64) {
+        return Err(trap(
+            env,
+            format!("{what} at {p:#x} is not aligned to {align} bytes"),
+        ));
+    }
+    let mem = mem_size(env)?;
+    if p + n > mem {
+        return Err(trap(
+            env,
+            format!("{what} at {p:#x} of {n} bytes runs past the end of guest memory ({mem} bytes)"),
+        ));
+    }
+    Ok((p, n))
+}
+
 /// Calls the guest's `realloc(0, 0, align, size)` for a result buffer.
 pub fn alloc(env: &mut Env, size: u64, align: u32) -> HostResult<u32> {
     if size == 0 {
@@ -182,8 +220,28 @@ pub fn string(env: &mut Env, s: &str) -> HostResult<(u32, u32)> {
     list_u8(env, s.as_bytes())
 }
 
-/// Writes `f`'s little-endian fields at the return pointer.
+/// Writes `f`'s little-endian fields at the return pointer, which must be aligned for the
+/// results and hold all of them (whichever case is written), as the canonical ABI says.
 pub fn ret(env: &mut Env, ptr: i32, f: impl FnOnce(&mut RetArea)) -> HostResult<()> {
+    if let Some((size, align)) = env.data().ret_area {
+        let p = ptr as u32 as u64;
+        if !p.is_multiple_of(align as u64) {
+            return Err(trap(
+                env,
+                format!("return pointer {p:#x} is not aligned to {align} bytes"),
+            ));
+        }
+        let mem = mem_size(env)?;
+        if p + size as u64 > mem {
+            return Err(trap(
+                env,
+                format!(
+                    "return area at {p:#x} of {size} bytes runs past the end of guest \
+                     memory ({mem} bytes)"
+                ),
+            ));
+        }
+    }
     let mut a = RetArea::default();
     f(&mut a);
     let bytes = &a.bytes[..a.len];

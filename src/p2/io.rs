@@ -281,7 +281,7 @@ fn check_write(mut env: Env, h: i32, ret: i32) -> HostResult<()> {
 /// `write` / `blocking-write-and-flush: func(contents: list<u8>) -> result<_, stream-error>`
 fn write(mut env: Env, h: i32, ptr: i32, len: i32, ret: i32, blocking: bool) -> HostResult<()> {
     let s = output(&env, h)?;
-    let (ptr, len) = (ptr as u32 as u64, len as u32 as u64);
+    let (ptr, len) = abi::list_arg(&env, "list<u8>", ptr, len, 1, 1)?;
     let r = abi::with_mem(&mut env, |m| {
         let bytes = m.slice(ptr, len)?;
         Ok(if blocking {
@@ -398,18 +398,19 @@ fn pollable_block(env: Env, h: i32) -> HostResult<()> {
 
 /// `poll: func(in: list<borrow<pollable>>) -> list<u32>`
 fn poll_list(mut env: Env, ptr: i32, len: i32, ret: i32) -> HostResult<()> {
-    let (ptr, len) = (ptr as u32 as u64, len as u32 as u64);
-    if len == 0 {
+    let n = len as u32 as u64;
+    if n == 0 {
         return Err(abi::trap(&env, "empty poll list"));
     }
     // Each entry must be a live handle (duplicates allowed): a longer list than the table
     // can hold is a forged one, refused before the host builds anything for it.
-    if len > super::resources::MAX_HANDLES as u64 {
-        return Err(abi::trap(&env, format!("poll list of {len} entries")));
+    if n > super::resources::MAX_HANDLES as u64 {
+        return Err(abi::trap(&env, format!("poll list of {n} entries")));
     }
     // Up to 8 pollables (the usual event loop) live on the stack: no allocation per poll.
+    let (ptr, bytes) = abi::list_arg(&env, "list<borrow<pollable>>", ptr, len, 4, 4)?;
     let handles = abi::with_mem(&mut env, |m| {
-        let raw = m.slice(ptr, len * 4)?;
+        let raw = m.slice(ptr, bytes)?;
         Ok(raw
             .chunks_exact(4)
             .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))

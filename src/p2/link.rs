@@ -57,6 +57,7 @@ pub fn host_fn_type(interface: &str, func: &str) -> Option<wasmer::FunctionType>
         name: func.into(),
         memory: None,
         realloc: None,
+        ret_area: None,
         drop_kind: None,
         record: None,
     };
@@ -188,12 +189,14 @@ impl Linker<'_> {
         let tr = &self.plan.trampolines[t];
         // (interface without version, function) of a lowered import, for the recorder.
         let mut recorded = None;
+        let mut ret_area = None;
         let (mk, name, memory, realloc, drop_kind): (Mk, String, _, _, _) = match &tr.kind {
             TrampolineKind::Lower {
                 interface,
                 func,
                 memory,
                 realloc,
+                ret_area: area,
             } => (
                 {
                     let mk = host_fn(interface, func).ok_or_else(|| P2Error::UnknownImport {
@@ -201,6 +204,7 @@ impl Linker<'_> {
                         func: func.clone(),
                     })?;
                     recorded = unversioned(interface).map(|i| (i, func.as_str()));
+                    ret_area = *area;
                     mk
                 },
                 format!("{interface}#{func}"),
@@ -226,6 +230,7 @@ impl Linker<'_> {
             realloc: realloc
                 .and_then(|r| self.reallocs[r].as_ref())
                 .and_then(|f| f.typed(store).ok()),
+            ret_area,
             drop_kind,
             record: self
                 .recorder

@@ -6,7 +6,7 @@ use super::P2Error;
 use std::collections::HashMap;
 use wasmtime_environ::component::{
     CanonicalOptionsDataModel, ComponentTypesBuilder, CoreDef, Export, ExportItem,
-    GlobalInitializer, InstantiateModule, NameMapNoIntern, StringEncoding, Trampoline as Tramp,
+    GlobalInitializer, InstantiateModule, InterfaceType, NameMapNoIntern, StringEncoding, Trampoline as Tramp,
     Translator, TypeResourceTable,
 };
 use wasmtime_environ::{EntityIndex, ScopeVec, Tunables, WasmValType};
@@ -59,6 +59,9 @@ pub enum TrampolineKind {
         func: String,
         memory: Option<usize>,
         realloc: Option<usize>,
+        /// (size, alignment) of the results when they come back through a return pointer
+        /// (more than one flat result): the host checks the pointer against both.
+        ret_area: Option<(u32, u32)>,
     },
     /// `[resource-drop]R` of an imported resource `R` from `interface`.
     ResourceDrop { interface: String, resource: String },
@@ -228,7 +231,11 @@ pub fn translate(bytes: &[u8]) -> Result<Plan, P2Error> {
     for (ti, t) in translation.trampolines.iter() {
         let sig = types.module_types()[c.trampolines[ti]].unwrap_func();
         let kind = match t {
-            Tramp::LowerImport { index, options, .. } => {
+            Tramp::LowerImport {
+                index,
+                options,
+                lower_ty,
+            } => {
                 let (interface, func) = lowered
                     .get(&index.index())
                     .cloned()
@@ -253,11 +260,18 @@ pub fn translate(bytes: &[u8]) -> Result<Plan, P2Error> {
                         return Err(P2Error::Unsupported("the GC data model".into()))
                     }
                 };
+                // The canonical ABI returns more than one flat result through memory.
+                let results = types.canonical_abi(&InterfaceType::Tuple(types[*lower_ty].results));
+                let ret_area = match results.flat_count {
+                    Some(0 | 1) => None,
+                    _ => Some((results.size32, results.align32)),
+                };
                 TrampolineKind::Lower {
                     interface,
                     func,
                     memory,
                     realloc,
+                    ret_area,
                 }
             }
             Tramp::ResourceDrop { ty, .. } => {

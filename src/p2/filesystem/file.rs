@@ -178,7 +178,7 @@ pub(super) fn write(
     ret: i32,
 ) -> HostResult<()> {
     let d = desc(&env, h)?;
-    let (ptr, len) = (ptr as u32 as u64, len as u32 as u64);
+    let (ptr, len) = abi::list_arg(&env, "list<u8>", ptr, len, 1, 1)?;
     let r = abi::with_mem(&mut env, |m| {
         let bytes = m.slice(ptr, len)?;
         Ok(d.writable().and_then(|f| {

@@ -252,9 +252,11 @@ impl Desc {
 
 /// A `string` parameter (invalid UTF-8 or a range past memory traps).
 fn string_arg(env: &mut Env, ptr: i32, len: i32) -> HostResult<String> {
-    abi::with_mem(env, |m| {
-        m.str(ptr as u32 as u64, len as u32 as u64)
-            .map(str::to_string)
+    let (p, n) = abi::list_arg(env, "string", ptr, len, 1, 1)?;
+    let bytes = abi::with_mem(env, |m| m.slice(p, n).map(<[u8]>::to_vec))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        abi::trap(env, format!("string at {p:#x} is not valid UTF-8 (byte {at} of {n})"))
     })
 }
 
