@@ -76,6 +76,9 @@ impl CoreImports {
                 name: format!("{module}#{name}").into(),
                 memory: None,
                 realloc: None,
+                // A core module carries no WIT types to size its return areas by: results
+                // are bounds-checked as they are written.
+                ret_area: None,
                 drop_kind,
                 record,
             },
