@@ -6,7 +6,8 @@ use wasix_compat::options::{DirMap, RunOptions};
 const USAGE: &str = "usage:
   wasix-compat run [--engine ours|wasmer-wasix] [--dir HOST[::GUEST]] [--dir-ro HOST[::GUEST]] [--mapdir GUEST:HOST]
                    [--volume HOST:GUEST] [--tmpfs GUEST] [--preopens-only] [--env K=V] [--stdin FILE] [--net]
-                   [--no-cache] [--allow-precompiled] [--max-threads N] FILE.{wasm,wat,wasmu} [-- ARGS...]
+                   [--no-cache] [--allow-precompiled] [--max-threads N] [--trap-unknown-imports]
+                   FILE.{wasm,wat,wasmu} [-- ARGS...]
       Compiled modules are cached in $WASIX_COMPAT_CACHE_DIR (default ~/.cache/wasix-compat/modules;
       --no-cache compiles every time). A precompiled artifact (.wasmu) is native code: it runs
       only with --allow-precompiled.
@@ -15,6 +16,8 @@ const USAGE: &str = "usage:
       under /home, then the working directory); --preopens-only turns that off.
       --max-threads N: most guest threads alive at once, main included (default 1024); past
       it pthread_create fails with EAGAIN.
+      --trap-unknown-imports: a component's imports that wasix-compat does not provide link
+      to functions that trap when called, instead of failing the run before it starts.
   wasix-compat compile FILE.{wasm,wat} -o FILE.wasmu   (compile once; `run` accepts the artifact)
   wasix-compat net serve --listen ADDR:PORT --token TOKEN   (serve this host's network to port_bridge)
   wasix-compat matrix [--check] [--evidence DIR]
@@ -76,6 +79,7 @@ fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
             "--preopens-only" => o.preopens_only = true,
             "--allow-precompiled" => o.allow_precompiled = true,
             "--no-cache" => o.no_cache = true,
+            "--trap-unknown-imports" => o.trap_unknown_imports = true,
             "--max-threads" => {
                 let v = value("--max-threads")?;
                 o.max_threads = Some(

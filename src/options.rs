@@ -33,6 +33,9 @@ pub struct RunOptions {
     pub no_cache: bool,
     /// Most guest threads alive at once, main included (`--max-threads N`).
     pub max_threads: Option<u32>,
+    /// Link a component's imports we do not provide to trapping functions
+    /// (`--trap-unknown-imports`).
+    pub trap_unknown_imports: bool,
 }
 
 impl RunOptions {
@@ -46,6 +49,7 @@ impl RunOptions {
                 crate::host::cache::default_dir()
             },
             import_shared_memory: false,
+            trap_unknown_imports: self.trap_unknown_imports,
         }
     }
 }

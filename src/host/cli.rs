@@ -133,12 +133,16 @@ fn load_component(
         return Ok(None);
     }
     let engine = store.engine();
-    let c = crate::p2::Component::new(&bytes, |m| {
+    let compile = |m: &[u8]| {
         match &load.cache {
             Some(dir) => super::cache::compile(engine, m, dir),
             None => wasmer::Module::new(engine, m),
         }
         .map_err(|e| e.to_string())
-    })?;
+    };
+    let c = match load.trap_unknown_imports {
+        false => crate::p2::Component::new(&bytes, compile)?,
+        true => crate::p2::Component::new_trapping_unknown(&bytes, compile)?,
+    };
     Ok(Some(c))
 }

@@ -19,6 +19,9 @@ pub struct LoadOptions {
     /// it (see [`memory_import`](super::memory_import)). Our engine asks for it; the
     /// reference engine gets the module as written.
     pub import_shared_memory: bool,
+    /// Components: imports we do not provide become functions that trap when called
+    /// (the run starts; it fails only if the guest calls one), instead of a link error.
+    pub trap_unknown_imports: bool,
 }
 
 /// Loads a `.wasm` / `.wat` (through the cache when one is given) or, only when allowed, a

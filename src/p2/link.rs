@@ -3,7 +3,7 @@
 
 use super::abi::{self, Env, HostResult, Lower, State};
 use super::resources::Kind;
-use super::translate::{Def, Plan, Step, TrampolineKind, Val};
+use super::translate::{Def, Plan, Step, Trampoline, TrampolineKind, Val};
 use super::P2Error;
 use crate::witx::record::ImportRecorder;
 use std::sync::Arc;
@@ -83,35 +83,50 @@ pub fn check_imports(plan: &Plan) -> Result<(), P2Error> {
         .trampolines
         .iter()
         .filter(|t| matches!(t.kind, TrampolineKind::ResourceDrop { .. }));
-    for t in lowers.chain(drops) {
-        match &t.kind {
-            TrampolineKind::Lower {
-                interface, func, ..
-            } => {
-                if host_fn(interface, func).is_none() {
-                    return Err(P2Error::UnknownImport {
-                        interface: interface.clone(),
-                        func: func.clone(),
-                    });
-                }
-            }
-            TrampolineKind::ResourceDrop {
-                interface,
-                resource,
-            } => {
-                if unversioned(interface)
-                    .and_then(|i| Kind::of(i, resource))
-                    .is_none()
-                {
-                    return Err(P2Error::UnknownImport {
-                        interface: interface.clone(),
-                        func: format!("[resource-drop]{resource}"),
-                    });
-                }
-            }
-        }
+    match lowers.chain(drops).find_map(unprovided) {
+        Some((interface, func)) => Err(P2Error::UnknownImport { interface, func }),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// (interface, function) of a trampoline we do not provide.
+fn unprovided(t: &Trampoline) -> Option<(String, String)> {
+    match &t.kind {
+        TrampolineKind::Lower {
+            interface, func, ..
+        } => host_fn(interface, func)
+            .is_none()
+            .then(|| (interface.clone(), func.clone())),
+        TrampolineKind::ResourceDrop {
+            interface,
+            resource,
+        } => unversioned(interface)
+            .and_then(|i| Kind::of(i, resource))
+            .is_none()
+            .then(|| (interface.clone(), format!("[resource-drop]{resource}"))),
+    }
+}
+
+/// A function of `t`'s core type that traps naming `interface#func` (what
+/// `--trap-unknown-imports` links an import we do not provide to).
+fn trapping(store: &mut Store, t: &Trampoline, interface: &str, func: &str) -> Result<Function, P2Error> {
+    let params: Option<Vec<Type>> = t.params.iter().map(|v| ty(*v)).collect();
+    let results: Option<Vec<Type>> = t.results.iter().map(|v| ty(*v)).collect();
+    let (Some(params), Some(results)) = (params, results) else {
+        return Err(P2Error::Signature {
+            name: format!("{interface}#{func}"),
+            got: sig(&t.params, &t.results),
+            want: "a signature of i32, i64, f32 and f64".into(),
+        });
+    };
+    let msg = format!(
+        "{interface}#{func}: called, but wasix-compat does not provide it \
+         (linked by --trap-unknown-imports)"
+    );
+    let ty = wasmer::FunctionType::new(params, results);
+    Ok(Function::new(store, ty, move |_| {
+        Err(wasmer::RuntimeError::new(msg.clone()))
+    }))
 }
 
 /// The constructor of every `[resource-drop]R` (the kind is in the env's `drop_kind`).
@@ -167,6 +182,8 @@ struct Linker<'a> {
     post_returns: Vec<Option<Function>>,
     /// When on, each lowered import's host function notes its calls (see `abi::HostFn`).
     recorder: Option<Arc<ImportRecorder>>,
+    /// Imports we do not provide link to trapping functions (`--trap-unknown-imports`).
+    trap_unknown: bool,
 }
 
 impl Linker<'_> {
@@ -187,6 +204,13 @@ impl Linker<'_> {
             return Ok(f.clone());
         }
         let tr = &self.plan.trampolines[t];
+        if self.trap_unknown {
+            if let Some((interface, func)) = unprovided(tr) {
+                let f = trapping(store, tr, &interface, &func)?;
+                self.funcs[t] = Some(f.clone());
+                return Ok(f);
+            }
+        }
         // (interface without version, function) of a lowered import, for the recorder.
         let mut recorded = None;
         let mut ret_area = None;
@@ -306,12 +330,14 @@ impl Linker<'_> {
 
 /// Instantiates every core module of `plan` (compiled as `modules`) into `store`; with
 /// `recorder`, each lowered import notes its calls there (see [`crate::witx::record`]).
+/// With `trap_unknown`, imports we do not provide trap when called instead of failing.
 pub fn link(
     store: &mut Store,
     plan: &Plan,
     modules: &[Module],
     st: Arc<State>,
     recorder: Option<Arc<ImportRecorder>>,
+    trap_unknown: bool,
 ) -> Result<Linked, P2Error> {
     let mut l = Linker {
         plan,
@@ -323,6 +349,7 @@ pub fn link(
         reallocs: vec![None; plan.reallocs],
         post_returns: vec![None; plan.post_returns],
         recorder,
+        trap_unknown,
     };
     for s in &plan.steps {
         l.step(store, modules, s)?;

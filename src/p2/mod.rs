@@ -71,6 +71,8 @@ impl P2Error {
 pub struct Component {
     plan: translate::Plan,
     modules: Vec<Module>,
+    /// Imports we do not provide link to trapping functions ([`Component::new_trapping_unknown`]).
+    trap_unknown: bool,
 }
 
 /// How a run ended, short of an exit status.
@@ -89,13 +91,35 @@ impl Component {
     ) -> Result<Component, P2Error> {
         let plan = translate::translate(bytes)?;
         link::check_imports(&plan)?;
+        Self::compiled(plan, compile, false)
+    }
+
+    /// Like [`Component::new`], but an import we do not provide links to a function that
+    /// traps when called, naming it (`--trap-unknown-imports`): a component whose runtime
+    /// imports more than it uses (CPython imports all of wasi:sockets) can run.
+    pub fn new_trapping_unknown(
+        bytes: &[u8],
+        compile: impl Fn(&[u8]) -> Result<Module, String>,
+    ) -> Result<Component, P2Error> {
+        Self::compiled(translate::translate(bytes)?, compile, true)
+    }
+
+    fn compiled(
+        plan: translate::Plan,
+        compile: impl Fn(&[u8]) -> Result<Module, String>,
+        trap_unknown: bool,
+    ) -> Result<Component, P2Error> {
         let modules = plan
             .modules
             .iter()
             .enumerate()
             .map(|(index, m)| compile(m).map_err(|why| P2Error::Compile { index, why }))
             .collect::<Result<_, _>>()?;
-        Ok(Component { plan, modules })
+        Ok(Component {
+            plan,
+            modules,
+            trap_unknown,
+        })
     }
 
     /// Like [`Component::new`], compiling with `engine` directly.
@@ -121,7 +145,14 @@ impl Component {
             process,
             handles: Mutex::new(Default::default()),
         });
-        let linked = link::link(store, &self.plan, &self.modules, st, recorder)?;
+        let linked = link::link(
+            store,
+            &self.plan,
+            &self.modules,
+            st,
+            recorder,
+            self.trap_unknown,
+        )?;
         let run = linked
             .run
             .typed::<(), i32>(store)

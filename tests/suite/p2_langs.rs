@@ -209,8 +209,8 @@ fn p2_js_exit_err() {
 /// componentize-py's runtime (CPython on wasi-libc for wasip2) imports all of
 /// wasi:sockets@0.2.9 whatever the world says (`--intersect-world` without sockets keeps
 /// them; `--stub-wasi` would stub stdio too), and wasi:sockets is not served yet: the run
-/// stops at link time naming the first socket function. Flip to the app's output when
-/// sockets land.
+/// stops at link time naming the first socket function. Flip to the output of
+/// `p2_python_command_component_trapping_unknown` when sockets land.
 #[test]
 fn p2_python_command_component_needs_sockets() {
     let dir = TempDir::new("p2-py");
@@ -230,6 +230,59 @@ fn p2_python_command_component_needs_sockets() {
             "wasix-compat: unknown import \
              `wasi:sockets/instance-network@0.2.9#instance-network`: wasix-compat \
              provides wasi:cli, wasi:io, wasi:clocks, wasi:random and wasi:filesystem 0.2.x so far\n"
+                .to_string()
+        ),
+        "{}",
+        show(&out)
+    );
+}
+
+/// The Python app runs when the socket imports it never calls link to traps: args, env,
+/// stdin, `time.sleep` and both clocks, a file in the preopen, a directory listing.
+/// `sys.exit(3)` ends the run with status 1: a 0.2 command reports only success or
+/// failure through `wasi:cli/exit#exit`.
+#[test]
+fn p2_python_command_component_trapping_unknown() {
+    let dir = TempDir::new("p2-py-trap");
+    let out = Run::new(python_app())
+        .flag("--trap-unknown-imports")
+        .env("GREETING", "hi")
+        .env("STATUS", "3")
+        .dir(dir.path(), "/out")
+        .stdin(b"one\ntwo\n")
+        .arg("a")
+        .arg("b c")
+        .run();
+    let file = std::fs::read_to_string(dir.path().join("result.txt")).unwrap_or_default();
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str(), file),
+        (
+            Some(1),
+            "args: ['a', 'b c']\nGREETING: hi\nstdin: 'one\\ntwo\\n' 2 lines\n\
+             slept at least 20ms: True\nwall clock after 2020: True\ndir: ['result.txt']\n"
+                .to_string(),
+            "to stderr\n".to_string(),
+            "upper: ONE\nTWO\n".to_string()
+        ),
+        "{}",
+        show(&out)
+    );
+}
+
+/// Under `--trap-unknown-imports` a call of an import we do not provide traps, naming it
+/// (Rust's std::net binding a socket).
+#[test]
+fn p2_trap_unknown_imports_names_the_called_import() {
+    let wasm = common::build_rust("tests/guests/p2/uses_net.rs", "wasm32-wasip2");
+    let out = Run::new(wasm).flag("--trap-unknown-imports").run();
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (
+            Some(134),
+            String::new(),
+            "wasix-compat: guest trapped: wasi:sockets/tcp-create-socket@0.2.6#\
+             create-tcp-socket: called, but wasix-compat does not provide it (linked by \
+             --trap-unknown-imports)\n"
                 .to_string()
         ),
         "{}",
