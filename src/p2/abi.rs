@@ -178,7 +178,9 @@ pub fn list_arg(
     if p + n > mem {
         return Err(trap(
             env,
-            format!("{what} at {p:#x} of {n} bytes runs past the end of guest memory ({mem} bytes)"),
+            format!(
+                "{what} at {p:#x} of {n} bytes runs past the end of guest memory ({mem} bytes)"
+            ),
         ));
     }
     Ok((p, n))

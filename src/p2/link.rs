@@ -109,7 +109,12 @@ fn unprovided(t: &Trampoline) -> Option<(String, String)> {
 
 /// A function of `t`'s core type that traps naming `interface#func` (what
 /// `--trap-unknown-imports` links an import we do not provide to).
-fn trapping(store: &mut Store, t: &Trampoline, interface: &str, func: &str) -> Result<Function, P2Error> {
+fn trapping(
+    store: &mut Store,
+    t: &Trampoline,
+    interface: &str,
+    func: &str,
+) -> Result<Function, P2Error> {
     let params: Option<Vec<Type>> = t.params.iter().map(|v| ty(*v)).collect();
     let results: Option<Vec<Type>> = t.results.iter().map(|v| ty(*v)).collect();
     let (Some(params), Some(results)) = (params, results) else {

@@ -13,7 +13,8 @@
 //! `wasi:random/{random,insecure,insecure-seed}`, `wasi:filesystem/{types,preopens}`
 //! ([`filesystem`]: the process's preopens, the same core `Dir`s p1's fds hold), each at
 //! any 0.2.x version. A component importing anything else fails to link with an error
-//! naming the function.
+//! naming the function (or, built with [`Component::new_trapping_unknown`], links it to a
+//! function that traps when called).
 //!
 //! Core modules may import these functions directly ([`core_imports`]): the raw output of
 //! a `wasm32-wasip2` compiler, or a preview1/WASIX module mixing in 0.2 calls; the host

@@ -6,8 +6,8 @@ use super::P2Error;
 use std::collections::HashMap;
 use wasmtime_environ::component::{
     CanonicalOptionsDataModel, ComponentTypesBuilder, CoreDef, Export, ExportItem,
-    GlobalInitializer, InstantiateModule, InterfaceType, NameMapNoIntern, StringEncoding, Trampoline as Tramp,
-    Translator, TypeResourceTable,
+    GlobalInitializer, InstantiateModule, InterfaceType, NameMapNoIntern, StringEncoding,
+    Trampoline as Tramp, Translator, TypeResourceTable,
 };
 use wasmtime_environ::{EntityIndex, ScopeVec, Tunables, WasmValType};
 

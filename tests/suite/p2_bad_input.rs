@@ -43,7 +43,11 @@ fn p2_abi_good_arguments_pass() {
 fn p2_abi_string_not_utf8_traps() {
     assert_eq!(
         case(1),
-        trapped(OPEN_AT, "string at 0x6c is not valid UTF-8 (byte 0 of 2)", "open")
+        trapped(
+            OPEN_AT,
+            "string at 0x6c is not valid UTF-8 (byte 0 of 2)",
+            "open"
+        )
     );
 }
 

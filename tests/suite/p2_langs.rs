@@ -26,8 +26,9 @@ fn tool_version(name: &str) -> String {
 fn tools_dir() -> PathBuf {
     match std::env::var_os("WASIX_COMPAT_TOOLS") {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(std::env::var_os("HOME").expect("HOME"))
-            .join(".cache/wasix-compat/tools"),
+        None => {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/wasix-compat/tools")
+        }
     }
 }
 
@@ -133,7 +134,10 @@ fn build_js_app() -> PathBuf {
                 std::fs::copy(e.path(), deps.join("cli").join(e.file_name())).unwrap();
             }
         }
-        for e in std::fs::read_dir(repo().join("wit/deps")).unwrap().flatten() {
+        for e in std::fs::read_dir(repo().join("wit/deps"))
+            .unwrap()
+            .flatten()
+        {
             let to = deps.join(e.file_name());
             std::fs::create_dir_all(&to).unwrap();
             for f in std::fs::read_dir(e.path()).unwrap().flatten() {

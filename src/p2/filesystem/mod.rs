@@ -256,7 +256,10 @@ fn string_arg(env: &mut Env, ptr: i32, len: i32) -> HostResult<String> {
     let bytes = abi::with_mem(env, |m| m.slice(p, n).map(<[u8]>::to_vec))?;
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        abi::trap(env, format!("string at {p:#x} is not valid UTF-8 (byte {at} of {n})"))
+        abi::trap(
+            env,
+            format!("string at {p:#x} is not valid UTF-8 (byte {at} of {n})"),
+        )
     })
 }
 
