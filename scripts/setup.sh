@@ -29,7 +29,15 @@ fi
 tools="${WASIX_COMPAT_TOOLS:-$HOME/.cache/wasix-compat/tools}"
 py="$tools/componentize-py-$COMPONENTIZE_PY_VERSION"
 js="$tools/componentize-js-$COMPONENTIZE_JS_VERSION"
-if [ ! -f "$py/.installed" ] || [ ! -f "$js/.installed" ]; then
+# npm installs exactly what scripts/js-tools/package-lock.json lists (`npm ci`); the
+# installed copy of the lock tells whether it is still the one in the repo.
+jslock="$(dirname "$0")/js-tools"
+grep -q "\"@bytecodealliance/componentize-js\": \"$COMPONENTIZE_JS_VERSION\"" "$jslock/package.json" || {
+  echo "setup.sh: scripts/js-tools/package.json does not pin componentize-js $COMPONENTIZE_JS_VERSION" >&2
+  exit 1
+}
+js_current() { [ -f "$js/.installed" ] && cmp -s "$jslock/package-lock.json" "$js/package-lock.json"; }
+if [ ! -f "$py/.installed" ] || ! js_current; then
   need=()
   command -v python3 >/dev/null 2>&1 || need+=(python3)
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
@@ -50,11 +58,11 @@ if [ ! -f "$py/.installed" ] || [ ! -f "$js/.installed" ]; then
     "$py/bin/pip" install -q --disable-pip-version-check "componentize-py==$COMPONENTIZE_PY_VERSION"
     touch "$py/.installed"
   fi
-  if [ ! -f "$js/.installed" ]; then
+  if ! js_current; then
     rm -rf "$js"
     mkdir -p "$js"
-    npm install --prefix "$js" --save-exact --no-fund --no-audit --loglevel=error \
-      "@bytecodealliance/componentize-js@$COMPONENTIZE_JS_VERSION" >/dev/null
+    cp "$jslock/package.json" "$jslock/package-lock.json" "$js/"
+    npm ci --prefix "$js" --no-fund --no-audit --loglevel=error >/dev/null
     touch "$js/.installed"
   fi
   exec 9>&-

@@ -120,7 +120,11 @@ fn build_js_app() -> PathBuf {
     ensure_toolchain();
     let v = tool_version("COMPONENTIZE_JS_VERSION");
     let src = repo().join("tests/guests/p2/js");
-    let mut inputs = vec![src.join("app.js"), src.join("app.wit")];
+    let mut inputs = vec![
+        src.join("app.js"),
+        src.join("app.wit"),
+        repo().join("scripts/js-tools/package-lock.json"),
+    ];
     files_under(&repo().join("wit"), &mut inputs);
     cached("js-app", &v, &inputs, |out| {
         // The WIT directory componentize-js wants: the app's package at the top, every
