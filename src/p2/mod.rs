@@ -15,8 +15,7 @@
 //! `wasi:sockets/{network,instance-network,tcp,tcp-create-socket,udp,udp-create-socket,
 //! ip-name-lookup}` ([`sockets`]: the process's network under its `--net` policy, the same
 //! core sockets p1's socket fds hold), each at any 0.2.x version. A component importing
-//! anything else fails to link with an error
-//! naming the function.
+//! anything else fails to link with an error naming the function.
 
 pub mod abi;
 mod cli;
