@@ -220,3 +220,45 @@ fn p2_forged_tcp_socket_traps() {
         show(&out)
     );
 }
+
+/// Options and readiness through wasi-libc's getsockopt / setsockopt / poll: keep-alive
+/// (enabled, idle, interval, count), buffer sizes, hop limits, `is-listening`,
+/// `address-family`, the refusals of zero values (`invalid-argument`), and the pollables
+/// of a listener, a connected stream pair and a UDP socket's datagram streams.
+#[test]
+fn p2_socket_options_and_readiness() {
+    let out = Run::new(component("socket_options"))
+        .flag("--net")
+        .timeout(WAIT)
+        .run();
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (
+            Some(0),
+            "listener acceptconn 1 domain 1\n\
+             listener idle 0 in=false out=false\n\
+             listener pending 1 in=true out=true\n\
+             client acceptconn 0\n\
+             keepalive ok 1\n\
+             keepidle ok 30\n\
+             keepintvl ok 7\n\
+             keepcnt ok 4\n\
+             keepidle 0 InvalidInput\n\
+             rcvbuf ok 65536\n\
+             sndbuf ok 32768\n\
+             rcvbuf 0 InvalidInput\n\
+             ttl Ok(33)\n\
+             ttl 0 Err(InvalidInput)\n\
+             server idle 1 in=false out=true\n\
+             udp ttl Ok(20) domain 1\n\
+             udp rcvbuf ok 16384\n\
+             udp sndbuf ok 8192\n\
+             udp idle 1 in=false out=true\n\
+             udp pending 1 in=true out=true\n"
+                .to_string(),
+            String::new()
+        ),
+        "{}",
+        show(&out)
+    );
+}
