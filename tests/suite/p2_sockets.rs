@@ -262,3 +262,25 @@ fn p2_socket_options_and_readiness() {
         show(&out)
     );
 }
+
+/// The UDP state machine's errors, stale stream pairs, and the trap for a `send` that no
+/// `check-send` permitted (see the .wat).
+#[test]
+fn p2_udp_state_machine_and_unpermitted_send() {
+    let out = Run::new(wat("sockets_udp"))
+        .flag("--net")
+        .timeout(WAIT)
+        .run();
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (
+            Some(134),
+            String::new(),
+            "wasix-compat: guest trapped: wasi:sockets/udp@0.2.0#[method]outgoing-datagram-\
+             stream.send: send without a preceding check-send (in func[13])\n"
+                .to_string()
+        ),
+        "{}",
+        show(&out)
+    );
+}
