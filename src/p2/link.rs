@@ -29,6 +29,7 @@ pub fn registered() -> impl Iterator<Item = &'static (&'static str, &'static str
         super::filesystem::FUNCS,
         super::sockets::network::FUNCS,
         super::sockets::tcp::FUNCS,
+        super::sockets::tcp_options::FUNCS,
         super::sockets::udp::FUNCS,
         super::sockets::lookup::FUNCS,
     ]

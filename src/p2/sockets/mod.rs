@@ -17,6 +17,7 @@ macro_rules! f {
 pub(super) mod lookup;
 pub(super) mod network;
 pub(super) mod tcp;
+pub(super) mod tcp_options;
 pub(super) mod udp;
 
 pub use lookup::ResolveStream;

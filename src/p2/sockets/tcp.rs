@@ -10,11 +10,9 @@ use super::{check_local, check_remote, family, family_code, lift_addr, put_addr,
 use super::{Code, FlatAddr, SockResult};
 use crate::core::io::poll::Pollable;
 use crate::core::sockets::socket::stream::{SocketInput, SocketOutput};
-use crate::core::sockets::socket::system_default;
-use crate::core::sockets::{Kind as SockKind, Options, Socket};
+use crate::core::sockets::{Kind as SockKind, Socket};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 const T: &str = "wasi:sockets/tcp";
 
@@ -35,73 +33,6 @@ pub const FUNCS: &[(&str, &str, Mk)] = &[
     (T, "[method]tcp-socket.remote-address", f!(remote_address)),
     (T, "[method]tcp-socket.is-listening", f!(is_listening)),
     (T, "[method]tcp-socket.address-family", f!(address_family)),
-    (
-        T,
-        "[method]tcp-socket.set-listen-backlog-size",
-        f!(set_backlog),
-    ),
-    (
-        T,
-        "[method]tcp-socket.keep-alive-enabled",
-        f!(keep_alive_enabled),
-    ),
-    (
-        T,
-        "[method]tcp-socket.set-keep-alive-enabled",
-        f!(set_keep_alive_enabled),
-    ),
-    (
-        T,
-        "[method]tcp-socket.keep-alive-idle-time",
-        f!(keep_alive_idle),
-    ),
-    (
-        T,
-        "[method]tcp-socket.set-keep-alive-idle-time",
-        f!(set_keep_alive_idle),
-    ),
-    (
-        T,
-        "[method]tcp-socket.keep-alive-interval",
-        f!(keep_alive_interval),
-    ),
-    (
-        T,
-        "[method]tcp-socket.set-keep-alive-interval",
-        f!(set_keep_alive_interval),
-    ),
-    (
-        T,
-        "[method]tcp-socket.keep-alive-count",
-        f!(keep_alive_count),
-    ),
-    (
-        T,
-        "[method]tcp-socket.set-keep-alive-count",
-        f!(set_keep_alive_count),
-    ),
-    (T, "[method]tcp-socket.hop-limit", f!(hop_limit)),
-    (T, "[method]tcp-socket.set-hop-limit", f!(set_hop_limit)),
-    (
-        T,
-        "[method]tcp-socket.receive-buffer-size",
-        f!(receive_buffer_size),
-    ),
-    (
-        T,
-        "[method]tcp-socket.set-receive-buffer-size",
-        f!(set_receive_buffer_size),
-    ),
-    (
-        T,
-        "[method]tcp-socket.send-buffer-size",
-        f!(send_buffer_size),
-    ),
-    (
-        T,
-        "[method]tcp-socket.set-send-buffer-size",
-        f!(set_send_buffer_size),
-    ),
     (T, "[method]tcp-socket.subscribe", f!(subscribe)),
     (T, "[method]tcp-socket.shutdown", f!(shutdown)),
 ];
@@ -110,6 +41,8 @@ pub const FUNCS: &[(&str, &str, Mk)] = &[
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Unbound,
+    /// A `start-*` call is in the core (see [`in_core`]).
+    Busy,
     BindStarted,
     Bound,
     ListenStarted,
@@ -126,7 +59,7 @@ enum State {
 /// A `tcp-socket`: the core socket and where the 0.2 state machine stands. Lock order:
 /// `state`, then the core socket's own locks (never the other way round).
 pub struct TcpSocket {
-    sock: Arc<Socket>,
+    pub(super) sock: Arc<Socket>,
     state: Mutex<State>,
 }
 
@@ -136,6 +69,10 @@ impl TcpSocket {
             sock,
             state: Mutex::new(state),
         }
+    }
+
+    pub(super) fn is_connecting_or_connected(&self) -> bool {
+        matches!(*self.state(), State::Connecting | State::Connected)
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -158,7 +95,7 @@ impl Pollable for Ready {
     }
 }
 
-fn socket(env: &Env, h: i32) -> HostResult<Arc<TcpSocket>> {
+pub(super) fn socket(env: &Env, h: i32) -> HostResult<Arc<TcpSocket>> {
     match abi::get(env, h, Kind::TcpSocket)? {
         Resource::TcpSocket(s) => Ok(s),
         _ => unreachable!("kind checked"),
@@ -237,15 +174,44 @@ fn start_bind(
         if addr.ip().is_multicast() {
             return Err(Code::InvalidArgument);
         }
-        let mut st = s.state();
-        if *st != State::Unbound {
-            return Err(busy_or_invalid(*st));
-        }
-        s.sock.bind(addr).map_err(Code::from)?;
-        *st = State::BindStarted;
-        Ok(())
+        let check = |st| match st {
+            State::Unbound => Ok(()),
+            st => Err(busy_or_invalid(st)),
+        };
+        in_core(&s, check, || {
+            s.sock.bind(addr).map_err(Code::from)?;
+            Ok(State::BindStarted)
+        })
     })();
     ret_unit(&mut env, r, res)
+}
+
+/// Runs `op`, a core call that may wait (a bridged backend answers over the network), if
+/// `check` allows it from the current state: meanwhile the state is `Busy` (another call
+/// meets `concurrency-conflict`) and not locked. `op`'s state replaces it; on an error the
+/// state is as before.
+fn in_core(
+    s: &TcpSocket,
+    check: impl FnOnce(State) -> SockResult<()>,
+    op: impl FnOnce() -> SockResult<State>,
+) -> SockResult<()> {
+    let prev = {
+        let mut st = s.state();
+        check(*st)?;
+        std::mem::replace(&mut *st, State::Busy)
+    };
+    let r = op();
+    let mut st = s.state();
+    match r {
+        Ok(next) => {
+            *st = next;
+            Ok(())
+        }
+        Err(c) => {
+            *st = prev;
+            Err(c)
+        }
+    }
 }
 
 /// Moves a started operation `from` to `to`; anything else is `not-in-progress`.
@@ -289,18 +255,17 @@ fn start_connect(
     let addr = lift_addr(&env, flat(d, [p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10]))?;
     let res = (|| {
         check_remote(s.sock.family, &addr)?;
-        let mut st = s.state();
-        if !matches!(*st, State::Unbound | State::Bound) {
-            return Err(busy_or_invalid(*st));
-        }
+        let check = |st| match st {
+            State::Unbound | State::Bound => Ok(()),
+            st => Err(busy_or_invalid(st)),
+        };
         // The core starts the connection and answers `inprogress`; a failure it sees at
         // once (refused, unreachable) is the outcome `finish-connect` reports.
-        *st = match s.sock.connect(addr, true) {
-            Ok(()) | Err(crate::core::ErrorCode::InProgress) => State::Connecting,
-            Err(crate::core::ErrorCode::Access) => return Err(Code::AccessDenied),
-            Err(e) => State::ConnectFailed(e.into()),
-        };
-        Ok(())
+        in_core(&s, check, || match s.sock.connect(addr, true) {
+            Ok(()) | Err(crate::core::ErrorCode::InProgress) => Ok(State::Connecting),
+            Err(crate::core::ErrorCode::Access) => Err(Code::AccessDenied),
+            Err(e) => Ok(State::ConnectFailed(e.into())),
+        })
     })();
     ret_unit(&mut env, r, res)
 }
@@ -343,20 +308,20 @@ fn finish_connect(mut env: Env, h: i32, r: i32) -> HostResult<()> {
 fn start_listen(mut env: Env, h: i32, r: i32) -> HostResult<()> {
     let s = socket(&env, h)?;
     let res = (|| {
-        let mut st = s.state();
-        match *st {
-            State::Bound => {}
+        let check = |st| match st {
+            State::Bound => Ok(()),
             State::Unbound | State::Listening | State::Connected | State::Closed => {
-                return Err(Code::InvalidState)
+                Err(Code::InvalidState)
             }
-            other => return Err(busy_or_invalid(other)),
-        }
-        let backlog = s.sock.options().listen_backlog.unwrap_or(128);
-        s.sock
-            .listen(backlog.min(u32::MAX as u64) as u32)
-            .map_err(Code::from)?;
-        *st = State::ListenStarted;
-        Ok(())
+            other => Err(busy_or_invalid(other)),
+        };
+        in_core(&s, check, || {
+            let backlog = s.sock.options().listen_backlog.unwrap_or(128);
+            s.sock
+                .listen(backlog.min(u32::MAX as u64) as u32)
+                .map_err(Code::from)?;
+            Ok(State::ListenStarted)
+        })
     })();
     ret_unit(&mut env, r, res)
 }
@@ -422,137 +387,6 @@ fn is_listening(env: Env, h: i32) -> HostResult<i32> {
 /// `address-family: func() -> ip-address-family`
 fn address_family(env: Env, h: i32) -> HostResult<i32> {
     Ok(family_code(socket(&env, h)?.sock.family))
-}
-
-/// Sets an option after checking it (`invalid-argument` for what the WIT refuses).
-fn set(env: &mut Env, h: i32, r: i32, valid: bool, f: impl FnOnce(&mut Options)) -> HostResult<()> {
-    let s = socket(env, h)?;
-    let res = if valid {
-        s.sock.set_options(f).map_err(Code::from)
-    } else {
-        Err(Code::InvalidArgument)
-    };
-    ret_unit(env, r, res)
-}
-
-/// Reads an option: `get` returns it as its flat payload.
-fn get_opt<V>(env: &Env, h: i32, get: impl FnOnce(&Socket) -> V) -> HostResult<V> {
-    Ok(get(&socket(env, h)?.sock))
-}
-
-/// `set-listen-backlog-size: func(value: u64) -> result<_, error-code>`
-fn set_backlog(mut env: Env, h: i32, v: i64, r: i32) -> HostResult<()> {
-    let s = socket(&env, h)?;
-    let st = *s.state();
-    if matches!(st, State::Connecting | State::Connected) {
-        return ret_unit(&mut env, r, Err(Code::InvalidState));
-    }
-    set(&mut env, h, r, v != 0, |o| {
-        o.listen_backlog = Some(v as u64)
-    })
-}
-
-fn keep_alive_enabled(mut env: Env, h: i32, r: i32) -> HostResult<()> {
-    let v = get_opt(&env, h, |s| s.options().keep_alive)?;
-    ret(&mut env, r, 1, Ok(v), |a, v| a.u8(1, v as u8))
-}
-
-fn set_keep_alive_enabled(mut env: Env, h: i32, v: i32, r: i32) -> HostResult<()> {
-    set(&mut env, h, r, true, |o| o.keep_alive = v != 0)
-}
-
-/// Linux's keep-alive defaults (for sockets that never set their own).
-fn keep_alive_default(name: &str, fallback: u64) -> u64 {
-    system_default(&format!("/proc/sys/net/ipv4/{name}"), fallback)
-}
-
-fn ret_duration(env: &mut Env, r: i32, d: Duration) -> HostResult<()> {
-    let ns = d.as_nanos().min(u64::MAX as u128) as u64;
-    ret(env, r, 8, Ok(ns), |a, v| a.u64(8, v))
-}
-
-fn keep_alive_idle(mut env: Env, h: i32, r: i32) -> HostResult<()> {
-    let d = get_opt(&env, h, |s| s.options().keep_alive_idle)?;
-    let d = d.unwrap_or(Duration::from_secs(keep_alive_default(
-        "tcp_keepalive_time",
-        7200,
-    )));
-    ret_duration(&mut env, r, d)
-}
-
-fn set_keep_alive_idle(mut env: Env, h: i32, v: i64, r: i32) -> HostResult<()> {
-    let d = Duration::from_nanos(v as u64);
-    set(&mut env, h, r, v != 0, |o| o.keep_alive_idle = Some(d))
-}
-
-fn keep_alive_interval(mut env: Env, h: i32, r: i32) -> HostResult<()> {
-    let d = get_opt(&env, h, |s| s.options().keep_alive_interval)?;
-    let d = d.unwrap_or(Duration::from_secs(keep_alive_default(
-        "tcp_keepalive_intvl",
-        75,
-    )));
-    ret_duration(&mut env, r, d)
-}
-
-fn set_keep_alive_interval(mut env: Env, h: i32, v: i64, r: i32) -> HostResult<()> {
-    let d = Duration::from_nanos(v as u64);
-    set(&mut env, h, r, v != 0, |o| o.keep_alive_interval = Some(d))
-}
-
-fn keep_alive_count(mut env: Env, h: i32, r: i32) -> HostResult<()> {
-    let n = get_opt(&env, h, |s| s.options().keep_alive_count)?;
-    let n = n.unwrap_or(keep_alive_default("tcp_keepalive_probes", 9) as u32);
-    ret(&mut env, r, 4, Ok(n), |a, v| a.u32(4, v))
-}
-
-fn set_keep_alive_count(mut env: Env, h: i32, v: i32, r: i32) -> HostResult<()> {
-    set(&mut env, h, r, v != 0, |o| {
-        o.keep_alive_count = Some(v as u32)
-    })
-}
-
-/// The hop limit set, else Linux's default TTL.
-pub(super) fn hop_limit_of(s: &Socket) -> u8 {
-    let t = s.options().ttl;
-    t.unwrap_or_else(|| system_default("/proc/sys/net/ipv4/ip_default_ttl", 64) as u32)
-        .min(255) as u8
-}
-
-fn hop_limit(mut env: Env, h: i32, r: i32) -> HostResult<()> {
-    let v = get_opt(&env, h, hop_limit_of)?;
-    ret(&mut env, r, 1, Ok(v), |a, v| a.u8(1, v))
-}
-
-fn set_hop_limit(mut env: Env, h: i32, v: i32, r: i32) -> HostResult<()> {
-    let v = v as u8;
-    set(&mut env, h, r, v != 0, |o| o.ttl = Some(v as u32))
-}
-
-fn ret_size(env: &mut Env, r: i32, n: usize) -> HostResult<()> {
-    ret(env, r, 8, Ok(n as u64), |a, v| a.u64(8, v))
-}
-
-/// A buffer size to set: 0 is refused, more than the host can name is its most.
-fn size(v: i64) -> usize {
-    (v as u64).min(usize::MAX as u64) as usize
-}
-
-fn receive_buffer_size(mut env: Env, h: i32, r: i32) -> HostResult<()> {
-    let n = get_opt(&env, h, |s| s.buffer_size(true))?;
-    ret_size(&mut env, r, n)
-}
-
-fn set_receive_buffer_size(mut env: Env, h: i32, v: i64, r: i32) -> HostResult<()> {
-    set(&mut env, h, r, v != 0, |o| o.recv_buf_size = Some(size(v)))
-}
-
-fn send_buffer_size(mut env: Env, h: i32, r: i32) -> HostResult<()> {
-    let n = get_opt(&env, h, |s| s.buffer_size(false))?;
-    ret_size(&mut env, r, n)
-}
-
-fn set_send_buffer_size(mut env: Env, h: i32, v: i64, r: i32) -> HostResult<()> {
-    set(&mut env, h, r, v != 0, |o| o.send_buf_size = Some(size(v)))
 }
 
 /// `subscribe: func() -> pollable`

@@ -6,7 +6,7 @@
 use super::super::abi::{self, Env, HostResult};
 use super::super::link::Mk;
 use super::super::resources::{Kind, PollSource, Resource};
-use super::tcp::hop_limit_of;
+use super::tcp_options::hop_limit_of;
 use super::{check_local, check_remote, encode_addr, family, family_code, lift_addr};
 use super::{put_addr, read_addr, ready_pollable, ret, ret_unit, Code, FlatAddr, SockResult};
 use crate::core::io::poll::with_thread_context;
@@ -87,6 +87,8 @@ pub const FUNCS: &[(&str, &str, Mk)] = &[
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Unbound,
+    /// `start-bind` is in the core.
+    Binding,
     BindStarted,
     Bound,
     /// `stream` was given a remote address.
@@ -200,15 +202,23 @@ fn start_bind(
     let addr = lift_addr(&env, flat(d, [p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10]))?;
     let res = (|| {
         check_local(s.sock.family, &addr)?;
-        let mut st = s.state();
-        match *st {
-            State::Unbound => {}
-            State::BindStarted => return Err(Code::ConcurrencyConflict),
-            _ => return Err(Code::InvalidState),
+        // Marked before the core call (which may wait, unlocked): a concurrent bind meets
+        // `concurrency-conflict`; a failed one leaves the socket unbound.
+        {
+            let mut st = s.state();
+            match *st {
+                State::Unbound => *st = State::Binding,
+                State::Binding | State::BindStarted => return Err(Code::ConcurrencyConflict),
+                _ => return Err(Code::InvalidState),
+            }
         }
-        s.sock.bind(addr).map_err(Code::from)?;
-        *st = State::BindStarted;
-        Ok(())
+        let r = s.sock.bind(addr).map_err(Code::from);
+        *s.state() = if r.is_ok() {
+            State::BindStarted
+        } else {
+            State::Unbound
+        };
+        r
     })();
     ret_unit(&mut env, r, res)
 }
@@ -218,11 +228,13 @@ fn finish_bind(mut env: Env, h: i32, r: i32) -> HostResult<()> {
     let s = socket(&env, h)?;
     let res = {
         let mut st = s.state();
-        if *st == State::BindStarted {
-            *st = State::Bound;
-            Ok(())
-        } else {
-            Err(Code::NotInProgress)
+        match *st {
+            State::BindStarted => {
+                *st = State::Bound;
+                Ok(())
+            }
+            State::Binding => Err(Code::WouldBlock),
+            _ => Err(Code::NotInProgress),
         }
     };
     ret_unit(&mut env, r, res)
@@ -295,7 +307,7 @@ fn stream(
 fn local_address(mut env: Env, h: i32, r: i32) -> HostResult<()> {
     let s = socket(&env, h)?;
     let res = match *s.state() {
-        State::Unbound | State::BindStarted => Err(Code::InvalidState),
+        State::Unbound | State::Binding | State::BindStarted => Err(Code::InvalidState),
         _ => s.sock.addr_local().map_err(Code::from),
     };
     ret(&mut env, r, 4, res, |a, v| put_addr(a, 4, &v))
