@@ -307,22 +307,20 @@ fn finish_connect(mut env: Env, h: i32, r: i32) -> HostResult<()> {
 /// `start-listen: func() -> result<_, error-code>`
 fn start_listen(mut env: Env, h: i32, r: i32) -> HostResult<()> {
     let s = socket(&env, h)?;
-    let res = (|| {
-        let check = |st| match st {
-            State::Bound => Ok(()),
-            State::Unbound | State::Listening | State::Connected | State::Closed => {
-                Err(Code::InvalidState)
-            }
-            other => Err(busy_or_invalid(other)),
-        };
-        in_core(&s, check, || {
-            let backlog = s.sock.options().listen_backlog.unwrap_or(128);
-            s.sock
-                .listen(backlog.min(u32::MAX as u64) as u32)
-                .map_err(Code::from)?;
-            Ok(State::ListenStarted)
-        })
-    })();
+    let check = |st| match st {
+        State::Bound => Ok(()),
+        State::Unbound | State::Listening | State::Connected | State::Closed => {
+            Err(Code::InvalidState)
+        }
+        other => Err(busy_or_invalid(other)),
+    };
+    let res = in_core(&s, check, || {
+        let backlog = s.sock.options().listen_backlog.unwrap_or(128);
+        s.sock
+            .listen(backlog.min(u32::MAX as u64) as u32)
+            .map_err(Code::from)?;
+        Ok(State::ListenStarted)
+    });
     ret_unit(&mut env, r, res)
 }
 
