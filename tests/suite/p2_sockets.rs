@@ -23,8 +23,8 @@ fn wat(name: &str) -> PathBuf {
 
 /// A host echo server on 127.0.0.1 for one connection: echoes until the client shuts
 /// down its side. Returns the port and the thread (which yields the byte count).
-fn host_echo_server() -> (u16, std::thread::JoinHandle<usize>) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+fn host_echo_server(ip: &str) -> (u16, std::thread::JoinHandle<usize>) {
+    let l = TcpListener::bind((ip, 0)).unwrap();
     let port = l.local_addr().unwrap().port();
     let t = std::thread::spawn(move || {
         let (mut c, _) = l.accept().unwrap();
@@ -95,7 +95,7 @@ fn p2_tcp_echo_server_in_the_guest() {
 /// writes 30 000 bytes, shuts down sending and reads the echo to its end.
 #[test]
 fn p2_tcp_client_to_a_host_server() {
-    let (port, server) = host_echo_server();
+    let (port, server) = host_echo_server("127.0.0.1");
     let out = Run::new(component("tcp_client"))
         .flag("--net")
         .arg(&port.to_string())
@@ -107,6 +107,30 @@ fn p2_tcp_client_to_a_host_server() {
         (
             Some(0),
             format!("peer 127.0.0.1:{port}\nsent 30000 got 30000 same true\n"),
+            String::new(),
+            30000
+        ),
+        "{}",
+        show(&out)
+    );
+}
+
+/// The same over IPv6 loopback (an `ipv6` socket, `ip-socket-address`'s second case).
+#[test]
+fn p2_tcp_client_over_ipv6() {
+    let (port, server) = host_echo_server("::1");
+    let out = Run::new(component("tcp_client"))
+        .flag("--net")
+        .arg(&port.to_string())
+        .arg("::1")
+        .timeout(WAIT)
+        .run();
+    let echoed = server.join().unwrap();
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str(), echoed),
+        (
+            Some(0),
+            format!("peer [::1]:{port}\nsent 30000 got 30000 same true\n"),
             String::new(),
             30000
         ),

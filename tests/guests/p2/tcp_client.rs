@@ -1,11 +1,13 @@
-//! TCP client through std::net (wasi:sockets/tcp): connects to 127.0.0.1:PORT (first
-//! argument), sends a message, shuts down its sending side and prints the reply.
+//! TCP client through std::net (wasi:sockets/tcp): connects to PORT (first argument) on
+//! HOST (second, default 127.0.0.1), sends a message, shuts down its sending side and
+//! prints the reply.
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 
 fn main() {
     let port: u16 = std::env::args().nth(1).unwrap().parse().unwrap();
-    let mut s = match TcpStream::connect(("127.0.0.1", port)) {
+    let host = std::env::args().nth(2).unwrap_or_else(|| "127.0.0.1".into());
+    let mut s = match TcpStream::connect((host.as_str(), port)) {
         Ok(s) => s,
         Err(e) => {
             println!("connect: {:?}: {e}", e.kind());
