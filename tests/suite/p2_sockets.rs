@@ -139,6 +139,28 @@ fn p2_tcp_client_over_ipv6() {
     );
 }
 
+/// Connecting to a loopback port nobody listens on: `finish-connect` reports
+/// `connection-refused`, which std shows as ConnectionRefused (ECONNREFUSED, 14 in WASI).
+#[test]
+fn p2_tcp_connect_refused() {
+    let port = common::free_tcp_port();
+    let out = Run::new(component("tcp_client"))
+        .flag("--net")
+        .arg(&port.to_string())
+        .timeout(WAIT)
+        .run();
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (
+            Some(1),
+            "connect: ConnectionRefused: Connection refused (os error 14)\n".to_string(),
+            String::new()
+        ),
+        "{}",
+        show(&out)
+    );
+}
+
 /// Without `--net` the same client is refused when it creates its socket: std reports
 /// `access-denied` as PermissionDenied (EACCES, 2 in WASI's numbering), and the guest's
 /// `exit(3)` ends as status 1 (`wasi:cli/exit#exit` can only say ok or err).
