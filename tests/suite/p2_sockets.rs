@@ -323,9 +323,25 @@ fn p2_udp_state_machine_and_unpermitted_send() {
             Some(134),
             String::new(),
             "wasix-compat: guest trapped: wasi:sockets/udp@0.2.0#[method]outgoing-datagram-\
-             stream.send: send without a preceding check-send (in func[13])\n"
+             stream.send: send without a preceding check-send (in func[15])\n"
                 .to_string()
         ),
+        "{}",
+        show(&out)
+    );
+}
+
+/// `ip-name-lookup` through its own stream: IP literals of both families, the pollable,
+/// the end of the stream, and `invalid-argument` for a malformed name (see the .wat).
+#[test]
+fn p2_lookup_stream() {
+    let out = Run::new(wat("lookup_stream"))
+        .flag("--net")
+        .timeout(WAIT)
+        .run();
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (Some(0), String::new(), String::new()),
         "{}",
         show(&out)
     );

@@ -69,6 +69,9 @@
     (export "[method]tcp-socket.finish-listen" (func (param "self" (borrow $t))
       (result (result (error $e)))))
     (export "[method]tcp-socket.is-listening" (func (param "self" (borrow $t)) (result bool)))
+    (alias outer 1 $fam (type $ff))
+    (export "ip-address-family" (type $f (eq $ff)))
+    (export "[method]tcp-socket.address-family" (func (param "self" (borrow $t)) (result $f)))
   ))
   (alias export $tcp "tcp-socket" (type $tcp_t))
   (import "wasi:sockets/tcp-create-socket@0.2.0" (instance $create
@@ -100,6 +103,7 @@
   (alias export $tcp "[method]tcp-socket.start-listen" (func $start_listen))
   (alias export $tcp "[method]tcp-socket.finish-listen" (func $finish_listen))
   (alias export $tcp "[method]tcp-socket.is-listening" (func $is_listening))
+  (alias export $tcp "[method]tcp-socket.address-family" (func $address_family))
   (alias export $exit "exit-with-code" (func $exit_with_code))
   (core func $inet_l (canon lower (func $inet_f)))
   (core func $create_l (canon lower (func $create_f) (memory $mem)))
@@ -110,6 +114,7 @@
   (core func $start_listen_l (canon lower (func $start_listen) (memory $mem)))
   (core func $finish_listen_l (canon lower (func $finish_listen) (memory $mem)))
   (core func $is_listening_l (canon lower (func $is_listening)))
+  (core func $address_family_l (canon lower (func $address_family)))
   (core func $exit_l (canon lower (func $exit_with_code)))
 
   (core module $m
@@ -125,6 +130,7 @@
     (import "host" "start-listen" (func $start_listen (param i32 i32)))
     (import "host" "finish-listen" (func $finish_listen (param i32 i32)))
     (import "host" "is-listening" (func $is_listening (param i32) (result i32)))
+    (import "host" "address-family" (func $address_family (param i32) (result i32)))
     (import "host" "exit" (func $exit (param i32)))
     ;; Ends with status `code` unless `ok`.
     (func $check (param $ok i32) (param $code i32)
@@ -142,6 +148,7 @@
       (call $create (i32.const 0) (i32.const 300))
       (call $check (call $is_ok) (i32.const 10))
       (local.set $s (i32.load (i32.const 304)))
+      (call $check (i32.eqz (call $address_family (local.get $s))) (i32.const 11))
       ;; finish-connect / finish-bind without a start: not-in-progress (7)
       (call $finish_connect (local.get $s) (i32.const 300))
       (call $check (call $is_err (i32.const 304) (i32.const 7)) (i32.const 20))
@@ -207,6 +214,7 @@
     (export "start-listen" (func $start_listen_l))
     (export "finish-listen" (func $finish_listen_l))
     (export "is-listening" (func $is_listening_l))
+    (export "address-family" (func $address_family_l))
     (export "exit" (func $exit_l)))
   (core instance $i (instantiate $m
     (with "libc" (instance $libc))

@@ -5,6 +5,10 @@
 ;; `send` no `check-send` permitted is a guest error: the run ends in that trap. Needs
 ;; `--net`. A failed check ends the run through `exit-with-code` with its own number.
 (component
+  (import "wasi:io/poll@0.2.0" (instance $poll
+    (export "pollable" (type (sub resource)))
+  ))
+  (alias export $poll "pollable" (type $pollable))
   (import "wasi:sockets/network@0.2.0" (instance $network
     (export "network" (type (sub resource)))
     (type $ec' (enum "unknown" "access-denied" "not-supported" "invalid-argument"
@@ -51,6 +55,12 @@
     (export "udp-socket" (type $u (sub resource)))
     (export "incoming-datagram-stream" (type $in (sub resource)))
     (export "outgoing-datagram-stream" (type $out (sub resource)))
+    (alias outer 1 $pollable (type $pp))
+    (export "pollable" (type $p (eq $pp)))
+    (alias outer 1 $fam (type $ff))
+    (export "ip-address-family" (type $f (eq $ff)))
+    (export "[method]udp-socket.address-family" (func (param "self" (borrow $u)) (result $f)))
+    (export "[method]udp-socket.subscribe" (func (param "self" (borrow $u)) (result (own $p))))
     (export "[method]udp-socket.start-bind" (func (param "self" (borrow $u))
       (param "network" (borrow $n)) (param "local-address" $s) (result (result (error $e)))))
     (export "[method]udp-socket.finish-bind" (func (param "self" (borrow $u))
@@ -105,6 +115,8 @@
   (alias export $udp "[method]incoming-datagram-stream.receive" (func $receive))
   (alias export $udp "[method]outgoing-datagram-stream.check-send" (func $check_send))
   (alias export $udp "[method]outgoing-datagram-stream.send" (func $send))
+  (alias export $udp "[method]udp-socket.address-family" (func $address_family))
+  (alias export $udp "[method]udp-socket.subscribe" (func $subscribe))
   (alias export $exit "exit-with-code" (func $exit_with_code))
   (core func $inet_l (canon lower (func $inet_f)))
   (core func $create_l (canon lower (func $create_f) (memory $mem)))
@@ -114,6 +126,8 @@
   (core func $receive_l (canon lower (func $receive) (memory $mem) (realloc $realloc)))
   (core func $check_send_l (canon lower (func $check_send) (memory $mem)))
   (core func $send_l (canon lower (func $send) (memory $mem)))
+  (core func $address_family_l (canon lower (func $address_family)))
+  (core func $subscribe_l (canon lower (func $subscribe)))
   (core func $exit_l (canon lower (func $exit_with_code)))
 
   (core module $m
@@ -129,6 +143,8 @@
     (import "host" "check-send" (func $check_send (param i32 i32)))
     (import "host" "send" (func $send (param i32 i32 i32 i32)))
     (import "host" "exit" (func $exit (param i32)))
+    (import "host" "address-family" (func $address_family (param i32) (result i32)))
+    (import "host" "subscribe" (func $subscribe (param i32) (result i32)))
     ;; One outgoing-datagram at 1000: "ping" (at 2000), no address.
     (data (i32.const 1000) "\d0\07\00\00\04\00\00\00\00")
     (data (i32.const 2000) "ping")
@@ -148,6 +164,8 @@
       (call $create (i32.const 0) (i32.const 300))
       (call $check (call $is_ok) (i32.const 10))
       (local.set $s (i32.load (i32.const 304)))
+      (call $check (i32.eqz (call $address_family (local.get $s))) (i32.const 11))
+      (call $check (i32.ne (call $subscribe (local.get $s)) (i32.const 0)) (i32.const 12))
       ;; stream before bind: invalid-state (9); finish-bind unstarted: not-in-progress (7)
       (call $no_remote (local.get $s))
       (call $check (call $is_err (i32.const 304) (i32.const 9)) (i32.const 20))
@@ -198,7 +216,9 @@
     (export "receive" (func $receive_l))
     (export "check-send" (func $check_send_l))
     (export "send" (func $send_l))
-    (export "exit" (func $exit_l)))
+    (export "exit" (func $exit_l))
+    (export "address-family" (func $address_family_l))
+    (export "subscribe" (func $subscribe_l)))
   (core instance $i (instantiate $m
     (with "libc" (instance $libc))
     (with "host" (instance $host))))
