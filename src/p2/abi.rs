@@ -267,12 +267,15 @@ impl Default for RetArea {
 }
 
 impl RetArea {
-    fn put(&mut self, at: usize, b: &[u8]) {
+    pub fn put(&mut self, at: usize, b: &[u8]) {
         self.bytes[at..at + b.len()].copy_from_slice(b);
         self.len = self.len.max(at + b.len());
     }
     pub fn u8(&mut self, at: usize, v: u8) {
         self.put(at, &[v]);
+    }
+    pub fn u16(&mut self, at: usize, v: u16) {
+        self.put(at, &v.to_le_bytes());
     }
     pub fn u32(&mut self, at: usize, v: u32) {
         self.put(at, &v.to_le_bytes());

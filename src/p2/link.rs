@@ -27,6 +27,11 @@ pub fn registered() -> impl Iterator<Item = &'static (&'static str, &'static str
         super::clocks::FUNCS,
         super::random::FUNCS,
         super::filesystem::FUNCS,
+        super::sockets::network::FUNCS,
+        super::sockets::tcp::FUNCS,
+        super::sockets::tcp_options::FUNCS,
+        super::sockets::udp::FUNCS,
+        super::sockets::lookup::FUNCS,
     ]
     .into_iter()
     .flatten()

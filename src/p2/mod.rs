@@ -4,17 +4,19 @@
 //! trampolines ([`translate`]); [`link`] instantiates the core modules in order on one
 //! wasmer `Store`, wiring lowered imports to hand-written host functions with the flat
 //! core signatures of the canonical ABI ([`cli`], [`io`], [`clocks`], [`random`],
-//! [`filesystem`]). Their resources live in one handle table per instance
+//! [`filesystem`], [`sockets`]). Their resources live in one handle table per instance
 //! ([`resources`]) over the same core objects the witx front end uses (stdout here is the
 //! object behind p1's fd 1, a preopen's descriptor the `Dir` behind p1's fd 3).
 //!
 //! Provided so far: `wasi:cli/{environment,exit,stdin,stdout,stderr,terminal-*}`,
 //! `wasi:io/{error,poll,streams}`, `wasi:clocks/{monotonic-clock,wall-clock}`,
 //! `wasi:random/{random,insecure,insecure-seed}`, `wasi:filesystem/{types,preopens}`
-//! ([`filesystem`]: the process's preopens, the same core `Dir`s p1's fds hold), each at
-//! any 0.2.x version. A component importing anything else fails to link with an error
-//! naming the function (or, built with [`Component::new_trapping_unknown`], links it to a
-//! function that traps when called).
+//! ([`filesystem`]: the process's preopens, the same core `Dir`s p1's fds hold),
+//! `wasi:sockets/{network,instance-network,tcp,tcp-create-socket,udp,udp-create-socket,
+//! ip-name-lookup}` ([`sockets`]: the process's network under its `--net` policy, the same
+//! core sockets p1's socket fds hold), each at any 0.2.x version. A component importing
+//! anything else fails to link with an error naming the function (or, built with
+//! [`Component::new_trapping_unknown`], links it to a function that traps when called).
 //!
 //! Core modules may import these functions directly ([`core_imports`]): the raw output of
 //! a `wasm32-wasip2` compiler, or a preview1/WASIX module mixing in 0.2 calls; the host
@@ -30,6 +32,7 @@ mod io;
 pub mod link;
 mod random;
 pub mod resources;
+pub mod sockets;
 mod tables;
 pub mod translate;
 
@@ -48,7 +51,7 @@ pub enum P2Error {
     Unsupported(String),
     #[error("the component exports no `wasi:cli/run@0.2.x` `run` function (only command components can be run)")]
     NoRun,
-    #[error("unknown import `{interface}#{func}`: wasix-compat provides wasi:cli, wasi:io, wasi:clocks, wasi:random and wasi:filesystem 0.2.x so far")]
+    #[error("unknown import `{interface}#{func}`: wasix-compat provides wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets 0.2.x so far")]
     UnknownImport { interface: String, func: String },
     #[error("import `{name}` has core signature {got}, but wasix-compat provides {want}")]
     Signature {

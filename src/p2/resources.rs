@@ -1,12 +1,14 @@
 //! The instance's handle table: handle → a typed host object (core streams, pollables,
-//! errors, terminals, filesystem descriptors). The guest only ever holds indices; a forged, dropped or wrongly
+//! errors, terminals, filesystem descriptors, sockets). The guest only ever holds indices; a forged, dropped or wrongly
 //! typed one is a [`Trap`] with a message naming the handle, never a host panic. One
 //! table serves every version of an interface: `pollable@0.2.0` and `pollable@0.2.6`
 //! are the same host type, as under wasmtime's semver-compatible linking.
 
 use super::filesystem::{Desc, DirEntries};
+use super::sockets::{Incoming, Outgoing, ResolveStream, TcpSocket, UdpSocket};
 use crate::core::io::poll::{Deadline, Pollable};
 use crate::core::io::{InputStream, OutputStream};
+use crate::core::sockets::Network;
 use crate::core::ErrorCode;
 use std::sync::Arc;
 
@@ -24,6 +26,8 @@ pub enum PollSource {
     Input(Arc<dyn InputStream>),
     Output(Arc<dyn OutputStream>),
     Deadline(Deadline),
+    /// Anything else that can be waited on (a socket's pending operation, a lookup).
+    Other(Arc<dyn Pollable>),
 }
 
 impl PollSource {
@@ -32,6 +36,7 @@ impl PollSource {
             PollSource::Input(s) => s.as_pollable(),
             PollSource::Output(s) => s.as_pollable(),
             PollSource::Deadline(d) => d,
+            PollSource::Other(p) => &**p,
         }
     }
 }
@@ -50,6 +55,13 @@ pub enum Resource {
     Descriptor(Arc<Desc>),
     /// `wasi:filesystem/types.directory-entry-stream`: the rest of a listing.
     DirectoryEntryStream(Arc<DirEntries>),
+    /// `wasi:sockets/network.network`: the process's network (the one p1's sockets use).
+    Network(Arc<Network>),
+    TcpSocket(Arc<TcpSocket>),
+    UdpSocket(Arc<UdpSocket>),
+    IncomingDatagramStream(Arc<Incoming>),
+    OutgoingDatagramStream(Arc<Outgoing>),
+    ResolveAddressStream(Arc<ResolveStream>),
 }
 
 /// Resource types, by their WIT names.
@@ -63,6 +75,12 @@ pub enum Kind {
     TerminalOutput,
     Descriptor,
     DirectoryEntryStream,
+    Network,
+    TcpSocket,
+    UdpSocket,
+    IncomingDatagramStream,
+    OutgoingDatagramStream,
+    ResolveAddressStream,
 }
 
 impl Kind {
@@ -76,6 +94,12 @@ impl Kind {
             Kind::TerminalOutput => "terminal-output",
             Kind::Descriptor => "descriptor",
             Kind::DirectoryEntryStream => "directory-entry-stream",
+            Kind::Network => "network",
+            Kind::TcpSocket => "tcp-socket",
+            Kind::UdpSocket => "udp-socket",
+            Kind::IncomingDatagramStream => "incoming-datagram-stream",
+            Kind::OutgoingDatagramStream => "outgoing-datagram-stream",
+            Kind::ResolveAddressStream => "resolve-address-stream",
         }
     }
 
@@ -90,6 +114,12 @@ impl Kind {
             ("wasi:cli/terminal-output", "terminal-output") => Kind::TerminalOutput,
             ("wasi:filesystem/types", "descriptor") => Kind::Descriptor,
             ("wasi:filesystem/types", "directory-entry-stream") => Kind::DirectoryEntryStream,
+            ("wasi:sockets/network", "network") => Kind::Network,
+            ("wasi:sockets/tcp", "tcp-socket") => Kind::TcpSocket,
+            ("wasi:sockets/udp", "udp-socket") => Kind::UdpSocket,
+            ("wasi:sockets/udp", "incoming-datagram-stream") => Kind::IncomingDatagramStream,
+            ("wasi:sockets/udp", "outgoing-datagram-stream") => Kind::OutgoingDatagramStream,
+            ("wasi:sockets/ip-name-lookup", "resolve-address-stream") => Kind::ResolveAddressStream,
             _ => return None,
         })
     }
@@ -106,6 +136,12 @@ impl Resource {
             Resource::TerminalOutput => Kind::TerminalOutput,
             Resource::Descriptor(_) => Kind::Descriptor,
             Resource::DirectoryEntryStream(_) => Kind::DirectoryEntryStream,
+            Resource::Network(_) => Kind::Network,
+            Resource::TcpSocket(_) => Kind::TcpSocket,
+            Resource::UdpSocket(_) => Kind::UdpSocket,
+            Resource::IncomingDatagramStream(_) => Kind::IncomingDatagramStream,
+            Resource::OutgoingDatagramStream(_) => Kind::OutgoingDatagramStream,
+            Resource::ResolveAddressStream(_) => Kind::ResolveAddressStream,
         }
     }
 }

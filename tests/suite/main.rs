@@ -19,6 +19,7 @@ mod p2;
 mod p2_bad_input;
 mod p2_core;
 mod p2_langs;
+mod p2_sockets;
 mod ports;
 mod real_programs;
 mod regressions;

@@ -93,19 +93,19 @@ fn p2_reads_a_file_from_a_preopen() {
     );
 }
 
-/// std::net needs wasi:sockets, which is not provided yet: the run fails before
-/// instantiation, naming the first missing function.
+/// An interface we do not provide (wasi:http): the run fails before instantiation,
+/// naming the first missing function.
 #[test]
 fn p2_missing_interface_is_a_link_error() {
-    let out = Run::new(component("uses_net")).run();
+    let out = Run::new(wat("uses_http")).run();
     assert_eq!(
         (out.code, out.stdout_str(), out.stderr_str()),
         (
             Some(1),
             String::new(),
             "wasix-compat: unknown import \
-             `wasi:sockets/instance-network@0.2.6#instance-network`: wasix-compat \
-             provides wasi:cli, wasi:io, wasi:clocks, wasi:random and wasi:filesystem 0.2.x so far\n"
+             `wasi:http/outgoing-handler@0.2.0#handle`: wasix-compat provides wasi:cli, \
+             wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets 0.2.x so far\n"
                 .to_string()
         ),
         "{}",

@@ -214,46 +214,18 @@ fn p2_js_exit_err() {
     );
 }
 
-/// componentize-py's runtime (CPython on wasi-libc for wasip2) imports all of
-/// wasi:sockets@0.2.9 whatever the world says (`--intersect-world` without sockets keeps
-/// them; `--stub-wasi` would stub stdio too), and wasi:sockets is not served yet: the run
-/// stops at link time naming the first socket function. Flip to the output of
-/// `p2_python_command_component_trapping_unknown` when sockets land.
-#[test]
-fn p2_python_command_component_needs_sockets() {
+/// The Python app: args, env, stdin, `time.sleep` and both clocks, a file in the preopen,
+/// a directory listing. `sys.exit(3)` ends the run with status 1: a 0.2 command reports
+/// only success or failure through `wasi:cli/exit#exit`. CPython imports every
+/// `wasi:sockets` interface; with or without `--trap-unknown-imports` (nothing is left
+/// for it to stub) the run is the same.
+fn run_python(flags: &[&str]) {
     let dir = TempDir::new("p2-py");
-    let out = Run::new(python_app())
-        .env("GREETING", "hi")
-        .env("STATUS", "3")
-        .dir(dir.path(), "/out")
-        .stdin(b"one\ntwo\n")
-        .arg("a")
-        .arg("b c")
-        .run();
-    assert_eq!(
-        (out.code, out.stdout_str(), out.stderr_str()),
-        (
-            Some(1),
-            String::new(),
-            "wasix-compat: unknown import \
-             `wasi:sockets/instance-network@0.2.9#instance-network`: wasix-compat \
-             provides wasi:cli, wasi:io, wasi:clocks, wasi:random and wasi:filesystem 0.2.x so far\n"
-                .to_string()
-        ),
-        "{}",
-        show(&out)
-    );
-}
-
-/// The Python app runs when the socket imports it never calls link to traps: args, env,
-/// stdin, `time.sleep` and both clocks, a file in the preopen, a directory listing.
-/// `sys.exit(3)` ends the run with status 1: a 0.2 command reports only success or
-/// failure through `wasi:cli/exit#exit`.
-#[test]
-fn p2_python_command_component_trapping_unknown() {
-    let dir = TempDir::new("p2-py-trap");
-    let out = Run::new(python_app())
-        .flag("--trap-unknown-imports")
+    let mut run = Run::new(python_app());
+    for f in flags {
+        run = run.flag(f);
+    }
+    let out = run
         .env("GREETING", "hi")
         .env("STATUS", "3")
         .dir(dir.path(), "/out")
@@ -277,20 +249,29 @@ fn p2_python_command_component_trapping_unknown() {
     );
 }
 
+#[test]
+fn p2_python_command_component() {
+    run_python(&[]);
+}
+
+#[test]
+fn p2_python_command_component_with_trap_unknown_imports() {
+    run_python(&["--trap-unknown-imports"]);
+}
+
 /// Under `--trap-unknown-imports` a call of an import we do not provide traps, naming it
-/// (Rust's std::net binding a socket).
+/// (a component calling `wasi:http/outgoing-handler#handle`).
 #[test]
 fn p2_trap_unknown_imports_names_the_called_import() {
-    let wasm = common::build_rust("tests/guests/p2/uses_net.rs", "wasm32-wasip2");
+    let wasm = common::repo().join("tests/guests/p2/uses_http.wat");
     let out = Run::new(wasm).flag("--trap-unknown-imports").run();
     assert_eq!(
         (out.code, out.stdout_str(), out.stderr_str()),
         (
             Some(134),
             String::new(),
-            "wasix-compat: guest trapped: wasi:sockets/tcp-create-socket@0.2.6#\
-             create-tcp-socket: called, but wasix-compat does not provide it (linked by \
-             --trap-unknown-imports)\n"
+            "wasix-compat: guest trapped: wasi:http/outgoing-handler@0.2.0#handle: called, \
+             but wasix-compat does not provide it (linked by --trap-unknown-imports)\n"
                 .to_string()
         ),
         "{}",

@@ -123,7 +123,7 @@ fn command_world_imports_and_exports() {
 /// importing them fails at link time, naming the function. Exactly these functions are the
 /// ones wit/ has and the host lacks (the test below fails when one is added, so the list
 /// shrinks as the front end grows).
-const NOT_YET: &[&str] = &["wasi:sockets/"];
+const NOT_YET: &[&str] = &[];
 
 /// wit/ against what the host registers, both ways: every function the WASI 0.2 front end
 /// registers is in wit/ with the flat core signature wit-parser computes for it; every
@@ -198,6 +198,6 @@ fn wit_and_the_host_registrations_agree_both_ways() {
     // What remains is exactly every function of the listed interfaces (counted from wit/).
     assert_eq!(
         (registered().count(), unserved.len()),
-        (in_wit.len() - unserved.len(), 52)
+        (in_wit.len() - unserved.len(), 0)
     );
 }

@@ -302,6 +302,30 @@ impl Socket {
         }
     }
 
+    /// How a connection started without waiting stands: `Ok(true)` open, `Ok(false)` still
+    /// in progress, or why it failed (the socket is then unconnected again). Never waits.
+    pub fn connect_progress(&self) -> Result<bool> {
+        let mut st = lock(&self.state);
+        match &mut *st {
+            State::Connecting => Ok(false),
+            State::Stream(s) => match s.status()? {
+                virtual_net::SocketStatus::Opened => Ok(true),
+                virtual_net::SocketStatus::Opening => Ok(false),
+                virtual_net::SocketStatus::Failed | virtual_net::SocketStatus::Closed => {
+                    let e = s
+                        .last_error()
+                        .ok()
+                        .flatten()
+                        .map(ErrorCode::from)
+                        .unwrap_or(ErrorCode::ConnectionRefused);
+                    *st = State::Fresh;
+                    Err(e)
+                }
+            },
+            _ => Err(ErrorCode::NotConnected),
+        }
+    }
+
     /// The peer is gone (end of stream or a failed connection): the hang-up condition.
     pub fn hung_up(&self) -> bool {
         let mut st = lock(&self.state);

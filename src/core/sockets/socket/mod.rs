@@ -16,6 +16,7 @@ use virtual_net::{
 };
 
 mod connect;
+pub mod stream;
 mod transfer;
 
 type Result<T> = std::result::Result<T, ErrorCode>;
@@ -63,6 +64,13 @@ pub struct Options {
     pub accept_timeout: Option<Duration>,
     pub ttl: Option<u32>,
     pub multicast_ttl_v4: Option<u32>,
+    /// TCP keep-alive timing (`wasi:sockets/tcp`); recorded and reported, not applied:
+    /// virtual-net has no call for them.
+    pub keep_alive_idle: Option<Duration>,
+    pub keep_alive_interval: Option<Duration>,
+    pub keep_alive_count: Option<u32>,
+    /// `set-listen-backlog-size` (advisory, like `listen`'s backlog).
+    pub listen_backlog: Option<u64>,
 }
 
 enum State {
@@ -259,6 +267,42 @@ impl Socket {
         }
     }
 
+    /// The receive (or send) buffer size: the one set, else the live socket's, else the
+    /// system's default for new sockets.
+    pub fn buffer_size(&self, recv: bool) -> usize {
+        let o = self.options();
+        if let Some(n) = if recv {
+            o.recv_buf_size
+        } else {
+            o.send_buf_size
+        } {
+            return n;
+        }
+        if let State::Stream(s) = &*lock(&self.state) {
+            let live = if recv {
+                s.recv_buf_size()
+            } else {
+                s.send_buf_size()
+            };
+            if let Ok(n) = live {
+                return n;
+            }
+        }
+        let key = if recv { "rmem_default" } else { "wmem_default" };
+        system_default(&format!("/proc/sys/net/core/{key}"), 212_992) as usize
+    }
+
+    /// Whether sending was shut down.
+    pub fn write_shut(&self) -> bool {
+        lock(&self.shut).1
+    }
+
+    /// Fixes (or, with `None`, forgets) a UDP socket's peer: sends without an address go
+    /// there and receives hear only it (`wasi:sockets/udp`'s `stream`).
+    pub fn set_udp_peer(&self, peer: Option<SocketAddr>) {
+        *lock(&self.udp_peer) = peer;
+    }
+
     pub fn is_listening(&self) -> bool {
         matches!(*lock(&self.state), State::Listening(_))
     }
@@ -325,6 +369,14 @@ impl Socket {
         }
         Ok(())
     }
+}
+
+/// A number from `/proc/sys` (Linux's defaults for new sockets), or `fallback` elsewhere.
+pub fn system_default(path: &str, fallback: u64) -> u64 {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(fallback)
 }
 
 /// Applies options to a live socket; unsupported ones are kept and reported as set.
