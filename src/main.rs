@@ -66,7 +66,11 @@ fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
                     "ours" => Engine::Ours,
                     "wasmer-wasix" => Engine::WasmerWasix,
                     "wasmtime" => Engine::Wasmtime,
-                    e => return Err(format!("unknown engine `{e}` (ours, wasmer-wasix, wasmtime)")),
+                    e => {
+                        return Err(format!(
+                            "unknown engine `{e}` (ours, wasmer-wasix, wasmtime)"
+                        ))
+                    }
                 }
             }
             "--dir" => o.dirs.push(DirMap::parse_dir(&value("--dir")?)?),

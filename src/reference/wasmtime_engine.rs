@@ -8,8 +8,8 @@
 //! - each `--dir` (`--mapdir`, `--volume`) is a preopen named by its guest path, in
 //!   command-line order; `--dir-ro` is a read-only one; `--tmpfs` has no wasmtime
 //!   equivalent and is refused;
-//! - `--net` inherits the host network and allows name lookups; without it every socket
-//!   address is refused (wasmtime-wasi's default);
+//! - `--net` inherits the host network and allows TCP, UDP and name lookups; without it
+//!   creating a socket is refused (`access-denied`, wasmtime-wasi's default);
 //! - `run` returning `ok` is status 0, `err` 1; `wasi:cli/exit#exit` 0 / 1,
 //!   `exit-with-code` its code; a trap is [`crate::RunError::Trap`] (status 134 in the
 //!   CLI, like ours);
@@ -65,7 +65,9 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
         );
     }
     if let Some(t) = opts.tmpfs.first() {
-        bail!("--tmpfs {t} is not supported by the wasmtime engine (it has no in-memory directories)");
+        bail!(
+            "--tmpfs {t} is not supported by the wasmtime engine (it has no in-memory directories)"
+        );
     }
 
     let mut config = Config::new();
@@ -88,8 +90,8 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
     b.inherit_stdout().inherit_stderr();
     match &opts.stdin {
         Some(p) => {
-            let f =
-                std::fs::File::open(p).with_context(|| format!("cannot open --stdin {}", p.display()))?;
+            let f = std::fs::File::open(p)
+                .with_context(|| format!("cannot open --stdin {}", p.display()))?;
             b.stdin(wasmtime_wasi::cli::InputFile::new(f));
         }
         None => {
@@ -105,7 +107,11 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
             .map_err(|e| anyhow!("--dir {}: {e:#}", d.host.display()))?;
     }
     if opts.net {
-        b.inherit_network().allow_ip_name_lookup(true);
+        // wasmtime-wasi 48 allows neither protocol nor lookups by default.
+        b.inherit_network()
+            .allow_tcp(true)
+            .allow_udp(true)
+            .allow_ip_name_lookup(true);
     }
     let mut store = Store::new(
         &engine,
@@ -138,7 +144,8 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
 
 /// Compiles `bytes`, through the module cache unless `--no-cache`.
 fn compile(engine: &Engine, bytes: &[u8], opts: &RunOptions) -> anyhow::Result<Component> {
-    let compile = || Component::new(engine, bytes).map_err(|e| anyhow!("cannot compile component: {e:#}"));
+    let compile =
+        || Component::new(engine, bytes).map_err(|e| anyhow!("cannot compile component: {e:#}"));
     let Some(dir) = opts.load_options().cache else {
         return compile();
     };
