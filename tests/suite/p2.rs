@@ -64,6 +64,21 @@ fn p2_stdin_env_stderr_exit() {
             "{engine:?}: {}",
             show(&out)
         );
+        // `--stdin FILE` instead of the inherited stdin.
+        let tmp = TempDir::new("p2-stdin-file");
+        let input = tmp.path().join("in.txt");
+        std::fs::write(&input, "from a file\n").unwrap();
+        let out = Run::new(&wasm)
+            .engine(engine)
+            .flag("--stdin")
+            .flag(&input.display().to_string())
+            .run();
+        assert_eq!(
+            (out.code, out.stdout_str(), out.stderr_str()),
+            (Some(1), "from a file\n".to_string(), "to stderr\n".to_string()),
+            "{engine:?}: {}",
+            show(&out)
+        );
     }
 }
 
