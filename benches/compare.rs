@@ -790,8 +790,10 @@ fn report(rows: &[Row], p2_rows: &[P2Row], out: &Path, quick: bool) {
             "Full sizes."
         }
     );
-    println!("\n| workload | wasix-compat | wasmer-wasix | native | ours / wasmer-wasix | ours / native | module compile |");
-    println!("|---|---|---|---|---|---|---|");
+    if !rows.is_empty() {
+        println!("\n| workload | wasix-compat | wasmer-wasix | native | ours / wasmer-wasix | ours / native | module compile |");
+        println!("|---|---|---|---|---|---|---|");
+    }
     let mut json = Vec::new();
     for r in rows {
         let (mut o, mut w, mut n) = (r.ours.clone(), r.wasmer.clone(), r.native.clone());

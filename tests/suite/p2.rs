@@ -75,7 +75,11 @@ fn p2_stdin_env_stderr_exit() {
             .run();
         assert_eq!(
             (out.code, out.stdout_str(), out.stderr_str()),
-            (Some(1), "from a file\n".to_string(), "to stderr\n".to_string()),
+            (
+                Some(1),
+                "from a file\n".to_string(),
+                "to stderr\n".to_string()
+            ),
             "{engine:?}: {}",
             show(&out)
         );
