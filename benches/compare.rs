@@ -6,6 +6,12 @@
 //! wasmer-wasix (the same wasmer engine, same compiled code, `--engine wasmer-wasix`) and
 //! natively, alternating A/B/C per repetition on a fresh temp directory each run. Prints a
 //! Markdown table and writes target/bench/compare.json.
+//!
+//! Component rows (`p2_*`): the same Rust program (benches/workloads/rust) built as a
+//! `wasm32-wasip2` component, run on ours and on wasmtime 48 (`--engine wasmtime`), and as
+//! a `wasm32-wasip1` module on ours; all through the module cache, warmed once (except
+//! `p2_startup_compile`, which compiles every start). A second table gives
+//! component-on-ours / module-on-ours and ours / wasmtime.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -410,6 +416,17 @@ fn run_once(
             c
         }
     };
+    let s = time(
+        &mut cmd,
+        timeout,
+        &format!("{} under {}", w.name, label(who)),
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+    s
+}
+
+/// Runs `cmd` to its end (killed past `timeout`: no sample); panics when it fails.
+fn time(cmd: &mut Command, timeout: Duration, what: &str) -> Sample {
     // stdout goes to a pipe the bench drains (the `stdout` workload measures exactly that).
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -441,16 +458,11 @@ fn run_once(
     let elapsed = start.elapsed();
     let _ = drain.join();
     let stderr = err.join().unwrap_or_default();
-    let _ = std::fs::remove_dir_all(&tmp);
     match status {
         Some(st) if st.success() => Sample {
             ns: Some(elapsed.as_nanos()),
         },
-        Some(st) => panic!(
-            "{} under {} exited with {st}:\n{stderr}",
-            w.name,
-            label(who)
-        ),
+        Some(st) => panic!("{what} exited with {st}:\n{stderr}"),
         None => Sample { ns: None },
     }
 }
@@ -585,10 +597,177 @@ fn main() {
         }
         rows.push(row);
     }
-    report(&rows, &out, quick);
+    let p2_rows = component_rows(&out, quick, reps, only.as_deref());
+    report(&rows, &p2_rows, &out, quick);
 }
 
-fn report(rows: &[Row], out: &Path, quick: bool) {
+/// A Rust workload for the component rows.
+struct P2Workload {
+    name: &'static str,
+    /// benches/workloads/rust/PROGRAM.rs
+    program: &'static str,
+    size: u64,
+    /// Works in a fresh `--dir` preopen at /bench.
+    dir: bool,
+    /// Through the module cache (warmed once) rather than compiled at every start.
+    cached: bool,
+}
+
+const P2_WORKLOADS: &[P2Workload] = &[
+    P2Workload {
+        name: "p2_startup",
+        program: "startup",
+        size: 0,
+        dir: false,
+        cached: true,
+    },
+    P2Workload {
+        name: "p2_startup_compile",
+        program: "startup",
+        size: 0,
+        dir: false,
+        cached: false,
+    },
+    P2Workload {
+        name: "p2_write1",
+        program: "write1",
+        size: 1_000_000,
+        dir: true,
+        cached: true,
+    },
+    P2Workload {
+        name: "p2_stream",
+        program: "stream",
+        size: 256,
+        dir: true,
+        cached: true,
+    },
+    P2Workload {
+        name: "p2_openstat",
+        program: "openstat",
+        size: 100_000,
+        dir: true,
+        cached: true,
+    },
+];
+
+/// How a component row's program runs.
+#[derive(Clone, Copy, PartialEq)]
+enum P2Who {
+    /// The wasm32-wasip2 component on our engine.
+    ComponentOurs,
+    /// The same component on wasmtime.
+    ComponentWasmtime,
+    /// The wasm32-wasip1 module of the same source on our engine.
+    ModuleOurs,
+}
+
+impl P2Who {
+    const ALL: [P2Who; 3] = [
+        P2Who::ComponentOurs,
+        P2Who::ComponentWasmtime,
+        P2Who::ModuleOurs,
+    ];
+    fn label(self) -> &'static str {
+        match self {
+            P2Who::ComponentOurs => "p2 on ours",
+            P2Who::ComponentWasmtime => "p2 on wasmtime",
+            P2Who::ModuleOurs => "p1 on ours",
+        }
+    }
+}
+
+struct P2Row {
+    name: &'static str,
+    /// Medians-to-be per `P2Who::ALL` entry.
+    ns: [Vec<u128>; 3],
+}
+
+fn build_rust(program: &str, target: &str, out: &Path) -> PathBuf {
+    let src = repo()
+        .join("benches/workloads/rust")
+        .join(format!("{program}.rs"));
+    let wasm = out.join(format!("rust-{program}-{target}.wasm"));
+    sh(
+        Command::new("rustc")
+            .args(["-O", "--edition=2021", "--target", target, "-o"])
+            .arg(&wasm)
+            .arg(&src),
+        "rustc",
+    );
+    wasm
+}
+
+fn component_rows(out: &Path, quick: bool, reps: usize, only: Option<&[String]>) -> Vec<P2Row> {
+    let mut rows = Vec::new();
+    for w in P2_WORKLOADS {
+        if only.is_some_and(|o| !o.iter().any(|n| n == w.name)) {
+            continue;
+        }
+        let size = if quick { (w.size / 10).max(1) } else { w.size };
+        let component = build_rust(w.program, "wasm32-wasip2", out);
+        let module = build_rust(w.program, "wasm32-wasip1", out);
+        eprintln!("== {} (size {size})", w.name);
+        let run = |who: P2Who, timeout: Duration| -> Sample {
+            let tmp =
+                std::env::temp_dir().join(format!("wxc-bench-{}-{}", w.name, std::process::id()));
+            let _ = std::fs::remove_dir_all(&tmp);
+            std::fs::create_dir_all(&tmp).unwrap();
+            let mut c = Command::new(cli());
+            c.arg("run");
+            if who == P2Who::ComponentWasmtime {
+                c.args(["--engine", "wasmtime"]);
+            }
+            if w.dir {
+                c.arg("--dir").arg(format!("{}::/bench", tmp.display()));
+            }
+            match w.cached {
+                true => c.env("WASIX_COMPAT_CACHE_DIR", cache_dir()),
+                false => c.arg("--no-cache"),
+            };
+            c.arg(match who {
+                P2Who::ModuleOurs => &module,
+                _ => &component,
+            });
+            if w.size > 0 {
+                c.arg("--").arg(size.to_string());
+                if w.dir {
+                    c.arg("/bench");
+                }
+            }
+            let s = time(&mut c, timeout, &format!("{} {}", w.name, who.label()));
+            let _ = std::fs::remove_dir_all(&tmp);
+            s
+        };
+        if w.cached {
+            // Fill the cache (untimed), as a user's earlier run would.
+            for who in P2Who::ALL {
+                run(who, Duration::from_secs(120));
+            }
+        }
+        let mut row = P2Row {
+            name: w.name,
+            ns: [vec![], vec![], vec![]],
+        };
+        for rep in 0..reps {
+            for (i, who) in P2Who::ALL.into_iter().enumerate() {
+                let s = run(who, Duration::from_secs(120));
+                eprintln!(
+                    "   rep {rep} {:>15}: {}",
+                    who.label(),
+                    s.ns.map(fmt_s).unwrap_or_else(|| "did not finish".into())
+                );
+                let ns =
+                    s.ns.unwrap_or_else(|| panic!("{} timed out as {}", w.name, who.label()));
+                row.ns[i].push(ns);
+            }
+        }
+        rows.push(row);
+    }
+    rows
+}
+
+fn report(rows: &[Row], p2_rows: &[P2Row], out: &Path, quick: bool) {
     let spread = |v: &[u128]| -> String {
         let (lo, hi) = (
             v.iter().min().copied().unwrap_or(0),
@@ -611,8 +790,10 @@ fn report(rows: &[Row], out: &Path, quick: bool) {
             "Full sizes."
         }
     );
-    println!("\n| workload | wasix-compat | wasmer-wasix | native | ours / wasmer-wasix | ours / native | module compile |");
-    println!("|---|---|---|---|---|---|---|");
+    if !rows.is_empty() {
+        println!("\n| workload | wasix-compat | wasmer-wasix | native | ours / wasmer-wasix | ours / native | module compile |");
+        println!("|---|---|---|---|---|---|---|");
+    }
     let mut json = Vec::new();
     for r in rows {
         let (mut o, mut w, mut n) = (r.ours.clone(), r.wasmer.clone(), r.native.clone());
@@ -645,6 +826,28 @@ fn report(rows: &[Row], out: &Path, quick: bool) {
             wm.map(|w| w.to_string()).unwrap_or_else(|| "null".into()),
             rw.map(|x| format!("{x:.4}")).unwrap_or_else(|| "null".into()),
             r.compile.as_nanos()
+        ));
+    }
+    if !p2_rows.is_empty() {
+        println!("\n| workload | p2 on ours | p2 on wasmtime | p1 on ours | p2 ours / p1 ours | p2 ours / wasmtime |");
+        println!("|---|---|---|---|---|---|");
+    }
+    for r in p2_rows {
+        let m: Vec<u128> = r.ns.iter().map(|v| median(&mut v.clone())).collect();
+        let (vs_p1, vs_wasmtime) = (m[0] as f64 / m[2] as f64, m[0] as f64 / m[1] as f64);
+        println!(
+            "| {} | {} {} | {} {} | {} {} | {vs_p1:.2} | {vs_wasmtime:.2} |",
+            r.name,
+            fmt_s(m[0]),
+            spread(&r.ns[0]),
+            fmt_s(m[1]),
+            spread(&r.ns[1]),
+            fmt_s(m[2]),
+            spread(&r.ns[2]),
+        );
+        json.push(format!(
+            "  {{\"workload\": \"{}\", \"p2_ours_ns\": {}, \"p2_wasmtime_ns\": {}, \"p1_ours_ns\": {}, \"ratio_p2_vs_p1\": {vs_p1:.4}, \"ratio_vs_wasmtime\": {vs_wasmtime:.4}}}",
+            r.name, m[0], m[1], m[2]
         ));
     }
     let path = out.join("compare.json");

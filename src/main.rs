@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use wasix_compat::options::{DirMap, RunOptions};
 
 const USAGE: &str = "usage:
-  wasix-compat run [--engine ours|wasmer-wasix] [--dir HOST[::GUEST]] [--dir-ro HOST[::GUEST]] [--mapdir GUEST:HOST]
+  wasix-compat run [--engine ours|wasmer-wasix|wasmtime] [--dir HOST[::GUEST]] [--dir-ro HOST[::GUEST]] [--mapdir GUEST:HOST]
                    [--volume HOST:GUEST] [--tmpfs GUEST] [--preopens-only] [--env K=V] [--stdin FILE] [--net]
                    [--no-cache] [--allow-precompiled] [--max-threads N] [--trap-unknown-imports]
                    FILE.{wasm,wat,wasmu} [-- ARGS...]
@@ -14,6 +14,8 @@ const USAGE: &str = "usage:
       A WASIX module (one importing wasix_32v1 / wasix_64v1) sees the root `wasmer run` gives it:
       `/` in memory with /tmp and /dev, the directories mounted beneath (relative guest paths
       under /home, then the working directory); --preopens-only turns that off.
+      --engine wasmtime runs a WASI 0.2 component under wasmtime 48 (the reference for
+      components; no --tmpfs); --engine wasmer-wasix runs a module under wasmer-wasix.
       --max-threads N: most guest threads alive at once, main included (default 1024); past
       it pthread_create fails with EAGAIN.
       --trap-unknown-imports: a component's imports that wasix-compat does not provide link
@@ -32,6 +34,7 @@ const USAGE: &str = "usage:
 enum Engine {
     Ours,
     WasmerWasix,
+    Wasmtime,
 }
 
 fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
@@ -65,7 +68,12 @@ fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
                 engine = match value("--engine")?.as_str() {
                     "ours" => Engine::Ours,
                     "wasmer-wasix" => Engine::WasmerWasix,
-                    e => return Err(format!("unknown engine `{e}` (ours, wasmer-wasix)")),
+                    "wasmtime" => Engine::Wasmtime,
+                    e => {
+                        return Err(format!(
+                            "unknown engine `{e}` (ours, wasmer-wasix, wasmtime)"
+                        ))
+                    }
                 }
             }
             "--dir" => o.dirs.push(DirMap::parse_dir(&value("--dir")?)?),
@@ -179,9 +187,11 @@ fn main() -> ExitCode {
                 Engine::Ours => wasix_compat::host::run_cli(&opts),
                 #[cfg(feature = "reference")]
                 Engine::WasmerWasix => wasix_compat::reference::run(&opts),
+                #[cfg(feature = "reference")]
+                Engine::Wasmtime => wasix_compat::reference::wasmtime_engine::run(&opts),
                 #[cfg(not(feature = "reference"))]
-                Engine::WasmerWasix => Err(anyhow::anyhow!(
-                    "this wasix-compat was built without the `reference` feature (the wasmer-wasix engine)"
+                Engine::WasmerWasix | Engine::Wasmtime => Err(anyhow::anyhow!(
+                    "this wasix-compat was built without the `reference` feature (the wasmer-wasix and wasmtime engines)"
                 )),
             };
             match r {

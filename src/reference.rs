@@ -13,6 +13,8 @@
 //!   relative guest path is mounted under `/home` (then the working directory), and `/`
 //!   is preopened after the mounts.
 
+pub mod wasmtime_engine;
+
 use std::path::Path;
 use std::sync::Arc;
 

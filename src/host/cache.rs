@@ -36,41 +36,53 @@ const SUM: usize = 32;
 
 /// The entry file for `bytes` in `dir`.
 pub fn entry_path(dir: &Path, bytes: &[u8]) -> PathBuf {
+    flavoured_path(dir, FLAVOUR, "wasmu", bytes)
+}
+
+/// The entry file for `bytes` compiled by the engine `flavour` names (every engine gets
+/// its own names in the one directory).
+pub(crate) fn flavoured_path(dir: &Path, flavour: &str, ext: &str, bytes: &[u8]) -> PathBuf {
     let target = format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS);
     let mut h = blake3::Hasher::new();
     // Each part length-prefixed, so no two different lists of parts hash alike.
-    for p in [FLAVOUR.as_bytes(), target.as_bytes(), bytes] {
+    for p in [flavour.as_bytes(), target.as_bytes(), bytes] {
         h.update(&(p.len() as u64).to_le_bytes());
         h.update(p);
     }
-    dir.join(format!("{}.wasmu", h.finalize().to_hex()))
+    dir.join(format!("{}.{ext}", h.finalize().to_hex()))
 }
 
 /// The cached module for `bytes`, if a sound entry exists.
 fn lookup(engine: &Engine, path: &Path) -> Option<Module> {
-    let mut data = std::fs::read(path).ok()?;
-    let split = data.len().checked_sub(SUM)?;
-    let sum: [u8; SUM] = data[split..].try_into().ok()?;
-    data.truncate(split);
-    // blake3's Hash compares in constant time; speed matters more here than secrecy.
-    if blake3::hash(&data) != blake3::Hash::from_bytes(sum) {
-        return None;
-    }
+    let data = read_checked(path)?;
     // SAFETY: the entry was written by `store` below into our own cache directory and
     // passed its checksum; wasmer checks its header, version and target again.
     unsafe { Module::deserialize(engine, data) }.ok()
 }
 
+/// An entry's contents without its checksum, when the checksum matches.
+pub(crate) fn read_checked(path: &Path) -> Option<Vec<u8>> {
+    let mut data = std::fs::read(path).ok()?;
+    let split = data.len().checked_sub(SUM)?;
+    let sum: [u8; SUM] = data[split..].try_into().ok()?;
+    data.truncate(split);
+    // blake3's Hash compares in constant time; speed matters more here than secrecy.
+    (blake3::hash(&data) == blake3::Hash::from_bytes(sum)).then_some(data)
+}
+
 /// Writes the entry atomically (temporary file, then rename); failures only cost speed.
 fn store(module: &Module, path: &Path) {
-    let Ok(bytes) = module.serialize() else {
-        return;
-    };
+    if let Ok(bytes) = module.serialize() {
+        write_checked(path, bytes.to_vec());
+    }
+}
+
+/// Writes `data` and its checksum to `path` atomically; failures only cost speed.
+pub(crate) fn write_checked(path: &Path, mut data: Vec<u8>) {
     let Some(dir) = path.parent() else { return };
     if std::fs::create_dir_all(dir).is_err() {
         return;
     }
-    let mut data = bytes.to_vec();
     let sum = blake3::hash(&data);
     data.extend_from_slice(sum.as_bytes());
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));

@@ -325,6 +325,16 @@ pub fn render(
         ));
     }
     component_table(&mut md, &rows);
+    md.push_str("\n## WASI 0.2 components: differences from wasmtime 48\n\n");
+    md.push_str("From `tests/suite/p2.rs`, which runs every component under our engine and under wasmtime 48 +\n");
+    md.push_str("wasmtime-wasi (`--engine wasmtime`) and asserts the same outcome except for these, where it\n");
+    md.push_str("asserts each engine's own:\n\n");
+    md.push_str("| test | check | ours | wasmtime | why |\n|---|---|---|---|---|\n");
+    for (test, check, ours, theirs, why) in differences::COMPONENT_DIFFERENCES {
+        md.push_str(&format!(
+            "| `{test}` | {check} | {ours} | {theirs} | {why} |\n"
+        ));
+    }
     // The WASI 0.2 rows follow the witx rows; their namespace is the interface.
     let mut csv = String::from("namespace,function,status,tests\n");
     for r in &rows {

@@ -196,6 +196,8 @@ impl Drop for TempDir {
 pub enum Engine {
     Ours,
     WasmerWasix,
+    /// wasmtime 48 + wasmtime-wasi: the reference for WASI 0.2 components.
+    Wasmtime,
 }
 
 /// One invocation of `wasix-compat run`.
@@ -294,8 +296,14 @@ impl Run {
         cmd.env("WASIX_COMPAT_CACHE_DIR", repo().join("target/module-cache"));
         record_imports(&mut cmd);
         cmd.arg("run");
-        if self.engine == Engine::WasmerWasix {
-            cmd.arg("--engine").arg("wasmer-wasix");
+        match self.engine {
+            Engine::Ours => {}
+            Engine::WasmerWasix => {
+                cmd.arg("--engine").arg("wasmer-wasix");
+            }
+            Engine::Wasmtime => {
+                cmd.arg("--engine").arg("wasmtime");
+            }
         }
         cmd.args(&self.flags).arg(&self.wasm);
         if !self.args.is_empty() {

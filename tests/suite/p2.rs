@@ -1,12 +1,18 @@
-//! WASI 0.2 command components on our engine: Rust `wasm32-wasip2` programs built at test
-//! time (cached by source hash), plus hand-written WAT components for what std cannot
-//! reach (a forged handle, `exit-with-code`).
+//! WASI 0.2 command components on our engine and on wasmtime 48 (`--engine wasmtime`, the
+//! reference for components): Rust `wasm32-wasip2` programs built at test time (cached by
+//! source hash), plus hand-written WAT components for what std cannot reach (a forged
+//! handle, `exit-with-code`). Each test runs its component on both engines and asserts the
+//! same exact outcome, or, where the engines differ on purpose, each engine's exact outcome
+//! (listed in `COMPONENT_DIFFERENCES`, which feeds the compat-matrix).
 
 use crate::common;
 
-use common::{build_rust, repo, show, tree_snapshot, Run, TempDir};
+use common::{build_rust, repo, show, tree_snapshot, Engine, Run, TempDir};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+/// Every component test runs on these.
+const ENGINES: [Engine; 2] = [Engine::Ours, Engine::Wasmtime];
 
 fn component(name: &str) -> PathBuf {
     build_rust(&format!("tests/guests/p2/{name}.rs"), "wasm32-wasip2")
@@ -19,40 +25,65 @@ fn wat(name: &str) -> PathBuf {
 #[test]
 fn p2_hello_with_args() {
     let wasm = component("hello");
-    let out = Run::new(&wasm).arg("a").arg("b c").run();
     let argv0 = wasm.file_name().unwrap().to_string_lossy().into_owned();
-    assert_eq!(
-        (out.code, out.stdout_str(), out.stderr_str()),
-        (
-            Some(0),
-            format!("hello from a component\narg[0]={argv0}\narg[1]=a\narg[2]=b c\n"),
-            String::new()
-        ),
-        "{}",
-        show(&out)
-    );
+    for engine in ENGINES {
+        let out = Run::new(&wasm).engine(engine).arg("a").arg("b c").run();
+        assert_eq!(
+            (out.code, out.stdout_str(), out.stderr_str()),
+            (
+                Some(0),
+                format!("hello from a component\narg[0]={argv0}\narg[1]=a\narg[2]=b c\n"),
+                String::new()
+            ),
+            "{engine:?}: {}",
+            show(&out)
+        );
+    }
 }
 
 /// `std::process::exit(7)` reaches the host as `wasi:cli/exit#exit(err)`: a 0.2
 /// component can only say success or failure there, so the status is 1 (as on wasmtime).
 #[test]
 fn p2_stdin_env_stderr_exit() {
-    let out = Run::new(component("stdio_exit"))
-        .env("P2_A", "x")
-        .env("P2_B", "y z")
-        .env("OTHER", "hidden")
-        .stdin(b"line one\nline two\n")
-        .run();
-    assert_eq!(
-        (out.code, out.stdout_str(), out.stderr_str()),
-        (
-            Some(1),
-            "line one\nline two\nP2_A=x\nP2_B=y z\n".to_string(),
-            "to stderr\n".to_string()
-        ),
-        "{}",
-        show(&out)
-    );
+    let wasm = component("stdio_exit");
+    for engine in ENGINES {
+        let out = Run::new(&wasm)
+            .engine(engine)
+            .env("P2_A", "x")
+            .env("P2_B", "y z")
+            .env("OTHER", "hidden")
+            .stdin(b"line one\nline two\n")
+            .run();
+        assert_eq!(
+            (out.code, out.stdout_str(), out.stderr_str()),
+            (
+                Some(1),
+                "line one\nline two\nP2_A=x\nP2_B=y z\n".to_string(),
+                "to stderr\n".to_string()
+            ),
+            "{engine:?}: {}",
+            show(&out)
+        );
+        // `--stdin FILE` instead of the inherited stdin.
+        let tmp = TempDir::new("p2-stdin-file");
+        let input = tmp.path().join("in.txt");
+        std::fs::write(&input, "from a file\n").unwrap();
+        let out = Run::new(&wasm)
+            .engine(engine)
+            .flag("--stdin")
+            .flag(&input.display().to_string())
+            .run();
+        assert_eq!(
+            (out.code, out.stdout_str(), out.stderr_str()),
+            (
+                Some(1),
+                "from a file\n".to_string(),
+                "to stderr\n".to_string()
+            ),
+            "{engine:?}: {}",
+            show(&out)
+        );
+    }
 }
 
 #[test]
@@ -61,36 +92,41 @@ fn p2_clocks_and_random() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let out = Run::new(component("time_random"))
-        .arg(&now.to_string())
-        .run();
-    assert_eq!(
-        (out.code, out.stdout_str()),
-        (
-            Some(0),
-            "monotonic: true\nslept at least 20ms: true\nwall within a minute: true\n\
-             random hashers differ: true\n"
-                .to_string()
-        ),
-        "{}",
-        show(&out)
-    );
+    let wasm = component("time_random");
+    for engine in ENGINES {
+        let out = Run::new(&wasm).engine(engine).arg(&now.to_string()).run();
+        assert_eq!(
+            (out.code, out.stdout_str()),
+            (
+                Some(0),
+                "monotonic: true\nslept at least 20ms: true\nwall within a minute: true\n\
+                 random hashers differ: true\n"
+                    .to_string()
+            ),
+            "{engine:?}: {}",
+            show(&out)
+        );
+    }
 }
 
 /// std::fs reads through wasi:filesystem from a `--dir` preopen.
 #[test]
 fn p2_reads_a_file_from_a_preopen() {
-    let dir = TempDir::new("p2-uses-fs");
-    std::fs::write(dir.path().join("x.txt"), "contents of x\n").unwrap();
-    let out = Run::new(component("uses_fs"))
-        .dir(dir.path(), "/data")
-        .run();
-    assert_eq!(
-        (out.code, out.stdout_str(), out.stderr_str()),
-        (Some(0), "contents of x\n".to_string(), String::new()),
-        "{}",
-        show(&out)
-    );
+    let wasm = component("uses_fs");
+    for engine in ENGINES {
+        let dir = TempDir::new("p2-uses-fs");
+        std::fs::write(dir.path().join("x.txt"), "contents of x\n").unwrap();
+        let out = Run::new(&wasm)
+            .engine(engine)
+            .dir(dir.path(), "/data")
+            .run();
+        assert_eq!(
+            (out.code, out.stdout_str(), out.stderr_str()),
+            (Some(0), "contents of x\n".to_string(), String::new()),
+            "{engine:?}: {}",
+            show(&out)
+        );
+    }
 }
 
 /// An interface we do not provide (wasi:http): the run fails before instantiation,
@@ -161,22 +197,33 @@ fn fs_guest(name: &str, target: &str) -> PathBuf {
 }
 
 fn run_fs_ops(wasm: PathBuf, tag: &str) -> (common::Outcome, BTreeMap<String, String>) {
+    run_fs_ops_on(Engine::Ours, wasm, tag)
+}
+
+fn run_fs_ops_on(
+    engine: Engine,
+    wasm: PathBuf,
+    tag: &str,
+) -> (common::Outcome, BTreeMap<String, String>) {
     let dir = TempDir::new(tag);
-    let out = Run::new(wasm).dir(dir.path(), "/data").run();
+    let out = Run::new(wasm).engine(engine).dir(dir.path(), "/data").run();
     (out, tree_snapshot(dir.path()))
 }
 
 /// A std::fs program on a `--dir` preopen: files, directories, metadata, links, set_len.
 #[test]
 fn p2_std_fs_on_a_preopen() {
-    let (out, tree) = run_fs_ops(fs_guest("fs_ops", "wasm32-wasip2"), "p2-fs-ops");
-    assert_eq!(
-        (out.code, out.stdout_str(), out.stderr_str()),
-        (Some(0), FS_OPS_STDOUT.to_string(), String::new()),
-        "{}",
-        show(&out)
-    );
-    assert_eq!(tree, fs_ops_tree());
+    let wasm = fs_guest("fs_ops", "wasm32-wasip2");
+    for engine in ENGINES {
+        let (out, tree) = run_fs_ops_on(engine, wasm.clone(), "p2-fs-ops");
+        assert_eq!(
+            (out.code, out.stdout_str(), out.stderr_str()),
+            (Some(0), FS_OPS_STDOUT.to_string(), String::new()),
+            "{engine:?}: {}",
+            show(&out)
+        );
+        assert_eq!(tree, fs_ops_tree(), "{engine:?}");
+    }
 }
 
 /// The migration test: the same std::fs sources built as wasm32-wasip1 modules and as
@@ -202,7 +249,14 @@ fn p2_std_fs_components_match_the_p1_modules() {
 /// wasi-libc's pread, pwrite, fdatasync, posix_fadvise, futimens and utimensat.
 #[test]
 fn p2_libc_file_calls_on_a_preopen() {
-    let (out, tree) = run_fs_ops(fs_guest("fs_raw", "wasm32-wasip2"), "p2-fs-raw");
+    let wasm = fs_guest("fs_raw", "wasm32-wasip2");
+    for engine in ENGINES {
+        libc_file_calls_on(engine, wasm.clone());
+    }
+}
+
+fn libc_file_calls_on(engine: Engine, wasm: PathBuf) {
+    let (out, tree) = run_fs_ops_on(engine, wasm, "p2-fs-raw");
     assert_eq!(
         (out.code, out.stdout_str(), out.stderr_str()),
         (
@@ -222,7 +276,7 @@ fn p2_libc_file_calls_on_a_preopen() {
                 .to_string(),
             String::new()
         ),
-        "{}",
+        "{engine:?}: {}",
         show(&out)
     );
     assert_eq!(
@@ -230,14 +284,30 @@ fn p2_libc_file_calls_on_a_preopen() {
         vec![(
             "r.txt".to_string(),
             "file:0123AB6789\\x00\\x00Z".to_string()
-        )]
+        )],
+        "{engine:?}"
     );
 }
 
 /// Escapes from the preopen (`..`, absolute paths, symlinks leading out) and changes to a
 /// read-only preopen fail with the errors preview1 gives, and nothing outside changes.
+/// wasmtime refuses the same calls, with `not-permitted` where we say `read-only` (69).
 #[test]
 fn p2_std_fs_sandbox() {
+    let wasmtime = SANDBOX_STDOUT.replace(
+        "ReadOnlyFilesystem (os error Some(69))",
+        "PermissionDenied (os error Some(63))",
+    );
+    assert_eq!(wasmtime.matches("Some(63)").count(), 12);
+    for (engine, expected) in [
+        (Engine::Ours, SANDBOX_STDOUT),
+        (Engine::Wasmtime, &wasmtime),
+    ] {
+        sandbox_on(engine, expected);
+    }
+}
+
+fn sandbox_on(engine: Engine, expected: &str) {
     let root = TempDir::new("p2-fs-sandbox");
     let data = root.path().join("data");
     std::fs::create_dir(&data).unwrap();
@@ -248,18 +318,26 @@ fn p2_std_fs_sandbox() {
     std::fs::write(ro.join("f.txt"), "read-only").unwrap();
     let before = tree_snapshot(root.path());
     let out = Run::new(fs_guest("fs_sandbox", "wasm32-wasip2"))
+        .engine(engine)
         .dir(&data, "/data")
         .dir_ro(&ro, "/ro")
         .run();
     assert_eq!(
         (out.code, out.stdout_str(), out.stderr_str()),
-        (Some(0), SANDBOX_STDOUT.to_string(), String::new()),
-        "{}",
+        (Some(0), expected.to_string(), String::new()),
+        "{engine:?}: {}",
         show(&out)
     );
     let mut after = tree_snapshot(root.path());
-    assert_eq!(after.remove("data/up"), Some("symlink->..".to_string()));
-    assert_eq!(after, before);
+    assert_eq!(
+        after.remove("data/up"),
+        Some("symlink->..".to_string()),
+        "{engine:?}"
+    );
+    assert_eq!(after, before, "{engine:?}");
+    if engine != Engine::Ours {
+        return;
+    }
 
     // The same program as a preview1 module answers the same.
     let module = fs_guest("fs_sandbox", "wasm32-wasip1");
@@ -299,13 +377,59 @@ fn p2_truncated_component_is_one_error_line() {
     let dir = TempDir::new("p2-trunc");
     let path = dir.path().join("truncated.wasm");
     std::fs::write(&path, &bytes[..1000]).unwrap();
-    let out = Run::new(&path).run();
+    for (engine, why) in [
+        (Engine::Ours, "invalid component"),
+        (
+            Engine::Wasmtime,
+            "cannot compile component: failed to parse WebAssembly module",
+        ),
+    ] {
+        let out = Run::new(&path).engine(engine).run();
+        assert_eq!(
+            (out.code, out.stdout_str(), out.stderr_str()),
+            (
+                Some(1),
+                String::new(),
+                format!("wasix-compat: {why}: unexpected end-of-file (at offset 0x3e0)\n")
+            ),
+            "{engine:?}: {}",
+            show(&out)
+        );
+    }
+}
+
+/// The wasmtime engine runs components only; a module, or an option it has no equivalent
+/// for, is one clear error line.
+#[test]
+fn p2_wasmtime_engine_refuses_modules_and_tmpfs() {
+    let module = fs_guest("fs_ops", "wasm32-wasip1");
+    let out = Run::new(&module).engine(Engine::Wasmtime).run();
     assert_eq!(
         (out.code, out.stdout_str(), out.stderr_str()),
         (
             Some(1),
             String::new(),
-            "wasix-compat: invalid component: unexpected end-of-file (at offset 0x3e0)\n"
+            format!(
+                "wasix-compat: the wasmtime engine runs WASI 0.2 components only; {} is a core \
+                 module (run it with --engine ours or --engine wasmer-wasix)\n",
+                module.display()
+            )
+        ),
+        "{}",
+        show(&out)
+    );
+    let out = Run::new(component("hello"))
+        .engine(Engine::Wasmtime)
+        .flag("--tmpfs")
+        .flag("/scratch")
+        .run();
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (
+            Some(1),
+            String::new(),
+            "wasix-compat: --tmpfs /scratch is not supported by the wasmtime engine (it has no \
+             in-memory directories)\n"
                 .to_string()
         ),
         "{}",
@@ -315,80 +439,137 @@ fn p2_truncated_component_is_one_error_line() {
 
 #[test]
 fn p2_forged_handle_traps() {
-    let out = Run::new(wat("forged_handle")).run();
-    assert_eq!(
-        (out.code, out.stderr_str()),
+    for (engine, why) in [
         (
-            Some(134),
-            "wasix-compat: guest trapped: wasi:io/poll@0.2.0#[method]pollable.ready: \
-             unknown handle index 42 (in func[1])\n"
-                .to_string()
+            Engine::Ours,
+            "wasi:io/poll@0.2.0#[method]pollable.ready: unknown handle index 42 (in func[1])",
         ),
-        "{}",
-        show(&out)
-    );
+        (Engine::Wasmtime, "unknown handle index 42"),
+    ] {
+        let out = Run::new(wat("forged_handle")).engine(engine).run();
+        assert_eq!(
+            (out.code, out.stderr_str()),
+            (Some(134), format!("wasix-compat: guest trapped: {why}\n")),
+            "{engine:?}: {}",
+            show(&out)
+        );
+    }
 }
 
 #[test]
 fn p2_exit_with_code() {
-    let out = Run::new(wat("exit_with_code")).run();
-    assert_eq!(
-        (out.code, out.stderr_str()),
-        (Some(9), String::new()),
-        "{}",
-        show(&out)
-    );
+    for engine in ENGINES {
+        let out = Run::new(wat("exit_with_code")).engine(engine).run();
+        assert_eq!(
+            (out.code, out.stderr_str()),
+            (Some(9), String::new()),
+            "{engine:?}: {}",
+            show(&out)
+        );
+    }
 }
 
 /// A lowering whose core type differs from the WIT function's is refused before `run`.
 #[test]
 fn p2_wrong_core_signature_is_a_link_error() {
-    let out = Run::new(wat("wrong_signature")).run();
-    assert_eq!(
-        (out.code, out.stderr_str()),
+    for (engine, why) in [
         (
-            Some(1),
-            "wasix-compat: import `wasi:clocks/monotonic-clock@0.2.0#now` has core signature \
-             () -> (i32), but wasix-compat provides () -> (i64)\n"
-                .to_string()
+            Engine::Ours,
+            "import `wasi:clocks/monotonic-clock@0.2.0#now` has core signature () -> (i32), \
+             but wasix-compat provides () -> (i64)",
         ),
-        "{}",
-        show(&out)
-    );
+        (
+            Engine::Wasmtime,
+            "wasmtime instantiate: component imports instance \
+             `wasi:clocks/monotonic-clock@0.2.0`, but a matching implementation was not found \
+             in the linker: instance export `now` has the wrong type: type mismatch with \
+             results: expected `u64` found `u32`",
+        ),
+    ] {
+        let out = Run::new(wat("wrong_signature")).engine(engine).run();
+        assert_eq!(
+            (out.code, out.stderr_str()),
+            (Some(1), format!("wasix-compat: {why}\n")),
+            "{engine:?}: {}",
+            show(&out)
+        );
+    }
 }
 
-/// `[resource-drop]pollable` frees the handle: the next use of it traps.
+/// `[resource-drop]pollable` frees the handle: the next use of it traps. The component
+/// first checks that a zero-duration pollable is ready, which wasmtime answers `false`
+/// on the first `ready` (it yields once), so there it stops at its own `unreachable`;
+/// without that check both engines trap on the use after drop.
 #[test]
 fn p2_use_after_drop_traps() {
-    let out = Run::new(wat("use_after_drop")).run();
-    assert_eq!(
-        (out.code, out.stderr_str()),
+    for (engine, why) in [
         (
-            Some(134),
-            "wasix-compat: guest trapped: wasi:io/poll@0.2.0#[method]pollable.ready: \
-             unknown handle index 1 (in func[3])\n"
-                .to_string()
+            Engine::Ours,
+            "wasi:io/poll@0.2.0#[method]pollable.ready: unknown handle index 1 (in func[3])",
         ),
-        "{}",
-        show(&out)
-    );
+        (
+            Engine::Wasmtime,
+            "wasm trap: wasm `unreachable` instruction executed",
+        ),
+    ] {
+        let out = Run::new(wat("use_after_drop")).engine(engine).run();
+        assert_eq!(
+            (out.code, out.stderr_str()),
+            (Some(134), format!("wasix-compat: guest trapped: {why}\n")),
+            "{engine:?}: {}",
+            show(&out)
+        );
+    }
+    let text = std::fs::read_to_string(wat("use_after_drop")).unwrap();
+    let check = "(if (i32.eqz (call $ready (local.get $h))) (then unreachable))";
+    assert!(text.contains(check));
+    let tmp = TempDir::new("p2-use-after-drop");
+    let unchecked = tmp.path().join("use_after_drop_unchecked.wat");
+    std::fs::write(
+        &unchecked,
+        text.replace(check, "(drop (call $ready (local.get $h)))"),
+    )
+    .unwrap();
+    for (engine, why) in [
+        (
+            Engine::Ours,
+            "wasi:io/poll@0.2.0#[method]pollable.ready: unknown handle index 1 (in func[3])",
+        ),
+        (Engine::Wasmtime, "unknown handle index 1"),
+    ] {
+        let out = Run::new(&unchecked).engine(engine).run();
+        assert_eq!(
+            (out.code, out.stderr_str()),
+            (Some(134), format!("wasix-compat: guest trapped: {why}\n")),
+            "{engine:?}: {}",
+            show(&out)
+        );
+    }
 }
 
 /// A handle of one resource type used as another traps, naming both types.
 #[test]
 fn p2_wrong_handle_type_traps() {
-    let out = Run::new(wat("wrong_handle_type")).run();
-    assert_eq!(
-        (out.code, out.stderr_str()),
+    for (engine, why) in [
         (
-            Some(134),
-            "wasix-compat: guest trapped: wasi:io/streams@0.2.0#[method]output-stream.subscribe: \
-             handle index 1 has type `pollable`, expected `output-stream` (in func[2])\n"
-                .to_string()
+            Engine::Ours,
+            "wasi:io/streams@0.2.0#[method]output-stream.subscribe: handle index 1 has type \
+             `pollable`, expected `output-stream` (in func[2])",
         ),
-        "{}",
-        show(&out)
-    );
+        (
+            Engine::Wasmtime,
+            "handle index 1 used with the wrong type, expected guest-defined resource but \
+             found a different guest-defined resource",
+        ),
+    ] {
+        let out = Run::new(wat("wrong_handle_type")).engine(engine).run();
+        assert_eq!(
+            (out.code, out.stderr_str()),
+            (Some(134), format!("wasix-compat: guest trapped: {why}\n")),
+            "{engine:?}: {}",
+            show(&out)
+        );
+    }
 }
 
 /// A hand-written component for what std::fs never asks through the preview1 adapter:
@@ -397,15 +578,20 @@ fn p2_wrong_handle_type_traps() {
 /// with its own status; see the .wat).
 #[test]
 fn p2_descriptor_identity_and_stat_layout() {
-    let dir = TempDir::new("p2-fs-objects");
-    std::fs::write(dir.path().join("x.txt"), "content").unwrap();
-    let out = Run::new(wat("fs_objects")).dir(dir.path(), "/data").run();
-    assert_eq!(
-        (out.code, out.stdout_str(), out.stderr_str()),
-        (Some(0), String::new(), String::new()),
-        "{}",
-        show(&out)
-    );
+    for engine in ENGINES {
+        let dir = TempDir::new("p2-fs-objects");
+        std::fs::write(dir.path().join("x.txt"), "content").unwrap();
+        let out = Run::new(wat("fs_objects"))
+            .engine(engine)
+            .dir(dir.path(), "/data")
+            .run();
+        assert_eq!(
+            (out.code, out.stdout_str(), out.stderr_str()),
+            (Some(0), String::new(), String::new()),
+            "{engine:?}: {}",
+            show(&out)
+        );
+    }
 }
 
 /// `blocking-write-zeroes-and-flush` takes at most 4096 bytes (the WIT's limit): 4096
@@ -417,25 +603,34 @@ fn p2_write_zeroes_keeps_to_the_wit_limit() {
     let tmp = common::TempDir::new("p2-write-zeroes");
     let ok = tmp.path().join("write_zeroes_4096.wat");
     std::fs::write(&ok, at_limit).unwrap();
-    let out = Run::new(&ok).run();
-    assert_eq!(
-        (out.code, out.stdout.clone(), out.stderr_str()),
-        (Some(0), vec![0u8; 4096], String::new()),
-        "{}",
-        show(&out)
-    );
-    let out = Run::new(wat("write_zeroes_limit")).run();
-    assert_eq!(
-        (out.code, out.stdout.len(), out.stderr_str()),
+    for (engine, why) in [
         (
-            Some(134),
-            0,
-            "wasix-compat: guest trapped: wasi:io/streams@0.2.0#[method]output-stream.\
-             blocking-write-zeroes-and-flush: write-zeroes of 4097 bytes exceeds the \
-             permitted 4096 (in func[2])\n"
-                .to_string()
+            Engine::Ours,
+            "wasi:io/streams@0.2.0#[method]output-stream.blocking-write-zeroes-and-flush: \
+             write-zeroes of 4097 bytes exceeds the permitted 4096 (in func[2])",
         ),
-        "{}",
-        show(&out)
-    );
+        (
+            Engine::Wasmtime,
+            "Buffer too large for blocking-write-zeroes-and-flush (expected at most 4096)",
+        ),
+    ] {
+        let out = Run::new(&ok).engine(engine).run();
+        assert_eq!(
+            (out.code, out.stdout.clone(), out.stderr_str()),
+            (Some(0), vec![0u8; 4096], String::new()),
+            "{engine:?}: {}",
+            show(&out)
+        );
+        let out = Run::new(wat("write_zeroes_limit")).engine(engine).run();
+        assert_eq!(
+            (out.code, out.stdout.len(), out.stderr_str()),
+            (
+                Some(134),
+                0,
+                format!("wasix-compat: guest trapped: {why}\n")
+            ),
+            "{engine:?}: {}",
+            show(&out)
+        );
+    }
 }

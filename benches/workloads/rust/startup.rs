@@ -1,0 +1,2 @@
+//! startup: nothing at all; measures process start to `main` and back.
+fn main() {}
