@@ -16,6 +16,7 @@ mod loopback_net;
 mod namespaces;
 mod p1_programs;
 mod p2;
+mod p2_adapter;
 mod ports;
 mod real_programs;
 mod regressions;

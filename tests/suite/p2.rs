@@ -8,7 +8,7 @@ use common::{build_rust, repo, show, tree_snapshot, Run, TempDir};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-fn component(name: &str) -> PathBuf {
+pub(crate) fn component(name: &str) -> PathBuf {
     build_rust(&format!("tests/guests/p2/{name}.rs"), "wasm32-wasip2")
 }
 
@@ -154,13 +154,13 @@ fn fs_ops_tree() -> BTreeMap<String, String> {
 
 /// `tests/guests/p2/{name}.rs` built for `target`; one build at a time (two rustc runs
 /// on the same source race on their intermediate files).
-fn fs_guest(name: &str, target: &str) -> PathBuf {
+pub(crate) fn fs_guest(name: &str, target: &str) -> PathBuf {
     static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _one = BUILD.lock().unwrap_or_else(|p| p.into_inner());
     build_rust(&format!("tests/guests/p2/{name}.rs"), target)
 }
 
-fn run_fs_ops(wasm: PathBuf, tag: &str) -> (common::Outcome, BTreeMap<String, String>) {
+pub(crate) fn run_fs_ops(wasm: PathBuf, tag: &str) -> (common::Outcome, BTreeMap<String, String>) {
     let dir = TempDir::new(tag);
     let out = Run::new(wasm).dir(dir.path(), "/data").run();
     (out, tree_snapshot(dir.path()))
@@ -182,7 +182,7 @@ fn p2_std_fs_on_a_preopen() {
 /// The migration test: the same std::fs sources built as wasm32-wasip1 modules and as
 /// wasm32-wasip2 components print the same and leave the same host trees on ours.
 #[test]
-fn p2_std_fs_components_match_the_p1_modules() {
+pub(crate) fn p2_std_fs_components_match_the_p1_modules() {
     for name in ["fs_ops", "fs_raw"] {
         let (p2, p2_tree) = run_fs_ops(fs_guest(name, "wasm32-wasip2"), "p2-mig-c");
         let (p1, p1_tree) = run_fs_ops(fs_guest(name, "wasm32-wasip1"), "p2-mig-m");
@@ -237,7 +237,7 @@ fn p2_libc_file_calls_on_a_preopen() {
 /// Escapes from the preopen (`..`, absolute paths, symlinks leading out) and changes to a
 /// read-only preopen fail with the errors preview1 gives, and nothing outside changes.
 #[test]
-fn p2_std_fs_sandbox() {
+pub(crate) fn p2_std_fs_sandbox() {
     let root = TempDir::new("p2-fs-sandbox");
     let data = root.path().join("data");
     std::fs::create_dir(&data).unwrap();

@@ -389,7 +389,7 @@ fn scenario(engine: Engine) {
 }
 
 #[test]
-fn sqlite_ours() {
+pub(crate) fn sqlite_ours() {
     scenario(Engine::Ours);
 }
 
