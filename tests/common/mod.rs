@@ -1003,13 +1003,21 @@ impl Run {
             }
         }
         let name = self.wasm.file_name().unwrap().to_string_lossy();
-        assert_eq!(
-            (code, m.timed_out, stdout, m.stderr_str()),
-            (c.code, c.timed_out, c.stdout_str(), c.stderr_str()),
-            "{name} {:?} {:?}: the adapter-wrapped component (right) differs from the \
-             module (left, after the known differences)",
+        let want = (code, m.timed_out, stdout, m.stderr_str());
+        let got = (c.code, c.timed_out, c.stdout_str(), c.stderr_str());
+        assert!(
+            want == got,
+            "{name} {:?} {:?}: the adapter-wrapped component differs from the module (after \
+             the known differences): code {:?} vs {:?}, timed out {} vs {}\n--- stdout \
+             (-module +component)\n{}--- stderr (-module +component)\n{}",
             self.flags,
-            self.args
+            self.args,
+            want.0,
+            got.0,
+            want.1,
+            got.1,
+            line_diff(&want.2, &got.2),
+            line_diff(&want.3, &got.3),
         );
         assert_eq!(
             m_trees, c_trees,
@@ -1026,6 +1034,24 @@ impl Run {
         });
         m
     }
+}
+
+/// The lines only one side has, in order (`-` for `a`, `+` for `b`); enough to read a
+/// failed comparison of two program outputs.
+fn line_diff(a: &str, b: &str) -> String {
+    let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    let mut out = String::new();
+    for l in &la {
+        if !lb.contains(l) {
+            out += &format!("-{l}\n");
+        }
+    }
+    for l in &lb {
+        if !la.contains(l) {
+            out += &format!("+{l}\n");
+        }
+    }
+    out
 }
 
 /// Copies `from` into `to` (created), keeping symlinks, hard links within the tree, modes
