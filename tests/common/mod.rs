@@ -880,6 +880,15 @@ pub enum Known {
     },
     /// The module exits with `module`, the component with `component`.
     Code { module: i32, component: i32 },
+    /// The component stops where the module printed the line `at` (an adapter function
+    /// that fails or traps there): its stdout is the module's up to that line, then
+    /// `stdout`; its stderr is `stderr`. Its host trees, left half-way, are not compared;
+    /// the module's are put back for the rest of the test.
+    Diverges {
+        at: &'static str,
+        stdout: &'static str,
+        stderr: &'static str,
+    },
 }
 
 #[derive(Default)]
@@ -933,7 +942,10 @@ pub fn migrate(known: &[Known], test: impl FnOnce()) -> usize {
         (g.compared, unused)
     });
     assert!(n > 0, "the test ran no preview1 module to compare");
-    assert!(unused.is_empty(), "known differences that never occurred: {unused:?}");
+    assert!(
+        unused.is_empty(),
+        "known differences that never occurred: {unused:?}"
+    );
     n
 }
 
@@ -968,6 +980,7 @@ impl Run {
         let m = self.run_once();
         let m_trees: Vec<_> = dirs.iter().map(|d| tree_snapshot(d)).collect();
         for (i, d) in dirs.iter().enumerate() {
+            copy_tree(d, &saved.path().join(format!("module-{i}")));
             clear_dir(d);
             copy_tree(&saved.path().join(i.to_string()), d);
         }
@@ -977,8 +990,9 @@ impl Run {
         let c_trees: Vec<_> = dirs.iter().map(|d| tree_snapshot(d)).collect();
 
         let known = MIGRATE.with(|m| m.borrow().as_ref().unwrap().known.clone());
-        let (mut code, mut stdout) = (m.code, m.stdout_str());
+        let (mut code, mut stdout, mut stderr) = (m.code, m.stdout_str(), m.stderr_str());
         let mut used = vec![false; known.len()];
+        let mut diverged = false;
         for (k, used) in known.iter().zip(&mut used) {
             match *k {
                 Known::Line { module, component } => {
@@ -994,6 +1008,21 @@ impl Run {
                             .collect();
                     }
                 }
+                Known::Diverges {
+                    at,
+                    stdout: tail,
+                    stderr: err,
+                } => {
+                    if let Some(i) = stdout
+                        .find(&format!("{at}\n"))
+                        .filter(|&i| i == 0 || stdout.as_bytes()[i - 1] == b'\n')
+                    {
+                        *used = true;
+                        diverged = true;
+                        stdout = format!("{}{tail}", &stdout[..i]);
+                        stderr = err.to_string();
+                    }
+                }
                 Known::Code { module, component } => {
                     if code == Some(module) {
                         *used = true;
@@ -1003,13 +1032,14 @@ impl Run {
             }
         }
         let name = self.wasm.file_name().unwrap().to_string_lossy();
-        let want = (code, m.timed_out, stdout, m.stderr_str());
+        let want = (code, m.timed_out, stdout, stderr);
         let got = (c.code, c.timed_out, c.stdout_str(), c.stderr_str());
         assert!(
             want == got,
             "{name} {:?} {:?}: the adapter-wrapped component differs from the module (after \
              the known differences): code {:?} vs {:?}, timed out {} vs {}\n--- stdout \
-             (-module +component)\n{}--- stderr (-module +component)\n{}",
+             (-module +component)\n{}--- stderr (-module +component)\n{}--- from the first \
+             difference: module {:?}, component {:?}, component stderr {:?}",
             self.flags,
             self.args,
             want.0,
@@ -1018,12 +1048,24 @@ impl Run {
             got.1,
             line_diff(&want.2, &got.2),
             line_diff(&want.3, &got.3),
+            first_diff(&want.2, &got.2).0,
+            first_diff(&want.2, &got.2).1,
+            got.3,
         );
-        assert_eq!(
-            m_trees, c_trees,
-            "{name} {:?} {:?}: host trees after the module (left) and the component (right)",
-            self.flags, self.args
-        );
+        if diverged {
+            // The component stopped early: its trees are the module's half-way. The test
+            // goes on from the module's trees.
+            for (i, d) in dirs.iter().enumerate() {
+                clear_dir(d);
+                copy_tree(&saved.path().join(format!("module-{i}")), d);
+            }
+        } else {
+            assert_eq!(
+                m_trees, c_trees,
+                "{name} {:?} {:?}: host trees after the module (left) and the component (right)",
+                self.flags, self.args
+            );
+        }
         MIGRATE.with(|m| {
             let mut g = m.borrow_mut();
             let g = g.as_mut().unwrap();
@@ -1052,6 +1094,19 @@ fn line_diff(a: &str, b: &str) -> String {
         }
     }
     out
+}
+
+/// The first line where `a` and `b` part, and the rest of `b` from there on.
+fn first_diff<'a>(a: &'a str, b: &'a str) -> (&'a str, &'a str) {
+    let mut at = 0;
+    for (la, lb) in a.split_inclusive('\n').zip(b.split_inclusive('\n')) {
+        if la != lb {
+            break;
+        }
+        at += la.len();
+    }
+    let line = a[at..].split_inclusive('\n').next().unwrap_or("");
+    (line.trim_end_matches('\n'), &b[at..])
 }
 
 /// Copies `from` into `to` (created), keeping symlinks, hard links within the tree, modes

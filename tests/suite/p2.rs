@@ -155,9 +155,14 @@ fn fs_ops_tree() -> BTreeMap<String, String> {
 /// `tests/guests/p2/{name}.rs` built for `target`; one build at a time (two rustc runs
 /// on the same source race on their intermediate files).
 pub(crate) fn fs_guest(name: &str, target: &str) -> PathBuf {
+    fs_guest_at(&format!("tests/guests/p2/{name}.rs"), target)
+}
+
+/// `source` built for `target`, one build at a time (as [`fs_guest`]).
+pub(crate) fn fs_guest_at(source: &str, target: &str) -> PathBuf {
     static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _one = BUILD.lock().unwrap_or_else(|p| p.into_inner());
-    build_rust(&format!("tests/guests/p2/{name}.rs"), target)
+    build_rust(source, target)
 }
 
 pub(crate) fn run_fs_ops(wasm: PathBuf, tag: &str) -> (common::Outcome, BTreeMap<String, String>) {

@@ -13,6 +13,35 @@ use common::{migrate, Known};
 
 // ---- tests/guests/c/p1_*.c (p1_programs.rs) ----
 
+/// poll_oneoff: the adapter fails the whole call where preview1 reports the error in the
+/// subscription's event.
+const POLL_ERRORS_AS_CALL_ERRORS: [Known; 2] = [
+    Known::Line {
+        module: "poll_oneoff.bad_fd: event error badf",
+        component: "poll_oneoff.bad_fd: call error badf",
+    },
+    Known::Line {
+        module: "poll_oneoff.bad_clock: event error inval",
+        component: "poll_oneoff.bad_clock: call error inval",
+    },
+];
+
+/// sock_accept / sock_recv / sock_send / sock_shutdown are `unreachable` in the adapter:
+/// the first call traps (and stdout still in libc's buffer is lost).
+const SOCK_TRAP: [Known; 2] = [
+    Known::Diverges {
+        at: "path_open.sock: success",
+        stdout: "",
+        stderr: "unreachable executed at adapter line 2421\n\
+                 wasix-compat: guest trapped: unreachable (in \
+                 _RNvNtCsi4CVahZSHti_22wasi_snapshot_preview16macros11unreachable)\n",
+    },
+    Known::Code {
+        module: 0,
+        component: 134,
+    },
+];
+
 #[test]
 fn adapter_p1_args_env() {
     migrate(&[], p1_programs::p1_args_env);
@@ -20,77 +49,243 @@ fn adapter_p1_args_env() {
 
 #[test]
 fn adapter_p1_clock_random() {
-    migrate(&[], p1_programs::p1_clock_random);
+    migrate(
+        &[
+            Known::Diverges {
+            at: "clock_res_get.process_cputime: success",
+            stdout: "clock_res_get.process_cputime: FAIL got badf, want success\n",
+            stderr: "check failed at line 11: clock_res_get.process_cputime: got badf, want success\n",
+        },
+        Known::Code {
+            module: 0,
+            component: 1,
+        },
+        ],
+        p1_programs::p1_clock_random,
+    );
 }
 
 #[test]
 fn adapter_p1_fd_io() {
-    migrate(&[], p1_programs::p1_fd_io);
+    migrate(
+        &[
+            Known::Diverges {
+                at: "fd_write.iovecs.count: 20",
+                stdout: "fd_write.iovecs.count: FAIL `n == 20` is false\n",
+                stderr: "check failed at line 26: fd_write.iovecs.count: `n == 20` is false\n",
+            },
+            Known::Code {
+                module: 0,
+                component: 1,
+            },
+        ],
+        p1_programs::p1_fd_io,
+    );
 }
 
 #[test]
 fn adapter_p1_fd_io_tmpfs() {
-    migrate(&[], p1_programs::p1_fd_io_tmpfs);
+    migrate(
+        &[
+            Known::Diverges {
+                at: "fd_write.iovecs.count: 20",
+                stdout: "fd_write.iovecs.count: FAIL `n == 20` is false\n",
+                stderr: "check failed at line 26: fd_write.iovecs.count: `n == 20` is false\n",
+            },
+            Known::Code {
+                module: 0,
+                component: 1,
+            },
+        ],
+        p1_programs::p1_fd_io_tmpfs,
+    );
 }
 
 #[test]
 fn adapter_p1_fd_meta() {
-    migrate(&[], p1_programs::p1_fd_meta);
+    migrate(
+        &[
+            Known::Diverges {
+            at: "fd_fdstat_set_rights.drop_write: success",
+            stdout: "fd_fdstat_set_rights.drop_write: FAIL got notsup, want success\n",
+            stderr: "check failed at line 58: fd_fdstat_set_rights.drop_write: got notsup, want success\n",
+        },
+        Known::Code {
+            module: 0,
+            component: 1,
+        },
+        ],
+        p1_programs::p1_fd_meta,
+    );
 }
 
 #[test]
 fn adapter_p1_fd_meta_tmpfs() {
-    migrate(&[], p1_programs::p1_fd_meta_tmpfs);
+    migrate(
+        &[
+            Known::Diverges {
+            at: "fd_fdstat_set_rights.drop_write: success",
+            stdout: "fd_fdstat_set_rights.drop_write: FAIL got notsup, want success\n",
+            stderr: "check failed at line 58: fd_fdstat_set_rights.drop_write: got notsup, want success\n",
+        },
+        Known::Code {
+            module: 0,
+            component: 1,
+        },
+        ],
+        p1_programs::p1_fd_meta_tmpfs,
+    );
 }
 
 #[test]
 fn adapter_p1_readdir() {
-    migrate(&[], p1_programs::p1_readdir);
+    migrate(
+        &[
+            Known::Diverges {
+                at: "fd_readdir.buf28.same_listing: ok",
+                stdout: "fd_readdir.buf28.same_listing: FAIL `same` is false\n",
+                stderr:
+                    "check failed at line 128: fd_readdir.buf28.same_listing: `same` is false\n",
+            },
+            Known::Code {
+                module: 0,
+                component: 1,
+            },
+        ],
+        p1_programs::p1_readdir,
+    );
 }
 
 #[test]
 fn adapter_p1_readdir_tmpfs() {
-    migrate(&[], p1_programs::p1_readdir_tmpfs);
+    migrate(
+        &[
+            Known::Diverges {
+                at: "fd_readdir.buf28.same_listing: ok",
+                stdout: "fd_readdir.buf28.same_listing: FAIL `same` is false\n",
+                stderr:
+                    "check failed at line 128: fd_readdir.buf28.same_listing: `same` is false\n",
+            },
+            Known::Code {
+                module: 0,
+                component: 1,
+            },
+        ],
+        p1_programs::p1_readdir_tmpfs,
+    );
 }
 
 #[test]
 fn adapter_p1_path() {
-    migrate(&[], p1_programs::p1_path);
+    migrate(
+        &[
+            Known::Diverges {
+                at: "path_open.bad_oflags: inval",
+                stdout: "path_open.bad_oflags: FAIL got success, want inval\n",
+                stderr: "check failed at line 77: path_open.bad_oflags: got success, want inval\n",
+            },
+            Known::Code {
+                module: 0,
+                component: 1,
+            },
+        ],
+        p1_programs::p1_path,
+    );
 }
 
 #[test]
 fn adapter_p1_path_tmpfs() {
-    migrate(&[], p1_programs::p1_path_tmpfs);
+    migrate(
+        &[
+            Known::Diverges {
+                at: "path_open.bad_oflags: inval",
+                stdout: "path_open.bad_oflags: FAIL got success, want inval\n",
+                stderr: "check failed at line 77: path_open.bad_oflags: got success, want inval\n",
+            },
+            Known::Code {
+                module: 0,
+                component: 1,
+            },
+        ],
+        p1_programs::p1_path_tmpfs,
+    );
 }
 
 #[test]
 fn adapter_p1_poll() {
-    migrate(&[], p1_programs::p1_poll);
+    migrate(
+        &[POLL_ERRORS_AS_CALL_ERRORS[0], POLL_ERRORS_AS_CALL_ERRORS[1]],
+        p1_programs::p1_poll,
+    );
 }
 
 #[test]
 fn adapter_p1_poll_tmpfs() {
-    migrate(&[], p1_programs::p1_poll_tmpfs);
+    migrate(
+        &[POLL_ERRORS_AS_CALL_ERRORS[0], POLL_ERRORS_AS_CALL_ERRORS[1]],
+        p1_programs::p1_poll_tmpfs,
+    );
 }
 
 #[test]
 fn adapter_p1_proc_exit_codes() {
-    migrate(&[], p1_programs::p1_proc_exit_codes);
+    migrate(
+        &[
+            Known::Code {
+                module: 42,
+                component: 1,
+            },
+            Known::Code {
+                module: 255,
+                component: 1,
+            },
+            Known::Code {
+                module: 7,
+                component: 1,
+            },
+        ],
+        p1_programs::p1_proc_exit_codes,
+    );
 }
 
 #[test]
 fn adapter_p1_proc_raise() {
-    migrate(&[], p1_programs::p1_proc_raise);
+    migrate(
+        &[
+            Known::Diverges {
+            at: "proc_raise.none: success",
+            stdout: "",
+            stderr: "unreachable executed at adapter line 2376\n\
+                     wasix-compat: guest trapped: unreachable (in _RNvNtCsi4CVahZSHti_22wasi_snapshot_preview16macros11unreachable)\n",
+        },
+        Known::Code {
+            module: 0,
+            component: 134,
+        },
+        Known::Diverges {
+            at: "proc_raise.before: 10",
+            stdout: "proc_raise.before: 10\n",
+            stderr: "unreachable executed at adapter line 2376\n\
+                     wasix-compat: guest trapped: unreachable (in \
+                     _RNvNtCsi4CVahZSHti_22wasi_snapshot_preview16macros11unreachable)\n",
+        },
+        Known::Code {
+            module: 138,
+            component: 134,
+        },
+        ],
+        p1_programs::p1_proc_raise,
+    );
 }
 
 #[test]
 fn adapter_p1_sock() {
-    migrate(&[], p1_programs::p1_sock);
+    migrate(&[SOCK_TRAP[0], SOCK_TRAP[1]], p1_programs::p1_sock);
 }
 
 #[test]
 fn adapter_p1_sock_tmpfs() {
-    migrate(&[], p1_programs::p1_sock_tmpfs);
+    migrate(&[SOCK_TRAP[0], SOCK_TRAP[1]], p1_programs::p1_sock_tmpfs);
 }
 
 // ---- tests/guests/c/conformance_*.c (conformance.rs) ----
@@ -112,12 +307,38 @@ fn adapter_conformance_link_rename_remove() {
 
 #[test]
 fn adapter_conformance_rights() {
-    migrate(&[], conformance::rights);
+    migrate(
+        &[
+            Known::Diverges {
+            at: "ok conformance_rights",
+            stdout: "FAIL line 68: __wasi_fd_fdstat_set_rights(d, st.fs_rights_base & ~((__wasi_rights_t)(1 << 1)), st.fs_rights_inheriting & ~((__wasi_rights_t)(1 << 1))) -> NOTSUP(58); expected SUCCESS\nFAIL line 71: !(st.fs_rights_inheriting & __WASI_RIGHTS_FD_READ)\nFAIL line 104: __wasi_fd_fdstat_set_rights( f, st.fs_rights_base & ~(((__wasi_rights_t)(1 << 1)) | ((__wasi_rights_t)(1 << 6))), st.fs_rights_inheriting) -> NOTSUP(58); expected SUCCESS\nFAIL line 106: !(st.fs_rights_base & (__WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE))\nFAIL line 109: e -> SUCCESS(0); expected BADF NOTCAPABLE\nFAIL line 111: e -> SUCCESS(0); expected BADF NOTCAPABLE\nFAIL line 114: __wasi_fd_fdstat_set_rights(f, st.fs_rights_base | r, st.fs_rights_inheriting | r) -> NOTSUP(58); expected NOTCAPABLE\nnote: PATH_FILESTAT_SET_SIZE not advertised, truncation checks skipped\n7 failure(s) in conformance_rights\n",
+            stderr: "",
+        },
+        Known::Code {
+            module: 0,
+            component: 1,
+        },
+        ],
+        conformance::rights,
+    );
 }
 
 #[test]
 fn adapter_conformance_file_io() {
-    migrate(&[], conformance::file_io);
+    migrate(
+        &[
+            Known::Diverges {
+            at: "ok conformance_fileio",
+            stdout: "FAIL line 54: n == 4\nFAIL line 58: n == 4 && a[0] == 0 && a[1] == 1 && b[0] == 2 && b[1] == 3\n2 failure(s) in conformance_fileio\n",
+            stderr: "",
+        },
+        Known::Code {
+            module: 0,
+            component: 1,
+        },
+        ],
+        conformance::file_io,
+    );
 }
 
 #[test]
@@ -142,12 +363,38 @@ fn adapter_conformance_renumber_stdio_isatty() {
 
 #[test]
 fn adapter_conformance_libc_programs() {
-    migrate(&[], conformance::libc_programs);
+    migrate(
+        &[
+            Known::Diverges {
+            at: "ok conformance_libc",
+            stdout: "FAIL line 72: end == 4 (errno 59 Not a tty)\nFAIL line 76: fd >= 0 && read(fd, got, sizeof got) == 4 && memcmp(got, \"abcb\", 4) == 0 (errno 59 Not a tty)\n2 failure(s) in conformance_libc\n",
+            stderr: "",
+        },
+        Known::Code {
+            module: 0,
+            component: 1,
+        },
+        ],
+        conformance::libc_programs,
+    );
 }
 
 #[test]
 fn adapter_conformance_poll_clocks_random_sockets() {
-    migrate(&[], conformance::poll_clocks_random_sockets);
+    migrate(
+        &[
+            Known::Diverges {
+            at: "ok conformance_misc",
+            stdout: "FAIL line 87: __wasi_clock_time_get(99, 1, &t) -> BADF(8); expected INVAL\n1 failure(s) in conformance_misc\n",
+            stderr: "",
+        },
+        Known::Code {
+            module: 0,
+            component: 1,
+        },
+        ],
+        conformance::poll_clocks_random_sockets,
+    );
 }
 
 // ---- tests/guests/c/sandbox_ops.c (sandbox.rs) ----
@@ -179,7 +426,13 @@ fn adapter_sandbox_rename_and_link_out() {
 
 #[test]
 fn adapter_sandbox_read_only_preopen() {
-    migrate(&[], sandbox::read_only_preopen_refuses_every_mutation);
+    migrate(
+        &[Known::Line {
+            module: "setsize=open=rofs",
+            component: "setsize=rofs",
+        }],
+        sandbox::read_only_preopen_refuses_every_mutation,
+    );
 }
 
 #[test]
@@ -201,9 +454,31 @@ fn adapter_rust_fs_sandbox() {
 
 // ---- real programs ----
 
+/// SQLite's first run (create + 1000 inserts) as a component: the adapter finds its
+/// state's canary overwritten (`assertion failed at adapter line 2857`) on the first
+/// write transaction; read-only statements run. Not root-caused yet (see the report).
 #[test]
 fn adapter_sqlite() {
-    migrate(&[], sqlite::sqlite_ours);
+    migrate(
+        &[
+            Known::Diverges {
+                at: "3.46.0",
+                stdout: "",
+                stderr: "assertion failed at adapter line 2857\
+                         wasix-compat: guest trapped: unreachable (in \
+                         _RNvNtCsi4CVahZSHti_22wasi_snapshot_preview16macros11assert_fail)\n",
+            },
+            Known::Code {
+                module: 0,
+                component: 134,
+            },
+        ],
+        || {
+            let data = common::TempDir::new("adapter-sqlite-data");
+            let scripts = common::TempDir::new("adapter-sqlite-scripts");
+            sqlite::create_db(common::Engine::Ours, data.path(), scripts.path());
+        },
+    );
 }
 
 #[test]
@@ -234,7 +509,10 @@ fn adapter_hello_through_the_embedding_api() {
         .stdout(Arc::new(w))
         .run(&mut store, &module)
         .expect("module runs");
-    assert_eq!((code, String::from_utf8_lossy(&r.take_all()).into_owned()), (0, want.to_string()));
+    assert_eq!(
+        (code, String::from_utf8_lossy(&r.take_all()).into_owned()),
+        (0, want.to_string())
+    );
 
     let mut store = wasmer::Store::default();
     let component = wasix_compat::p2::Component::compile(store.engine(), &component_bytes)
@@ -245,5 +523,64 @@ fn adapter_hello_through_the_embedding_api() {
         .stdout(Arc::new(w))
         .run_component(&mut store, &component)
         .expect("component runs");
-    assert_eq!((code, String::from_utf8_lossy(&r.take_all()).into_owned()), (0, want.to_string()));
+    assert_eq!(
+        (code, String::from_utf8_lossy(&r.take_all()).into_owned()),
+        (0, want.to_string())
+    );
+}
+
+// ---- programs the adapter cannot wrap ----
+
+const WASIX_SOCK_OPEN: &str = "failed to decode world from module: module was not valid: failed to resolve import `wasix_32v1::sock_open`: module requires an import interface named `wasix_32v1`";
+const WASIX_ENVIRON_GET: &str = "failed to decode world from module: module was not valid: failed to resolve import `wasix_32v1::environ_get`: module requires an import interface named `wasix_32v1`";
+const UNSTABLE_FD_WRITE: &str = "failed to decode world from module: module was not valid: failed to resolve import `wasi_unstable::fd_write`: module requires an import interface named `wasi_unstable`";
+const UNSTABLE_ENVIRON_GET: &str = "failed to decode world from module: module was not valid: failed to resolve import `wasi_unstable::environ_get`: module requires an import interface named `wasi_unstable`";
+const WASI_THREAD_SPAWN: &str = "failed to decode world from module: module was not valid: failed to resolve import `wasi::thread-spawn`: module requires an import interface named `wasi`";
+
+/// WASIX programs (our `port_*` / `sock_*` C guests import `wasix_32v1`), `wasi_unstable`
+/// modules and `wasm32-wasip1-threads` programs are refused by the encoder: the adapter
+/// provides `wasi_snapshot_preview1` only, with its own unshared memory. Each row is the
+/// exact error.
+#[test]
+fn adapter_refuses_what_it_cannot_wrap() {
+    let c = |n: &str| common::build_c(&[&format!("tests/guests/c/{n}.c")], &[]);
+    let p1_io = c("p1_fd_io");
+    let rows: Vec<(String, std::path::PathBuf, &str)> = vec![
+        ("port_route".into(), c("port_route"), WASIX_SOCK_OPEN),
+        (
+            "sock_tcp_local".into(),
+            c("sock_tcp_local"),
+            WASIX_SOCK_OPEN,
+        ),
+        (
+            "unstable_basic.wat".into(),
+            common::wat("unstable_basic"),
+            UNSTABLE_FD_WRITE,
+        ),
+        (
+            "p1_fd_io retargeted to wasi_unstable".into(),
+            common::retarget_imports(&p1_io, "wasi_unstable", &[]),
+            UNSTABLE_ENVIRON_GET,
+        ),
+        (
+            "p1_fd_io retargeted to wasix_32v1".into(),
+            common::retarget_imports(&p1_io, "wasix_32v1", &[]),
+            WASIX_ENVIRON_GET,
+        ),
+        (
+            "threads.rs (wasm32-wasip1-threads)".into(),
+            p2::fs_guest_at("tests/guests/rust/threads.rs", "wasm32-wasip1-threads"),
+            WASI_THREAD_SPAWN,
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (name, wasm, want) in &rows {
+        let got = common::adapt_bytes(&std::fs::read(wasm).unwrap())
+            .err()
+            .unwrap_or_else(|| "wrapped".into());
+        if got != *want {
+            wrong.push(format!("{name}:\n  got  {got:?}\n  want {want:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
