@@ -1,7 +1,7 @@
 //! The migration the crate exists for: the project's own preview1 programs (C with Debian's
 //! wasi-libc, Rust `wasm32-wasip1`, real programs) wrapped into WASI 0.2 command
 //! components with the official preview1 adapter (`wasi-preview1-component-adapter-provider`
-//! + `wit-component`, at test time, cached under target/guests/adapted-*). Each test here
+//! and `wit-component`, at test time, cached under target/guests/adapted-*). Each test here
 //! re-runs an existing test of a preview1 program inside [`migrate`]: every run of the
 //! module is repeated as its component (same flags, args, env, stdin, restored host
 //! trees) and both must agree exactly on exit code, stdout, stderr and host trees, save
