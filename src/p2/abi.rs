@@ -186,12 +186,11 @@ pub fn list_arg(
     Ok((p, n))
 }
 
-/// Calls the guest's `realloc(0, 0, align, size)` for a result buffer.
+/// Calls the guest's `realloc(0, 0, align, size)` for a result buffer — for an empty
+/// list too, as the canonical ABI does: the preview1 adapter hands out its own buffer
+/// through `realloc` and asserts that every result list (even an empty read at EOF)
+/// lands in it.
 pub fn alloc(env: &mut Env, size: u64, align: u32) -> HostResult<u32> {
-    if size == 0 {
-        // No allocation for an empty list: any aligned pointer will do.
-        return Ok(align);
-    }
     let Ok(size) = i32::try_from(size) else {
         return Err(trap(env, format!("result of {size} bytes is too large")));
     };

@@ -312,7 +312,16 @@ impl Run {
         cmd
     }
 
+    /// Runs to the end. Inside [`migrate`], a preview1 module on our engine runs twice (as
+    /// the module and as its adapter-wrapped component) and the two must agree.
     pub fn run(&self) -> Outcome {
+        if self.engine == Engine::Ours && migrating() && is_core_module(&self.wasm) {
+            return self.run_migrated();
+        }
+        self.run_once()
+    }
+
+    fn run_once(&self) -> Outcome {
         let mut cmd = self.command();
         cmd.stdin(if self.stdin.is_some() || self.hold_stdin {
             Stdio::piped()
@@ -829,4 +838,337 @@ pub fn build_rust_args(source: &str, target: &str, args: &[&str]) -> PathBuf {
     );
     std::fs::rename(&tmp, &out).unwrap();
     out
+}
+
+// ---- preview1 modules as WASI 0.2 components (the official preview1 adapter) ----
+
+use wasi_preview1_component_adapter_provider::{
+    WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME as ADAPTER_NAME,
+    WASI_SNAPSHOT_PREVIEW1_COMMAND_ADAPTER as ADAPTER,
+};
+
+/// Wraps a preview1 core module into a command component with the official adapter; the
+/// encoder's error (its whole context chain) as text.
+pub fn adapt_bytes(module: &[u8]) -> Result<Vec<u8>, String> {
+    wit_component::ComponentEncoder::default()
+        .module(module)
+        .and_then(|e| e.adapter(ADAPTER_NAME, ADAPTER))
+        .and_then(|e| e.validate(true).encode())
+        .map_err(|e| format!("{e:#}"))
+}
+
+/// The adapter-wrapped component of `module`, cached under
+/// target/guests/adapted-<hash>/ with the module's own file name, so the program sees the
+/// same argv[0] either way.
+pub fn adapt(module: &Path) -> PathBuf {
+    let bytes = std::fs::read(module).unwrap_or_else(|e| panic!("{}: {e}", module.display()));
+    let dir = guest_out_dir().join(format!("adapted-{:016x}", hash_of(&[&bytes, ADAPTER])));
+    let out = dir.join(module.file_name().unwrap());
+    if out.exists() {
+        return out;
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    let component = adapt_bytes(&bytes)
+        .unwrap_or_else(|e| panic!("the preview1 adapter refused {}: {e}", module.display()));
+    let tmp = out.with_extension(unique_tmp());
+    std::fs::write(&tmp, component).unwrap();
+    std::fs::rename(&tmp, &out).unwrap();
+    out
+}
+
+/// A binary core module (not a component, not WAT text)?
+pub fn is_core_module(path: &Path) -> bool {
+    let mut head = [0u8; 8];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && head == *b"\0asm\x01\0\0\0"
+}
+
+/// A difference the calling test expects between a program's module runs and its
+/// component runs. Each one must occur in some run, so a stale entry fails too.
+#[derive(Clone, Copy, Debug)]
+pub enum Known {
+    /// This whole stdout line of the module's run reads `component` in the component's.
+    Line {
+        module: &'static str,
+        component: &'static str,
+    },
+    /// The module exits with `module`, the component with `component`.
+    Code { module: i32, component: i32 },
+    /// The component stops where the module printed the line `at` (an adapter function
+    /// that fails or traps there): its stdout is the module's up to that line, then
+    /// `stdout`; its stderr is `stderr`. Its host trees, left half-way, are not compared;
+    /// the module's are put back for the rest of the test.
+    Diverges {
+        at: &'static str,
+        stdout: &'static str,
+        stderr: &'static str,
+    },
+}
+
+#[derive(Default)]
+struct Migration {
+    known: Vec<Known>,
+    used: Vec<bool>,
+    compared: usize,
+}
+
+thread_local! {
+    // Per test thread: the harness runs each test on its own thread.
+    static MIGRATE: std::cell::RefCell<Option<Migration>> = const { std::cell::RefCell::new(None) };
+}
+
+fn migrating() -> bool {
+    MIGRATE.with(|m| m.borrow().is_some())
+}
+
+/// Runs `test` (an existing test's body) with every run of a preview1 module on our engine
+/// done twice — as the module, then as its adapter-wrapped component with the same flags,
+/// args, env and stdin, on `--dir` trees restored to what the module started from — and
+/// asserts that exit code, stdout, stderr and the host trees of both runs are identical
+/// (after `known`). The test's own assertions then check the module's outcome and the
+/// component's host trees. Returns how many runs were compared (never 0).
+pub fn migrate(known: &[Known], test: impl FnOnce()) -> usize {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            MIGRATE.with(|m| m.borrow_mut().take());
+        }
+    }
+    MIGRATE.with(|m| {
+        *m.borrow_mut() = Some(Migration {
+            known: known.to_vec(),
+            used: vec![false; known.len()],
+            compared: 0,
+        })
+    });
+    let _reset = Reset;
+    test();
+    let (n, unused) = MIGRATE.with(|m| {
+        let g = m.borrow();
+        let g = g.as_ref().unwrap();
+        let unused: Vec<Known> = g
+            .known
+            .iter()
+            .zip(&g.used)
+            .filter(|(_, u)| !**u)
+            .map(|(k, _)| *k)
+            .collect();
+        (g.compared, unused)
+    });
+    assert!(n > 0, "the test ran no preview1 module to compare");
+    assert!(
+        unused.is_empty(),
+        "known differences that never occurred: {unused:?}"
+    );
+    n
+}
+
+impl Run {
+    /// The host directories of `--dir` / `--dir-ro` (`HOST[::GUEST]`) and `--mapdir
+    /// GUEST:HOST`.
+    fn host_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs = Vec::new();
+        for w in self.flags.windows(2) {
+            match w[0].as_str() {
+                "--dir" | "--dir-ro" => {
+                    let host = w[1].split_once("::").map_or(w[1].as_str(), |(h, _)| h);
+                    dirs.push(PathBuf::from(host));
+                }
+                "--mapdir" => {
+                    if let Some((_, h)) = w[1].split_once(':') {
+                        dirs.push(PathBuf::from(h));
+                    }
+                }
+                _ => {}
+            }
+        }
+        dirs
+    }
+
+    fn run_migrated(&self) -> Outcome {
+        let dirs = self.host_dirs();
+        let saved = TempDir::new("migrate");
+        for (i, d) in dirs.iter().enumerate() {
+            copy_tree(d, &saved.path().join(i.to_string()));
+        }
+        let m = self.run_once();
+        let m_trees: Vec<_> = dirs.iter().map(|d| tree_snapshot(d)).collect();
+        for (i, d) in dirs.iter().enumerate() {
+            copy_tree(d, &saved.path().join(format!("module-{i}")));
+            clear_dir(d);
+            copy_tree(&saved.path().join(i.to_string()), d);
+        }
+        let mut as_component = self.clone();
+        as_component.wasm = adapt(&self.wasm);
+        let c = as_component.run_once();
+        let c_trees: Vec<_> = dirs.iter().map(|d| tree_snapshot(d)).collect();
+
+        let known = MIGRATE.with(|m| m.borrow().as_ref().unwrap().known.clone());
+        let (mut code, mut stdout, mut stderr) = (m.code, m.stdout_str(), m.stderr_str());
+        let mut used = vec![false; known.len()];
+        let mut diverged = false;
+        for (k, used) in known.iter().zip(&mut used) {
+            match *k {
+                Known::Line { module, component } => {
+                    if has_line(&stdout, module) {
+                        *used = true;
+                        stdout = stdout
+                            .split_inclusive('\n')
+                            .map(|l| match l.strip_suffix('\n') {
+                                Some(b) if b == module => format!("{component}\n"),
+                                None if l == module => component.to_string(),
+                                _ => l.to_string(),
+                            })
+                            .collect();
+                    }
+                }
+                Known::Diverges {
+                    at,
+                    stdout: tail,
+                    stderr: err,
+                } => {
+                    if let Some(i) = stdout
+                        .find(&format!("{at}\n"))
+                        .filter(|&i| i == 0 || stdout.as_bytes()[i - 1] == b'\n')
+                    {
+                        *used = true;
+                        diverged = true;
+                        stdout = format!("{}{tail}", &stdout[..i]);
+                        stderr = err.to_string();
+                    }
+                }
+                Known::Code { module, component } => {
+                    if code == Some(module) {
+                        *used = true;
+                        code = Some(component);
+                    }
+                }
+            }
+        }
+        let name = self.wasm.file_name().unwrap().to_string_lossy();
+        let want = (code, m.timed_out, stdout, stderr);
+        let got = (c.code, c.timed_out, c.stdout_str(), c.stderr_str());
+        assert!(
+            want == got,
+            "{name} {:?} {:?}: the adapter-wrapped component differs from the module (after \
+             the known differences): code {:?} vs {:?}, timed out {} vs {}\n--- stdout \
+             (-module +component)\n{}--- stderr (-module +component)\n{}--- from the first \
+             difference: module {:?}, component {:?}, component stderr {:?}",
+            self.flags,
+            self.args,
+            want.0,
+            got.0,
+            want.1,
+            got.1,
+            line_diff(&want.2, &got.2),
+            line_diff(&want.3, &got.3),
+            first_diff(&want.2, &got.2).0,
+            first_diff(&want.2, &got.2).1,
+            got.3,
+        );
+        if diverged {
+            // The component stopped early: its trees are the module's half-way. The test
+            // goes on from the module's trees.
+            for (i, d) in dirs.iter().enumerate() {
+                clear_dir(d);
+                copy_tree(&saved.path().join(format!("module-{i}")), d);
+            }
+        } else {
+            assert_eq!(
+                m_trees, c_trees,
+                "{name} {:?} {:?}: host trees after the module (left) and the component (right)",
+                self.flags, self.args
+            );
+        }
+        MIGRATE.with(|m| {
+            let mut g = m.borrow_mut();
+            let g = g.as_mut().unwrap();
+            g.compared += 1;
+            for (u, now) in g.used.iter_mut().zip(used) {
+                *u |= now;
+            }
+        });
+        m
+    }
+}
+
+/// The lines only one side has, in order (`-` for `a`, `+` for `b`); enough to read a
+/// failed comparison of two program outputs.
+fn line_diff(a: &str, b: &str) -> String {
+    let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    let mut out = String::new();
+    for l in &la {
+        if !lb.contains(l) {
+            out += &format!("-{l}\n");
+        }
+    }
+    for l in &lb {
+        if !la.contains(l) {
+            out += &format!("+{l}\n");
+        }
+    }
+    out
+}
+
+/// The first line where `a` and `b` part, and the rest of `b` from there on.
+fn first_diff<'a>(a: &'a str, b: &'a str) -> (&'a str, &'a str) {
+    let mut at = 0;
+    for (la, lb) in a.split_inclusive('\n').zip(b.split_inclusive('\n')) {
+        if la != lb {
+            break;
+        }
+        at += la.len();
+    }
+    let line = a[at..].split_inclusive('\n').next().unwrap_or("");
+    (line.trim_end_matches('\n'), &b[at..])
+}
+
+/// Copies `from` into `to` (created), keeping symlinks, hard links within the tree, modes
+/// and modification times.
+fn copy_tree(from: &Path, to: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    fn walk(from: &Path, to: &Path, links: &mut std::collections::HashMap<(u64, u64), PathBuf>) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap().flatten() {
+            let (src, dst) = (e.path(), to.join(e.file_name()));
+            let md = std::fs::symlink_metadata(&src).unwrap();
+            if md.file_type().is_symlink() {
+                std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
+            } else if md.is_dir() {
+                walk(&src, &dst, links);
+                set_mtime(&dst, &md);
+            } else if let Some(first) = links.get(&(md.dev(), md.ino())) {
+                std::fs::hard_link(first, &dst).unwrap();
+            } else {
+                std::fs::copy(&src, &dst).unwrap();
+                set_mtime(&dst, &md);
+                if md.nlink() > 1 {
+                    links.insert((md.dev(), md.ino()), dst);
+                }
+            }
+        }
+    }
+    fn set_mtime(p: &Path, md: &std::fs::Metadata) {
+        if let (Ok(f), Ok(t)) = (std::fs::File::open(p), md.modified()) {
+            let _ = f.set_modified(t);
+        }
+    }
+    let md = std::fs::metadata(from).unwrap();
+    walk(from, to, &mut Default::default());
+    set_mtime(to, &md);
+}
+
+/// Removes everything inside `dir`, keeping `dir` itself.
+fn clear_dir(dir: &Path) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        let md = std::fs::symlink_metadata(&p).unwrap();
+        if md.is_dir() {
+            std::fs::remove_dir_all(&p).unwrap();
+        } else {
+            std::fs::remove_file(&p).unwrap();
+        }
+    }
 }

@@ -54,58 +54,58 @@ fn run_scratch(stem: &str, extra: &[&str]) {
 }
 
 #[test]
-fn paths() {
+pub(crate) fn paths() {
     run_scratch("conformance_paths", &[]);
 }
 
 #[test]
-fn symlinks() {
+pub(crate) fn symlinks() {
     run_scratch("conformance_symlinks", &[]);
 }
 
 #[test]
-fn link_rename_remove() {
+pub(crate) fn link_rename_remove() {
     run_scratch("conformance_link_rename", &[]);
 }
 
 #[test]
-fn rights() {
+pub(crate) fn rights() {
     run_scratch("conformance_rights", &[]);
 }
 
 #[test]
-fn file_io() {
+pub(crate) fn file_io() {
     run_scratch("conformance_fileio", &[]);
 }
 
 #[test]
-fn directory_fds_and_readdir() {
+pub(crate) fn directory_fds_and_readdir() {
     run_scratch("conformance_dirfd", &[]);
 }
 
 #[test]
-fn close_preopen() {
+pub(crate) fn close_preopen() {
     run_scratch("conformance_fdtable", &["close"]);
 }
 
 #[test]
-fn overwrite_preopen() {
+pub(crate) fn overwrite_preopen() {
     run_scratch("conformance_fdtable", &["overwrite"]);
 }
 
 #[test]
-fn renumber_stdio_isatty() {
+pub(crate) fn renumber_stdio_isatty() {
     // This part renumbers stdout away, so success is told by the exit code alone.
     run_scratch("conformance_fdtable", &["table"]);
 }
 
 #[test]
-fn libc_programs() {
+pub(crate) fn libc_programs() {
     run_scratch("conformance_libc", &[]);
 }
 
 #[test]
-fn poll_clocks_random_sockets() {
+pub(crate) fn poll_clocks_random_sockets() {
     let wasm = build("conformance_misc");
     // stdin as /dev/null, as an empty pipe (EOF at once) and as a pipe with data ready.
     // (The suite's runner leaves stdin an open, silent pipe: poll then times out on the

@@ -16,6 +16,7 @@ mod loopback_net;
 mod namespaces;
 mod p1_programs;
 mod p2;
+mod p2_adapter;
 mod p2_bad_input;
 mod p2_core;
 mod p2_langs;

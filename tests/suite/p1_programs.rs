@@ -31,7 +31,7 @@ fn expect_lines(out: &Outcome, lines: &[&str]) {
 }
 
 #[test]
-fn p1_args_env() {
+pub(crate) fn p1_args_env() {
     let out = Run::new(prog("p1_args_env"))
         .env("WXC_A", "1")
         .env("WXC_B", "x=y")
@@ -59,7 +59,7 @@ fn p1_args_env() {
 }
 
 #[test]
-fn p1_clock_random() {
+pub(crate) fn p1_clock_random() {
     let out = Run::new(prog("p1_clock_random")).run();
     out.assert_ok();
     expect_lines(
@@ -103,7 +103,7 @@ fn check_fd_io(out: &Outcome) {
 }
 
 #[test]
-fn p1_fd_io() {
+pub(crate) fn p1_fd_io() {
     let (tmp, out) = on_host_dir("p1_fd_io", |r| r);
     check_fd_io(&out);
     let p = tmp.path();
@@ -117,7 +117,7 @@ fn p1_fd_io() {
 }
 
 #[test]
-fn p1_fd_io_tmpfs() {
+pub(crate) fn p1_fd_io_tmpfs() {
     check_fd_io(&on_tmpfs("p1_fd_io", |r| r));
 }
 
@@ -140,7 +140,7 @@ fn check_fd_meta(out: &Outcome) {
 }
 
 #[test]
-fn p1_fd_meta() {
+pub(crate) fn p1_fd_meta() {
     let (tmp, out) = on_host_dir("p1_fd_meta", |r| r);
     check_fd_meta(&out);
     let md = std::fs::metadata(tmp.path().join("meta.txt")).unwrap();
@@ -158,7 +158,7 @@ fn p1_fd_meta() {
 }
 
 #[test]
-fn p1_fd_meta_tmpfs() {
+pub(crate) fn p1_fd_meta_tmpfs() {
     check_fd_meta(&on_tmpfs("p1_fd_meta", |r| r));
 }
 
@@ -183,7 +183,7 @@ fn check_readdir(out: &Outcome) {
 }
 
 #[test]
-fn p1_readdir() {
+pub(crate) fn p1_readdir() {
     let (tmp, out) = on_host_dir("p1_readdir", |r| r);
     check_readdir(&out);
     let names: Vec<String> = std::fs::read_dir(tmp.path().join("rd"))
@@ -196,12 +196,12 @@ fn p1_readdir() {
 }
 
 #[test]
-fn p1_readdir_tmpfs() {
+pub(crate) fn p1_readdir_tmpfs() {
     check_readdir(&on_tmpfs("p1_readdir", |r| r));
 }
 
 #[test]
-fn p1_path() {
+pub(crate) fn p1_path() {
     let (tmp, out) = on_host_dir("p1_path", |r| r);
     out.assert_ok();
     expect_lines(
@@ -271,7 +271,7 @@ fn p1_path() {
 }
 
 #[test]
-fn p1_path_tmpfs() {
+pub(crate) fn p1_path_tmpfs() {
     // In-memory trees may lack symlinks / hard links: then path_symlink / path_link must
     // answer notsup or perm, and the dependent checks are skipped.
     let out = on_tmpfs("p1_path", |r| r.env("WXC_NO_LINKS", "1"));
@@ -318,18 +318,18 @@ fn check_poll(out: &Outcome) {
 }
 
 #[test]
-fn p1_poll() {
+pub(crate) fn p1_poll() {
     let (_tmp, out) = on_host_dir("p1_poll", |r| r);
     check_poll(&out);
 }
 
 #[test]
-fn p1_poll_tmpfs() {
+pub(crate) fn p1_poll_tmpfs() {
     check_poll(&on_tmpfs("p1_poll", |r| r));
 }
 
 #[test]
-fn p1_proc_exit_codes() {
+pub(crate) fn p1_proc_exit_codes() {
     for code in [0, 1, 42, 255] {
         let out = Run::new(prog("p1_proc"))
             .arg("exit")
@@ -353,7 +353,7 @@ fn p1_proc_exit_codes() {
 }
 
 #[test]
-fn p1_proc_raise() {
+pub(crate) fn p1_proc_raise() {
     let out = Run::new(prog("p1_proc")).arg("raise0").run();
     out.assert_ok();
     assert!(
@@ -371,7 +371,7 @@ fn p1_proc_raise() {
 }
 
 #[test]
-fn p1_sock() {
+pub(crate) fn p1_sock() {
     let (tmp, out) = on_host_dir("p1_sock", |r| r);
     out.assert_ok();
     expect_lines(
@@ -396,7 +396,7 @@ fn p1_sock() {
 }
 
 #[test]
-fn p1_sock_tmpfs() {
+pub(crate) fn p1_sock_tmpfs() {
     let out = on_tmpfs("p1_sock", |r| r);
     out.assert_ok();
     expect_lines(

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 /// Every component test runs on these.
 const ENGINES: [Engine; 2] = [Engine::Ours, Engine::Wasmtime];
 
-fn component(name: &str) -> PathBuf {
+pub(crate) fn component(name: &str) -> PathBuf {
     build_rust(&format!("tests/guests/p2/{name}.rs"), "wasm32-wasip2")
 }
 
@@ -190,13 +190,18 @@ fn fs_ops_tree() -> BTreeMap<String, String> {
 
 /// `tests/guests/p2/{name}.rs` built for `target`; one build at a time (two rustc runs
 /// on the same source race on their intermediate files).
-fn fs_guest(name: &str, target: &str) -> PathBuf {
-    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one = BUILD.lock().unwrap_or_else(|p| p.into_inner());
-    build_rust(&format!("tests/guests/p2/{name}.rs"), target)
+pub(crate) fn fs_guest(name: &str, target: &str) -> PathBuf {
+    fs_guest_at(&format!("tests/guests/p2/{name}.rs"), target)
 }
 
-fn run_fs_ops(wasm: PathBuf, tag: &str) -> (common::Outcome, BTreeMap<String, String>) {
+/// `source` built for `target`, one build at a time (as [`fs_guest`]).
+pub(crate) fn fs_guest_at(source: &str, target: &str) -> PathBuf {
+    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = BUILD.lock().unwrap_or_else(|p| p.into_inner());
+    build_rust(source, target)
+}
+
+pub(crate) fn run_fs_ops(wasm: PathBuf, tag: &str) -> (common::Outcome, BTreeMap<String, String>) {
     run_fs_ops_on(Engine::Ours, wasm, tag)
 }
 
@@ -229,7 +234,7 @@ fn p2_std_fs_on_a_preopen() {
 /// The migration test: the same std::fs sources built as wasm32-wasip1 modules and as
 /// wasm32-wasip2 components print the same and leave the same host trees on ours.
 #[test]
-fn p2_std_fs_components_match_the_p1_modules() {
+pub(crate) fn p2_std_fs_components_match_the_p1_modules() {
     for name in ["fs_ops", "fs_raw"] {
         let (p2, p2_tree) = run_fs_ops(fs_guest(name, "wasm32-wasip2"), "p2-mig-c");
         let (p1, p1_tree) = run_fs_ops(fs_guest(name, "wasm32-wasip1"), "p2-mig-m");
@@ -293,7 +298,7 @@ fn libc_file_calls_on(engine: Engine, wasm: PathBuf) {
 /// read-only preopen fail with the errors preview1 gives, and nothing outside changes.
 /// wasmtime refuses the same calls, with `not-permitted` where we say `read-only` (69).
 #[test]
-fn p2_std_fs_sandbox() {
+pub(crate) fn p2_std_fs_sandbox() {
     let wasmtime = SANDBOX_STDOUT.replace(
         "ReadOnlyFilesystem (os error Some(69))",
         "PermissionDenied (os error Some(63))",

@@ -50,7 +50,7 @@ endmodule
 ";
 
 #[test]
-fn yosys_synthesises_a_design() {
+pub(crate) fn yosys_synthesises_a_design() {
     let y = yosys();
     let work = TempDir::new("yosys");
     std::fs::write(work.path().join("top.v"), DESIGN).unwrap();

@@ -209,7 +209,7 @@ impl Check {
 }
 
 #[test]
-fn dotdot_escapes_fail_and_inner_dotdot_works() {
+pub(crate) fn dotdot_escapes_fail_and_inner_dotdot_works() {
     let w = World::new("sbx-dotdot");
     let before = w.snapshot_outside();
     let res = w.run(
@@ -356,7 +356,7 @@ fn dotdot_escapes_fail_and_inner_dotdot_works() {
 }
 
 #[test]
-fn absolute_paths_fail() {
+pub(crate) fn absolute_paths_fail() {
     let w = World::new("sbx-abs");
     let before = w.snapshot_outside();
     let host_secret = w.root.join("secret.txt").display().to_string();
@@ -438,7 +438,7 @@ fn absolute_paths_fail() {
 }
 
 #[test]
-fn symlinks_leading_out_fail() {
+pub(crate) fn symlinks_leading_out_fail() {
     let w = World::new("sbx-symlink");
     let abs_secret = w.root.join("secret.txt").display().to_string();
     let abs_secretdir = w.root.join("secretdir").display().to_string();
@@ -693,7 +693,7 @@ fn symlinks_leading_out_fail() {
 }
 
 #[test]
-fn symlink_loops_and_long_chains_say_loop() {
+pub(crate) fn symlink_loops_and_long_chains_say_loop() {
     let w = World::new("sbx-loop");
     w.symlink("loop_b", "loop_a");
     w.symlink("loop_a", "loop_b");
@@ -771,7 +771,7 @@ fn symlink_loops_and_long_chains_say_loop() {
 }
 
 #[test]
-fn rename_and_link_out_of_the_preopen_fail() {
+pub(crate) fn rename_and_link_out_of_the_preopen_fail() {
     let w = World::new("sbx-rename");
     let before = w.snapshot_outside();
     let secret_nlink = std::fs::metadata(w.root.join("secret.txt"))
@@ -940,7 +940,7 @@ fn rename_and_link_out_of_the_preopen_fail() {
 }
 
 #[test]
-fn read_only_preopen_refuses_every_mutation() {
+pub(crate) fn read_only_preopen_refuses_every_mutation() {
     let w = World::new("sbx-ro");
     // A link in the writable preopen that points into the read-only one: leaving /sandbox.
     w.symlink("../ro/keep.txt", "to_ro");
@@ -1072,7 +1072,7 @@ fn read_only_preopen_refuses_every_mutation() {
 }
 
 #[test]
-fn sandbox_mapped_at_guest_root_does_not_escape() {
+pub(crate) fn sandbox_mapped_at_guest_root_does_not_escape() {
     let w = World::new("sbx-root");
     w.symlink("../secret.txt", "out_rel");
     w.symlink("/", "to_root");

@@ -341,7 +341,7 @@ fn write_run1_script(scripts: &Path) {
 }
 
 /// Run 1: create + 1000 inserts in one transaction, from a script file on a second preopen.
-fn create_db(engine: Engine, data: &Path, scripts: &Path) {
+pub(crate) fn create_db(engine: Engine, data: &Path, scripts: &Path) {
     write_run1_script(scripts);
     let r = sql_run(engine, data, Some(scripts), &["@/scripts/run1.sql"]);
     expect_ok("run 1 (create/insert)", engine, &r, &run1_expected());
@@ -389,7 +389,7 @@ fn scenario(engine: Engine) {
 }
 
 #[test]
-fn sqlite_ours() {
+pub(crate) fn sqlite_ours() {
     scenario(Engine::Ours);
 }
 

@@ -234,9 +234,14 @@ impl Desc {
             Err(ErrorCode::BadDescriptor)
         }
     }
+    /// The file, open for writing. Beneath a read-only preopen the answer is
+    /// `read-only` whatever the open flags, as for preview1 (`rofs`): the preview1 adapter
+    /// opens without write access when a program asks only for e.g. the set-size right.
     fn writable(&self) -> R<&Arc<File>> {
         let f = self.file()?;
-        if f.flags.write || f.flags.append {
+        if f.readonly {
+            Err(ErrorCode::ReadOnly)
+        } else if f.flags.write || f.flags.append {
             Ok(f)
         } else {
             Err(ErrorCode::BadDescriptor)
