@@ -611,6 +611,11 @@ struct P2Workload {
     dir: bool,
     /// Through the module cache (warmed once) rather than compiled at every start.
     cached: bool,
+    /// Needs `--net`.
+    net: bool,
+    /// Has a wasm32-wasip1 build to compare with (std::net has no sockets on wasip1: the
+    /// p1-era comparator of `p2_tcp_echo` is the `tcp_echo` row's WASIX module).
+    p1: bool,
 }
 
 const P2_WORKLOADS: &[P2Workload] = &[
@@ -620,6 +625,8 @@ const P2_WORKLOADS: &[P2Workload] = &[
         size: 0,
         dir: false,
         cached: true,
+        net: false,
+        p1: true,
     },
     P2Workload {
         name: "p2_startup_compile",
@@ -627,6 +634,8 @@ const P2_WORKLOADS: &[P2Workload] = &[
         size: 0,
         dir: false,
         cached: false,
+        net: false,
+        p1: true,
     },
     P2Workload {
         name: "p2_write1",
@@ -634,6 +643,8 @@ const P2_WORKLOADS: &[P2Workload] = &[
         size: 1_000_000,
         dir: true,
         cached: true,
+        net: false,
+        p1: true,
     },
     P2Workload {
         name: "p2_stream",
@@ -641,6 +652,8 @@ const P2_WORKLOADS: &[P2Workload] = &[
         size: 256,
         dir: true,
         cached: true,
+        net: false,
+        p1: true,
     },
     P2Workload {
         name: "p2_openstat",
@@ -648,6 +661,17 @@ const P2_WORKLOADS: &[P2Workload] = &[
         size: 100_000,
         dir: true,
         cached: true,
+        net: false,
+        p1: true,
+    },
+    P2Workload {
+        name: "p2_tcp_echo",
+        program: "tcp_echo",
+        size: 100_000,
+        dir: false,
+        cached: true,
+        net: true,
+        p1: false,
     },
 ];
 
@@ -706,7 +730,11 @@ fn component_rows(out: &Path, quick: bool, reps: usize, only: Option<&[String]>)
         }
         let size = if quick { (w.size / 10).max(1) } else { w.size };
         let component = build_rust(w.program, "wasm32-wasip2", out);
-        let module = build_rust(w.program, "wasm32-wasip1", out);
+        let module = w.p1.then(|| build_rust(w.program, "wasm32-wasip1", out));
+        let whos: Vec<P2Who> = P2Who::ALL
+            .into_iter()
+            .filter(|w2| *w2 != P2Who::ModuleOurs || w.p1)
+            .collect();
         eprintln!("== {} (size {size})", w.name);
         let run = |who: P2Who, timeout: Duration| -> Sample {
             let tmp =
@@ -721,12 +749,15 @@ fn component_rows(out: &Path, quick: bool, reps: usize, only: Option<&[String]>)
             if w.dir {
                 c.arg("--dir").arg(format!("{}::/bench", tmp.display()));
             }
+            if w.net {
+                c.arg("--net");
+            }
             match w.cached {
                 true => c.env("WASIX_COMPAT_CACHE_DIR", cache_dir()),
                 false => c.arg("--no-cache"),
             };
-            c.arg(match who {
-                P2Who::ModuleOurs => &module,
+            c.arg(match (who, &module) {
+                (P2Who::ModuleOurs, Some(m)) => m,
                 _ => &component,
             });
             if w.size > 0 {
@@ -741,7 +772,7 @@ fn component_rows(out: &Path, quick: bool, reps: usize, only: Option<&[String]>)
         };
         if w.cached {
             // Fill the cache (untimed), as a user's earlier run would.
-            for who in P2Who::ALL {
+            for &who in &whos {
                 run(who, Duration::from_secs(120));
             }
         }
@@ -751,6 +782,9 @@ fn component_rows(out: &Path, quick: bool, reps: usize, only: Option<&[String]>)
         };
         for rep in 0..reps {
             for (i, who) in P2Who::ALL.into_iter().enumerate() {
+                if !whos.contains(&who) {
+                    continue;
+                }
                 let s = run(who, Duration::from_secs(120));
                 eprintln!(
                     "   rep {rep} {:>15}: {}",
@@ -833,21 +867,32 @@ fn report(rows: &[Row], p2_rows: &[P2Row], out: &Path, quick: bool) {
         println!("|---|---|---|---|---|---|");
     }
     for r in p2_rows {
-        let m: Vec<u128> = r.ns.iter().map(|v| median(&mut v.clone())).collect();
-        let (vs_p1, vs_wasmtime) = (m[0] as f64 / m[2] as f64, m[0] as f64 / m[1] as f64);
+        // A row without a p1 build has no third median.
+        let m: Vec<Option<u128>> =
+            r.ns.iter()
+                .map(|v| (!v.is_empty()).then(|| median(&mut v.clone())))
+                .collect();
+        let (c, wt) = (m[0].unwrap_or(0), m[1].unwrap_or(0));
+        let vs_p1 = m[2].map(|p| c as f64 / p as f64);
+        let vs_wasmtime = c as f64 / wt as f64;
         println!(
-            "| {} | {} {} | {} {} | {} {} | {vs_p1:.2} | {vs_wasmtime:.2} |",
+            "| {} | {} {} | {} {} | {} | {} | {vs_wasmtime:.2} |",
             r.name,
-            fmt_s(m[0]),
+            fmt_s(c),
             spread(&r.ns[0]),
-            fmt_s(m[1]),
+            fmt_s(wt),
             spread(&r.ns[1]),
-            fmt_s(m[2]),
-            spread(&r.ns[2]),
+            m[2].map(|p| format!("{} {}", fmt_s(p), spread(&r.ns[2])))
+                .unwrap_or_else(|| "—".into()),
+            vs_p1
+                .map(|x| format!("{x:.2}"))
+                .unwrap_or_else(|| "—".into()),
         );
         json.push(format!(
-            "  {{\"workload\": \"{}\", \"p2_ours_ns\": {}, \"p2_wasmtime_ns\": {}, \"p1_ours_ns\": {}, \"ratio_p2_vs_p1\": {vs_p1:.4}, \"ratio_vs_wasmtime\": {vs_wasmtime:.4}}}",
-            r.name, m[0], m[1], m[2]
+            "  {{\"workload\": \"{}\", \"p2_ours_ns\": {c}, \"p2_wasmtime_ns\": {wt}, \"p1_ours_ns\": {}, \"ratio_p2_vs_p1\": {}, \"ratio_vs_wasmtime\": {vs_wasmtime:.4}}}",
+            r.name,
+            m[2].map(|p| p.to_string()).unwrap_or_else(|| "null".into()),
+            vs_p1.map(|x| format!("{x:.4}")).unwrap_or_else(|| "null".into()),
         ));
     }
     let path = out.join("compare.json");

@@ -231,6 +231,23 @@ fn p2_std_fs_on_a_preopen() {
     }
 }
 
+/// The p1 std::fs program wrapped by the official preview1 adapter runs on ours and on
+/// wasmtime with the output and host tree the native wasip2 build gives.
+#[test]
+fn p2_adapter_wrapped_fs_ops_on_both_engines() {
+    let wasm = common::adapt(&fs_guest("fs_ops", "wasm32-wasip1"));
+    for engine in ENGINES {
+        let (out, tree) = run_fs_ops_on(engine, wasm.clone(), "p2-adapted-fs-ops");
+        assert_eq!(
+            (out.code, out.stdout_str(), out.stderr_str()),
+            (Some(0), FS_OPS_STDOUT.to_string(), String::new()),
+            "{engine:?}: {}",
+            show(&out)
+        );
+        assert_eq!(tree, fs_ops_tree(), "{engine:?}");
+    }
+}
+
 /// The migration test: the same std::fs sources built as wasm32-wasip1 modules and as
 /// wasm32-wasip2 components print the same and leave the same host trees on ours.
 #[test]

@@ -6,11 +6,14 @@
 
 use crate::common;
 
-use common::{ensure_toolchain, guest_out_dir, repo, show, Run, TempDir};
+use common::{ensure_toolchain, guest_out_dir, repo, show, Engine, Run, TempDir};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+
+/// Every language component runs on both engines with the same outcome.
+const ENGINES: [Engine; 2] = [Engine::Ours, Engine::Wasmtime];
 
 /// `NAME=value` from scripts/lang-tools.env.
 fn tool_version(name: &str) -> String {
@@ -168,8 +171,15 @@ fn build_js_app() -> PathBuf {
 /// Args, an env var, stdin, a file written in a preopen, both clocks, stderr.
 #[test]
 fn p2_js_command_component() {
+    for engine in ENGINES {
+        js_command_component_on(engine);
+    }
+}
+
+fn js_command_component_on(engine: Engine) {
     let dir = TempDir::new("p2-js");
     let out = Run::new(js_app())
+        .engine(engine)
         .env("GREETING", "hi")
         .dir(dir.path(), "/out")
         .stdin(b"one\ntwo\n")
@@ -187,7 +197,7 @@ fn p2_js_command_component() {
             "to stderr\n".to_string(),
             "upper: ONE\nTWO\n".to_string()
         ),
-        "{}",
+        "{engine:?}: {}",
         show(&out)
     );
 }
@@ -195,8 +205,15 @@ fn p2_js_command_component() {
 /// `wasi:cli/exit#exit(err)` from JavaScript ends the run with status 1.
 #[test]
 fn p2_js_exit_err() {
+    for engine in ENGINES {
+        js_exit_err_on(engine);
+    }
+}
+
+fn js_exit_err_on(engine: Engine) {
     let dir = TempDir::new("p2-js-exit");
     let out = Run::new(js_app())
+        .engine(engine)
         .env("STATUS", "fail")
         .dir(dir.path(), "/out")
         .run();
@@ -209,7 +226,7 @@ fn p2_js_exit_err() {
                 .to_string(),
             "to stderr\n".to_string()
         ),
-        "{}",
+        "{engine:?}: {}",
         show(&out)
     );
 }
@@ -219,9 +236,9 @@ fn p2_js_exit_err() {
 /// only success or failure through `wasi:cli/exit#exit`. CPython imports every
 /// `wasi:sockets` interface; with or without `--trap-unknown-imports` (nothing is left
 /// for it to stub) the run is the same.
-fn run_python(flags: &[&str]) {
+fn run_python(engine: Engine, flags: &[&str]) {
     let dir = TempDir::new("p2-py");
-    let mut run = Run::new(python_app());
+    let mut run = Run::new(python_app()).engine(engine);
     for f in flags {
         run = run.flag(f);
     }
@@ -244,19 +261,21 @@ fn run_python(flags: &[&str]) {
             "to stderr\n".to_string(),
             "upper: ONE\nTWO\n".to_string()
         ),
-        "{}",
+        "{engine:?}: {}",
         show(&out)
     );
 }
 
 #[test]
 fn p2_python_command_component() {
-    run_python(&[]);
+    for engine in ENGINES {
+        run_python(engine, &[]);
+    }
 }
 
 #[test]
 fn p2_python_command_component_with_trap_unknown_imports() {
-    run_python(&["--trap-unknown-imports"]);
+    run_python(Engine::Ours, &["--trap-unknown-imports"]);
 }
 
 /// Under `--trap-unknown-imports` a call of an import we do not provide traps, naming it

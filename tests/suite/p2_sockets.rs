@@ -5,13 +5,16 @@
 
 use crate::common;
 
-use common::{build_rust, repo, show, Run};
+use common::{build_rust, repo, show, Engine, Run};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(60);
+
+/// The std::net programs run on both engines with the same outcome.
+const ENGINES: [Engine; 2] = [Engine::Ours, Engine::Wasmtime];
 
 fn component(name: &str) -> PathBuf {
     build_rust(&format!("tests/guests/p2/{name}.rs"), "wasm32-wasip2")
@@ -95,8 +98,15 @@ fn p2_tcp_echo_server_in_the_guest() {
 /// writes 30 000 bytes, shuts down sending and reads the echo to its end.
 #[test]
 fn p2_tcp_client_to_a_host_server() {
+    for engine in ENGINES {
+        p2_tcp_client_to_a_host_server_on(engine);
+    }
+}
+
+fn p2_tcp_client_to_a_host_server_on(engine: Engine) {
     let (port, server) = host_echo_server("127.0.0.1");
     let out = Run::new(component("tcp_client"))
+        .engine(engine)
         .flag("--net")
         .arg(&port.to_string())
         .timeout(WAIT)
@@ -110,7 +120,7 @@ fn p2_tcp_client_to_a_host_server() {
             String::new(),
             30000
         ),
-        "{}",
+        "{engine:?}: {}",
         show(&out)
     );
 }
@@ -118,8 +128,15 @@ fn p2_tcp_client_to_a_host_server() {
 /// The same over IPv6 loopback (an `ipv6` socket, `ip-socket-address`'s second case).
 #[test]
 fn p2_tcp_client_over_ipv6() {
+    for engine in ENGINES {
+        p2_tcp_client_over_ipv6_on(engine);
+    }
+}
+
+fn p2_tcp_client_over_ipv6_on(engine: Engine) {
     let (port, server) = host_echo_server("::1");
     let out = Run::new(component("tcp_client"))
+        .engine(engine)
         .flag("--net")
         .arg(&port.to_string())
         .arg("::1")
@@ -134,7 +151,7 @@ fn p2_tcp_client_over_ipv6() {
             String::new(),
             30000
         ),
-        "{}",
+        "{engine:?}: {}",
         show(&out)
     );
 }
@@ -143,8 +160,15 @@ fn p2_tcp_client_over_ipv6() {
 /// `connection-refused`, which std shows as ConnectionRefused (ECONNREFUSED, 14 in WASI).
 #[test]
 fn p2_tcp_connect_refused() {
+    for engine in ENGINES {
+        p2_tcp_connect_refused_on(engine);
+    }
+}
+
+fn p2_tcp_connect_refused_on(engine: Engine) {
     let port = common::free_tcp_port();
     let out = Run::new(component("tcp_client"))
+        .engine(engine)
         .flag("--net")
         .arg(&port.to_string())
         .timeout(WAIT)
@@ -156,7 +180,7 @@ fn p2_tcp_connect_refused() {
             "connect: ConnectionRefused: Connection refused (os error 14)\n".to_string(),
             String::new()
         ),
-        "{}",
+        "{engine:?}: {}",
         show(&out)
     );
 }
@@ -166,7 +190,14 @@ fn p2_tcp_connect_refused() {
 /// `exit(3)` ends as status 1 (`wasi:cli/exit#exit` can only say ok or err).
 #[test]
 fn p2_tcp_client_without_net_is_access_denied() {
+    for engine in ENGINES {
+        p2_tcp_client_without_net_is_access_denied_on(engine);
+    }
+}
+
+fn p2_tcp_client_without_net_is_access_denied_on(engine: Engine) {
     let out = Run::new(component("tcp_client"))
+        .engine(engine)
         .arg("9")
         .timeout(WAIT)
         .run();
@@ -177,7 +208,7 @@ fn p2_tcp_client_without_net_is_access_denied() {
             "connect: PermissionDenied: Permission denied (os error 2)\n".to_string(),
             String::new()
         ),
-        "{}",
+        "{engine:?}: {}",
         show(&out)
     );
 }
@@ -186,7 +217,14 @@ fn p2_tcp_client_without_net_is_access_denied() {
 /// `stream` call with a remote address), then a 60 000-byte datagram.
 #[test]
 fn p2_udp_on_loopback() {
+    for engine in ENGINES {
+        p2_udp_on_loopback_on(engine);
+    }
+}
+
+fn p2_udp_on_loopback_on(engine: Engine) {
     let out = Run::new(component("udp_pair"))
+        .engine(engine)
         .flag("--net")
         .timeout(WAIT)
         .run();
@@ -199,7 +237,7 @@ fn p2_udp_on_loopback() {
                 .to_string(),
             String::new()
         ),
-        "{}",
+        "{engine:?}: {}",
         show(&out)
     );
 }
@@ -208,12 +246,19 @@ fn p2_udp_on_loopback() {
 /// IP literal to itself, and a name no resolver could take is refused without a lookup.
 #[test]
 fn p2_name_lookup() {
+    for engine in ENGINES {
+        p2_name_lookup_on(engine);
+    }
+}
+
+fn p2_name_lookup_on(engine: Engine) {
     let want: Vec<String> = ("localhost", 80)
         .to_socket_addrs()
         .unwrap()
         .map(|a| a.to_string())
         .collect();
     let out = Run::new(component("lookup"))
+        .engine(engine)
         .flag("--net")
         .arg("localhost")
         .arg("127.0.0.1")
@@ -230,7 +275,7 @@ fn p2_name_lookup() {
             ),
             String::new()
         ),
-        "{}",
+        "{engine:?}: {}",
         show(&out)
     );
 }
