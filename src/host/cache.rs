@@ -15,7 +15,7 @@ use wasmer::{Engine, Module};
 
 /// What goes into an entry's name besides the module bytes.
 const FLAVOUR: &str = concat!(
-    "wasmer 7.4.2 cranelift; wasix-compat ",
+    "wasmer 7.4.2 cranelift; debug sections dropped; wasix-compat ",
     env!("CARGO_PKG_VERSION")
 );
 
@@ -97,7 +97,122 @@ pub fn compile(engine: &Engine, bytes: &[u8], dir: &Path) -> Result<Module, wasm
     if let Some(m) = lookup(engine, &path) {
         return Ok(m);
     }
-    let m = Module::new(engine, bytes)?;
+    let m = Module::new(engine, &*without_debug_sections(bytes))?;
     store(&m, &path);
     Ok(m)
+}
+
+/// Compiles `bytes` through the cache in `dir`, or directly without one.
+pub fn compile_with(
+    engine: &Engine,
+    bytes: &[u8],
+    dir: Option<&Path>,
+) -> Result<Module, wasmer::CompileError> {
+    match dir {
+        Some(dir) => compile(engine, bytes, dir),
+        None => Module::new(engine, &*without_debug_sections(bytes)),
+    }
+}
+
+/// `wasm` without its DWARF custom sections (`.debug_*`). wasmer keeps every custom
+/// section in the compiled module and copies it on each load from the cache, and nothing
+/// here reads DWARF: a `rustc -O` program carries ~2 MB of it (std's), which made loading
+/// such a module from the cache several times slower. The `name` section stays (trap
+/// messages name functions). Anything that is not a well-formed binary module is returned
+/// as is, for the compiler to report.
+pub fn without_debug_sections(wasm: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    use std::borrow::Cow;
+    if !wasm.starts_with(b"\0asm\x01\0\0\0") {
+        return Cow::Borrowed(wasm);
+    }
+    let mut keep: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut at = 8;
+    while at < wasm.len() {
+        let id = wasm[at];
+        let Some((size, body)) = leb_u32(wasm, at + 1) else {
+            return Cow::Borrowed(wasm);
+        };
+        let Some(end) = body.checked_add(size as usize).filter(|e| *e <= wasm.len()) else {
+            return Cow::Borrowed(wasm);
+        };
+        let debug = id == 0
+            && leb_u32(wasm, body).is_some_and(|(n, name)| {
+                wasm.get(name..name + n as usize)
+                    .is_some_and(|s| s.starts_with(b".debug_"))
+            });
+        if !debug {
+            match keep.last_mut() {
+                Some(r) if r.end == at => r.end = end,
+                _ => keep.push(at..end),
+            }
+        }
+        at = end;
+    }
+    if keep.len() == 1 && keep[0] == (8..wasm.len()) {
+        return Cow::Borrowed(wasm);
+    }
+    let mut out = wasm[..8].to_vec();
+    for r in keep {
+        out.extend_from_slice(&wasm[r]);
+    }
+    Cow::Owned(out)
+}
+
+/// An unsigned LEB128 u32 at `at`: (value, offset after it).
+fn leb_u32(b: &[u8], mut at: usize) -> Option<(u32, usize)> {
+    let mut v: u32 = 0;
+    for shift in (0..35).step_by(7) {
+        let byte = *b.get(at)?;
+        at += 1;
+        v |= ((byte & 0x7f) as u32).checked_shl(shift)?;
+        if byte & 0x80 == 0 {
+            return Some((v, at));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_debug_sections;
+
+    /// A custom section: id 0, size, name, payload.
+    fn custom(name: &str, payload: &[u8]) -> Vec<u8> {
+        let mut body = vec![name.len() as u8];
+        body.extend_from_slice(name.as_bytes());
+        body.extend_from_slice(payload);
+        let mut s = vec![0, body.len() as u8];
+        s.extend(body);
+        s
+    }
+
+    #[test]
+    fn drops_only_debug_sections() {
+        let header = b"\0asm\x01\0\0\0".to_vec();
+        let types = vec![1u8, 4, 1, 0x60, 0, 0]; // one type: () -> ()
+        let name = custom("name", &[1, 2, 3]);
+        let wasm = [
+            header.clone(),
+            custom(".debug_info", &[9; 40]),
+            types.clone(),
+            custom(".debug_line", &[8; 10]),
+            name.clone(),
+        ]
+        .concat();
+        let want = [header, types, name].concat();
+        assert_eq!(&*without_debug_sections(&wasm), &want[..]);
+        assert!(wasmer::Module::new(&wasmer::Engine::default(), &want).is_ok());
+    }
+
+    #[test]
+    fn leaves_malformed_or_debugless_input_alone() {
+        let truncated = [b"\0asm\x01\0\0\0".as_slice(), &[0, 50, 3]].concat();
+        assert_eq!(&*without_debug_sections(&truncated), &truncated[..]);
+        assert_eq!(&*without_debug_sections(b"(module)"), b"(module)");
+        let plain = [b"\0asm\x01\0\0\0".as_slice(), &[1, 4, 1, 0x60, 0, 0]].concat();
+        assert!(matches!(
+            without_debug_sections(&plain),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 }

@@ -134,11 +134,7 @@ fn load_component(
     }
     let engine = store.engine();
     let compile = |m: &[u8]| {
-        match &load.cache {
-            Some(dir) => super::cache::compile(engine, m, dir),
-            None => wasmer::Module::new(engine, m),
-        }
-        .map_err(|e| e.to_string())
+        super::cache::compile_with(engine, m, load.cache.as_deref()).map_err(|e| e.to_string())
     };
     let c = match load.trap_unknown_imports {
         false => crate::p2::Component::new(&bytes, compile)?,

@@ -54,11 +54,8 @@ pub fn load(engine: &Engine, path: &Path, o: &LoadOptions) -> Result<Module, Run
         true => with_imported_shared_memory(bytes),
         false => bytes,
     };
-    match &o.cache {
-        Some(dir) => super::cache::compile(engine, &bytes, dir),
-        None => Module::new(engine, &bytes),
-    }
-    .map_err(|e| RunError::Compile(e.to_string()))
+    super::cache::compile_with(engine, &bytes, o.cache.as_deref())
+        .map_err(|e| RunError::Compile(e.to_string()))
 }
 
 /// `bytes` (binary or text) rewritten as [`memory_import`](super::memory_import) describes

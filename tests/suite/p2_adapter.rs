@@ -467,7 +467,8 @@ fn adapter_rust_fs_sandbox() {
 
 /// SQLite's first run (create + 1000 inserts) as a component: the adapter finds its
 /// state's canary overwritten (`assertion failed at adapter line 2857`) on the first
-/// write transaction; read-only statements run. Not root-caused yet (see the report).
+/// write transaction; read-only statements run. wasmtime stops at the same assertion
+/// (`adapter_sqlite_write_fails_alike_on_wasmtime`): the adapter with this program, not us.
 #[test]
 fn adapter_sqlite() {
     migrate(
@@ -489,6 +490,43 @@ fn adapter_sqlite() {
             let scripts = common::TempDir::new("adapter-sqlite-scripts");
             sqlite::create_db(common::Engine::Ours, data.path(), scripts.path());
         },
+    );
+}
+
+/// The adapter's failure on SQLite's first write is not ours: wasmtime stops at the same
+/// adapter assertion with the same program and statements.
+#[test]
+fn adapter_sqlite_write_fails_alike_on_wasmtime() {
+    let component = common::adapt(sqlite::sqlite_wasm());
+    let sql = "CREATE TABLE t(a); INSERT INTO t VALUES(1); SELECT * FROM t;";
+    let mut seen = Vec::new();
+    for engine in [common::Engine::Ours, common::Engine::Wasmtime] {
+        let data = common::TempDir::new("adapter-sqlite-wasmtime");
+        let out = common::Run::new(&component)
+            .engine(engine)
+            .dir(data.path(), "/data")
+            .arg("/data/t.db")
+            .arg(sql)
+            .run();
+        let first = out
+            .stderr_str()
+            .split("wasix-compat:")
+            .next()
+            .unwrap_or("")
+            .to_string();
+        seen.push((engine, out.code, out.stdout_str(), first));
+    }
+    let want = |engine| {
+        (
+            engine,
+            Some(134),
+            String::new(),
+            "assertion failed at adapter line 2858".to_string(),
+        )
+    };
+    assert_eq!(
+        seen,
+        vec![want(common::Engine::Ours), want(common::Engine::Wasmtime)]
     );
 }
 

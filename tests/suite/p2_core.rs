@@ -145,3 +145,43 @@ fn p2_core_mixed_module_is_refused_by_wasmer_wasix() {
         show(&out)
     );
 }
+
+/// The stream, random and environment functions std never calls (skip, splice,
+/// write-zeroes, flush, initial-cwd, the u64 randoms, insecure bytes), on a stdin file.
+#[test]
+fn p2_core_skip_splice_zeroes_randoms() {
+    let dir = common::TempDir::new("p2-core-streams");
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "0123456789abcdef").unwrap();
+    let out = Run::new(wat("core_streams"))
+        .flag("--stdin")
+        .flag(input.to_str().unwrap())
+        .run();
+    assert_eq!(
+        (out.code, out.stdout.as_slice(), out.stderr_str()),
+        (
+            Some(0),
+            b"56789abcdef\0\0\0done\n".as_slice(),
+            String::new()
+        ),
+        "{}",
+        show(&out)
+    );
+}
+
+/// A read that fails (stdin is a directory): the `error` resource describes itself and
+/// maps to the filesystem error-code `is-directory` (case 14; the guest exits 100 + case).
+#[test]
+fn p2_core_stream_error_resource() {
+    let dir = common::TempDir::new("p2-core-stream-error");
+    let out = Run::new(wat("core_stream_error"))
+        .flag("--stdin")
+        .flag(dir.path().to_str().unwrap())
+        .run();
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (Some(114), "is a directory\n".to_string(), String::new()),
+        "{}",
+        show(&out)
+    );
+}

@@ -101,7 +101,7 @@ fn sqlite_src_dir() -> &'static Path {
 }
 
 /// sqlite3.c + our driver → wasm32-wasi module (cached under target/guests by content hash).
-fn sqlite_wasm() -> &'static Path {
+pub(crate) fn sqlite_wasm() -> &'static Path {
     static WASM: OnceLock<PathBuf> = OnceLock::new();
     WASM.get_or_init(|| {
         let src = sqlite_src_dir();
