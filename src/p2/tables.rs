@@ -21,9 +21,11 @@ impl Reencode for NoMax {
     }
 }
 
-/// `wasm` with every table maximum dropped (unchanged bytes when there is none).
+/// `wasm` with every table maximum dropped, and without DWARF sections (which nothing
+/// here reads; dropping them first spares copying, hashing and compiling them along).
 pub fn growable_tables(wasm: &[u8]) -> Result<Vec<u8>, P2Error> {
     use wasmparser::Payload;
+    let wasm = &*crate::host::cache::without_debug_sections(wasm);
     let mut has_max = false;
     for p in wasmparser::Parser::new(0).parse_all(wasm) {
         match p.map_err(P2Error::invalid)? {
