@@ -98,11 +98,6 @@ impl CoreImports {
             l.realloc = realloc.clone();
         }
     }
-
-    /// Whether any import was made.
-    pub fn is_empty(&self) -> bool {
-        self.envs.is_empty()
-    }
 }
 
 /// The module's entry when it has no `_start`: an export `wasi:cli/run@0.2.x#run`.

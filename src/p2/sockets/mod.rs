@@ -98,6 +98,14 @@ pub(super) fn family_code(f: Family) -> i32 {
 /// A flat `ip-socket-address`: the case, then the joined payload (11 slots).
 pub type FlatAddr = [i32; 12];
 
+/// An `ip-socket-address` passed flat: its case, then the 11 words of the larger payload.
+pub(super) fn flat(d: i32, p: [i32; 11]) -> FlatAddr {
+    let mut f = [0; 12];
+    f[0] = d;
+    f[1..].copy_from_slice(&p);
+    f
+}
+
 /// Lifts a flat `ip-socket-address` (integers wider than their type are truncated, as the
 /// canonical ABI lifts them; a bad case is a trap).
 pub(super) fn lift_addr(env: &Env, f: FlatAddr) -> HostResult<SocketAddr> {

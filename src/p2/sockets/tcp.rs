@@ -6,8 +6,9 @@
 use super::super::abi::{self, Env, HostResult};
 use super::super::link::Mk;
 use super::super::resources::{Kind, PollSource, Resource};
-use super::{check_local, check_remote, family, family_code, lift_addr, put_addr, ret, ret_unit};
-use super::{Code, FlatAddr, SockResult};
+use super::ret_unit;
+use super::{check_local, check_remote, family, family_code, flat, lift_addr, put_addr, ret};
+use super::{Code, SockResult};
 use crate::core::io::poll::Pollable;
 use crate::core::sockets::socket::stream::{SocketInput, SocketOutput};
 use crate::core::sockets::{Kind as SockKind, Socket};
@@ -138,13 +139,6 @@ fn busy_or_invalid(st: State) -> Code {
         State::BindStarted | State::ListenStarted | State::Connecting => Code::ConcurrencyConflict,
         _ => Code::InvalidState,
     }
-}
-
-fn flat(d: i32, p: [i32; 11]) -> FlatAddr {
-    let mut f = [0; 12];
-    f[0] = d;
-    f[1..].copy_from_slice(&p);
-    f
 }
 
 /// `start-bind: func(network: borrow<network>, local-address) -> result<_, error-code>`

@@ -7,8 +7,8 @@ use super::super::abi::{self, Env, HostResult};
 use super::super::link::Mk;
 use super::super::resources::{Kind, PollSource, Resource};
 use super::tcp_options::hop_limit_of;
-use super::{check_local, check_remote, encode_addr, family, family_code, lift_addr};
-use super::{put_addr, read_addr, ready_pollable, ret, ret_unit, Code, FlatAddr, SockResult};
+use super::{check_local, check_remote, encode_addr, family, family_code, flat, lift_addr};
+use super::{put_addr, read_addr, ready_pollable, ret, ret_unit, Code, SockResult};
 use crate::core::io::poll::with_thread_context;
 use crate::core::sockets::socket::OwnedReadiness;
 use crate::core::sockets::{Kind as SockKind, Options, Socket};
@@ -169,13 +169,6 @@ fn create(mut env: Env, fam: i32, r: i32) -> HostResult<()> {
         Err(e) => Err(Code::from(e)),
     };
     ret(&mut env, r, 4, res, |a, h| a.u32(4, h))
-}
-
-fn flat(d: i32, p: [i32; 11]) -> FlatAddr {
-    let mut f = [0; 12];
-    f[0] = d;
-    f[1..].copy_from_slice(&p);
-    f
 }
 
 /// `start-bind: func(network: borrow<network>, local-address) -> result<_, error-code>`
