@@ -283,6 +283,8 @@ pub struct HostFile {
     file: std::fs::File,
     /// What the file was when opened (an fd keeps its inode, so this never changes).
     ty: DescriptorType,
+    /// (device, inode) from the same fstat, for the same reason.
+    id: (u64, u64),
     /// O_APPEND, mirrored so fdstat needs no fcntl.
     append: std::sync::atomic::AtomicBool,
 }
@@ -409,6 +411,7 @@ impl HostDir {
         Ok(HostOpened::File(HostFile {
             file: std::fs::File::from(fd),
             ty: st.ty(),
+            id: (st.dev, st.ino),
             append: f.append.into(),
         }))
     }
@@ -636,6 +639,7 @@ impl HostFile {
         Ok(HostFile {
             file,
             ty: st.ty(),
+            id: (st.dev, st.ino),
             append: append.into(),
         })
     }
@@ -757,6 +761,10 @@ impl HostFile {
     }
     pub fn stat(&self) -> Result<Stat> {
         fstat(self.raw_fd())
+    }
+    /// (device, inode), known since the open.
+    pub fn identity(&self) -> (u64, u64) {
+        self.id
     }
     pub fn set_size(&self, size: u64) -> Result<()> {
         Ok(self.file.set_len(size)?)

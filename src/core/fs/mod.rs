@@ -306,6 +306,15 @@ impl File {
     pub fn stat(&self) -> Result<Stat> {
         file!(self, f => f.stat())
     }
+
+    /// (device, inode): a host file knows it since its open (WASI 0.2 programs ask for it
+    /// after every stat, through `metadata-hash`), an in-memory one looks it up.
+    pub fn identity(&self) -> Result<(u64, u64)> {
+        match &self.kind {
+            FileKind::Host(f) => Ok(f.identity()),
+            FileKind::Vfs(_) => self.stat().map(|s| (s.dev, s.ino)),
+        }
+    }
     fn writable(&self) -> Result<()> {
         if self.readonly {
             Err(ErrorCode::ReadOnly)

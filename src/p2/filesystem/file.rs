@@ -260,7 +260,7 @@ pub(super) fn is_same_object(env: Env, h: i32, other: i32) -> HostResult<i32> {
 /// `metadata-hash: func() -> result<metadata-hash-value, error-code>`
 pub(super) fn metadata_hash(mut env: Env, h: i32, ret: i32) -> HostResult<()> {
     let d = desc(&env, h)?;
-    let r = d.stat().map(|s| hash(&s));
+    let r = d.identity().map(hash_identity);
     ret_at8(&mut env, ret, r, |a, (lo, hi)| {
         a.u64(8, lo);
         a.u64(16, hi)

@@ -253,6 +253,15 @@ impl Desc {
             Desc::File(f) => f.stat(),
         }
     }
+
+    /// What `metadata-hash` hashes: (device, inode), without a syscall for a file that
+    /// was stat'ed before.
+    fn identity(&self) -> R<(u64, u64)> {
+        match self {
+            Desc::Dir { dir, .. } => dir.stat().map(|s| (s.dev, s.ino)),
+            Desc::File(f) => f.identity(),
+        }
+    }
 }
 
 /// A `string` parameter (invalid UTF-8 or a range past memory traps).
@@ -353,10 +362,14 @@ fn new_timestamp(env: &Env, case: i32, s: i64, ns: i32) -> HostResult<R<NewTimes
 
 /// `metadata-hash-value`: two independent 64-bit hashes of (device, inode).
 fn hash(s: &Stat) -> (u64, u64) {
+    hash_identity((s.dev, s.ino))
+}
+
+fn hash_identity((dev, ino): (u64, u64)) -> (u64, u64) {
     use std::hash::{Hash, Hasher};
     let h = |salt: u8| {
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        (salt, s.dev, s.ino).hash(&mut h);
+        (salt, dev, ino).hash(&mut h);
         h.finish()
     };
     (h(0), h(1))
