@@ -249,6 +249,27 @@ pub fn ret(env: &mut Env, ptr: i32, f: impl FnOnce(&mut RetArea)) -> HostResult<
     with_mem(env, |m| m.write_bytes(ptr as u32 as u64, bytes))
 }
 
+/// A `result<T, E>` whose error is an enum: the case at 0, then `ok` writes T's fields or
+/// the error's byte goes at `err_at`.
+pub fn ret_result<T>(
+    env: &mut Env,
+    ptr: i32,
+    err_at: usize,
+    r: Result<T, u8>,
+    ok: impl FnOnce(&mut RetArea, T),
+) -> HostResult<()> {
+    ret(env, ptr, |a| match r {
+        Ok(v) => {
+            a.u8(0, 0);
+            ok(a, v)
+        }
+        Err(code) => {
+            a.u8(0, 1);
+            a.u8(err_at, code)
+        }
+    })
+}
+
 /// A return area being built (the largest here is `result<descriptor-stat, error-code>`,
 /// 104 bytes); bytes between fields are written as zeroes.
 pub struct RetArea {
@@ -291,4 +312,27 @@ pub fn stream_error(env: &Env, e: StreamError) -> HostResult<(u8, u32)> {
         StreamError::LastOperationFailed(code) => (0, push(env, Resource::Error(code))? as u32),
         StreamError::Closed => (1, 0),
     })
+}
+
+thread_local! {
+    /// The read buffer, kept between reads: a read needs no allocation (nor zeroing) once
+    /// the buffer has grown to the sizes the guest asks for. Taken out while in use, so a
+    /// read the guest's realloc might make meanwhile just gets a fresh one.
+    static READ_BUF: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// This thread's read buffer, at least `len` bytes long; hand it back with [`recycle`].
+pub fn scratch(len: usize) -> Vec<u8> {
+    let mut buf = READ_BUF.take();
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+    buf
+}
+
+/// Keeps `buf` as this thread's read buffer (see [`scratch`]).
+pub fn recycle(buf: Vec<u8>) {
+    if buf.capacity() > 0 {
+        READ_BUF.set(buf);
+    }
 }

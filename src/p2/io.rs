@@ -183,16 +183,9 @@ fn block(p: &dyn poll::Pollable) -> Result<(), StreamError> {
     poll::block(p).map_err(StreamError::LastOperationFailed)
 }
 
-thread_local! {
-    /// The read buffer, kept between reads: a read needs no allocation (nor zeroing) once
-    /// the buffer has grown to the sizes the guest asks for. Taken out while in use, so a
-    /// read the guest's realloc might make meanwhile just gets a fresh one.
-    static READ_BUF: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
 /// Reads up to `len` bytes (at most [`MAX_CHUNK`]; at least one unless closed when
 /// `blocking`): the buffer holding them and their count.
-/// Hand the buffer back with [`recycle`].
+/// Hand the buffer back with [`abi::recycle`].
 fn read_some(
     s: &dyn InputStream,
     len: u64,
@@ -202,10 +195,7 @@ fn read_some(
     if want == 0 {
         return Ok((Vec::new(), 0));
     }
-    let mut buf = READ_BUF.take();
-    if buf.len() < want {
-        buf.resize(want, 0);
-    }
+    let mut buf = abi::scratch(want);
     let r = if blocking {
         s.blocking_read_vectored(&mut [IoSliceMut::new(&mut buf[..want])])
     } else {
@@ -220,11 +210,7 @@ fn read_some(
     }
 }
 
-fn recycle(buf: Vec<u8>) {
-    if buf.capacity() > 0 {
-        READ_BUF.set(buf);
-    }
-}
+use abi::recycle;
 
 /// `read` / `blocking-read: func(len: u64) -> result<list<u8>, stream-error>`
 fn read(mut env: Env, h: i32, len: i64, ret: i32, blocking: bool) -> HostResult<()> {

@@ -136,36 +136,33 @@ pub(super) fn set_times(
 pub(super) fn read(mut env: Env, h: i32, len: i64, off: i64, ret: i32) -> HostResult<()> {
     let d = desc(&env, h)?;
     let want = (len as u64).min(MAX_READ);
+    let want = want as usize;
+    // The stream reads' buffer: no allocation (nor zeroing) per positional read.
+    let mut buf = abi::scratch(want);
     let r = d.readable().and_then(|f| {
-        let mut buf = vec![0u8; want as usize];
         let mut n = 0usize;
-        while n < buf.len() {
-            let k =
-                f.pread_vectored(&mut [IoSliceMut::new(&mut buf[n..])], off as u64 + n as u64)?;
+        while n < want {
+            let k = f.pread_vectored(
+                &mut [IoSliceMut::new(&mut buf[n..want])],
+                off as u64 + n as u64,
+            )?;
             if k == 0 {
                 break;
             }
             n += k;
         }
-        let eof = n < buf.len();
-        buf.truncate(n);
-        Ok((buf, eof))
+        Ok(n)
     });
-    match r {
-        Ok((bytes, eof)) => {
-            let (p, l) = abi::list_u8(&mut env, &bytes)?;
-            abi::ret(&mut env, ret, |a| {
-                a.u8(0, 0);
-                a.u32(4, p);
-                a.u32(8, l);
-                a.u8(12, eof as u8)
-            })
-        }
-        Err(e) => abi::ret(&mut env, ret, |a| {
-            a.u8(0, 1);
-            a.u8(4, error_code(e))
-        }),
-    }
+    let listed = match r {
+        Ok(n) => abi::list_u8(&mut env, &buf[..n]).map(|(p, l)| Ok((p, l, n < want))),
+        Err(e) => Ok(Err(error_code(e))),
+    };
+    abi::recycle(buf);
+    abi::ret_result(&mut env, ret, 4, listed?, |a, (p, l, eof)| {
+        a.u32(4, p);
+        a.u32(8, l);
+        a.u8(12, eof as u8)
+    })
 }
 
 /// `write: func(buffer: list<u8>, offset) -> result<filesize, error-code>`

@@ -279,56 +279,26 @@ fn string_arg(env: &mut Env, ptr: i32, len: i32) -> HostResult<String> {
 
 /// `result<_, error-code>`: case at 0, error at 1.
 fn ret_unit(env: &mut Env, ret: i32, r: R<()>) -> HostResult<()> {
-    match r {
-        Ok(()) => abi::ret(env, ret, |a| a.u8(0, 0)),
-        Err(e) => abi::ret(env, ret, |a| {
-            a.u8(0, 1);
-            a.u8(1, error_code(e))
-        }),
-    }
+    abi::ret_result(env, ret, 1, r.map_err(error_code), |_, ()| {})
 }
 
 /// `result<u8-sized, error-code>` (flags, enums): payload at 1.
 fn ret_byte(env: &mut Env, ret: i32, r: R<u8>) -> HostResult<()> {
-    let (case, v) = match r {
-        Ok(v) => (0, v),
-        Err(e) => (1, error_code(e)),
-    };
-    abi::ret(env, ret, |a| {
-        a.u8(0, case);
-        a.u8(1, v)
-    })
+    abi::ret_result(env, ret, 1, r.map_err(error_code), |a, v| a.u8(1, v))
 }
 
 /// `result<own<R>, error-code>`: a new handle at 4, or the error at 4.
 fn ret_handle(env: &mut Env, ret: i32, r: R<Resource>) -> HostResult<()> {
-    match r {
-        Ok(res) => {
-            let h = abi::push(env, res)? as u32;
-            abi::ret(env, ret, |a| {
-                a.u8(0, 0);
-                a.u32(4, h)
-            })
-        }
-        Err(e) => abi::ret(env, ret, |a| {
-            a.u8(0, 1);
-            a.u8(4, error_code(e))
-        }),
-    }
+    let r = match r {
+        Ok(res) => Ok(abi::push(env, res)? as u32),
+        Err(e) => Err(error_code(e)),
+    };
+    abi::ret_result(env, ret, 4, r, |a, h| a.u32(4, h))
 }
 
 /// `result<T, error-code>` where T is 8-aligned and written by `f` at 8.
 fn ret_at8<T>(env: &mut Env, ret: i32, r: R<T>, f: impl FnOnce(&mut RetArea, T)) -> HostResult<()> {
-    match r {
-        Ok(v) => abi::ret(env, ret, |a| {
-            a.u8(0, 0);
-            f(a, v)
-        }),
-        Err(e) => abi::ret(env, ret, |a| {
-            a.u8(0, 1);
-            a.u8(8, error_code(e))
-        }),
-    }
+    abi::ret_result(env, ret, 8, r.map_err(error_code), f)
 }
 
 /// A `descriptor-stat` at `at` (96 bytes, 8-aligned): type, link-count at 8, size at 16,

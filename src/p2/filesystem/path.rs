@@ -143,20 +143,14 @@ pub(super) fn readlink_at(mut env: Env, h: i32, p: i32, l: i32, ret: i32) -> Hos
         .dir()
         .and_then(|dir| dir.readlink_at(&path))
         .and_then(|t| String::from_utf8(t).map_err(|_| ErrorCode::IllegalByteSequence));
-    match r {
-        Ok(t) => {
-            let (p, l) = abi::string(&mut env, &t)?;
-            abi::ret(&mut env, ret, |a| {
-                a.u8(0, 0);
-                a.u32(4, p);
-                a.u32(8, l)
-            })
-        }
-        Err(e) => abi::ret(&mut env, ret, |a| {
-            a.u8(0, 1);
-            a.u8(4, error_code(e))
-        }),
-    }
+    let r = match r {
+        Ok(t) => Ok(abi::string(&mut env, &t)?),
+        Err(e) => Err(error_code(e)),
+    };
+    abi::ret_result(&mut env, ret, 4, r, |a, (p, l)| {
+        a.u32(4, p);
+        a.u32(8, l)
+    })
 }
 
 /// `remove-directory-at: func(path) -> result<_, error-code>`

@@ -192,16 +192,17 @@ pub(super) fn ret<T>(
     r: SockResult<T>,
     ok: impl FnOnce(&mut RetArea, T),
 ) -> HostResult<()> {
-    abi::ret(env, ret, |a| match r {
-        Ok(v) => {
-            a.u8(0, 0);
-            ok(a, v)
-        }
-        Err(c) => {
-            a.u8(0, 1);
-            a.u8(payload, c as u8)
-        }
-    })
+    abi::ret_result(env, ret, payload, r.map_err(|c| c as u8), ok)
+}
+
+/// `result<u64, error-code>` of a buffer size.
+pub(super) fn ret_size(env: &mut Env, r: i32, n: usize) -> HostResult<()> {
+    ret(env, r, 8, Ok(n as u64), |a, v| a.u64(8, v))
+}
+
+/// A buffer size to set: 0 is refused, more than the host can name is its most.
+pub(super) fn size(v: i64) -> usize {
+    (v as u64).min(usize::MAX as u64) as usize
 }
 
 /// `result<_, error-code>`.

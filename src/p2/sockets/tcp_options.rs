@@ -6,7 +6,7 @@
 use super::super::abi::{Env, HostResult};
 use super::super::link::Mk;
 use super::tcp::socket;
-use super::{ret, ret_unit, Code};
+use super::{ret, ret_size, ret_unit, size, Code};
 use crate::core::sockets::socket::system_default;
 use crate::core::sockets::{Options, Socket};
 use std::time::Duration;
@@ -183,15 +183,6 @@ fn hop_limit(mut env: Env, h: i32, r: i32) -> HostResult<()> {
 fn set_hop_limit(mut env: Env, h: i32, v: i32, r: i32) -> HostResult<()> {
     let v = v as u8;
     set(&mut env, h, r, v != 0, |o| o.ttl = Some(v as u32))
-}
-
-fn ret_size(env: &mut Env, r: i32, n: usize) -> HostResult<()> {
-    ret(env, r, 8, Ok(n as u64), |a, v| a.u64(8, v))
-}
-
-/// A buffer size to set: 0 is refused, more than the host can name is its most.
-fn size(v: i64) -> usize {
-    (v as u64).min(usize::MAX as u64) as usize
 }
 
 fn receive_buffer_size(mut env: Env, h: i32, r: i32) -> HostResult<()> {

@@ -7,8 +7,9 @@ use super::super::abi::{self, Env, HostResult};
 use super::super::link::Mk;
 use super::super::resources::{Kind, PollSource, Resource};
 use super::tcp_options::hop_limit_of;
+use super::SockResult;
 use super::{check_local, check_remote, encode_addr, family, family_code, flat, lift_addr};
-use super::{put_addr, read_addr, ready_pollable, ret, ret_unit, Code, SockResult};
+use super::{put_addr, read_addr, ready_pollable, ret, ret_size, ret_unit, size, Code};
 use crate::core::io::poll::with_thread_context;
 use crate::core::sockets::socket::OwnedReadiness;
 use crate::core::sockets::{Kind as SockKind, Options, Socket};
@@ -341,14 +342,6 @@ fn set_hop_limit(mut env: Env, h: i32, v: i32, r: i32) -> HostResult<()> {
     set(&mut env, h, r, v != 0, |o| o.ttl = Some(v as u32))
 }
 
-fn ret_size(env: &mut Env, r: i32, n: usize) -> HostResult<()> {
-    ret(env, r, 8, Ok(n as u64), |a, v| a.u64(8, v))
-}
-
-fn size(v: i64) -> usize {
-    (v as u64).min(usize::MAX as u64) as usize
-}
-
 fn receive_buffer_size(mut env: Env, h: i32, r: i32) -> HostResult<()> {
     let n = socket(&env, h)?.sock.buffer_size(true);
     ret_size(&mut env, r, n)
@@ -394,12 +387,14 @@ fn outgoing_subscribe(env: Env, h: i32) -> HostResult<i32> {
 fn take_datagrams(p: &Pair, max: u64) -> SockResult<Vec<(Vec<u8>, SocketAddr)>> {
     p.live()?;
     let mut got = Vec::new();
-    let mut buf = vec![0u8; MAX_V6];
+    // The stream reads' buffer: no 64 KiB allocated and zeroed per `receive`.
+    let mut buf = abi::scratch(MAX_V6);
+    let mut failed = None;
     while (got.len() as u64) < max.min(BATCH) {
         match p
             .udp
             .sock
-            .recv_from(&mut [IoSliceMut::new(&mut buf)], false, true)
+            .recv_from(&mut [IoSliceMut::new(&mut buf[..MAX_V6])], false, true)
         {
             Ok((n, from, _)) => {
                 if p.remote.is_none_or(|r| r == from) {
@@ -407,11 +402,18 @@ fn take_datagrams(p: &Pair, max: u64) -> SockResult<Vec<(Vec<u8>, SocketAddr)>> 
                 }
             }
             Err(crate::core::ErrorCode::WouldBlock) => break,
-            Err(e) if got.is_empty() => return Err(e.into()),
+            Err(e) if got.is_empty() => {
+                failed = Some(e);
+                break;
+            }
             Err(_) => break,
         }
     }
-    Ok(got)
+    abi::recycle(buf);
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(got),
+    }
 }
 
 /// `receive: func(max-results: u64) -> result<list<incoming-datagram>, error-code>`

@@ -276,23 +276,8 @@ impl Socket {
     fn await_connected(&self, deadline: Option<Instant>) -> Result<()> {
         loop {
             {
-                let mut st = lock(&self.state);
-                let State::Stream(s) = &mut *st else {
-                    return Err(ErrorCode::NotConnected);
-                };
-                match s.status()? {
-                    virtual_net::SocketStatus::Opened => return Ok(()),
-                    virtual_net::SocketStatus::Opening => {}
-                    virtual_net::SocketStatus::Failed | virtual_net::SocketStatus::Closed => {
-                        let e = s
-                            .last_error()
-                            .ok()
-                            .flatten()
-                            .map(ErrorCode::from)
-                            .unwrap_or(ErrorCode::ConnectionRefused);
-                        *st = State::Fresh;
-                        return Err(e);
-                    }
+                if stream_progress(&mut lock(&self.state))? {
+                    return Ok(());
                 }
             }
             match self.wait(true, deadline) {
@@ -306,23 +291,9 @@ impl Socket {
     /// in progress, or why it failed (the socket is then unconnected again). Never waits.
     pub fn connect_progress(&self) -> Result<bool> {
         let mut st = lock(&self.state);
-        match &mut *st {
+        match &*st {
             State::Connecting => Ok(false),
-            State::Stream(s) => match s.status()? {
-                virtual_net::SocketStatus::Opened => Ok(true),
-                virtual_net::SocketStatus::Opening => Ok(false),
-                virtual_net::SocketStatus::Failed | virtual_net::SocketStatus::Closed => {
-                    let e = s
-                        .last_error()
-                        .ok()
-                        .flatten()
-                        .map(ErrorCode::from)
-                        .unwrap_or(ErrorCode::ConnectionRefused);
-                    *st = State::Fresh;
-                    Err(e)
-                }
-            },
-            _ => Err(ErrorCode::NotConnected),
+            _ => stream_progress(&mut st),
         }
     }
 
@@ -348,6 +319,28 @@ impl Socket {
             }
             State::Closed => true,
             _ => false,
+        }
+    }
+}
+
+/// A connecting stream socket's state: `Ok(true)` open, `Ok(false)` still opening, or why
+/// it failed (the socket is then unconnected again); not a stream: `not-connected`.
+fn stream_progress(st: &mut State) -> Result<bool> {
+    let State::Stream(s) = st else {
+        return Err(ErrorCode::NotConnected);
+    };
+    match s.status()? {
+        virtual_net::SocketStatus::Opened => Ok(true),
+        virtual_net::SocketStatus::Opening => Ok(false),
+        virtual_net::SocketStatus::Failed | virtual_net::SocketStatus::Closed => {
+            let e = s
+                .last_error()
+                .ok()
+                .flatten()
+                .map(ErrorCode::from)
+                .unwrap_or(ErrorCode::ConnectionRefused);
+            *st = State::Fresh;
+            Err(e)
         }
     }
 }
