@@ -75,7 +75,8 @@ fn hash_of(parts: &[&[u8]]) -> u64 {
 pub fn build_c(sources: &[&str], extra: &[&str]) -> PathBuf {
     ensure_toolchain();
     let inc = repo().join("tests/guests/c/include");
-    let blobs = key_blobs(sources, extra, &inc);
+    let mut blobs = key_blobs(sources, extra, &inc);
+    blobs.push(b"compile, then link without -O".to_vec());
     let out = cached_guest_path("", sources, &blobs);
     if out.exists() {
         return out;
@@ -127,23 +128,47 @@ fn key_blobs(sources: &[&str], extra: &[&str], inc: &Path) -> Vec<Vec<u8>> {
 }
 
 fn build_c_uncached(sources: &[&str], extra: &[&str], inc: &Path, out: &Path) -> PathBuf {
+    // Compile and link in two steps: clang runs binaryen's `wasm-opt` after an optimizing
+    // link whenever one is on PATH (and that drops the `name` section), so a one-step build
+    // would depend on whether some other test installed binaryen first. Debian's clang 14
+    // has no `--no-wasm-opt`; a link without `-O` never runs it.
     let tmp = out.with_extension(unique_tmp());
-    let mut cmd = Command::new("clang");
-    cmd.arg("--target=wasm32-wasi")
-        .arg("-O2")
-        .arg("-Wall")
-        .arg("-I")
-        .arg(inc)
-        .arg("-o")
-        .arg(&tmp);
-    for s in sources {
-        cmd.arg(resolve(s));
+    let objs = tmp.with_extension("objs");
+    std::fs::create_dir_all(&objs).unwrap();
+    let mut link = Command::new("clang");
+    link.arg("--target=wasm32-wasi").arg("-o").arg(&tmp);
+    for (i, s) in sources.iter().enumerate() {
+        let obj = objs.join(format!("{i}.o"));
+        let o = Command::new("clang")
+            .args(["--target=wasm32-wasi", "-O2", "-Wall", "-c", "-I"])
+            .arg(inc)
+            .arg("-o")
+            .arg(&obj)
+            .arg(resolve(s))
+            .args(
+                extra
+                    .iter()
+                    .filter(|e| !e.starts_with("-l") && !e.starts_with("-Wl,")),
+            )
+            .output()
+            .expect("spawn clang");
+        assert!(
+            o.status.success(),
+            "clang failed for {s}:\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        link.arg(obj);
     }
-    cmd.args(extra);
-    let o = cmd.output().expect("spawn clang");
+    link.args(
+        extra
+            .iter()
+            .filter(|e| e.starts_with("-l") || e.starts_with("-Wl,")),
+    );
+    let o = link.output().expect("spawn clang");
+    let _ = std::fs::remove_dir_all(&objs);
     assert!(
         o.status.success(),
-        "clang failed for {sources:?}:\n{}",
+        "linking {sources:?} failed:\n{}",
         String::from_utf8_lossy(&o.stderr)
     );
     std::fs::rename(&tmp, out).unwrap();
@@ -770,6 +795,7 @@ pub fn build_wasix_c(sources: &[&str], extra: &[&str], rev: &str) -> PathBuf {
     let mut blobs = key_blobs(sources, extra, &repo().join("tests/guests/wasix/include"));
     blobs.push(rev.as_bytes().to_vec());
     blobs.push(std::fs::read(dir.join("cc.sh")).unwrap_or_default());
+    blobs.push(b"--no-wasm-opt".to_vec());
     let out = cached_guest_path(&format!("wasix-{rev}-"), sources, &blobs);
     if out.exists() {
         return out;
@@ -786,6 +812,9 @@ pub fn build_wasix_c(sources: &[&str], extra: &[&str], rev: &str) -> PathBuf {
         cmd.arg(resolve(s));
     }
     cmd.arg("-I").arg(repo().join("tests/guests/wasix/include"));
+    // Without it clang runs binaryen's `wasm-opt` after linking whenever one is installed
+    // (cc.sh --asyncify installs it), and the guest would depend on test order.
+    cmd.arg("--no-wasm-opt");
     cmd.args(extra);
     let o = cmd.output().expect("spawn cc.sh");
     assert!(
