@@ -6,7 +6,8 @@ use wasix_compat::options::{DirMap, RunOptions};
 const USAGE: &str = "usage:
   wasix-compat run [--engine ours|wasmer-wasix|wasmtime] [--dir HOST[::GUEST]] [--dir-ro HOST[::GUEST]] [--mapdir GUEST:HOST]
                    [--volume HOST:GUEST] [--tmpfs GUEST] [--preopens-only] [--env K=V] [--stdin FILE] [--net]
-                   [--no-cache] [--allow-precompiled] [--max-threads N] [--trap-unknown-imports]
+                   [--no-cache] [--allow-precompiled] [--max-threads N] [--max-procs N] [--sigchld]
+                   [--trap-unknown-imports]
                    FILE.{wasm,wat,wasmu} [-- ARGS...]
       Compiled modules are cached in $WASIX_COMPAT_CACHE_DIR (default ~/.cache/wasix-compat/modules;
       --no-cache compiles every time). A precompiled artifact (.wasmu) is native code: it runs
@@ -18,6 +19,10 @@ const USAGE: &str = "usage:
       components; no --tmpfs); --engine wasmer-wasix runs a module under wasmer-wasix.
       --max-threads N: most guest threads alive at once, main included (default 1024); past
       it pthread_create fails with EAGAIN.
+      --max-procs N: most processes of the guest's family alive or unjoined at once (default
+      256); past it fork and posix_spawn fail with EAGAIN.
+      --sigchld: a parent gets SIGCHLD when a child ends (off by default, as in wasmer-wasix:
+      wasix-libc traps on an uncaught SIGCHLD; shells that catch it need it on).
       --trap-unknown-imports: a component's imports that wasix-compat does not provide link
       to functions that trap when called, instead of failing the run before it starts.
   wasix-compat compile FILE.{wasm,wat} -o FILE.wasmu   (compile once; `run` accepts the artifact)
@@ -88,6 +93,16 @@ fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
             "--allow-precompiled" => o.allow_precompiled = true,
             "--no-cache" => o.no_cache = true,
             "--trap-unknown-imports" => o.trap_unknown_imports = true,
+            "--sigchld" => o.sigchld = true,
+            "--max-procs" => {
+                let v = value("--max-procs")?;
+                o.max_procs = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or(format!("--max-procs takes a positive count, not `{v}`"))?,
+                );
+            }
             "--max-threads" => {
                 let v = value("--max-threads")?;
                 o.max_threads = Some(

@@ -33,6 +33,10 @@ pub struct RunOptions {
     pub no_cache: bool,
     /// Most guest threads alive at once, main included (`--max-threads N`).
     pub max_threads: Option<u32>,
+    /// Most processes of the family alive or unjoined at once (`--max-procs N`).
+    pub max_procs: Option<u32>,
+    /// Send SIGCHLD to parents (`--sigchld`).
+    pub sigchld: bool,
     /// Link a component's imports we do not provide to trapping functions
     /// (`--trap-unknown-imports`).
     pub trap_unknown_imports: bool,

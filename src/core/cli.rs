@@ -28,6 +28,12 @@ impl Default for Cli {
     }
 }
 
+/// A signal's default action (or SIGKILL) ends the process: unwinds the guest with this
+/// value; the host's status is 128 + the signal, a parent's join sees the signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("guest killed by signal {0}")]
+pub struct SignalDeath(pub u8);
+
 /// `wasi:cli/exit.exit` unwinds the guest with this value; the host turns it into the
 /// process exit status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]

@@ -252,6 +252,15 @@ impl FdEntry {
         }
     }
 
+    /// The entry a forked or spawned child gets for this one: a duplicate that also keeps
+    /// the descriptor's cloexec flag (which `duplicate`, for `fd_dup`, clears).
+    pub fn fork_copy(&self) -> FdEntry {
+        let e = self.duplicate();
+        e.fdflags_ext
+            .store(self.fdflags_ext.load(Ordering::Relaxed), Ordering::Relaxed);
+        e
+    }
+
     pub fn as_socket(&self) -> Result<&Arc<Socket>, ErrorCode> {
         match &self.kind {
             FdKind::Socket(s) => Ok(s),

@@ -9,6 +9,8 @@ use crate::core::signal::SignalState;
 use crate::core::sockets::Network;
 use crate::core::thread_locals::ThreadLocals;
 use crate::core::threads::Threads;
+use crate::core::proctable::{ProcTable, CHILD_EVENTS_KEY, ROOT_PID};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub struct Process {
@@ -29,12 +31,21 @@ pub struct Process {
     pub itimer: IntervalTimer,
     /// The 2022 ABI's thread-local variables.
     pub thread_locals: ThreadLocals,
+    /// This process's id in its family's table.
+    pub pid: u32,
+    /// Every process of the family: parents, children, exit statuses.
+    pub family: Arc<ProcTable>,
+    /// Counts child exits: a join waits (on the futex key
+    /// [`CHILD_EVENTS_KEY`](crate::core::proctable::CHILD_EVENTS_KEY)) while it is unchanged.
+    pub child_events: AtomicU32,
+    /// Whether a child's end raises SIGCHLD here. Off unless the embedder turns it on:
+    /// wasix-libc's default action for SIGCHLD calls `SIG_IGN` as a function and traps, so
+    /// a program that does not catch SIGCHLD would die of it (wasmer-wasix never sends it).
+    pub sigchld: AtomicBool,
 }
 
-/// The process id a host-started WASIX process sees, and its main thread's id (equal, as
-/// in wasmer-wasix: the main thread's id is the process id).
-pub const PID: u32 = 1;
-pub const MAIN_TID: u32 = PID;
+/// The main thread's id in every process (thread ids are per process).
+pub const MAIN_TID: u32 = 1;
 
 /// The guest's view of its terminal.
 #[derive(Clone, Copy, Debug)]
@@ -89,7 +100,59 @@ impl Process {
             signals: SignalState::default(),
             itimer: Default::default(),
             thread_locals: Default::default(),
+            pid: ROOT_PID,
+            family: Arc::new(ProcTable::default()),
+            child_events: AtomicU32::new(0),
+            sigchld: AtomicBool::new(false),
         }
+    }
+
+    /// The child of a fork or spawn, `pid` already reserved in the family: the same
+    /// standard streams, network, cwd and terminal; the fd table copied entry by entry
+    /// (each new entry shares its open file, cursor included, and keeps its cloexec
+    /// flag); signal handler names kept (the child runs the same code until it execs), and
+    /// nothing pending; no interval timer; only a main thread.
+    pub fn fork_copy(&self, pid: u32) -> Process {
+        let cli = Cli {
+            args: self.cli.args.clone(),
+            env: self.cli.env.clone(),
+            initial_cwd: self.cli.initial_cwd.clone(),
+            stdin: self.cli.stdin.clone(),
+            stdout: self.cli.stdout.clone(),
+            stderr: self.cli.stderr.clone(),
+        };
+        let fds = FdTable::default();
+        for (n, e) in self.fds.entries() {
+            // Same numbers into an empty table of the same capacity: cannot fail.
+            let _ = fds.insert_at(n, Arc::new(e.fork_copy()));
+        }
+        Process {
+            cli,
+            fds,
+            net: self.net.clone(),
+            cwd: Mutex::new(self.cwd()),
+            tty: Mutex::new(self.tty()),
+            threads: Threads::new(self.threads.limit()),
+            signals: self.signals.fork_copy(),
+            itimer: Default::default(),
+            thread_locals: self.thread_locals.fork_copy(),
+            pid,
+            family: self.family.clone(),
+            child_events: AtomicU32::new(0),
+            sigchld: AtomicBool::new(self.sigchld.load(Ordering::Relaxed)),
+        }
+    }
+
+    /// A child of this process ended: joins wake; with [`sigchld`](Self::sigchld) on,
+    /// SIGCHLD becomes pending (it interrupts nothing: the host cannot see whether the
+    /// guest catches it, and an uncaught SIGCHLD must not make a blocking call fail with
+    /// EINTR; a handler runs at the next import that delivers signals).
+    pub fn child_event(&self, sig: u32) {
+        self.child_events.fetch_add(1, Ordering::SeqCst);
+        if self.sigchld.load(Ordering::Relaxed) && self.signals.registered() {
+            self.signals.raise(sig);
+        }
+        self.threads.futexes.wake(CHILD_EVENTS_KEY, usize::MAX);
     }
 
     pub fn cwd(&self) -> String {

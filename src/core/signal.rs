@@ -57,6 +57,33 @@ impl SignalState {
         }
     }
 
+    /// A forked child's: the same handler names (the child runs the parent's code) and
+    /// inherited dispositions, nothing pending.
+    pub fn fork_copy(&self) -> SignalState {
+        SignalState {
+            handler: Mutex::new(self.handler.lock().unwrap_or_else(|e| e.into_inner()).clone()),
+            per_thread: Mutex::new(
+                self.per_thread
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(&crate::core::process::MAIN_TID)
+                    .map(|n| HashMap::from([(crate::core::process::MAIN_TID, n.clone())]))
+                    .unwrap_or_default(),
+            ),
+            registered: AtomicBool::new(self.registered()),
+            inherited: self.inherited.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// A spawned or exec'd image's: no handler yet, `inherited` as given.
+    pub fn with_inherited(inherited: Vec<(u8, Disposition)>) -> SignalState {
+        SignalState {
+            inherited,
+            ..Default::default()
+        }
+    }
+
     pub fn registered(&self) -> bool {
         self.registered.load(Ordering::SeqCst)
     }

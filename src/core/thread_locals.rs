@@ -30,6 +30,25 @@ impl ThreadLocals {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// A forked child's: the keys, and the main thread's values (the only thread a fork
+    /// copies).
+    pub fn fork_copy(&self) -> ThreadLocals {
+        let g = self.lock();
+        let main = crate::core::process::MAIN_TID;
+        ThreadLocals {
+            inner: Mutex::new(Inner {
+                next: g.next,
+                keys: g.keys.clone(),
+                values: g
+                    .values
+                    .iter()
+                    .filter(|((t, _), _)| *t == main)
+                    .map(|(k, v)| (*k, *v))
+                    .collect(),
+            }),
+        }
+    }
+
     /// A new key; `None` once 2^32 keys exist.
     pub fn create(&self, user_data: u64) -> Option<u32> {
         let mut g = self.lock();

@@ -25,7 +25,21 @@ pub type EndHook = Arc<dyn Fn(&ProcessEnd) + Send + Sync>;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProcessEnd {
     Exit(i32),
+    /// A signal's default action or SIGKILL (status 128 + n on the host).
+    Signal(u8),
     Trap(String),
+}
+
+impl ProcessEnd {
+    /// The status the host reports: the code, or 128 + the signal (as a shell shows it);
+    /// `None` for a trap.
+    pub fn status(&self) -> Option<i32> {
+        match self {
+            ProcessEnd::Exit(c) => Some(*c),
+            ProcessEnd::Signal(s) => Some(128 + *s as i32),
+            ProcessEnd::Trap(_) => None,
+        }
+    }
 }
 
 /// Lock order: `live`, `end` and `hooks` are leaves, never held together nor across a call
@@ -215,6 +229,11 @@ impl Threads {
         if let Some(e) = now {
             h(&e);
         }
+    }
+
+    /// The end hooks not yet called, handed over (exec moves them to the new image).
+    pub fn take_end_hooks(&self) -> Vec<EndHook> {
+        std::mem::take(&mut *self.end_hooks.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     pub fn add_wake_hook(&self, h: WakeHook) {

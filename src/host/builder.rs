@@ -1,6 +1,8 @@
 //! `Builder`: the embedder's entry point, named like wasmer-wasix's `WasiEnvBuilder`.
 
+use super::procs::{end_family, retire, run_image, ProcHost, Start};
 use super::threads::{thread_end, ThreadHost};
+use crate::witx::procs::ExecImage;
 use super::{link::WasiImports, RunError};
 use crate::core::cli::{Cli, Exit};
 use crate::core::fds::{rights, FdEntry, FdKind, FdTable};
@@ -24,6 +26,8 @@ pub struct Builder {
     wasix_root: bool,
     threads: bool,
     max_threads: u32,
+    max_processes: u32,
+    sigchld: bool,
     record: Option<std::path::PathBuf>,
     on_end: Option<crate::core::threads::EndHook>,
     error: Option<RunError>,
@@ -42,6 +46,8 @@ impl Builder {
             wasix_root: false,
             threads: true,
             max_threads: crate::core::threads::DEFAULT_MAX_THREADS,
+            max_processes: crate::core::proctable::DEFAULT_MAX_PROCESSES,
+            sigchld: false,
             record: None,
             on_end: None,
             error: None,
@@ -80,6 +86,23 @@ impl Builder {
     /// is `again`, as `pthread_create` reports it.
     pub fn max_threads(mut self, n: u32) -> Self {
         self.max_threads = n;
+        self
+    }
+
+    /// Most processes of the guest's family alive or not yet joined at once, the first
+    /// one included (default
+    /// [`DEFAULT_MAX_PROCESSES`](crate::core::proctable::DEFAULT_MAX_PROCESSES)); a fork or
+    /// spawn past it is `again` (EAGAIN).
+    pub fn max_processes(mut self, n: u32) -> Self {
+        self.max_processes = n;
+        self
+    }
+
+    /// Sends SIGCHLD to a parent when its child ends (off by default, as in wasmer-wasix:
+    /// wasix-libc's default action for SIGCHLD traps, so turn it on only for programs that
+    /// catch SIGCHLD, such as shells).
+    pub fn sigchld(mut self, on: bool) -> Self {
+        self.sigchld = on;
         self
     }
 
@@ -199,7 +222,11 @@ impl Builder {
     pub fn build_ctx(self) -> Result<Arc<WasiCtx>, RunError> {
         let record = self.record.clone();
         let process = self.build_process()?;
-        let mut ctx = WasiCtx::new(Arc::new(process));
+        let process = Arc::new(process);
+        process
+            .family
+            .attach(crate::core::proctable::ROOT_PID, &process);
+        let mut ctx = WasiCtx::new(process);
         ctx.recorder = record.map(|p| Arc::new(crate::witx::record::ImportRecorder::new(p)));
         Ok(Arc::new(ctx))
     }
@@ -257,6 +284,10 @@ impl Builder {
         let net = self.net.unwrap_or_else(Network::disabled);
         let process = crate::core::process::Process::new(cli, fds, net);
         process.threads.set_limit(self.max_threads);
+        process.family.set_limit(self.max_processes);
+        process
+            .sigchld
+            .store(self.sigchld, std::sync::atomic::Ordering::Relaxed);
         if let Some(h) = self.on_end {
             process.threads.add_end_hook(h);
         }
@@ -292,6 +323,8 @@ impl Builder {
         let threads = self.threads;
         let ctx = self.build_ctx()?;
         let imports = WasiImports::new(store, module, ctx)?;
+        let host = ProcHost::new(store.engine().clone(), module.clone());
+        let _ = imports.ctx.launcher.set(Arc::new(host));
         if threads {
             if let Some(h) = ThreadHost::for_module(store, module, &imports) {
                 let _ = imports.ctx.spawner.set(h);
@@ -308,13 +341,29 @@ impl Builder {
     /// same with [`WasiImports::bind`] and [`WasiImports::finish_main`].
     pub fn run(self, store: &mut Store, module: &Module) -> Result<i32, RunError> {
         let imports = self.imports(store, module)?;
-        match run_main(store, module, &imports) {
+        let r = match run_main(store, module, &imports) {
             Err(Main::Setup(e)) => {
                 imports.end_main(ProcessEnd::Exit(1));
-                Err(e)
+                end_family(&imports.ctx);
+                return Err(e);
             }
-            Ok(()) => imports.finish_main(Ok(())),
-            Err(Main::Guest(e)) => imports.finish_main(Err(e)),
+            Ok(()) => Ok(()),
+            Err(Main::Guest(e)) => Err(e),
+        };
+        let (ctx, end) = match r.map_err(|e| e.downcast::<ExecImage>()) {
+            // The root exec'd: the new image runs on this thread, in a store of its own.
+            Err(Ok(next)) => {
+                retire(&imports.ctx, &next.ctx);
+                let host = ProcHost::new(store.engine().clone(), next.module.clone());
+                run_image(host, next.ctx, Start::Fresh)
+            }
+            Err(Err(e)) => (imports.ctx.clone(), imports.finish_main_end(Err(e))),
+            Ok(()) => (imports.ctx.clone(), imports.finish_main_end(Ok(()))),
+        };
+        end_family(&ctx);
+        match end {
+            ProcessEnd::Trap(m) => Err(RunError::Trap(m)),
+            e => Ok(e.status().unwrap_or(1)),
         }
     }
 
@@ -342,6 +391,14 @@ impl WasiImports {
     /// the other threads and the last one's code counts), interrupts every other thread,
     /// stops the interval timer and returns the status.
     pub fn finish_main(&self, r: Result<(), wasmer::RuntimeError>) -> Result<i32, RunError> {
+        match self.finish_main_end(r) {
+            ProcessEnd::Trap(m) => Err(RunError::Trap(m)),
+            e => Ok(e.status().unwrap_or(1)),
+        }
+    }
+
+    /// [`finish_main`](Self::finish_main), giving how the process ended.
+    pub(crate) fn finish_main_end(&self, r: Result<(), wasmer::RuntimeError>) -> ProcessEnd {
         let ctx = &self.ctx;
         let end = match r {
             Ok(()) => Some(ProcessEnd::Exit(0)),
@@ -354,16 +411,12 @@ impl WasiImports {
                 None => thread_end(ctx, Err(e)),
             },
         };
-        let decided = match end {
+        match end {
             Some(e) => self.end_main(e),
             None => {
                 let e = ctx.threads.ended().unwrap_or(ProcessEnd::Exit(0));
                 self.end_main(e)
             }
-        };
-        match decided {
-            ProcessEnd::Exit(c) => Ok(c),
-            ProcessEnd::Trap(m) => Err(RunError::Trap(m)),
         }
     }
 

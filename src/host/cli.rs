@@ -38,6 +38,10 @@ pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
     if let Some(n) = o.max_threads {
         b = b.max_threads(n);
     }
+    if let Some(n) = o.max_procs {
+        b = b.max_processes(n);
+    }
+    b = b.sigchld(o.sigchld);
     if let Some(p) = &o.stdin {
         let f = std::fs::File::open(p)
             .map_err(|e| anyhow::anyhow!("cannot open --stdin {}: {e}", p.display()))?;
@@ -82,8 +86,8 @@ pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
             match rx.recv_timeout(UNWIND_GRACE) {
                 Ok(Note::Done) | Err(RecvTimeoutError::Disconnected) => join(t),
                 Ok(Note::Ended(_)) | Err(RecvTimeoutError::Timeout) => match end {
-                    ProcessEnd::Exit(c) => Ok(c),
                     ProcessEnd::Trap(m) => Err(super::RunError::Trap(m).into()),
+                    e => Ok(e.status().unwrap_or(1)),
                 },
             }
         }

@@ -193,6 +193,11 @@ impl WasiImports {
         })
     }
 
+    /// The imported memory, if the module imports one.
+    pub(crate) fn memory(&self) -> Option<Memory> {
+        self.imported_memory.clone()
+    }
+
     /// The handle table of the module's WASI 0.2 imports, for its thread instances.
     pub(super) fn p2_state(&self) -> Option<Arc<P2State>> {
         self.p2.as_ref().map(CoreImports::state)

@@ -5,6 +5,7 @@ mod builder;
 pub mod cache;
 mod cli;
 mod link;
+pub mod procs;
 pub mod memory_import;
 pub mod module;
 pub mod reencode;

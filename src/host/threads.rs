@@ -4,7 +4,7 @@
 //! handle on the memory do.
 
 use super::link::WasiImports;
-use crate::core::cli::Exit;
+use crate::core::cli::{Exit, SignalDeath};
 use crate::core::io::poll::current_interrupter;
 use crate::core::threads::ProcessEnd;
 use crate::witx::errno::Errno;
@@ -210,6 +210,9 @@ pub fn thread_end(ctx: &WasiCtx, r: Result<(), wasmer::RuntimeError>) -> Option<
     }
     if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
         return Some(ProcessEnd::Exit(*code));
+    }
+    if let Some(SignalDeath(sig)) = e.downcast_ref::<SignalDeath>() {
+        return Some(ProcessEnd::Signal(*sig));
     }
     // A trap after the process decided to end is the unwinding (closed atomics) itself.
     if ctx.threads.ending() {

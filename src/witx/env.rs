@@ -20,9 +20,13 @@ pub struct WasiCtx {
     pub spawner: OnceLock<Arc<dyn super::thread::SpawnThread>>,
     /// Notes every import call when the embedder asked for a record (see [`super::record`]).
     pub recorder: Option<Arc<super::record::ImportRecorder>>,
+    /// Starts forked and spawned processes (set by the host).
+    pub launcher: OnceLock<Arc<dyn super::wasix::procs::Launch>>,
+    /// setjmp checkpoints (`stack_checkpoint`) that a longjmp may still return to.
+    pub checkpoints: super::wasix::setjmp::Checkpoints,
 }
 
-pub use crate::core::process::{MAIN_TID, PID};
+pub use crate::core::process::MAIN_TID;
 
 impl WasiCtx {
     pub fn new(process: Arc<Process>) -> WasiCtx {
@@ -32,7 +36,20 @@ impl WasiCtx {
             spawner: OnceLock::new(),
             callbacks: Default::default(),
             recorder: None,
+            launcher: OnceLock::new(),
+            checkpoints: Default::default(),
         }
+    }
+
+    /// A forked child's context over `process`: the same recorder and 2022 entry names,
+    /// the main thread's setjmp checkpoints (a child may longjmp to one made before the
+    /// fork). The host sets its launcher and spawner.
+    pub fn fork_copy(&self, process: Arc<Process>) -> WasiCtx {
+        let mut c = WasiCtx::new(process);
+        c.recorder = self.recorder.clone();
+        c.callbacks = std::sync::Mutex::new(self.callbacks.lock().unwrap_or_else(|e| e.into_inner()).clone());
+        c.checkpoints = self.checkpoints.fork_copy();
+        c
     }
 }
 
@@ -197,6 +214,9 @@ pub fn unwind(end: crate::core::threads::ProcessEnd) -> wasmer::RuntimeError {
     match end {
         crate::core::threads::ProcessEnd::Exit(c) => {
             wasmer::RuntimeError::user(Box::new(crate::core::cli::Exit(c)))
+        }
+        crate::core::threads::ProcessEnd::Signal(s) => {
+            wasmer::RuntimeError::user(Box::new(crate::core::cli::SignalDeath(s)))
         }
         crate::core::threads::ProcessEnd::Trap(m) => wasmer::RuntimeError::new(m),
     }

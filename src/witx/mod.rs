@@ -10,7 +10,7 @@ pub mod wasix;
 
 // One flat set of import modules for the tables below (and `crate::witx::fd` etc.).
 pub use p1::{args, fd, path, poll, proc, readdir};
-pub use wasix::{atomics, epoll, fdx, port, signal, sock, thread, thread_2022};
+pub use wasix::{atomics, epoll, fdx, port, procs, setjmp, signal, sock, thread, thread_2022};
 
 use crate::guest::{MemSize, M32, M64};
 pub use env::{Flavor, WasiCtx, WasiEnv};
@@ -284,6 +284,16 @@ table! {
     "proc_signals_get" => signal::proc_signals_get::<M>,
     "proc_signals_sizes_get" => signal::proc_signals_sizes_get::<M>,
     "proc_exit2" => thread::proc_exit2,
+    "proc_id" => procs::proc_id::<M>,
+    "proc_parent" => procs::proc_parent::<M>,
+    "proc_join" => procs::proc_join::<M>,
+    "proc_join" => procs::proc_join_2022::<M>,
+    "proc_signal" => procs::proc_signal,
+    "proc_fork" => procs::proc_fork::<M>,
+    "proc_fork_env" => procs::proc_fork_env::<M>,
+    "proc_snapshot" => procs::proc_snapshot,
+    "stack_checkpoint" => setjmp::stack_checkpoint::<M>,
+    "stack_restore" => setjmp::stack_restore::<M>,
     "proc_raise_interval" => signal::proc_raise_interval,
     "thread_id" => thread::thread_id::<M>,
     "thread_spawn_v2" => thread::thread_spawn_v2::<M>,

@@ -169,22 +169,6 @@ pub fn getcwd<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, buf: M::Offset, len:
     })
 }
 
-/// `/a/./b/../c/` → `/a/c`; `..` above the root stays at the root (lexical, as a shell's
-/// `cd` and wasix-libc's own cwd string treat it).
-fn normalize_abs(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for c in path.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    format!("/{}", parts.join("/"))
-}
-
 /// Changes the cwd to a directory, given absolute or relative to the cwd. The path is
 /// normalised, resolved through the preopen with the longest matching guest path, and must
 /// name a directory there; an empty path is `noent`, as POSIX says.
@@ -195,34 +179,8 @@ pub fn chdir<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, p: M::Offset, l: M::O
         if path.is_empty() {
             return Err(Errno::NOENT);
         }
-        let target = normalize_abs(&if path.starts_with('/') {
-            path.to_string()
-        } else {
-            format!("{}/{path}", c.ctx.cwd())
-        });
-        let mut best: Option<(usize, Arc<crate::core::fs::Dir>, String)> = None;
-        for (_, e) in c.ctx.fds.entries() {
-            let (Some(root), FdKind::Dir(d)) = (&e.preopen, &e.kind) else {
-                continue;
-            };
-            let root = normalize_abs(root);
-            let rest = if root == "/" {
-                Some(target.trim_start_matches('/'))
-            } else {
-                target
-                    .strip_prefix(root.as_str())
-                    .filter(|r| r.is_empty() || r.starts_with('/'))
-                    .map(|r| r.trim_start_matches('/'))
-            };
-            if let Some(rest) = rest {
-                if best.as_ref().is_none_or(|(n, _, _)| root.len() > *n) {
-                    best = Some((root.len(), d.clone(), rest.to_string()));
-                }
-            }
-        }
-        let Some((_, d, rest)) = best else {
-            return Err(Errno::NOENT);
-        };
+        let target = c.ctx.absolute(path);
+        let (d, rest) = c.ctx.resolve_abs(&target)?;
         let st = if rest.is_empty() {
             d.stat()?
         } else {

@@ -6,7 +6,7 @@
 //! thread registered last, or, for a thread that never registered one, to the last name
 //! registered that the guest exports.
 
-use crate::core::cli::Exit;
+use crate::core::cli::SignalDeath;
 use crate::core::signal::Disposition;
 use crate::core::threads::ProcessEnd;
 use crate::guest::MemSize;
@@ -79,7 +79,7 @@ pub fn thread_signal(
         // the other defaults ignore the signal.
         let fatal = sig == SIGKILL || (!ctx.signals.registered() && WASIX_SIGNALS.terminates(sig));
         if fatal {
-            let end = ctx.threads.end(ProcessEnd::Exit(128 + sig as i32));
+            let end = ctx.threads.end(ProcessEnd::Signal(sig as u8));
             return Err(crate::witx::env::unwind(end));
         }
         if sig != SIGSTOP && ctx.signals.registered() {
@@ -106,7 +106,7 @@ pub(crate) fn deliver(
 ) -> Result<(), RuntimeError> {
     let wasix = std::ptr::eq(table, &WASIX_SIGNALS);
     if wasix && sig == SIGKILL {
-        return Err(RuntimeError::user(Box::new(Exit(128 + sig as i32))));
+        return Err(RuntimeError::user(Box::new(SignalDeath(sig as u8))));
     }
     if wasix && sig == SIGSTOP {
         return Ok(());
@@ -114,12 +114,45 @@ pub(crate) fn deliver(
     let signals = &env.data().ctx.signals;
     if !signals.registered() {
         if table.terminates(sig) {
-            return Err(RuntimeError::user(Box::new(Exit(128 + sig as i32))));
+            return Err(RuntimeError::user(Box::new(SignalDeath(sig as u8))));
         }
         return Ok(());
     }
     signals.raise(sig);
     run_pending(env)
+}
+
+thread_local! {
+    /// How many guest signal handlers the host is running on this thread (an import
+    /// called from one cannot unwind past the host frames that called it).
+    static IN_HANDLER: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Whether the calling thread is inside a signal handler the host called.
+pub(crate) fn in_handler() -> bool {
+    IN_HANDLER.with(|d| d.get() > 0)
+}
+
+/// A signal from another process (`kill`): SIGKILL ends `p`; before `p` ever registered
+/// a handler, the default action applies (terminate, or ignore); after, the signal is
+/// pending for the process and its main thread is interrupted to take it (any thread
+/// once the main thread is gone). SIGSTOP does nothing (no job control).
+pub(crate) fn signal_process(p: &crate::core::process::Process, sig: u32) {
+    if sig == SIGKILL || (!p.signals.registered() && WASIX_SIGNALS.terminates(sig)) {
+        p.threads.end(ProcessEnd::Signal(sig as u8));
+        return;
+    }
+    if sig == SIGSTOP || !p.signals.registered() {
+        return;
+    }
+    let main = crate::witx::env::MAIN_TID;
+    if p.threads.is_alive(main) {
+        p.signals.raise_to(main, sig);
+        p.threads.interrupt(Some(main));
+    } else {
+        p.signals.raise(sig);
+        p.threads.interrupt(None);
+    }
 }
 
 /// Hands pending signals, lowest first, to the registered handler while it exists.
@@ -138,7 +171,10 @@ pub(crate) fn run_pending(env: &mut FunctionEnvMut<WasiEnv>) -> Result<(), Runti
             return Ok(());
         };
         tracing::trace!(target: "wasix_compat::syscall", "signal {sig} -> guest handler");
-        f.call(env, sig as i32)?;
+        IN_HANDLER.with(|d| d.set(d.get() + 1));
+        let r = f.call(env, sig as i32);
+        IN_HANDLER.with(|d| d.set(d.get() - 1));
+        r?;
     }
     Ok(())
 }
@@ -193,20 +229,8 @@ pub fn proc_raise_interval(
                 return Err(Errno::INVAL);
             }
             let fire = move || {
-                let Some(ctx) = weak.upgrade() else { return };
-                if !ctx.signals.registered() {
-                    if WASIX_SIGNALS.terminates(sig) || sig == SIGKILL {
-                        ctx.threads.end(ProcessEnd::Exit(128 + sig as i32));
-                    }
-                    return;
-                }
-                let main = crate::witx::env::MAIN_TID;
-                if ctx.threads.is_alive(main) {
-                    ctx.signals.raise_to(main, sig);
-                    ctx.threads.interrupt(Some(main));
-                } else {
-                    ctx.signals.raise(sig);
-                    ctx.threads.interrupt(None);
+                if let Some(ctx) = weak.upgrade() {
+                    signal_process(&ctx.process, sig);
                 }
             };
             let d = std::time::Duration::from_nanos(interval);

@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use wasmer::FunctionEnvMut;
 
 /// The guest exports the 2022 ABI calls back, by name (registered with `callback_*`).
+#[derive(Clone)]
 pub struct Callbacks {
     pub thread: String,
     pub reactor: String,
