@@ -44,6 +44,14 @@ pub struct Process {
     pub sigchld: AtomicBool,
 }
 
+/// The disposition every process is told it inherited: SIGHUP at its default. It changes
+/// nothing, but it makes wasix-libc's start-up call its own `sigaction`, the only place
+/// that sets its default-action handler: without that call, a program that never called
+/// `sigaction` traps (a call through a null pointer) on the first signal it gets, instead
+/// of taking the default action (for SIGTERM: print and end with 127).
+pub const LIBC_DEFAULTS_PRIMER: (u8, crate::core::signal::Disposition) =
+    (1, crate::core::signal::Disposition::Default);
+
 /// The main thread's id in every process (thread ids are per process).
 pub const MAIN_TID: u32 = 1;
 
@@ -97,7 +105,7 @@ impl Process {
             cwd: Mutex::new(cwd),
             tty: Mutex::new(Tty::default()),
             threads: Threads::default(),
-            signals: SignalState::default(),
+            signals: SignalState::with_inherited(vec![LIBC_DEFAULTS_PRIMER]),
             itimer: Default::default(),
             thread_locals: Default::default(),
             pid: ROOT_PID,

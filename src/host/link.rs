@@ -137,8 +137,10 @@ impl WasiImports {
                     let f = ns.make(n, store, &env, Some(ft)).ok_or_else(unknown)?;
                     check(store, &f)?;
                     let f = match &ctx.recorder {
-                        Some(r) => r.wrap(store, ns.name(), n, f),
-                        None => f,
+                        Some(r) if !crate::witx::record::UNWRAPPED.contains(&n) => {
+                            r.wrap(store, ns.name(), n, f)
+                        }
+                        _ => f,
                     };
                     imports.define(m, n, f);
                 }

@@ -80,6 +80,18 @@ impl ImportRecorder {
         self.note(interface, function, result.into(), arity);
     }
 
+    /// Notes a call of an import that is not wrapped (see [`UNWRAPPED`]): it returned
+    /// `errno`, or (`None`) ended in a trap.
+    pub fn note_errno(&self, ns: &str, function: &str, errno: Option<Errno>, arity: usize) {
+        let result = match errno {
+            // A noreturn import that went through.
+            Some(e) if e.0 == u16::MAX => "none".into(),
+            Some(e) => name(e).to_ascii_lowercase(),
+            None => "trap".into(),
+        };
+        self.note(ns, function, result, arity);
+    }
+
     /// `f` (the import `ns::function`) behind a function of the same type that notes each
     /// call's result.
     pub fn wrap(
@@ -106,6 +118,11 @@ impl ImportRecorder {
         )
     }
 }
+
+/// Imports that unwind their caller with asyncify and have the engine call a hook when the
+/// entry returns: a forwarding function would be the call the hook follows, so they note
+/// their own calls instead.
+pub const UNWRAPPED: &[&str] = &["proc_fork", "stack_checkpoint", "stack_restore"];
 
 fn is_exit(e: &RuntimeError) -> bool {
     e.downcast_ref::<Exit>().is_some() || e.downcast_ref::<ThreadExit>().is_some()

@@ -122,11 +122,14 @@ const THREAD_CHECKS: &str = r#"
     (call $eq (i32.const 2) (i32.load (i32.const 40)) (i32.const 1))
     (call $eq (i32.const 3) (i32.load (i32.const 44)) (i32.const -1))
     (call $eq (i32.const 4) (call $tid (i32.const 65534)) (i32.const 78))
-    ;; no inherited dispositions
+    ;; one inherited disposition: SIGHUP (1) at default (0), which makes wasix-libc
+    ;; set up its default handler
     (i32.store (i32.const 40) (i32.const -1))
     (call $eq (i32.const 5) (call $pss (i32.const 40)) (i32.const 0))
-    (call $eq (i32.const 6) (i32.load (i32.const 40)) (i32.const 0))
+    (call $eq (i32.const 6) (i32.load (i32.const 40)) (i32.const 1))
+    (i32.store (i32.const 48) (i32.const -1))
     (call $eq (i32.const 7) (call $psg (i32.const 48)) (i32.const 0))
+    (call $eq (i32.const 59) (i32.load (i32.const 48)) (i32.const 0xffff0001))
     (call $eq (i32.const 8) (call $pss (i32.const 65535)) (i32.const 78))
     ;; parallelism at least 1; bad pointer
     (call $eq (i32.const 9) (call $par (i32.const 40)) (i32.const 0))
@@ -337,7 +340,7 @@ fn the_same_under_wasix_64v1() {
     ;; size results are 8 bytes
     (i64.store (i32.const 136) (i64.const -1)) (i64.store (i32.const 144) (i64.const -1))
     (call $eq (i32.const 11) (call $pss (i64.const 136)) (i32.const 0))
-    (call $eq64 (i32.const 12) (i64.load (i32.const 136)) (i64.const 0))
+    (call $eq64 (i32.const 12) (i64.load (i32.const 136)) (i64.const 1))
     (call $eq64 (i32.const 13) (i64.load (i32.const 144)) (i64.const -1))
     (i64.store (i32.const 136) (i64.const -1))
     (call $eq (i32.const 14) (call $par (i64.const 136)) (i32.const 0))

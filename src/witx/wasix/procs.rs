@@ -263,6 +263,20 @@ pub(super) fn take_resume(
     Ok(Some(r))
 }
 
+/// Records a call of an asyncify import (they are not wrapped: see
+/// [`UNWRAPPED`](crate::witx::record::UNWRAPPED)); `None` is a trap.
+pub(super) fn note<M: MemSize>(
+    env: &FunctionEnvMut<WasiEnv>,
+    name: &str,
+    errno: Option<i32>,
+    arity: usize,
+) {
+    if let Some(r) = &env.data().ctx.recorder {
+        let ns = if M::BYTES == 8 { "wasix_64v1" } else { "wasix_32v1" };
+        r.note_errno(ns, name, errno.map(|e| Errno(e as u16)), arity);
+    }
+}
+
 /// The calling instance's asyncify exports, if it has them.
 pub(super) fn asyncify_of(env: &mut FunctionEnvMut<WasiEnv>) -> Option<Asyncify> {
     let (data, mut store) = env.data_and_store_mut();
@@ -290,6 +304,7 @@ pub fn proc_fork<M: MemSize>(
                 e => Err(e),
             }
         });
+        note::<M>(&env, "proc_fork", Some(e), 2);
         return Ok(e);
     }
     let a = asyncify_of(&mut env);
@@ -308,6 +323,7 @@ pub fn proc_fork<M: MemSize>(
         Ok(())
     });
     if e != 0 {
+        note::<M>(&env, "proc_fork", Some(e), 2);
         return Ok(e);
     }
     let (a, memory) = (a.expect("checked"), memory.expect("shared"));
@@ -316,6 +332,7 @@ pub fn proc_fork<M: MemSize>(
         Ok(u) => u,
         Err(e) => {
             ctx.family.release(child);
+            note::<M>(&env, "proc_fork", Some(e.0 as i32), 2);
             return Ok(e.0 as i32);
         }
     };

@@ -11,7 +11,7 @@
 //! or forged buffer never rewinds another frame list.
 
 use super::asyncify::Globals;
-use super::procs::{asyncify_of, set_resume, take_resume, Resume};
+use super::procs::{asyncify_of, note, set_resume, take_resume, Resume};
 use crate::core::process::MAIN_TID;
 use crate::guest::MemSize;
 use crate::witx::env::{run, WasiEnv};
@@ -126,9 +126,11 @@ pub fn stack_checkpoint<M: MemSize>(
 ) -> Result<i32, RuntimeError> {
     let (snap, ret) = (M::to_u64(snap), M::to_u64(ret));
     if let Some(r) = take_resume(&mut env)? {
-        return Ok(run(&mut env, "stack_checkpoint", [snap, ret], |c| {
+        let e = run(&mut env, "stack_checkpoint", [snap, ret], |c| {
             Ok(c.mem.write::<u64>(ret, r.value)?)
-        }));
+        });
+        note::<M>(&env, "stack_checkpoint", Some(e), 2);
+        return Ok(e);
     }
     let a = asyncify_of(&mut env);
     let (tid, nested) = (env.data().tid, super::signal::in_handler());
@@ -150,13 +152,17 @@ pub fn stack_checkpoint<M: MemSize>(
         Ok(c.mem.write::<u64>(ret, 0)?)
     });
     if e != 0 {
+        note::<M>(&env, "stack_checkpoint", Some(e), 2);
         return Ok(e);
     }
     let a = a.expect("checked");
     let globals = a.globals(&mut env);
     let unwound = match a.begin_unwind(&mut env) {
         Ok(u) => u,
-        Err(e) => return Ok(e.0 as i32),
+        Err(e) => {
+            note::<M>(&env, "stack_checkpoint", Some(e.0 as i32), 2);
+            return Ok(e.0 as i32);
+        }
     };
     env.as_store_mut().on_called(move |mut store| {
         let saved = a.end_unwind(&mut store, &unwound)?;
@@ -204,6 +210,8 @@ pub fn stack_restore<M: MemSize>(
         _ => None,
     };
     let stale = || RuntimeError::new("longjmp to a jmp_buf that is not live (stack_restore)");
+    // A restore that goes through is seen as "none" (it returns into the checkpoint).
+    note::<M>(&env, "stack_restore", cp.as_ref().map(|_| u16::MAX as i32), 2);
     let cp = cp.ok_or_else(stale)?;
     let a = asyncify_of(&mut env).ok_or_else(stale)?;
     let unwound = a
