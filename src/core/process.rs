@@ -10,6 +10,9 @@ use crate::core::sockets::Network;
 use crate::core::thread_locals::ThreadLocals;
 use crate::core::threads::Threads;
 use crate::core::proctable::{ProcTable, CHILD_EVENTS_KEY, ROOT_PID};
+
+/// WASIX `fdflagsext`'s cloexec bit.
+pub const FDFLAGSEXT_CLOEXEC: u64 = 1;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -121,19 +124,75 @@ impl Process {
     /// flag); signal handler names kept (the child runs the same code until it execs), and
     /// nothing pending; no interval timer; only a main thread.
     pub fn fork_copy(&self, pid: u32) -> Process {
-        let cli = Cli {
-            args: self.cli.args.clone(),
-            env: self.cli.env.clone(),
-            initial_cwd: self.cli.initial_cwd.clone(),
-            stdin: self.cli.stdin.clone(),
-            stdout: self.cli.stdout.clone(),
-            stderr: self.cli.stderr.clone(),
-        };
+        let cli = self.cli_with(self.cli.args.clone(), self.cli.env.clone());
         let fds = FdTable::default();
         for (n, e) in self.fds.entries() {
             // Same numbers into an empty table of the same capacity: cannot fail.
             let _ = fds.insert_at(n, Arc::new(e.fork_copy()));
         }
+        let mut p = self.derive(pid, cli, fds, self.signals.fork_copy());
+        p.thread_locals = self.thread_locals.fork_copy();
+        p
+    }
+
+    /// The new image of an exec: the same pid, its fds but those marked cloexec, its cwd
+    /// and terminal; `args` and `env`; no signal handler yet (the image registers its own)
+    /// and the dispositions it inherited; no threads but the main one, no timer.
+    pub fn exec_copy(&self, args: Vec<String>, env: Vec<(String, String)>) -> Process {
+        let fds = FdTable::default();
+        for (n, e) in self.fds.entries() {
+            if e.fdflags_ext.load(Ordering::Relaxed) & FDFLAGSEXT_CLOEXEC == 0 {
+                let _ = fds.insert_at(n, Arc::new(e.fork_copy()));
+            }
+        }
+        let signals = SignalState::with_inherited(self.signals.inherited().to_vec());
+        self.derive(self.pid, self.cli_with(args, env), fds, signals)
+    }
+
+    /// A spawned child's process before its file actions: every fd copied (cloexec ones
+    /// too: the actions may still use them; [`close_on_exec`](Self::close_on_exec) ends
+    /// them after), `inherited` dispositions.
+    pub fn spawn_copy(
+        &self,
+        pid: u32,
+        args: Vec<String>,
+        env: Vec<(String, String)>,
+        inherited: Vec<(u8, crate::core::signal::Disposition)>,
+    ) -> Process {
+        let fds = FdTable::default();
+        for (n, e) in self.fds.entries() {
+            let _ = fds.insert_at(n, Arc::new(e.fork_copy()));
+        }
+        let signals = SignalState::with_inherited(inherited);
+        self.derive(pid, self.cli_with(args, env), fds, signals)
+    }
+
+    /// Closes every fd marked cloexec (a spawned image starts).
+    pub fn close_on_exec(&self) {
+        let closed: Vec<_> = self
+            .fds
+            .entries()
+            .into_iter()
+            .filter(|(_, e)| e.fdflags_ext.load(Ordering::Relaxed) & FDFLAGSEXT_CLOEXEC != 0)
+            .filter_map(|(n, _)| self.fds.remove(n).ok())
+            .collect();
+        drop(closed);
+    }
+
+    fn cli_with(&self, args: Vec<String>, env: Vec<(String, String)>) -> Cli {
+        Cli {
+            args,
+            env,
+            initial_cwd: self.cli.initial_cwd.clone(),
+            stdin: self.cli.stdin.clone(),
+            stdout: self.cli.stdout.clone(),
+            stderr: self.cli.stderr.clone(),
+        }
+    }
+
+    /// Another process of this family (or this process's next image) sharing the
+    /// network, with this one's cwd and terminal.
+    fn derive(&self, pid: u32, cli: Cli, fds: FdTable, signals: SignalState) -> Process {
         Process {
             cli,
             fds,
@@ -141,9 +200,9 @@ impl Process {
             cwd: Mutex::new(self.cwd()),
             tty: Mutex::new(self.tty()),
             threads: Threads::new(self.threads.limit()),
-            signals: self.signals.fork_copy(),
+            signals,
             itimer: Default::default(),
-            thread_locals: self.thread_locals.fork_copy(),
+            thread_locals: Default::default(),
             pid,
             family: self.family.clone(),
             child_events: AtomicU32::new(0),

@@ -79,6 +79,9 @@ impl WasiImports {
         p2: Option<Arc<P2State>>,
     ) -> Result<WasiImports, RunError> {
         let mut p2 = p2.map(CoreImports::sharing);
+        let wasix_module = module
+            .imports()
+            .any(|i| matches!(i.module(), "wasix_32v1" | "wasix_64v1"));
         let mut imports = Imports::new();
         let mut envs: Vec<(Namespace, FunctionEnv<WasiEnv>)> = Vec::new();
         let mut imported_memory = None;
@@ -129,6 +132,7 @@ impl WasiImports {
                         None => {
                             let mut data = WasiEnv::new(ctx.clone(), ns.flavor());
                             data.tid = tid;
+                            data.wasix_module = wasix_module;
                             let e = FunctionEnv::new(store, data);
                             envs.push((ns, e.clone()));
                             e

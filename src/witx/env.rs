@@ -87,6 +87,10 @@ pub struct WasiEnv {
     /// here instead of asking the engine for a view per call.
     pub memory_fixed: bool,
     pub view_cache: std::cell::Cell<(usize, u64)>,
+    /// The module imports `wasix_32v1`/`wasix_64v1` too: it was built with wasix-libc (or
+    /// for wasmer), whose preview1 imports keep wasmer-wasix's meanings where they differ
+    /// from the witx (`fd_renumber` is dup2).
+    pub wasix_module: bool,
 }
 
 impl WasiEnv {
@@ -101,6 +105,7 @@ impl WasiEnv {
             atomics: None,
             memory_fixed: false,
             view_cache: std::cell::Cell::new((0, 0)),
+            wasix_module: false,
         }
     }
 }
@@ -110,6 +115,8 @@ pub struct Call<'a> {
     pub mem: GuestMem<'a>,
     pub ctx: &'a WasiCtx,
     pub flavor: Flavor,
+    /// The module also imports a WASIX namespace (see [`WasiEnv::wasix_module`]).
+    pub wasix_module: bool,
 }
 
 /// Runs `f` on the call's view of guest memory.
@@ -137,6 +144,7 @@ pub fn with_call<R>(env: &mut FunctionEnvMut<'_, WasiEnv>, f: impl FnOnce(&Call<
             mem,
             ctx: &data.ctx,
             flavor: data.flavor,
+            wasix_module: data.wasix_module,
         });
     }
     let mem = match &data.memory {
@@ -154,6 +162,7 @@ pub fn with_call<R>(env: &mut FunctionEnvMut<'_, WasiEnv>, f: impl FnOnce(&Call<
         mem,
         ctx: &data.ctx,
         flavor: data.flavor,
+        wasix_module: data.wasix_module,
     })
 }
 

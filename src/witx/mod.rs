@@ -10,7 +10,7 @@ pub mod wasix;
 
 // One flat set of import modules for the tables below (and `crate::witx::fd` etc.).
 pub use p1::{args, fd, path, poll, proc, readdir};
-pub use wasix::{atomics, epoll, fdx, port, procs, setjmp, signal, sock, thread, thread_2022};
+pub use wasix::{atomics, epoll, exec, fdx, port, procs, setjmp, signal, sock, thread, thread_2022};
 
 use crate::guest::{MemSize, M32, M64};
 pub use env::{Flavor, WasiCtx, WasiEnv};
@@ -157,7 +157,7 @@ fn wasix_full_table<M: MemSize>() -> Vec<(&'static str, Maker)> {
 }
 
 /// preview1 functions whose WASIX namesake has the same signature but other semantics.
-const WASIX_REPLACES: &[&str] = &["proc_raise"];
+const WASIX_REPLACES: &[&str] = &["proc_raise", "fd_renumber"];
 
 macro_rules! table {
     ($(#[$doc:meta])* $names:ident, $table:ident, { $($name:literal => $f:expr),* $(,)? }) => {
@@ -228,6 +228,7 @@ table! {
     /// names are ABI generations picked by signature.
     WASIX, wasix_table, {
     "proc_raise" => proc::proc_raise_wasix,
+    "fd_renumber" => fdx::fd_renumber_wasix,
     "sock_accept" => sock::sock_accept_v2::<M>,
     "sock_accept_v2" => sock::sock_accept_v2::<M>,
     "sock_open" => sock::sock_open::<M>,
@@ -290,6 +291,13 @@ table! {
     "proc_join" => procs::proc_join_2022::<M>,
     "proc_signal" => procs::proc_signal,
     "proc_fork" => procs::proc_fork::<M>,
+    "proc_exec" => exec::proc_exec::<M>,
+    "proc_exec2" => exec::proc_exec2::<M>,
+    "proc_exec3" => exec::proc_exec3::<M>,
+    "proc_exec4" => exec::proc_exec4::<M>,
+    "proc_spawn" => exec::proc_spawn::<M>,
+    "proc_spawn2" => exec::proc_spawn2::<M>,
+    "proc_spawn3" => exec::proc_spawn3::<M>,
     "proc_fork_env" => procs::proc_fork_env::<M>,
     "proc_snapshot" => procs::proc_snapshot,
     "stack_checkpoint" => setjmp::stack_checkpoint::<M>,

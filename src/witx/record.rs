@@ -125,7 +125,9 @@ impl ImportRecorder {
 pub const UNWRAPPED: &[&str] = &["proc_fork", "stack_checkpoint", "stack_restore"];
 
 fn is_exit(e: &RuntimeError) -> bool {
-    e.downcast_ref::<Exit>().is_some() || e.downcast_ref::<ThreadExit>().is_some()
+    e.downcast_ref::<Exit>().is_some()
+        || e.downcast_ref::<ThreadExit>().is_some()
+        || e.downcast_ref::<crate::witx::procs::ExecImage>().is_some()
 }
 
 fn outcome(ns: &str, r: &Result<Box<[Value]>, RuntimeError>) -> String {

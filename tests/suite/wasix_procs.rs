@@ -8,8 +8,8 @@
 //! named in the comment. A wasmer-wasix run that never ends is asserted as such
 //! ([`Want::Hangs`], with the stdout it printed first).
 //!
-//! Until the process imports land, every test is ignored. To check the wasmer-wasix side
-//! alone: `WXC_TEST_ENGINE=wasmer-wasix cargo test --test suite wasix_procs -- --ignored`.
+//! To check the wasmer-wasix side alone: `WXC_TEST_ENGINE=wasmer-wasix cargo test --test
+//! suite wasix_procs`.
 
 use crate::common;
 
@@ -125,7 +125,6 @@ fn self_aware(app: &TempDir, name: &str) -> Run {
 // ---- fork and waitpid ----
 
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn fork_then_wait_for_the_exit_status() {
     skip_unless_wasix_libc!("fork_then_wait_for_the_exit_status");
     let w = guest("fork_wait");
@@ -148,7 +147,6 @@ fn fork_then_wait_for_the_exit_status() {
 /// §3.10 (1): without asyncify exports fork() is -1 with ENOTSUP (58); wasmer-wasix ends the
 /// whole process with status 45 (noexec).
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn fork_without_asyncify() {
     skip_unless_wasix_libc!("fork_without_asyncify");
     let w = plain_guest("fork_wait");
@@ -160,7 +158,6 @@ fn fork_without_asyncify() {
 }
 
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn fork_with_a_pipe_to_the_parent() {
     skip_unless_wasix_libc!("fork_with_a_pipe_to_the_parent");
     on_both(
@@ -173,7 +170,6 @@ fn fork_with_a_pipe_to_the_parent() {
 }
 
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn fork_child_writes_tmp_parent_reads_it() {
     skip_unless_wasix_libc!("fork_child_writes_tmp_parent_reads_it");
     on_both(
@@ -193,7 +189,6 @@ fn signals(mode: &str) -> Run {
 
 /// §3.2: a child's exit raises SIGCHLD in its parent. wasmer-wasix never sends SIGCHLD.
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn sigchld_handler_counts_three_children() {
     skip_unless_wasix_libc!("sigchld_handler_counts_three_children");
     let lines = |counts: [i32; 3]| {
@@ -203,18 +198,22 @@ fn sigchld_handler_counts_three_children() {
         }
         s + &format!("sigchld count={}\n", counts[2])
     };
-    on_each(
-        signals("sigchld"),
-        Exit(0, &lines([1, 2, 3])),
-        Exit(0, &lines([0, 0, 0])),
-    );
+    // SIGCHLD is only sent with --sigchld (wasix-libc's default action for it traps, so
+    // it is off by default, and wasmer-wasix never sends it).
+    if wants_ours() {
+        check(
+            Engine::Ours,
+            &signals("sigchld").flag("--sigchld"),
+            Exit(0, &lines([1, 2, 3])),
+        );
+    }
+    on_both(signals("sigchld"), Exit(0, &lines([0, 0, 0])));
 }
 
 /// §3.8: SIGKILL ends the child with `exit_signal` (exit code 0, signal 9), so WIFSIGNALED
 /// holds in wasix-libc. wasmer-wasix: kill() returns 0 but the child, blocked in read(),
 /// never ends, so waitpid() never returns (§3.10 (3): it never reports signal deaths).
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn sigkill_a_child_blocked_in_read() {
     skip_unless_wasix_libc!("sigkill_a_child_blocked_in_read");
     on_each(
@@ -233,7 +232,6 @@ fn sigkill_a_child_blocked_in_read() {
 /// `_Exit(127)`. So the parent sees an exit status of 127, not WIFSIGNALED (design §3.8).
 /// wasmer-wasix: the child blocked in read() never wakes (hang).
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn sigterm_a_child_blocked_in_read() {
     skip_unless_wasix_libc!("sigterm_a_child_blocked_in_read");
     on_each(
@@ -250,7 +248,6 @@ fn sigterm_a_child_blocked_in_read() {
 /// As above for a child in sleep(). wasmer-wasix does interrupt the sleep, but the child
 /// then ends with status 27 (the errno `intr`), without libc's default action.
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn sigterm_a_child_blocked_in_sleep() {
     skip_unless_wasix_libc!("sigterm_a_child_blocked_in_sleep");
     let line = |code: i32| {
@@ -270,7 +267,6 @@ fn sigterm_a_child_blocked_in_sleep() {
 /// returns the child's pid with status 0 (as if it had exited 0); its later blocking wait
 /// still gets the real status.
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn waitpid_wnohang_on_a_running_child() {
     skip_unless_wasix_libc!("waitpid_wnohang_on_a_running_child");
     let tail = "then blocking: ret=child errno=0\n\
@@ -284,7 +280,6 @@ fn waitpid_wnohang_on_a_running_child() {
 
 /// No children: every form of wait is -1 with ECHILD (12).
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn wait_without_children_is_echild() {
     skip_unless_wasix_libc!("wait_without_children_is_echild");
     on_both(
@@ -297,7 +292,6 @@ fn wait_without_children_is_echild() {
 }
 
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn getppid_of_the_root_is_0() {
     skip_unless_wasix_libc!("getppid_of_the_root_is_0");
     on_both(signals("ppid"), Exit(0, "getppid=0 getpid>0: 1\n"));
@@ -306,7 +300,6 @@ fn getppid_of_the_root_is_0() {
 /// wasix-libc's kill() returns the errno value itself (it neither returns -1 nor sets
 /// errno). §3.10 (6): an unknown pid is `srch` (71); wasmer-wasix answers success.
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn kill_of_an_unknown_pid() {
     skip_unless_wasix_libc!("kill_of_an_unknown_pid");
     on_each(
@@ -321,7 +314,6 @@ fn kill_of_an_unknown_pid() {
 /// §3.8 "Limits": with 8 processes allowed, the root forks 7 children, then fork() is -1
 /// with EAGAIN (6). The children block reading a pipe until the parent closes it.
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn fork_bomb_stops_at_the_process_limit() {
     skip_unless_wasix_libc!("fork_bomb_stops_at_the_process_limit");
     let w = guest("fork_limit");
@@ -364,7 +356,6 @@ fn fork_bomb_stops_at_the_process_limit() {
 /// §3.10 (12): fork() from a pthread is -1 with ENOTSUP (58). wasmer-wasix forks the thread,
 /// but the child's `_exit(3)` reaches the parent as status 0.
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn fork_from_a_pthread() {
     skip_unless_wasix_libc!("fork_from_a_pthread");
     on_each(
@@ -384,7 +375,6 @@ fn exec_app() -> TempDir {
 }
 
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn exec_of_a_missing_file_returns_enoent() {
     skip_unless_wasix_libc!("exec_of_a_missing_file_returns_enoent");
     let app = exec_app();
@@ -395,7 +385,6 @@ fn exec_of_a_missing_file_returns_enoent() {
 }
 
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn cloexec_survives_a_failed_exec() {
     skip_unless_wasix_libc!("cloexec_survives_a_failed_exec");
     let app = exec_app();
@@ -410,7 +399,6 @@ fn cloexec_survives_a_failed_exec() {
 
 /// A successful exec closes the O_CLOEXEC fd: the new image's fcntl gives EBADF (8).
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn cloexec_is_closed_by_a_successful_exec() {
     skip_unless_wasix_libc!("cloexec_is_closed_by_a_successful_exec");
     let app = exec_app();
@@ -425,7 +413,6 @@ fn cloexec_is_closed_by_a_successful_exec() {
 
 /// exec keeps the pid; the new image's status is the process's.
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn exec_of_self() {
     skip_unless_wasix_libc!("exec_of_self");
     let app = exec_app();
@@ -436,7 +423,6 @@ fn exec_of_self() {
 }
 
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn fork_then_exec_of_self() {
     skip_unless_wasix_libc!("fork_then_exec_of_self");
     let app = exec_app();
@@ -451,7 +437,6 @@ fn fork_then_exec_of_self() {
 }
 
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn vfork_then_exec_of_self() {
     skip_unless_wasix_libc!("vfork_then_exec_of_self");
     let app = exec_app();
@@ -466,7 +451,6 @@ fn vfork_then_exec_of_self() {
 }
 
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn execvp_searches_path() {
     skip_unless_wasix_libc!("execvp_searches_path");
     let app = exec_app();
@@ -481,7 +465,6 @@ fn execvp_searches_path() {
 
 /// A file that is not wasm is ENOEXEC (45): dash relies on it to run scripts.
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn exec_of_a_text_file_is_enoexec() {
     skip_unless_wasix_libc!("exec_of_a_text_file_is_enoexec");
     let app = exec_app();
@@ -504,7 +487,6 @@ fn spawn_run(mode: &str) -> (TempDir, TempDir, Run) {
 /// File actions in the order given (open at 10, dup2 11→12, close 11), an explicit
 /// environment, and argv[0] as the caller gave it.
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn posix_spawn_with_file_actions_and_env() {
     skip_unless_wasix_libc!("posix_spawn_with_file_actions_and_env");
     let (_app, _bin, run) = spawn_run("actions");
@@ -520,7 +502,6 @@ fn posix_spawn_with_file_actions_and_env() {
 }
 
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn posix_spawnp_searches_path() {
     skip_unless_wasix_libc!("posix_spawnp_searches_path");
     let (_app, _bin, run) = spawn_run("spawnp");
@@ -536,7 +517,6 @@ fn posix_spawnp_searches_path() {
 /// posix_spawn returns the errno: ENOENT (44) for a missing program. wasmer-wasix turns
 /// every load failure into `noexec` (45).
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn posix_spawn_of_a_missing_program() {
     skip_unless_wasix_libc!("posix_spawn_of_a_missing_program");
     let (_app, _bin, run) = spawn_run("missing");
@@ -548,7 +528,6 @@ fn posix_spawn_of_a_missing_program() {
 }
 
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn system_runs_bin_sh() {
     skip_unless_wasix_libc!("system_runs_bin_sh");
     let (_app, _bin, run) = spawn_run("system");
@@ -563,7 +542,6 @@ fn system_runs_bin_sh() {
 }
 
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn popen_reads_the_output_of_bin_sh() {
     skip_unless_wasix_libc!("popen_reads_the_output_of_bin_sh");
     let (_app, _bin, run) = spawn_run("popen");
@@ -583,14 +561,12 @@ fn setjmp(mode: &str) -> Run {
 }
 
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn longjmp_across_three_frames() {
     skip_unless_wasix_libc!("longjmp_across_three_frames");
     on_both(setjmp("frames"), Exit(0, "1 2 3 back:42\n"));
 }
 
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn setjmp_longjmp_10000_times() {
     skip_unless_wasix_libc!("setjmp_longjmp_10000_times");
     on_both(setjmp("loop"), Exit(0, "loops=10000 sum=50005000\n"));
@@ -598,7 +574,6 @@ fn setjmp_longjmp_10000_times() {
 
 /// fork copies the setjmp snapshots: the child longjmps to a setjmp made before the fork.
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn longjmp_in_the_fork_child_to_a_setjmp_before_the_fork() {
     skip_unless_wasix_libc!("longjmp_in_the_fork_child_to_a_setjmp_before_the_fork");
     on_both(
@@ -613,7 +588,6 @@ fn longjmp_in_the_fork_child_to_a_setjmp_before_the_fork() {
 /// §3.10 (14): longjmp to a token that setjmp never gave traps (134, with our message on
 /// stderr); wasmer-wasix exits with 79 (`unknown`).
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn longjmp_to_an_unset_jmp_buf() {
     skip_unless_wasix_libc!("longjmp_to_an_unset_jmp_buf");
     on_each(
@@ -626,7 +600,6 @@ fn longjmp_to_an_unset_jmp_buf() {
 /// §3.5: without asyncify exports stack_checkpoint is `notsup` and wasix-libc's setjmp
 /// traps itself (`__builtin_trap`); wasmer-wasix exits with 45.
 #[test]
-#[ignore = "needs issue 12 process imports"]
 fn setjmp_without_asyncify() {
     skip_unless_wasix_libc!("setjmp_without_asyncify");
     on_each(

@@ -518,8 +518,13 @@ pub fn fd_close(mut env: FunctionEnvMut<WasiEnv>, fd: u32) -> i32 {
     })
 }
 
+/// Moves `from` onto the open fd `to`, as the witx says; in a module that also imports
+/// WASIX (wasix-libc's `dup2` is this import) it is dup2, as wasmer-wasix has it.
 pub fn fd_renumber(mut env: FunctionEnvMut<WasiEnv>, from: u32, to: u32) -> i32 {
     run(&mut env, "fd_renumber", [from as u64, to as u64], |c| {
+        if c.wasix_module {
+            return crate::witx::fdx::renumber_dup2(c, from, to);
+        }
         Ok(c.ctx.fds.renumber(from, to)?)
     })
 }

@@ -9,9 +9,9 @@ use crate::witx::errno::Errno;
 use crate::witx::fd::entry;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use crate::core::process::FDFLAGSEXT_CLOEXEC;
 use wasmer::FunctionEnvMut;
 
-const FDFLAGSEXT_CLOEXEC: u64 = 1;
 const EVENTFD_SEMAPHORE: u32 = 1;
 
 fn insert(c: &Call<'_>, e: FdEntry) -> Result<u32, Errno> {
@@ -58,6 +58,31 @@ pub fn fd_dup2<M: MemSize>(
             Ok(())
         },
     )
+}
+
+/// WASIX `fd_renumber(from, to)` is dup2: `to` (open or not) becomes a second descriptor
+/// of `from`'s object, without cloexec, and `from` stays open — what wasix-libc's `dup2`
+/// and `dup3` expect and wasmer-wasix does. (preview1's renumber moves `from` onto an open
+/// `to`; the preview1 namespaces keep that.)
+pub fn fd_renumber_wasix(mut env: FunctionEnvMut<WasiEnv>, from: u32, to: u32) -> i32 {
+    run(&mut env, "fd_renumber", [from as u64, to as u64], |c| {
+        renumber_dup2(c, from, to)
+    })
+}
+
+/// dup2(`from`, `to`) (see [`fd_renumber_wasix`]).
+pub(crate) fn renumber_dup2(c: &Call<'_>, from: u32, to: u32) -> Result<(), Errno> {
+    let e = entry(c, from)?;
+    if from == to {
+        return Ok(());
+    }
+    let dup = Arc::new(e.duplicate());
+    let replaced = c.ctx.fds.insert_at(to, dup).map_err(|e| match e {
+        crate::core::table::TableError::Full => Errno::BADF,
+        e => e.into(),
+    })?;
+    drop(replaced);
+    Ok(())
 }
 
 pub fn fd_fdflags_get<M: MemSize>(

@@ -4,6 +4,7 @@
 pub mod asyncify;
 pub mod atomics;
 pub mod epoll;
+pub mod exec;
 pub mod fdx;
 pub mod port;
 pub mod procs;
