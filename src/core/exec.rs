@@ -200,7 +200,10 @@ mod tests {
 
     #[test]
     fn classify_by_first_bytes() {
-        assert_eq!(classify(b"\0asm\x01\0\0\0".to_vec()), Program::Wasm(b"\0asm\x01\0\0\0".to_vec()));
+        assert_eq!(
+            classify(b"\0asm\x01\0\0\0".to_vec()),
+            Program::Wasm(b"\0asm\x01\0\0\0".to_vec())
+        );
         assert_eq!(
             classify(b"#!/bin/sh -e\necho".to_vec()),
             Program::Script {

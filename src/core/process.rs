@@ -5,11 +5,11 @@
 use crate::core::cli::Cli;
 use crate::core::fds::FdTable;
 use crate::core::itimer::IntervalTimer;
+use crate::core::proctable::{ProcTable, CHILD_EVENTS_KEY, ROOT_PID};
 use crate::core::signal::SignalState;
 use crate::core::sockets::Network;
 use crate::core::thread_locals::ThreadLocals;
 use crate::core::threads::Threads;
-use crate::core::proctable::{ProcTable, CHILD_EVENTS_KEY, ROOT_PID};
 
 /// WASIX `fdflagsext`'s cloexec bit.
 pub const FDFLAGSEXT_CLOEXEC: u64 = 1;

@@ -61,7 +61,12 @@ impl SignalState {
     /// inherited dispositions, nothing pending.
     pub fn fork_copy(&self) -> SignalState {
         SignalState {
-            handler: Mutex::new(self.handler.lock().unwrap_or_else(|e| e.into_inner()).clone()),
+            handler: Mutex::new(
+                self.handler
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone(),
+            ),
             per_thread: Mutex::new(
                 self.per_thread
                     .lock()

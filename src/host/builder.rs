@@ -2,7 +2,6 @@
 
 use super::procs::{end_family, retire, run_image, ProcHost, Start};
 use super::threads::{thread_end, ThreadHost};
-use crate::witx::procs::ExecImage;
 use super::{link::WasiImports, RunError};
 use crate::core::cli::{Cli, Exit};
 use crate::core::fds::{rights, FdEntry, FdKind, FdTable};
@@ -13,6 +12,7 @@ use crate::core::io::{InputStream, OutputStream};
 use crate::core::sockets::Network;
 use crate::core::threads::ProcessEnd;
 use crate::witx::env::MAIN_TID;
+use crate::witx::procs::ExecImage;
 use crate::witx::thread::ThreadExit;
 use crate::witx::WasiCtx;
 use std::path::Path;

@@ -5,9 +5,9 @@ mod builder;
 pub mod cache;
 mod cli;
 mod link;
-pub mod procs;
 pub mod memory_import;
 pub mod module;
+pub mod procs;
 pub mod reencode;
 pub mod threads;
 

@@ -53,7 +53,12 @@ pub(crate) enum Start {
 }
 
 impl Launch for ProcHost {
-    fn fork(&self, child: Arc<WasiCtx>, memory: SharedMemory, state: ForkState) -> Result<(), Errno> {
+    fn fork(
+        &self,
+        child: Arc<WasiCtx>,
+        memory: SharedMemory,
+        state: ForkState,
+    ) -> Result<(), Errno> {
         let host = self.for_module(self.module.clone());
         std::thread::Builder::new()
             .name(format!("wasix-proc-{}", child.pid))
@@ -70,7 +75,12 @@ impl Launch for ProcHost {
             bytes.hash(&mut h);
             h.finish()
         };
-        if let Some(m) = self.loaded.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if let Some(m) = self
+            .loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
             return Ok(m.clone());
         }
         let bytes = super::module::with_imported_shared_memory(bytes.to_vec());
@@ -101,9 +111,10 @@ impl Launch for ProcHost {
 /// library, a component, a module for another host), decided before the caller's image
 /// is given up.
 fn runnable(module: &Module) -> Result<(), Errno> {
-    let start = module.exports().functions().any(|f| {
-        f.name() == "_start" && f.ty().params().is_empty() && f.ty().results().is_empty()
-    });
+    let start = module
+        .exports()
+        .functions()
+        .any(|f| f.name() == "_start" && f.ty().params().is_empty() && f.ty().results().is_empty());
     if !start {
         return Err(Errno::NOEXEC);
     }
@@ -226,15 +237,26 @@ fn start_image(
         Start::Fresh => (None, None),
         Start::Fork(m, s) => (Some(m), Some(s)),
     };
-    let imports = WasiImports::for_thread(store, &host.module, ctx.clone(), MAIN_TID, memory.as_ref(), None)
-        .map_err(|e| fail(e.to_string()))?;
+    let imports = WasiImports::for_thread(
+        store,
+        &host.module,
+        ctx.clone(),
+        MAIN_TID,
+        memory.as_ref(),
+        None,
+    )
+    .map_err(|e| fail(e.to_string()))?;
     if let Some(h) = ThreadHost::for_module(store, &host.module, &imports) {
         let _ = ctx.spawner.set(h);
     }
-    let _ = ctx.launcher.set(Arc::new(host.for_module(host.module.clone())));
+    let _ = ctx
+        .launcher
+        .set(Arc::new(host.for_module(host.module.clone())));
     let instance = Instance::new(store, &host.module, &imports.imports)
         .map_err(|e| fail(format!("instantiate: {e}")))?;
-    imports.bind(store, &instance).map_err(|e| fail(e.to_string()))?;
+    imports
+        .bind(store, &instance)
+        .map_err(|e| fail(e.to_string()))?;
     let entry = instance
         .exports
         .get_function("_start")
@@ -251,7 +273,8 @@ fn start_image(
             errno: Errno::SUCCESS,
             value: 0,
         });
-        a.begin_rewind(store, state.sp, &state.saved).map_err(fail)?;
+        a.begin_rewind(store, state.sp, &state.saved)
+            .map_err(fail)?;
     }
     let r = entry.call(store, &[]).map(drop);
     Ok((imports, r))

@@ -529,6 +529,13 @@ pub const WASIX_RUNTIME_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
         "SIGKILL cannot be caught (POSIX)",
     ),
     (
+        "thread",
+        "proc_signals_sizes_get / proc_signals_get of a process the host started",
+        "1: SIGHUP at its default",
+        "0",
+        "wasix-libc sets up its default-action handler only inside sigaction(), which its start-up calls once per inherited disposition: with none, a program that never called sigaction traps (null function pointer) on its first signal instead of taking the default action; SIGHUP at default changes nothing else",
+    ),
+    (
         "texit",
         "thread_exit(5) from the only thread",
         "process ends with status 5",

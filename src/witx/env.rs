@@ -47,7 +47,12 @@ impl WasiCtx {
     pub fn fork_copy(&self, process: Arc<Process>) -> WasiCtx {
         let mut c = WasiCtx::new(process);
         c.recorder = self.recorder.clone();
-        c.callbacks = std::sync::Mutex::new(self.callbacks.lock().unwrap_or_else(|e| e.into_inner()).clone());
+        c.callbacks = std::sync::Mutex::new(
+            self.callbacks
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+        );
         c.checkpoints = self.checkpoints.fork_copy();
         c
     }

@@ -10,7 +10,9 @@ pub mod wasix;
 
 // One flat set of import modules for the tables below (and `crate::witx::fd` etc.).
 pub use p1::{args, fd, path, poll, proc, readdir};
-pub use wasix::{atomics, epoll, exec, fdx, port, procs, setjmp, signal, sock, thread, thread_2022};
+pub use wasix::{
+    atomics, epoll, exec, fdx, port, procs, setjmp, signal, sock, thread, thread_2022,
+};
 
 use crate::guest::{MemSize, M32, M64};
 pub use env::{Flavor, WasiCtx, WasiEnv};

@@ -18,6 +18,7 @@ const INVAL: u16 = 28;
 const ILSEQ: u16 = 25;
 const NOTSOCK: u16 = 57;
 const SRCH: u16 = 71;
+const CHILD: u16 = 12;
 /// What a call of a function without a result records: it returned (no trap, no exit).
 const RETURNED: u16 = 0xFFFF;
 
@@ -40,6 +41,7 @@ fn legacy_kinds(name: &str, arity: usize) -> Option<Vec<K>> {
         "thread_local_destroy" => vec![Val],
         "thread_local_set" => vec![Val, Val],
         "thread_local_get" => vec![Val, Ptr],
+        "proc_join" => vec![Val, Ptr],
         "callback_thread" | "callback_reactor" | "callback_thread_local_destroy" => vec![Str, Len],
         _ => return None,
     };
@@ -56,6 +58,8 @@ fn kinds_of(doc: &witx::Document) -> BTreeMap<String, Vec<K>> {
             for p in &f.params {
                 let named = |n: &str| matches!(&p.tref, TypeRef::Name(nt) if nt.name.as_str() == n);
                 match &**p.tref.type_() {
+                    // A pid is no fd: its bad values are in wasix_enum_cases.
+                    _ if named("pid") => ks.push(K::Val),
                     Type::Handle(_) => ks.push(K::Fd),
                     _ if named("fd") => ks.push(K::Fd),
                     Type::Pointer(_) | Type::ConstPointer(_) => ks.push(K::Ptr),
@@ -345,6 +349,38 @@ fn enum_cases() -> Vec<Case> {
 fn wasix_enum_cases() -> Vec<Case> {
     let s = SCRATCH;
     vec![
+        // Pids: one not in the family is `srch`; signals past 31 and unknown join flags or
+        // option tags are `inval`.
+        Case {
+            func: "proc_parent",
+            case: "unknown_pid",
+            args: vec![9999, s],
+            expect: vec![SRCH],
+        },
+        Case {
+            func: "proc_signal",
+            case: "unknown_pid",
+            args: vec![9999, 0],
+            expect: vec![SRCH],
+        },
+        Case {
+            func: "proc_signal",
+            case: "bad_signal",
+            args: vec![1, 40],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "proc_join",
+            case: "bad_flags",
+            args: vec![s, 4, s + 16],
+            expect: vec![INVAL],
+        },
+        Case {
+            func: "proc_join",
+            case: "no_children",
+            args: vec![s, 1, s + 16],
+            expect: vec![CHILD],
+        },
         Case {
             func: "thread_signal",
             case: "bad_signal",
@@ -562,7 +598,7 @@ fn sweep_module(ns: &'static str, part: &str, sigs: &[&ImportSig], with_enums: b
     let mut calls = Vec::new();
     for s in &sigs {
         // These end the run by design; proc_raise's and thread_signal's bad values are
-        // covered below.
+        // covered below, the noreturn process imports' in wasix_procs_bad_input.
         if matches!(
             s.name,
             "proc_exit"
@@ -571,6 +607,9 @@ fn sweep_module(ns: &'static str, part: &str, sigs: &[&ImportSig], with_enums: b
                 | "proc_raise"
                 | "thread_signal"
                 | "thread_join"
+                | "proc_exec"
+                | "proc_exec2"
+                | "stack_restore"
         ) {
             continue;
         }
@@ -596,6 +635,10 @@ fn sweep_module(ns: &'static str, part: &str, sigs: &[&ImportSig], with_enums: b
         calls.extend(enum_cases());
         if ns.starts_with("wasix") {
             calls.extend(wasix_enum_cases());
+            // A WASIX fd_renumber is dup2: the target need not be open.
+            for c in calls.iter_mut().filter(|c| c.case == "to_unknown_fd") {
+                c.expect = vec![0];
+            }
         }
     }
     let covered: std::collections::BTreeSet<&str> = calls.iter().map(|c| c.func).collect();
@@ -604,6 +647,8 @@ fn sweep_module(ns: &'static str, part: &str, sigs: &[&ImportSig], with_enums: b
             // Functions without parameters have no input to get wrong.
             covered.contains(s.name)
                 || matches!(s.name, "proc_exit" | "proc_exit2" | "thread_exit")
+                // Noreturn: their bad input ends the run (wasix_procs::*_bad_input).
+                || matches!(s.name, "proc_exec" | "proc_exec2" | "stack_restore")
                 // Every u64 is a valid duration (tests/suite/wasix_sync.rs sleeps 0 and 1 ms).
                 || s.name == "thread_sleep"
                 || s.params.is_empty(),

@@ -26,5 +26,7 @@ fn hundred_thousand_random_calls_break_nothing() {
         .and_then(|s| s.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
-    assert!(calls >= 99_000, "{summary}");
+    // Calls of the functions that end the process (proc_exit, exec, longjmp…) are mostly
+    // skipped, so a little under 6 × 17,000 are made.
+    assert!(calls >= 95_000, "{summary}");
 }

@@ -63,6 +63,24 @@ const SYNC: &[&str] = &[
     "callback_reactor",
     "callback_thread_local_destroy",
     "proc_raise_interval",
+    // ... and by tests/suite/wasix_procs.rs, process_imports_under_wasix_64v1:
+    "fd_renumber",
+    "proc_id",
+    "proc_parent",
+    "proc_join",
+    "proc_signal",
+    "proc_fork",
+    "proc_fork_env",
+    "proc_snapshot",
+    "stack_checkpoint",
+    "stack_restore",
+    "proc_exec",
+    "proc_exec2",
+    "proc_exec3",
+    "proc_exec4",
+    "proc_spawn",
+    "proc_spawn2",
+    "proc_spawn3",
 ];
 
 #[test]

@@ -608,3 +608,129 @@ fn setjmp_without_asyncify() {
         Exit(45, ""),
     );
 }
+
+// ---- the process imports under wasix_64v1, and their bad input ----
+
+/// Imports of the WAT modules below (wasix_64v1: pointers and lengths are i64).
+const WAT64_IMPORTS: &str = r#"
+  (import "wasix_64v1" "proc_exit" (func $exit (param i32)))
+  (import "wasix_64v1" "fd_write" (func $write (param i32 i64 i64 i64) (result i32)))
+  (import "wasix_64v1" "fd_renumber" (func $renumber (param i32 i32) (result i32)))
+  (import "wasix_64v1" "proc_id" (func $id (param i64) (result i32)))
+  (import "wasix_64v1" "proc_parent" (func $parent (param i32 i64) (result i32)))
+  (import "wasix_64v1" "proc_join" (func $join (param i64 i32 i64) (result i32)))
+  (import "wasix_64v1" "proc_signal" (func $signal (param i32 i32) (result i32)))
+  (import "wasix_64v1" "proc_fork" (func $fork (param i32 i64) (result i32)))
+  (import "wasix_64v1" "proc_fork_env" (func $fork_env (param i64) (result i32)))
+  (import "wasix_64v1" "proc_snapshot" (func $snapshot (result i32)))
+  (import "wasix_64v1" "stack_checkpoint" (func $checkpoint (param i64 i64) (result i32)))
+  (import "wasix_64v1" "stack_restore" (func $restore (param i64 i64)))
+  (import "wasix_64v1" "proc_exec" (func $exec (param i64 i64 i64 i64)))
+  (import "wasix_64v1" "proc_exec2" (func $exec2 (param i64 i64 i64 i64 i64 i64)))
+  (import "wasix_64v1" "proc_exec3" (func $exec3 (param i64 i64 i64 i64 i64 i64 i32 i64 i64) (result i32)))
+  (import "wasix_64v1" "proc_exec4" (func $exec4 (param i64 i64 i64 i64 i64 i64 i32 i64 i64) (result i32)))
+  (import "wasix_64v1" "proc_spawn" (func $spawn (param i64 i64 i32 i64 i64 i64 i64 i32 i32 i32 i64 i64 i64) (result i32)))
+  (import "wasix_64v1" "proc_spawn2" (func $spawn2 (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64 i64 i64) (result i32)))
+  (import "wasix_64v1" "proc_spawn3" (func $spawn3 (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64 i64 i64) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 256) "/nope")
+  (data (i32.const 272) "dup2 ok\n")
+  ;; check `id`: exit with it unless `got` is `want`
+  (func $eq (param $id i32) (param $got i32) (param $want i32)
+    (if (i32.ne (local.get $got) (local.get $want)) (then (call $exit (local.get $id)))))
+"#;
+
+fn wat64(name: &str, body: &str) -> PathBuf {
+    let text = format!("(module {WAT64_IMPORTS}\n (func $main (export \"_start\")\n{body}\n))");
+    common::build_wat(name, &text)
+}
+
+/// Every process import under wasix_64v1 on a module that is not asyncified, with no
+/// children and no program to run: the exact errnos; then `proc_exec2` of a missing
+/// program, which cannot return an errno, ends the process with it (44, noent).
+#[test]
+fn process_imports_under_wasix_64v1() {
+    let w = wat64(
+        "procs64",
+        r#"
+    (call $eq (i32.const 1) (call $id (i64.const 64)) (i32.const 0))
+    (call $eq (i32.const 2) (i32.load (i32.const 64)) (i32.const 1))
+    (call $eq (i32.const 3) (call $parent (i32.const 0) (i64.const 64)) (i32.const 0))
+    (call $eq (i32.const 4) (i32.load (i32.const 64)) (i32.const 0))
+    ;; option_pid none at 96: no child to wait for, blocking or not
+    (call $eq (i32.const 5) (call $join (i64.const 96) (i32.const 0) (i64.const 112)) (i32.const 12))
+    (call $eq (i32.const 6) (call $join (i64.const 96) (i32.const 1) (i64.const 112)) (i32.const 12))
+    (call $eq (i32.const 7) (call $signal (i32.const 9999) (i32.const 0)) (i32.const 71))
+    (call $eq (i32.const 8) (call $signal (i32.const 1) (i32.const 0)) (i32.const 0))
+    (call $eq (i32.const 9) (call $fork (i32.const 1) (i64.const 64)) (i32.const 58))
+    (call $eq (i32.const 10) (call $fork_env (i64.const 64)) (i32.const 58))
+    (call $eq (i32.const 11) (call $snapshot) (i32.const 58))
+    (call $eq (i32.const 12) (call $checkpoint (i64.const 128) (i64.const 160)) (i32.const 58))
+    (call $eq (i32.const 13) (call $exec3 (i64.const 256) (i64.const 5) (i64.const 0) (i64.const 0)
+      (i64.const 0) (i64.const 0) (i32.const 0) (i64.const 0) (i64.const 0)) (i32.const 44))
+    (call $eq (i32.const 14) (call $exec4 (i64.const 256) (i64.const 5) (i64.const 0) (i64.const 0)
+      (i64.const 0) (i64.const 0) (i32.const 1) (i64.const 0) (i64.const 0)) (i32.const 44))
+    (call $eq (i32.const 15) (call $spawn (i64.const 256) (i64.const 5) (i32.const 0) (i64.const 0)
+      (i64.const 0) (i64.const 0) (i64.const 0) (i32.const 1) (i32.const 1) (i32.const 1)
+      (i64.const 0) (i64.const 0) (i64.const 192)) (i32.const 44))
+    (call $eq (i32.const 16) (call $spawn2 (i64.const 256) (i64.const 5) (i64.const 0) (i64.const 0)
+      (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0)
+      (i32.const 0) (i64.const 0) (i64.const 0) (i64.const 64)) (i32.const 44))
+    (call $eq (i32.const 17) (call $spawn3 (i64.const 256) (i64.const 5) (i64.const 0) (i64.const 0)
+      (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0)
+      (i32.const 0) (i64.const 0) (i64.const 0) (i64.const 64)) (i32.const 44))
+    ;; legacy proc_spawn: chroot is notsup, a stdio mode past `log` inval
+    (call $eq (i32.const 18) (call $spawn (i64.const 256) (i64.const 5) (i32.const 1) (i64.const 0)
+      (i64.const 0) (i64.const 0) (i64.const 0) (i32.const 1) (i32.const 1) (i32.const 1)
+      (i64.const 0) (i64.const 0) (i64.const 192)) (i32.const 58))
+    (call $eq (i32.const 19) (call $spawn (i64.const 256) (i64.const 5) (i32.const 0) (i64.const 0)
+      (i64.const 0) (i64.const 0) (i64.const 0) (i32.const 4) (i32.const 1) (i32.const 1)
+      (i64.const 0) (i64.const 0) (i64.const 192)) (i32.const 28))
+    ;; fd_renumber is dup2: fd 10 (not open) becomes stdout
+    (call $eq (i32.const 20) (call $renumber (i32.const 1) (i32.const 10)) (i32.const 0))
+    (i64.store (i32.const 16) (i64.const 272)) (i64.store (i32.const 24) (i64.const 8))
+    (call $eq (i32.const 21) (call $write (i32.const 10) (i64.const 16) (i64.const 1) (i64.const 32)) (i32.const 0))
+    (call $exec2 (i64.const 256) (i64.const 5) (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0))
+    (call $exit (i32.const 99))
+"#,
+    );
+    let out = Run::new(&w).run();
+    assert_eq!(
+        (out.code, out.stdout_str(), out.stderr_str()),
+        (Some(44), "dup2 ok\n".to_string(), String::new()),
+        "{}",
+        show(&out)
+    );
+}
+
+/// The noreturn imports with bad input: `proc_exec` whose name is out of bounds ends the
+/// process with memviolation (78); `stack_restore` of a buffer that names no checkpoint
+/// (here: zeroes, and a pointer past memory) traps with its message.
+#[test]
+fn noreturn_process_imports_with_bad_input() {
+    let exec = wat64(
+        "procs64-exec-oob",
+        "(call $exec (i64.const 0xFFFFFFF0) (i64.const 16) (i64.const 0) (i64.const 0))
+         (call $exit (i32.const 99))",
+    );
+    let out = Run::new(&exec).run();
+    assert_eq!(out.code, Some(78), "{}", show(&out));
+    for (name, ptr) in [("zeroes", "128"), ("oob", "0xFFFFFFF0")] {
+        let w = wat64(
+            &format!("procs64-restore-{name}"),
+            &format!("(call $restore (i64.const {ptr}) (i64.const 1)) (call $exit (i32.const 99))"),
+        );
+        let out = Run::new(&w).run();
+        assert_eq!(
+            (out.code, out.stderr_str()),
+            (
+                Some(134),
+                "wasix-compat: guest trapped: longjmp to a jmp_buf that is not live \
+                 (stack_restore) (in main)\n"
+                    .to_string()
+            ),
+            "{name}: {}",
+            show(&out)
+        );
+    }
+}

@@ -265,8 +265,8 @@ const WASIX_ALTERNATES: &[Alternate] = &[
     Alternate {
         name: "proc_join",
         narrow: "i32 i32 -> i32",
-        wide: "i64 i64 -> i32",
-        origin: "2022 WASIX (*pid, *exitcode)",
+        wide: "i32 i64 -> i32",
+        origin: "2022 WASIX (pid, *exitcode)",
     },
     Alternate {
         name: "callback_thread",
@@ -1087,8 +1087,10 @@ const WASIX_ONLY: &[&str] = &[
     "proc_exec",
     "proc_exec2",
     "proc_exec3",
+    "proc_exec4",
     "proc_exit2",
     "proc_fork",
+    "proc_fork_env",
     "proc_id",
     "proc_join",
     "proc_parent",
@@ -1099,6 +1101,7 @@ const WASIX_ONLY: &[&str] = &[
     "proc_snapshot",
     "proc_spawn",
     "proc_spawn2",
+    "proc_spawn3",
     "reflect_signature",
     "resolve",
     "sock_accept_v2",
@@ -1147,7 +1150,7 @@ fn wasix_witx_self_consistency() {
         46 + WASIX_ONLY.len(),
         "wasix_v1.witx function count"
     );
-    assert_eq!(WASIX_ONLY.len(), 87);
+    assert_eq!(WASIX_ONLY.len(), 90);
 
     // The preview1 set, with preview1's core signatures (narrow and wide) ...
     for f in &f1 {
@@ -1414,6 +1417,12 @@ fn wasix_witx_self_consistency() {
     );
     check("proc_join", "i32 i32 i32 -> i32", "i64 i32 i64 -> i32");
     check("proc_exec", "i32 i32 i32 i32 ->", "i64 i64 i64 i64 ->");
+    check(
+        "proc_exec4",
+        "i32 i32 i32 i32 i32 i32 i32 i32 i32 -> i32",
+        "i64 i64 i64 i64 i64 i64 i32 i64 i64 -> i32",
+    );
+    check("proc_fork_env", "i32 -> i32", "i64 -> i32");
     check(
         "proc_spawn2",
         "i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 -> i32",

@@ -231,4 +231,3 @@ pub struct Unwound {
     lower: u64,
     pub sp: u64,
 }
-

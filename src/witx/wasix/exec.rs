@@ -27,8 +27,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use wasmer::{FunctionEnvMut, Module, RuntimeError};
 
-/// Longest string read from a pointer array (exec4/spawn3), and most entries.
-const MAX_STRING: u64 = 1 << 20;
+/// Most bytes all strings of one pointer array (exec4/spawn3) may take together, and most
+/// entries (Linux's ARG_MAX is 2 MiB for argv and envp together).
+const MAX_STRINGS_BYTES: u64 = 1 << 20;
 const MAX_ENTRIES: u64 = 1 << 16;
 
 /// What to run and with what.
@@ -82,26 +83,47 @@ fn c_strings<M: MemSize>(c: &Call<'_>, p: u64, n: u64) -> Result<Option<Vec<Stri
     if n > MAX_ENTRIES {
         return Err(Errno::TOOBIG);
     }
+    c.mem.check_range(p, n * M::BYTES as u64)?;
     let mut out = Vec::with_capacity(n as usize);
+    let mut budget = MAX_STRINGS_BYTES;
     for i in 0..n {
-        let at = p
-            .checked_add(i * M::BYTES as u64)
-            .ok_or(Errno::MEMVIOLATION)?;
-        let s = c.mem.read_off::<M>(at)?;
-        let mut bytes = Vec::new();
-        loop {
-            if bytes.len() as u64 >= MAX_STRING {
-                return Err(Errno::TOOBIG);
-            }
-            let b = c.mem.read::<u8>(s.checked_add(bytes.len() as u64).ok_or(Errno::MEMVIOLATION)?)?;
-            if b == 0 {
-                break;
-            }
-            bytes.push(b);
-        }
+        let s = c.mem.read_off::<M>(p + i * M::BYTES as u64)?;
+        let bytes = c_string(c, s, budget)?;
+        budget -= bytes.len() as u64 + 1;
         out.push(String::from_utf8(bytes).map_err(|_| Errno::ILSEQ)?);
     }
     Ok(Some(out))
+}
+
+/// The NUL-terminated string at `p`, read a page at a time: `toobig` past `budget` bytes,
+/// `memviolation` when memory ends first.
+fn c_string(c: &Call<'_>, p: u64, budget: u64) -> Result<Vec<u8>, Errno> {
+    const CHUNK: u64 = 4096;
+    let mut bytes = Vec::new();
+    loop {
+        let at = p
+            .checked_add(bytes.len() as u64)
+            .ok_or(Errno::MEMVIOLATION)?;
+        let avail = c.mem.len().saturating_sub(at).min(CHUNK);
+        if avail == 0 {
+            return Err(Errno::MEMVIOLATION);
+        }
+        let chunk = c.mem.slice(at, avail)?;
+        match chunk.iter().position(|b| *b == 0) {
+            Some(end) => {
+                bytes.extend_from_slice(&chunk[..end]);
+                break;
+            }
+            None => bytes.extend_from_slice(chunk),
+        }
+        if bytes.len() as u64 >= budget {
+            return Err(Errno::TOOBIG);
+        }
+    }
+    if bytes.len() as u64 >= budget {
+        return Err(Errno::TOOBIG);
+    }
+    Ok(bytes)
 }
 
 /// Finds, reads and compiles the program; the argv it runs with (a script's
@@ -181,22 +203,29 @@ pub fn proc_exec3<M: MemSize>(
     path: M::Offset,
     path_len: M::Offset,
 ) -> Result<i32, RuntimeError> {
-    let [n, nl, a, al, e, el, p, pl] =
-        [name, name_len, args, args_len, envs, envs_len, path, path_len].map(M::to_u64);
-    exec(&mut env, "proc_exec3", [n, a, e, search as u64, p, pl], |c| {
-        if search > 1 {
-            return Err(Errno::INVAL);
-        }
-        Ok(Request {
-            name: c.mem.str(n, nl)?.to_string(),
-            args: opt_str(c, a, al)?.map_or(Vec::new(), |s| lines(&s, false)),
-            env: opt_str(c, e, el)?
-                .map(|s| parse_env(lines(&s, true)))
-                .transpose()?,
-            search: search == 1,
-            path: opt_str(c, p, pl)?,
-        })
-    })
+    let [n, nl, a, al, e, el, p, pl] = [
+        name, name_len, args, args_len, envs, envs_len, path, path_len,
+    ]
+    .map(M::to_u64);
+    exec(
+        &mut env,
+        "proc_exec3",
+        [n, a, e, search as u64, p, pl],
+        |c| {
+            if search > 1 {
+                return Err(Errno::INVAL);
+            }
+            Ok(Request {
+                name: c.mem.str(n, nl)?.to_string(),
+                args: opt_str(c, a, al)?.map_or(Vec::new(), |s| lines(&s, false)),
+                env: opt_str(c, e, el)?
+                    .map(|s| parse_env(lines(&s, true)))
+                    .transpose()?,
+                search: search == 1,
+                path: opt_str(c, p, pl)?,
+            })
+        },
+    )
 }
 
 /// `proc_exec4(name, args[], envs[], search_path, path)`: as `proc_exec3`, with arrays of
@@ -216,18 +245,23 @@ pub fn proc_exec4<M: MemSize>(
 ) -> Result<i32, RuntimeError> {
     let [n, nl, a, an, e, en, p, pl] =
         [name, name_len, args, args_n, envs, envs_n, path, path_len].map(M::to_u64);
-    exec(&mut env, "proc_exec4", [n, a, e, search as u64, p, pl], |c| {
-        if search > 1 {
-            return Err(Errno::INVAL);
-        }
-        Ok(Request {
-            name: c.mem.str(n, nl)?.to_string(),
-            args: c_strings::<M>(c, a, an)?.unwrap_or_default(),
-            env: c_strings::<M>(c, e, en)?.map(parse_env).transpose()?,
-            search: search == 1,
-            path: opt_str(c, p, pl)?,
-        })
-    })
+    exec(
+        &mut env,
+        "proc_exec4",
+        [n, a, e, search as u64, p, pl],
+        |c| {
+            if search > 1 {
+                return Err(Errno::INVAL);
+            }
+            Ok(Request {
+                name: c.mem.str(n, nl)?.to_string(),
+                args: c_strings::<M>(c, a, an)?.unwrap_or_default(),
+                env: c_strings::<M>(c, e, en)?.map(parse_env).transpose()?,
+                search: search == 1,
+                path: opt_str(c, p, pl)?,
+            })
+        },
+    )
 }
 
 /// The noreturn 2022 forms: a failure ends the process with the errno as its status
@@ -288,7 +322,10 @@ pub fn proc_exec2<M: MemSize>(
 /// One `proc_spawn_fd_op`, decoded.
 enum FdOp {
     Close(u32),
-    Dup2 { from: u32, to: u32 },
+    Dup2 {
+        from: u32,
+        to: u32,
+    },
     Open {
         fd: u32,
         path: String,
@@ -402,9 +439,11 @@ fn apply(child: &Process, op: FdOp) -> Result<(), Errno> {
             let (dir, rest) = child.resolve_abs(&abs)?;
             let rest = if rest.is_empty() { "." } else { rest.as_str() };
             let entry = match dir.open_at(rest, follow, o, f)? {
-                Descriptor::File(file) => {
-                    FdEntry::new(FdKind::File(Arc::new(file)), base & rights::FILE, inheriting)
-                }
+                Descriptor::File(file) => FdEntry::new(
+                    FdKind::File(Arc::new(file)),
+                    base & rights::FILE,
+                    inheriting,
+                ),
                 Descriptor::Dir(d) => {
                     FdEntry::new(FdKind::Dir(Arc::new(d)), base & rights::DIR, inheriting)
                 }
@@ -413,9 +452,10 @@ fn apply(child: &Process, op: FdOp) -> Result<(), Errno> {
             entry
                 .fdflags
                 .store((fdflags & ff::NONBLOCK) as u64, Ordering::Relaxed);
-            entry
-                .fdflags_ext
-                .store(if cloexec { FDFLAGSEXT_CLOEXEC } else { 0 }, Ordering::Relaxed);
+            entry.fdflags_ext.store(
+                if cloexec { FDFLAGSEXT_CLOEXEC } else { 0 },
+                Ordering::Relaxed,
+            );
             child.fds.insert_at(fd, Arc::new(entry))?;
         }
         FdOp::Chdir(path) => chdir(child, &path)?,
@@ -634,68 +674,84 @@ pub fn proc_spawn<M: MemSize>(
     ret: M::Offset,
 ) -> i32 {
     let [n, nl, a, al, po, pol, w, wl, r] = [
-        name, name_len, args, args_len, preopen, preopen_len, wd, wd_len, ret,
+        name,
+        name_len,
+        args,
+        args_len,
+        preopen,
+        preopen_len,
+        wd,
+        wd_len,
+        ret,
     ]
     .map(M::to_u64);
-    run(&mut env, "proc_spawn", [n, a, stdin as u64, stdout as u64, stderr as u64, r], |c| {
-        c.mem.check_range(r, 28)?;
-        let modes = [stdin, stdout, stderr];
-        if chroot > 1 || modes.iter().any(|m| *m > STDIO_LOG) {
-            return Err(Errno::INVAL);
-        }
-        if chroot == 1 || opt_str(c, po, pol)?.is_some_and(|s| !s.is_empty()) {
-            return Err(Errno::NOTSUP);
-        }
-        let req = Request {
-            name: c.mem.str(n, nl)?.to_string(),
-            args: opt_str(c, a, al)?.map_or(Vec::new(), |s| lines(&s, true)),
-            env: None,
-            search: false,
-            path: None,
-        };
-        let wd = opt_str(c, w, wl)?.filter(|s| !s.is_empty());
-        let launcher = c.ctx.launcher.get().ok_or(Errno::NOTSUP)?.clone();
-        let (module, argv) = load(c, &*launcher, &req)?;
-        let inherited = c.ctx.signals.inherited().to_vec();
-        // The caller's ends of the pipes, inserted only once the child runs.
-        let mut ours: [Option<FdKind>; 3] = [None, None, None];
-        let pid = start(c, module, argv, None, inherited, |child| {
-            if let Some(wd) = &wd {
-                chdir(child, wd)?;
+    run(
+        &mut env,
+        "proc_spawn",
+        [n, a, stdin as u64, stdout as u64, stderr as u64, r],
+        |c| {
+            c.mem.check_range(r, 28)?;
+            let modes = [stdin, stdout, stderr];
+            if chroot > 1 || modes.iter().any(|m| *m > STDIO_LOG) {
+                return Err(Errno::INVAL);
             }
-            for (i, mode) in modes.iter().enumerate() {
-                let fd = i as u32;
-                let kind = match *mode {
-                    STDIO_INHERIT => continue,
-                    STDIO_PIPED => {
-                        let (theirs, mine) = duplex_pair(false);
-                        ours[i] = Some(mine);
-                        theirs
+            if chroot == 1 || opt_str(c, po, pol)?.is_some_and(|s| !s.is_empty()) {
+                return Err(Errno::NOTSUP);
+            }
+            let req = Request {
+                name: c.mem.str(n, nl)?.to_string(),
+                args: opt_str(c, a, al)?.map_or(Vec::new(), |s| lines(&s, true)),
+                env: None,
+                search: false,
+                path: None,
+            };
+            let wd = opt_str(c, w, wl)?.filter(|s| !s.is_empty());
+            let launcher = c.ctx.launcher.get().ok_or(Errno::NOTSUP)?.clone();
+            let (module, argv) = load(c, &*launcher, &req)?;
+            let inherited = c.ctx.signals.inherited().to_vec();
+            // The caller's ends of the pipes, inserted only once the child runs.
+            let mut ours: [Option<FdKind>; 3] = [None, None, None];
+            let pid = start(c, module, argv, None, inherited, |child| {
+                if let Some(wd) = &wd {
+                    chdir(child, wd)?;
+                }
+                for (i, mode) in modes.iter().enumerate() {
+                    let fd = i as u32;
+                    let kind = match *mode {
+                        STDIO_INHERIT => continue,
+                        STDIO_PIPED => {
+                            let (theirs, mine) = duplex_pair(false);
+                            ours[i] = Some(mine);
+                            theirs
+                        }
+                        // STDIO_NULL, STDIO_LOG (there is no log to send it to).
+                        _ if i == 0 => FdKind::Input(Arc::new(EmptyInput)),
+                        _ => FdKind::Output(Arc::new(Sink)),
+                    };
+                    child
+                        .fds
+                        .insert_at(fd, Arc::new(FdEntry::new(kind, rights::STREAM, 0)))?;
+                }
+                Ok(())
+            })?;
+            c.mem.write::<u32>(r, pid)?;
+            for (i, kind) in ours.into_iter().enumerate() {
+                let at = r + 4 + 8 * i as u64;
+                match kind {
+                    Some(k) => {
+                        let fd = c
+                            .ctx
+                            .fds
+                            .insert(Arc::new(FdEntry::new(k, rights::STREAM, 0)))?;
+                        c.mem.write::<u8>(at, 1)?;
+                        c.mem.write::<u32>(at + 4, fd)?;
                     }
-                    // STDIO_NULL, STDIO_LOG (there is no log to send it to).
-                    _ if i == 0 => FdKind::Input(Arc::new(EmptyInput)),
-                    _ => FdKind::Output(Arc::new(Sink)),
-                };
-                child
-                    .fds
-                    .insert_at(fd, Arc::new(FdEntry::new(kind, rights::STREAM, 0)))?;
+                    None => c.mem.write::<u8>(at, 0)?,
+                }
             }
             Ok(())
-        })?;
-        c.mem.write::<u32>(r, pid)?;
-        for (i, kind) in ours.into_iter().enumerate() {
-            let at = r + 4 + 8 * i as u64;
-            match kind {
-                Some(k) => {
-                    let fd = c.ctx.fds.insert(Arc::new(FdEntry::new(k, rights::STREAM, 0)))?;
-                    c.mem.write::<u8>(at, 1)?;
-                    c.mem.write::<u32>(at + 4, fd)?;
-                }
-                None => c.mem.write::<u8>(at, 0)?,
-            }
-        }
-        Ok(())
-    })
+        },
+    )
 }
 
 #[cfg(test)]

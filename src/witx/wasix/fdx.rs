@@ -3,13 +3,13 @@
 
 use crate::core::fds::{rights, FdEntry, FdKind};
 use crate::core::io::event::EventCounter;
+use crate::core::process::FDFLAGSEXT_CLOEXEC;
 use crate::guest::MemSize;
 use crate::witx::env::{run, Call, WasiEnv};
 use crate::witx::errno::Errno;
 use crate::witx::fd::entry;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use crate::core::process::FDFLAGSEXT_CLOEXEC;
 use wasmer::FunctionEnvMut;
 
 const EVENTFD_SEMAPHORE: u32 = 1;

@@ -35,8 +35,12 @@ pub trait Launch: Send + Sync {
     /// Runs `child` (reserved and attached in the family) as a new instance of the
     /// caller's module on `memory` (a copy of the caller's), rewinding `state` so that
     /// the fork import returns 0 in it. An error leaves the pid to the caller to release.
-    fn fork(&self, child: Arc<WasiCtx>, memory: SharedMemory, state: ForkState)
-        -> Result<(), Errno>;
+    fn fork(
+        &self,
+        child: Arc<WasiCtx>,
+        memory: SharedMemory,
+        state: ForkState,
+    ) -> Result<(), Errno>;
     /// Compiles a program for exec or spawn and checks that it can run here (a command
     /// whose every import we provide): `noexec` otherwise.
     fn load(&self, bytes: &[u8]) -> Result<wasmer::Module, Errno>;
@@ -199,7 +203,11 @@ pub fn proc_join_2022<M: MemSize>(
 /// process of the family but the root and the caller, `< -1` the group `-pid`. To the
 /// caller itself the signal is delivered before the call returns. Signal 0 checks that
 /// the target exists.
-pub fn proc_signal(mut env: FunctionEnvMut<WasiEnv>, pid: u32, sig: u32) -> Result<i32, RuntimeError> {
+pub fn proc_signal(
+    mut env: FunctionEnvMut<WasiEnv>,
+    pid: u32,
+    sig: u32,
+) -> Result<i32, RuntimeError> {
     let me = env.data().ctx.pid;
     let mut targets = Vec::new();
     let r = run(&mut env, "proc_signal", [pid as u64, sig as u64], |c| {
@@ -236,7 +244,10 @@ pub fn proc_snapshot(mut env: FunctionEnvMut<WasiEnv>) -> i32 {
 /// `proc_fork(0)`, which works.
 pub fn proc_fork_env<M: MemSize>(mut env: FunctionEnvMut<WasiEnv>, out: M::Offset) -> i32 {
     let out = M::to_u64(out);
-    run(&mut env, "proc_fork_env", [out], |_| Err(Errno::NOTSUP))
+    run(&mut env, "proc_fork_env", [out], |c| {
+        c.mem.check_range(out, 4)?;
+        Err(Errno::NOTSUP)
+    })
 }
 
 thread_local! {
@@ -272,7 +283,11 @@ pub(super) fn note<M: MemSize>(
     arity: usize,
 ) {
     if let Some(r) = &env.data().ctx.recorder {
-        let ns = if M::BYTES == 8 { "wasix_64v1" } else { "wasix_32v1" };
+        let ns = if M::BYTES == 8 {
+            "wasix_64v1"
+        } else {
+            "wasix_32v1"
+        };
         r.note_errno(ns, name, errno.map(|e| Errno(e as u16)), arity);
     }
 }

@@ -211,7 +211,12 @@ pub fn stack_restore<M: MemSize>(
     };
     let stale = || RuntimeError::new("longjmp to a jmp_buf that is not live (stack_restore)");
     // A restore that goes through is seen as "none" (it returns into the checkpoint).
-    note::<M>(&env, "stack_restore", cp.as_ref().map(|_| u16::MAX as i32), 2);
+    note::<M>(
+        &env,
+        "stack_restore",
+        cp.as_ref().map(|_| u16::MAX as i32),
+        2,
+    );
     let cp = cp.ok_or_else(stale)?;
     let a = asyncify_of(&mut env).ok_or_else(stale)?;
     let unwound = a
