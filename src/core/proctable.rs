@@ -273,3 +273,136 @@ impl ProcTable {
         self.slots().len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::cli::Cli;
+    use crate::core::fds::FdTable;
+    use crate::core::sockets::Network;
+
+    fn root() -> Arc<Process> {
+        let p = Arc::new(Process::new(
+            Cli::default(),
+            FdTable::default(),
+            Network::disabled(),
+        ));
+        p.family.attach(ROOT_PID, &p);
+        p
+    }
+
+    fn child_of(parent: &Arc<Process>) -> Arc<Process> {
+        let pid = parent.family.reserve(parent.pid).unwrap();
+        let c = Arc::new(parent.fork_copy(pid));
+        parent.family.attach(pid, &c);
+        c
+    }
+
+    #[test]
+    fn reserve_stops_at_the_limit_and_release_frees() {
+        let r = root();
+        r.family.set_limit(3);
+        let a = r.family.reserve(1).unwrap();
+        let _b = r.family.reserve(1).unwrap();
+        assert_eq!(r.family.reserve(1), Err(ProcError::Again));
+        r.family.release(a);
+        assert!(r.family.reserve(1).is_ok());
+    }
+
+    #[test]
+    fn zombies_wait_for_their_parent_and_join_takes_them_once() {
+        let r = root();
+        let c = child_of(&r);
+        assert_eq!(r.family.try_join(1, Which::Pid(c.pid)), Ok(None));
+        assert_eq!(r.family.try_join(1, Which::Any), Ok(None));
+        let before = r.child_events.load(Ordering::SeqCst);
+        r.family.exit(c.pid, Status::Exited(7));
+        assert_eq!(r.child_events.load(Ordering::SeqCst), before + 1);
+        assert_eq!(
+            r.family.try_join(1, Which::Any),
+            Ok(Some((c.pid, Status::Exited(7))))
+        );
+        assert_eq!(r.family.try_join(1, Which::Any), Err(ProcError::NoChild));
+        assert_eq!(
+            r.family.try_join(1, Which::Pid(c.pid)),
+            Err(ProcError::NoChild)
+        );
+    }
+
+    #[test]
+    fn a_pid_that_is_not_a_child_is_no_child() {
+        let r = root();
+        let c = child_of(&r);
+        let g = child_of(&c);
+        assert_eq!(
+            r.family.try_join(1, Which::Pid(g.pid)),
+            Err(ProcError::NoChild)
+        );
+        assert_eq!(
+            r.family.try_join(c.pid, Which::Pid(1)),
+            Err(ProcError::NoChild)
+        );
+        assert_eq!(r.family.parent(g.pid), Some(c.pid));
+        assert_eq!(r.family.parent(1), Some(0));
+        assert_eq!(r.family.parent(4242), None);
+    }
+
+    #[test]
+    fn orphans_are_reparented_and_never_joined() {
+        let r = root();
+        let c = child_of(&r);
+        let g = child_of(&c);
+        r.family.exit(c.pid, Status::Exited(0));
+        assert_eq!(r.family.parent(g.pid), Some(ROOT_PID));
+        // The root's wait sees its own child, not the orphan.
+        assert_eq!(
+            r.family.try_join(1, Which::Any),
+            Ok(Some((c.pid, Status::Exited(0))))
+        );
+        assert_eq!(r.family.try_join(1, Which::Any), Err(ProcError::NoChild));
+        r.family.exit(g.pid, Status::Signaled(9));
+        assert_eq!(r.family.count(), 1, "the orphan is gone when it ends");
+    }
+
+    #[test]
+    fn kill_targets_by_pid_group_and_all() {
+        let r = root();
+        let a = child_of(&r);
+        let b = child_of(&r);
+        let pids = |v: Vec<Arc<Process>>| {
+            let mut p: Vec<u32> = v.iter().map(|p| p.pid).collect();
+            p.sort();
+            p
+        };
+        assert_eq!(pids(r.family.targets(1, a.pid as i32).unwrap()), [a.pid]);
+        assert_eq!(pids(r.family.targets(1, 0).unwrap()), [1, a.pid, b.pid]);
+        assert_eq!(pids(r.family.targets(a.pid, -1).unwrap()), [b.pid]);
+        assert_eq!(pids(r.family.targets(1, -1).unwrap()), [a.pid, b.pid]);
+        assert_eq!(
+            r.family.targets(1, 9999).map(pids),
+            Err(ProcError::NoProcess)
+        );
+        assert_eq!(
+            r.family.targets(1, -9999).map(pids),
+            Err(ProcError::NoProcess)
+        );
+        // A zombie still exists for kill (nothing to signal).
+        r.family.exit(b.pid, Status::Exited(0));
+        assert_eq!(
+            pids(r.family.targets(1, b.pid as i32).unwrap()),
+            Vec::<u32>::new()
+        );
+    }
+
+    #[test]
+    fn a_parent_gone_first_leaves_no_zombie() {
+        let r = root();
+        let c = child_of(&r);
+        let g = child_of(&c);
+        drop(c);
+        // The child's process object is gone (it ended without reporting): its own child
+        // exits into nobody's wait.
+        r.family.exit(g.pid, Status::Exited(1));
+        assert_eq!(r.family.parent(g.pid), None);
+    }
+}

@@ -297,6 +297,18 @@ pub fn render(
     for (f, what, tests) in differences::WASIX_LIBC_LIMITATIONS {
         md.push_str(&format!("| `{f}` | {what} | {tests} |\n"));
     }
+    md.push_str("\n## WASIX processes: differences from wasmer-wasix 0.704.2\n\n");
+    md.push_str("From `tests/suite/wasix_procs.rs` (C guests built with wasix-libc and `wasm-opt --asyncify`), which runs every scenario on both engines:\n\n");
+    md.push_str("| test | check | ours | wasmer-wasix | why |\n|---|---|---|---|---|\n");
+    for (test, check, ours, theirs, why) in differences::PROCESS_DIFFERENCES {
+        md.push_str(&format!(
+            "| `{test}` | {check} | {ours} | {theirs} | {why} |\n"
+        ));
+    }
+    md.push_str("\nAnd by design, from wasmer-wasix's source:\n\n| what | ours | wasmer-wasix | why |\n|---|---|---|---|\n");
+    for (what, ours, theirs, why) in differences::PROCESS_NOTES {
+        md.push_str(&format!("| {what} | {ours} | {theirs} | {why} |\n"));
+    }
     md.push_str("\n## WASIX: where we follow wasix-libc rather than the witx\n\n| function | what |\n|---|---|\n");
     for (f, what) in differences::WASIX_ABI_NOTES {
         md.push_str(&format!("| `{f}` | {what} |\n"));

@@ -734,3 +734,33 @@ fn noreturn_process_imports_with_bad_input() {
         );
     }
 }
+
+/// The scenarios above with a separate wasmer-wasix expectation are exactly the
+/// compat-matrix's process differences (read from this file: a test that differs calls
+/// `on_each` or names `Engine::WasmerWasix` itself).
+#[test]
+fn process_differences_are_listed() {
+    use std::collections::BTreeSet;
+    use wasix_compat::matrix::differences::PROCESS_DIFFERENCES;
+    let src = std::fs::read_to_string(common::repo().join("tests/suite/wasix_procs.rs")).unwrap();
+    let mut differing = BTreeSet::new();
+    let mut current = String::new();
+    for line in src.lines() {
+        if let Some(rest) = line.strip_prefix("fn ") {
+            current = rest.split('(').next().unwrap_or("").to_string();
+        }
+        let helper = matches!(
+            current.as_str(),
+            "on_each" | "on_both" | "check" | "wants_ours" | "process_differences_are_listed"
+        );
+        let code = !line.trim_start().starts_with("//");
+        if !helper && code && (line.contains("on_each(") || line.contains("Engine::WasmerWasix")) {
+            differing.insert(current.clone());
+        }
+    }
+    let listed: BTreeSet<String> = PROCESS_DIFFERENCES
+        .iter()
+        .map(|d| d.0.to_string())
+        .collect();
+    assert_eq!(differing, listed);
+}
