@@ -36,6 +36,8 @@ struct Workload {
     unshare: bool,
     /// How the module reaches the runtimes.
     load: Load,
+    /// Transformed with `wasm-opt --asyncify` (fork, setjmp): `cc.sh --asyncify`.
+    asyncify: bool,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -79,6 +81,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: false,
         unshare: false,
         load: Load::Artifact,
+        asyncify: false,
     },
     Workload {
         name: "stream",
@@ -88,6 +91,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: false,
         unshare: false,
         load: Load::Artifact,
+        asyncify: false,
     },
     // The same two programs built with wasix-libc: their memory is an imported *shared*
     // one, so every buffer is copied in and out (GuestMem's shared mode).
@@ -99,6 +103,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: true,
         unshare: false,
         load: Load::Artifact,
+        asyncify: false,
     },
     Workload {
         name: "stream_shared",
@@ -108,6 +113,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: true,
         unshare: false,
         load: Load::Artifact,
+        asyncify: false,
     },
     Workload {
         name: "write1_unshared",
@@ -117,6 +123,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: true,
         unshare: true,
         load: Load::Artifact,
+        asyncify: false,
     },
     Workload {
         name: "stream_unshared",
@@ -126,6 +133,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: true,
         unshare: true,
         load: Load::Artifact,
+        asyncify: false,
     },
     Workload {
         name: "openstat",
@@ -135,6 +143,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: false,
         unshare: false,
         load: Load::Artifact,
+        asyncify: false,
     },
     Workload {
         name: "readdir",
@@ -144,6 +153,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: false,
         unshare: false,
         load: Load::Artifact,
+        asyncify: false,
     },
     Workload {
         name: "clock",
@@ -153,6 +163,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: false,
         unshare: false,
         load: Load::Artifact,
+        asyncify: false,
     },
     Workload {
         name: "poll0",
@@ -162,6 +173,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: false,
         unshare: false,
         load: Load::Artifact,
+        asyncify: false,
     },
     Workload {
         name: "stdout",
@@ -171,6 +183,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: false,
         unshare: false,
         load: Load::Artifact,
+        asyncify: false,
     },
     Workload {
         name: "tcp_echo",
@@ -180,6 +193,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: false,
         unshare: false,
         load: Load::Artifact,
+        asyncify: false,
     },
     Workload {
         name: "startup",
@@ -189,6 +203,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: false,
         unshare: false,
         load: Load::Artifact,
+        asyncify: false,
     },
     // Start-up from the `.wasm`: compiling every time, and through the module cache.
     Workload {
@@ -199,6 +214,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: false,
         unshare: false,
         load: Load::NoCache,
+        asyncify: false,
     },
     Workload {
         name: "startup_cached",
@@ -208,6 +224,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: false,
         unshare: false,
         load: Load::Cached,
+        asyncify: false,
     },
     Workload {
         name: "spawn_join",
@@ -217,6 +234,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: true,
         unshare: false,
         load: Load::Artifact,
+        asyncify: false,
     },
     Workload {
         name: "futex_pingpong",
@@ -226,6 +244,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: true,
         unshare: false,
         load: Load::Artifact,
+        asyncify: false,
     },
     Workload {
         name: "mutex_uncontended",
@@ -235,6 +254,27 @@ const WORKLOADS: &[Workload] = &[
         wasix: true,
         unshare: false,
         load: Load::Artifact,
+        asyncify: false,
+    },
+    Workload {
+        name: "fork_wait",
+        size: 200,
+        arg: Arg::None,
+        prepare: nothing,
+        wasix: true,
+        unshare: false,
+        load: Load::Artifact,
+        asyncify: true,
+    },
+    Workload {
+        name: "setjmp",
+        size: 20_000,
+        arg: Arg::None,
+        prepare: nothing,
+        wasix: true,
+        unshare: false,
+        load: Load::Artifact,
+        asyncify: true,
     },
     Workload {
         name: "contended8",
@@ -244,6 +284,7 @@ const WORKLOADS: &[Workload] = &[
         wasix: true,
         unshare: false,
         load: Load::Artifact,
+        asyncify: false,
     },
 ];
 
@@ -301,6 +342,7 @@ fn build(w: &Workload, out: &Path) -> (PathBuf, PathBuf, Duration) {
         Some(dir) if w.wasix => sh(
             Command::new("bash")
                 .arg(dir.join("cc.sh"))
+                .args(w.asyncify.then_some("--asyncify"))
                 .arg("-o")
                 .arg(&wasm)
                 .arg(&src)

@@ -30,6 +30,22 @@ pub const DOCUMENTED: &[Documented] = &[
     Documented { function: "thread_spawn", behaviour: "the 2022 5-argument form; reactor threads (`reactor` = 1) are `notsup`; without a shared memory `notsup`, without the entry export `notcapable`" },
     Documented { function: "thread_spawn_v2", behaviour: "without a shared memory `notsup` (wasmer-wasix: `memviolation`), without `wasi_thread_start` `notcapable`; past the thread limit `again`" },
     Documented { function: "thread-spawn", behaviour: "negated errno as thread_spawn_v2 (the wasi-threads convention)" },
+    Documented { function: "fd_renumber", behaviour: "preview1-only modules: moves `fd` onto the open `to` (the witx); in a module that also imports WASIX: dup2 (the target need not be open, the source stays open), as wasmer-wasix and wasix-libc's dup2 expect" },
+    Documented { function: "proc_fork", behaviour: "needs an asyncify-transformed module with a shared memory, from the main thread outside signal handlers; else `notsup` (wasmer-wasix: the process exits with 45); past `--max-procs` `again`; vfork (`copy_memory` 0) is a fork" },
+    Documented { function: "proc_fork_env", behaviour: "`notsup` (the vfork of exception-handling wasix-libc builds; asyncify builds use proc_fork)" },
+    Documented { function: "proc_snapshot", behaviour: "`notsup`: there is no journal (wasmer-wasix: success without one)" },
+    Documented { function: "proc_join", behaviour: "a pid that is not a child (or no child at all) is `child`; non-blocking with nothing ended answers pid 0 and status `nothing` (waitpid returns 0); signal deaths are `exit_signal` with exit code 0" },
+    Documented { function: "proc_signal", behaviour: "0: the caller's group, -1: every process but the root and the caller, < -1: a group; unknown pid or group `srch`; > 31 `inval`; to another process SIGKILL ends it, others take the default action before it registered a handler, else become pending and interrupt its main thread" },
+    Documented { function: "proc_parent", behaviour: "the parent of `pid` (0 or the caller's pid: the caller's); 0 for the root; a pid not in the family `srch` (wasmer-wasix: the pid itself / `badf`)" },
+    Documented { function: "proc_exec", behaviour: "noreturn: a failure ends the process with the errno as its status (as wasmer-wasix)" },
+    Documented { function: "proc_exec2", behaviour: "noreturn: a failure ends the process with the errno as its status (as wasmer-wasix)" },
+    Documented { function: "proc_exec3", behaviour: "from the main thread only (`notsup` elsewhere); missing `noent`, a directory `acces`, not a module or a command we cannot link `noexec`; `#!` scripts run their interpreter; the image is replaced in place (same pid), fds with cloexec closed" },
+    Documented { function: "proc_exec4", behaviour: "as proc_exec3 with NUL-terminated string arrays (more than 1 MiB of strings: `2big`)" },
+    Documented { function: "proc_spawn", behaviour: "`chroot` and a preopen list `notsup`; stdio `null` and `log` are null streams (wasmer-wasix closes the fd); `piped` gives the caller the other end" },
+    Documented { function: "proc_spawn2", behaviour: "file actions in order (close of a closed fd is ignored; dup2 onto itself clears cloexec; fchdir only to a preopen); missing program `noent` (wasmer-wasix: `noexec`); past `--max-procs` `again`" },
+    Documented { function: "proc_spawn3", behaviour: "as proc_spawn2 with NUL-terminated string arrays" },
+    Documented { function: "stack_checkpoint", behaviour: "needs asyncify and the main thread, outside signal handlers; else `notsup` (wasix-libc's setjmp then traps; wasmer-wasix exits with 45)" },
+    Documented { function: "stack_restore", behaviour: "a buffer that names no live checkpoint of this thread traps (`longjmp to a jmp_buf that is not live`; wasmer-wasix exits with 79)" },
     Documented { function: "proc_raise_interval", behaviour: "interval in ns (0 disarms), repeat 0 fires once; one timer per process; its signal reaches the main thread at its next blocking import or handler registration (a thread computing without imports sees it later)" },
 ];
 
@@ -125,7 +141,10 @@ fn rows(seen: &Evidence) -> Vec<Row> {
         let differences = KNOWN_DIFFERENCES
             .iter()
             .filter(|d| {
-                d.function == s.name && matches!(s.module, "wasi_snapshot_preview1" | "wasix_32v1")
+                d.function == s.name
+                    && matches!(s.module, "wasi_snapshot_preview1" | "wasix_32v1")
+                    // A WASIX module's fd_renumber is dup2, as wasmer-wasix's.
+                    && !(s.module == "wasix_32v1" && s.name == "fd_renumber")
             })
             .map(|d| format!("`{}`: ours {}; wasmer-wasix {}", d.check, d.ours, d.wasmer))
             .collect();
