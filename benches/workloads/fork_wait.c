@@ -10,10 +10,9 @@ int main(int argc, char **argv) {
     for (long i = 0; i < n; i++) {
         pid_t p = fork();
         if (p < 0) die("fork");
-        if (p == 0) _exit((int)(i & 0x7f));
+        if (p == 0) _exit(0);
         int st = 0;
-        if (waitpid(p, &st, 0) != p || !WIFEXITED(st) || WEXITSTATUS(st) != (int)(i & 0x7f))
-            die("waitpid");
+        if (waitpid(p, &st, 0) != p) die("waitpid");
     }
     return 0;
 }

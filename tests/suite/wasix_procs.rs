@@ -764,3 +764,51 @@ fn process_differences_are_listed() {
         .collect();
     assert_eq!(differing, listed);
 }
+
+/// The legacy `proc_spawn` (called directly): stdout piped back to the caller, stdin a null
+/// stream, stderr inherited.
+#[test]
+fn legacy_proc_spawn_pipes_stdout_to_the_caller() {
+    skip_unless_wasix_libc!("legacy_proc_spawn_pipes_stdout_to_the_caller");
+    let bin = install("procs-bin", &[(&plain_guest("mini_sh"), "sh")]);
+    let run = Run::new(plain_guest("legacy_spawn")).dir(bin.path(), "/bin");
+    check(
+        Engine::Ours,
+        &run,
+        Exit(
+            0,
+            "proc_spawn=0 stdin=0 stdout=1 stderr=0\nchild said: from legacy\n\
+             waitpid==pid: 1 WEXITSTATUS=0\n",
+        ),
+    );
+}
+
+/// A program of the 2022 sysroot: its waitpid calls the 2-argument `proc_join`, which
+/// writes the exit code as is (that libc stores it in *status unchanged).
+#[test]
+fn fork_and_the_2022_join() {
+    skip_unless_wasix_libc!("fork_and_the_2022_join");
+    let w = build_wasix_c(
+        &["tests/guests/wasix/procs/fork_2022.c"],
+        &["--asyncify", "-include", "ctors2022.h"],
+        common::WASIX_REV_2022,
+    );
+    check(
+        Engine::Ours,
+        &Run::new(&w),
+        Exit(0, "waitpid==fork: 1 raw status=7\n"),
+    );
+}
+
+/// The root returns while its children block in read() or compute: the run ends at once
+/// with the root's status (every process of the family ends with it).
+#[test]
+fn the_root_ending_ends_its_children() {
+    skip_unless_wasix_libc!("the_root_ending_ends_its_children");
+    // (A run that waited for the computing child would time out: `check` fails then.)
+    check(
+        Engine::Ours,
+        &Run::new(guest("orphans")),
+        Exit(0, "root returns with 4 children running\n"),
+    );
+}
