@@ -5,12 +5,14 @@
 #   scripts/build-dash.sh
 #     DASH_VERSION   Debian source version (default 0.5.12-2, bookworm's)
 #     Result: ${XDG_CACHE_HOME:-~/.cache}/wasix-compat/dash/VERSION/dash.wasm; when it exists
+#     (built by this recipe: this script and scripts/dash/*.c, hashed into .recipe beside it)
 #     nothing else is done. Nothing is written into the repository.
 #
 # Steps (docs/processes-design.md §4): a deb-src entry mirroring debian.sources, `apt-get
 # source dash`, configure in cross mode with a compiler wrapper around wasix-libc's cc.sh
 # (the helpers mkinit/mksyntax/mknodes/mksignames are built with the host's cc), two build
-# fixes for Debian's patches, make, `wasm-opt --asyncify` (fork, vfork, setjmp/longjmp).
+# fixes for Debian's patches, a working sigsuspend (scripts/dash/sigsuspend.c says why), make,
+# `wasm-opt --asyncify` (fork, vfork, setjmp/longjmp).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 LIBC="$(cd "$HERE/../../shared/wasix-libc" 2>/dev/null && pwd)" || {
@@ -23,13 +25,16 @@ REV=34178a6
 LLVM=/usr/lib/llvm-22/bin
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/wasix-compat/dash/$VERSION"
 OUT="$CACHE/dash.wasm"
-[ -f "$OUT" ] && { echo "$OUT"; exit 0; }
+RECIPE="$(cat "$HERE/build-dash.sh" "$HERE"/dash/*.c | sha256sum | cut -c1-16)"
+built() { [ -f "$OUT" ] && [ "$(cat "$CACHE/.recipe" 2>/dev/null)" = "$RECIPE" ]; }
+built && { echo "$OUT"; exit 0; }
 
 mkdir -p "$CACHE"
 # Test processes (and engineers) may run this at the same time: one builds, the others wait.
 exec 9>"$CACHE/.lock"
 flock 9
-[ -f "$OUT" ] && { echo "$OUT"; exit 0; }
+built && { echo "$OUT"; exit 0; }
+rm -f "$OUT" "$CACHE/.recipe"
 
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 apt_install() {
@@ -101,15 +106,18 @@ grep -q 'priv\.\$(OBJEXT)' src/Makefile.in || { echo "error: could not add priv.
 touch aclocal.m4
 sleep 1
 touch configure Makefile.in src/Makefile.in config.h.in
+# Our sigsuspend comes before libc.a on the link line, so libc's stub is never pulled in.
 {
-    CC="$BUILD/bin/wcc" CC_FOR_BUILD=cc CFLAGS=-O2 \
-        ./configure --host=wasm32-unknown-wasi --build="$(cc -dumpmachine)" &&
-        make -j "${JOBS:-2}"
+    "$BUILD/bin/wcc" -O2 -c "$HERE/dash/sigsuspend.c" -o "$BUILD/sigsuspend.o" &&
+        CC="$BUILD/bin/wcc" CC_FOR_BUILD=cc CFLAGS=-O2 \
+            ./configure --host=wasm32-unknown-wasi --build="$(cc -dumpmachine)" &&
+        make -j "${JOBS:-2}" LIBS="$BUILD/sigsuspend.o"
 } >>"$log" 2>&1 || {
     echo "error: dash failed to build; tail of $log:" >&2; tail -20 "$log" >&2; exit 1
 }
 wasm-opt --asyncify src/dash -o "$CACHE/dash.wasm.tmp"
 mv "$CACHE/dash.wasm.tmp" "$OUT"
+echo "$RECIPE" >"$CACHE/.recipe"
 cd "$CACHE"
 rm -rf "$BUILD"
 echo "$OUT"
