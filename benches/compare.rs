@@ -12,6 +12,11 @@
 //! a `wasm32-wasip1` module on ours; all through the module cache, warmed once (except
 //! `p2_startup_compile`, which compiles every start). A second table gives
 //! component-on-ours / module-on-ours and ours / wasmtime.
+//!
+//! The `dash` row: Debian's dash (`scripts/build-dash.sh`, asyncified) runs a `sh -c` loop of
+//! SIZE external commands (`/bin/true`: the `startup` program built with wasix-libc), each a
+//! vfork (a full fork with asyncify here) and an exec; natively the host's `/bin/sh` (dash on
+//! Debian) and coreutils' `/bin/true`. Through the module cache, warmed once.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -286,7 +291,19 @@ const WORKLOADS: &[Workload] = &[
         load: Load::Artifact,
         asyncify: false,
     },
+    Workload {
+        name: "dash",
+        size: 50,
+        arg: Arg::None,
+        prepare: nothing,
+        wasix: true,
+        unshare: false,
+        load: Load::Cached,
+    },
 ];
+
+/// The `dash` row's script: `$1` external commands, one after another.
+const DASH_SCRIPT: &str = "i=0; while [ $i -lt $1 ]; do /bin/true; i=$((i+1)); done";
 
 /// `../shared/wasix-libc`, when present (thread workloads need it).
 fn wasix_libc() -> Option<PathBuf> {
@@ -325,6 +342,9 @@ fn sh(cmd: &mut Command, what: &str) {
 /// Builds wasm + native binaries and the compiled artifact; returns (artifact, native,
 /// compile time of the module).
 fn build(w: &Workload, out: &Path) -> (PathBuf, PathBuf, Duration) {
+    if w.name == "dash" {
+        return build_dash(out);
+    }
     // `X_shared` / `X_unshared` are program X built with wasix-libc; `startup_*` is startup.
     let base = w.name.strip_suffix("_shared").unwrap_or(w.name);
     let base = base.strip_suffix("_unshared").unwrap_or(base);
@@ -386,6 +406,53 @@ fn build(w: &Workload, out: &Path) -> (PathBuf, PathBuf, Duration) {
     (artifact, native, t.elapsed())
 }
 
+/// The `dash` row: `dash.wasm` beside its artifact, `/bin/true` for it in `dash-bin/`, and
+/// the host's `/bin/sh` as the native side.
+fn build_dash(out: &Path) -> (PathBuf, PathBuf, Duration) {
+    let built = Command::new("bash")
+        .arg(repo().join("scripts/build-dash.sh"))
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("scripts/build-dash.sh");
+    assert!(built.status.success(), "scripts/build-dash.sh failed");
+    let dash = PathBuf::from(
+        String::from_utf8_lossy(&built.stdout)
+            .lines()
+            .last()
+            .unwrap_or("")
+            .trim(),
+    );
+    let wasm = out.join("dash.wasm");
+    let artifact = out.join("dash.wasmu");
+    std::fs::copy(&dash, &wasm).unwrap();
+    let bin = out.join("dash-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let dir = wasix_libc().expect("../shared/wasix-libc");
+    sh(
+        Command::new("bash")
+            .arg(dir.join("cc.sh"))
+            .arg("-o")
+            .arg(bin.join("true"))
+            .arg(repo().join("benches/workloads/startup.c")),
+        "wasix-libc cc.sh",
+    );
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::Permissions::from_mode(0o755);
+        std::fs::set_permissions(bin.join("true"), mode).unwrap();
+    }
+    let t = Instant::now();
+    sh(
+        Command::new(cli())
+            .arg("compile")
+            .arg(&wasm)
+            .arg("-o")
+            .arg(&artifact),
+        "wasix-compat compile",
+    );
+    (artifact, PathBuf::from("/bin/sh"), t.elapsed())
+}
+
 /// Clears the `shared` flag of the module's memories (wasix-libc imports one); everything
 /// else stays as it was, and atomic instructions stay valid on an unshared memory.
 fn unshare_memory(wasm: &[u8]) -> Vec<u8> {
@@ -419,6 +486,9 @@ fn run_once(
     std::fs::create_dir_all(&tmp).unwrap();
     (w.prepare)(&tmp);
     let mut args: Vec<String> = Vec::new();
+    if w.name == "dash" {
+        args.extend(["-c", DASH_SCRIPT, "sh"].map(String::from));
+    }
     if w.name != "startup" {
         args.push(size.to_string());
     }
@@ -446,6 +516,12 @@ fn run_once(
             }
             if w.arg == Arg::Port {
                 c.arg("--net");
+            }
+            if w.name == "dash" {
+                let bin = artifact.with_file_name("dash-bin");
+                c.arg("--sigchld")
+                    .arg("--dir")
+                    .arg(format!("{}::/bin", bin.display()));
             }
             match w.load {
                 Load::Artifact => c.arg("--allow-precompiled").arg(artifact),

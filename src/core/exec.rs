@@ -4,7 +4,7 @@
 
 use super::error::ErrorCode;
 use super::fds::FdKind;
-use super::fs::{DescriptorFlags, DescriptorType, Dir, OpenFlags};
+use super::fs::{DescriptorFlags, DescriptorType, Dir, DirKind, OpenFlags};
 use super::process::Process;
 use std::io::IoSliceMut;
 use std::sync::Arc;
@@ -55,8 +55,26 @@ impl Process {
         })
     }
 
+    /// The root of the WASIX root tree (`/` in memory with the mounts beneath), from any
+    /// fd that is a directory of it: the `/` preopen's fd may have been closed or replaced
+    /// (`exec 3>file` in a shell), the tree is still the process's root. `None` without a
+    /// WASIX root (plain preopens).
+    pub fn mount_root(&self) -> Option<Dir> {
+        self.fds
+            .entries()
+            .into_iter()
+            .find_map(|(_, e)| match &e.kind {
+                FdKind::Dir(d) => match &d.kind {
+                    DirKind::Mounts(v) => Some(v.root()),
+                    _ => None,
+                },
+                _ => None,
+            })
+    }
+
     /// The preopened directory with the longest guest path containing `abs` (normalised),
-    /// and the rest of the path below it ("" for the directory itself).
+    /// and the rest of the path below it ("" for the directory itself); without one (the
+    /// `/` preopen's fd was closed or replaced), the WASIX root tree's root if there is one.
     pub fn resolve_abs(&self, abs: &str) -> Result<(Arc<Dir>, String), ErrorCode> {
         let mut best: Option<(usize, Arc<Dir>, String)> = None;
         for (_, e) in self.fds.entries() {
@@ -77,7 +95,11 @@ impl Process {
                 }
             }
         }
-        best.map(|(_, d, r)| (d, r)).ok_or(ErrorCode::NoEntry)
+        if let Some((_, d, r)) = best {
+            return Ok((d, r));
+        }
+        let root = self.mount_root().ok_or(ErrorCode::NoEntry)?;
+        Ok((Arc::new(root), abs.trim_start_matches('/').to_string()))
     }
 
     /// The program `name` names: with `search` and no `/` in it, the first regular file

@@ -9,6 +9,7 @@ mod common;
 mod bad_input;
 mod cli;
 mod conformance;
+mod dash;
 mod differential;
 mod fuzz;
 mod interrupts;

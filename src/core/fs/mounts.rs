@@ -133,6 +133,11 @@ impl<'a> Target<'a> {
 }
 
 impl MountView {
+    /// The root of the tree this view is part of.
+    pub fn root(&self) -> Dir {
+        view_dir(&self.tree, Vec::new())
+    }
+
     fn resolve(&self, path: &str) -> Result<Target<'_>> {
         if path.is_empty() {
             return Err(ErrorCode::NoEntry);

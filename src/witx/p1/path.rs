@@ -27,6 +27,30 @@ fn dir(c: &Call<'_>, fd: u32, need: u64) -> Result<(Arc<FdEntry>, Arc<Dir>), Err
     Ok((e, d))
 }
 
+/// [`dir`] for a call that names the path at `(p, l)` under `fd`. In a WASIX process (its
+/// preopens are views of one root tree) an absolute path that `fd` cannot serve, because
+/// `fd` is closed or no longer a directory, resolves from that tree's root: POSIX `openat`
+/// ignores the fd of an absolute path, and wasmer-wasix resolves absolute paths from its
+/// root. wasix-libc passes every absolute path with the `/` preopen's number (3), which a
+/// shell may have redirected since (`exec 3>file`). Errors stay as they were otherwise.
+fn dir_at(
+    c: &Call<'_>,
+    fd: u32,
+    need: u64,
+    p: u64,
+    l: u64,
+) -> Result<(Arc<FdEntry>, Arc<Dir>), Errno> {
+    let r = dir(c, fd, need);
+    if r.is_err() && path(c, p, l).is_ok_and(|s| s.starts_with('/')) {
+        if let Some(root) = c.ctx.mount_root() {
+            let e = Arc::new(FdEntry::dir(root, Some("/".into())));
+            let d = e.as_dir()?.clone();
+            return Ok((e, d));
+        }
+    }
+    r
+}
+
 fn path<'c>(c: &'c Call<'_>, ptr: u64, len: u64) -> Result<&'c str, Errno> {
     Ok(c.mem.str(ptr, len)?)
 }
@@ -39,7 +63,7 @@ pub fn path_create_directory<M: MemSize>(
 ) -> i32 {
     let (p, l) = (M::to_u64(p), M::to_u64(l));
     run(&mut env, "path_create_directory", [fd as u64, p, l], |c| {
-        let (_, d) = dir(c, fd, rights::PATH_CREATE_DIRECTORY)?;
+        let (_, d) = dir_at(c, fd, rights::PATH_CREATE_DIRECTORY, p, l)?;
         Ok(d.create_directory_at(path(c, p, l)?)?)
     })
 }
@@ -54,7 +78,7 @@ fn filestat_get(
     legacy: bool,
 ) -> Result<(), Errno> {
     let follow = follow(flags)?;
-    let (_, d) = dir(c, fd, rights::PATH_FILESTAT_GET)?;
+    let (_, d) = dir_at(c, fd, rights::PATH_FILESTAT_GET, p, l)?;
     let s = d.stat_at(path(c, p, l)?, follow)?;
     write_filestat(c, out, &s, legacy)
 }
@@ -112,7 +136,7 @@ pub fn path_filestat_set_times<M: MemSize>(
         |c| {
             let follow = follow(flags)?;
             let (a, m) = timestamps(atim, mtim, fst)?;
-            let (_, d) = dir(c, fd, rights::PATH_FILESTAT_SET_TIMES)?;
+            let (_, d) = dir_at(c, fd, rights::PATH_FILESTAT_SET_TIMES, p, l)?;
             Ok(d.set_times_at(path(c, p, l)?, follow, a, m)?)
         },
     )
@@ -144,8 +168,8 @@ pub fn path_link<M: MemSize>(
         ],
         |c| {
             let follow = follow(old_flags)?;
-            let (_, a) = dir(c, old_fd, rights::PATH_LINK_SOURCE)?;
-            let (_, b) = dir(c, new_fd, rights::PATH_LINK_TARGET)?;
+            let (_, a) = dir_at(c, old_fd, rights::PATH_LINK_SOURCE, op, ol)?;
+            let (_, b) = dir_at(c, new_fd, rights::PATH_LINK_TARGET, np, nl)?;
             Ok(a.link_at(path(c, op, ol)?, follow, &b, path(c, np, nl)?)?)
         },
     )
@@ -186,7 +210,7 @@ pub(crate) fn open(
     if o.create {
         need |= rights::PATH_CREATE_FILE;
     }
-    let (pe, d) = dir(c, fd, need)?;
+    let (pe, d) = dir_at(c, fd, need, p, l)?;
     // O_TRUNC without PATH_FILESTAT_SET_SIZE is `perm` (suite: truncation_rights).
     if o.truncate && pe.base() & rights::PATH_FILESTAT_SET_SIZE == 0 {
         return Err(Errno::PERM);
@@ -291,7 +315,7 @@ pub fn path_readlink<M: MemSize>(
         "path_readlink",
         [fd as u64, p, l, buf, bl, used],
         |c| {
-            let (_, d) = dir(c, fd, rights::PATH_READLINK)?;
+            let (_, d) = dir_at(c, fd, rights::PATH_READLINK, p, l)?;
             c.mem.check_range(buf, bl)?;
             c.mem.check_range(used, M::BYTES as u64)?;
             let target = d.readlink_at(path(c, p, l)?)?;
@@ -311,7 +335,7 @@ pub fn path_remove_directory<M: MemSize>(
 ) -> i32 {
     let (p, l) = (M::to_u64(p), M::to_u64(l));
     run(&mut env, "path_remove_directory", [fd as u64, p, l], |c| {
-        let (_, d) = dir(c, fd, rights::PATH_REMOVE_DIRECTORY)?;
+        let (_, d) = dir_at(c, fd, rights::PATH_REMOVE_DIRECTORY, p, l)?;
         Ok(d.remove_directory_at(path(c, p, l)?)?)
     })
 }
@@ -332,8 +356,8 @@ pub fn path_rename<M: MemSize>(
         "path_rename",
         [fd as u64, op, ol, new_fd as u64, np, nl],
         |c| {
-            let (_, a) = dir(c, fd, rights::PATH_RENAME_SOURCE)?;
-            let (_, b) = dir(c, new_fd, rights::PATH_RENAME_TARGET)?;
+            let (_, a) = dir_at(c, fd, rights::PATH_RENAME_SOURCE, op, ol)?;
+            let (_, b) = dir_at(c, new_fd, rights::PATH_RENAME_TARGET, np, nl)?;
             Ok(a.rename_at(path(c, op, ol)?, &b, path(c, np, nl)?)?)
         },
     )
@@ -349,7 +373,7 @@ pub fn path_symlink<M: MemSize>(
 ) -> i32 {
     let (op, ol, np, nl) = (M::to_u64(op), M::to_u64(ol), M::to_u64(np), M::to_u64(nl));
     run(&mut env, "path_symlink", [op, ol, fd as u64, np, nl], |c| {
-        let (_, d) = dir(c, fd, rights::PATH_SYMLINK)?;
+        let (_, d) = dir_at(c, fd, rights::PATH_SYMLINK, np, nl)?;
         Ok(d.symlink_at(path(c, op, ol)?, path(c, np, nl)?)?)
     })
 }
@@ -362,7 +386,7 @@ pub fn path_unlink_file<M: MemSize>(
 ) -> i32 {
     let (p, l) = (M::to_u64(p), M::to_u64(l));
     run(&mut env, "path_unlink_file", [fd as u64, p, l], |c| {
-        let (_, d) = dir(c, fd, rights::PATH_UNLINK_FILE)?;
+        let (_, d) = dir_at(c, fd, rights::PATH_UNLINK_FILE, p, l)?;
         Ok(d.unlink_file_at(path(c, p, l)?)?)
     })
 }
