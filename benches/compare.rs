@@ -299,6 +299,8 @@ const WORKLOADS: &[Workload] = &[
         wasix: true,
         unshare: false,
         load: Load::Cached,
+        // Built (and asyncified) by scripts/build-dash.sh, not from a workload source.
+        asyncify: true,
     },
 ];
 
