@@ -765,23 +765,29 @@ pub fn wasix_sysroot(rev: &str) -> PathBuf {
         return p.clone();
     }
     let dir = wasix_libc_dir().expect("../shared/wasix-libc");
+    let p = build_script(&dir.join("build.sh"), &[rev]);
+    assert!(p.is_dir(), "build.sh {rev} printed no sysroot");
+    g.push((rev.to_string(), p.clone()));
+    p
+}
+
+/// Runs a build script (`bash SCRIPT ARGS`, its stderr shown) that prints the path of what
+/// it built as its last line; returns that path.
+pub fn build_script(script: &Path, args: &[&str]) -> PathBuf {
     let o = Command::new("bash")
-        .arg(dir.join("build.sh"))
-        .arg(rev)
+        .arg(script)
+        .args(args)
         .stderr(Stdio::inherit())
         .output()
-        .expect("run build.sh");
-    assert!(o.status.success(), "wasix-libc build.sh {rev} failed");
-    let path = String::from_utf8_lossy(&o.stdout)
+        .unwrap_or_else(|e| panic!("run {}: {e}", script.display()));
+    assert!(o.status.success(), "{} {args:?} failed", script.display());
+    let last = String::from_utf8_lossy(&o.stdout)
         .lines()
         .last()
         .unwrap_or("")
         .trim()
         .to_string();
-    let p = PathBuf::from(path);
-    assert!(p.is_dir(), "build.sh printed no sysroot");
-    g.push((rev.to_string(), p.clone()));
-    p
+    PathBuf::from(last)
 }
 
 /// Current wasix-libc (the default of cc.sh) and the 2022 ABI.

@@ -16,7 +16,6 @@ use crate::common;
 
 use common::{build_wasix_c, show, skip_without_wasix_libc, Run, TempDir, WASIX_REV};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -39,19 +38,7 @@ macro_rules! skip_unless_wasix_libc {
 fn dash() -> &'static Path {
     static WASM: OnceLock<PathBuf> = OnceLock::new();
     WASM.get_or_init(|| {
-        let out = Command::new("bash")
-            .arg(common::repo().join("scripts/build-dash.sh"))
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("run scripts/build-dash.sh");
-        assert!(out.status.success(), "scripts/build-dash.sh failed");
-        let path = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .last()
-            .unwrap_or("")
-            .trim()
-            .to_string();
-        let p = PathBuf::from(path);
+        let p = common::build_script(&common::repo().join("scripts/build-dash.sh"), &[]);
         assert!(p.is_file(), "scripts/build-dash.sh printed no dash.wasm");
         p
     })

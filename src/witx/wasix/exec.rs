@@ -126,6 +126,49 @@ fn c_string(c: &Call<'_>, p: u64, budget: u64) -> Result<Vec<u8>, Errno> {
     Ok(bytes)
 }
 
+/// How a call passes its argument and environment lists.
+#[derive(Clone, Copy)]
+enum Lists {
+    /// `\n`-terminated entries in one string (exec3, spawn2); `drop_empty` as [`lines`].
+    Lines { drop_empty: bool },
+    /// Arrays of pointers to NUL-terminated strings, lengths counting entries (exec4, spawn3).
+    Arrays,
+}
+
+/// The request of an exec or spawn: `[name, name_len, args, args_len, envs, envs_len]`,
+/// the search flag and the PATH string.
+fn request<M: MemSize>(
+    c: &Call<'_>,
+    lists: Lists,
+    [n, nl, a, al, e, el]: [u64; 6],
+    search: u32,
+    (p, pl): (u64, u64),
+) -> Result<Request, Errno> {
+    if search > 1 {
+        return Err(Errno::INVAL);
+    }
+    let name = c.mem.str(n, nl)?.to_string();
+    let (args, env) = match lists {
+        Lists::Lines { drop_empty } => (
+            opt_str(c, a, al)?.map_or(Vec::new(), |s| lines(&s, drop_empty)),
+            opt_str(c, e, el)?
+                .map(|s| parse_env(lines(&s, true)))
+                .transpose()?,
+        ),
+        Lists::Arrays => (
+            c_strings::<M>(c, a, al)?.unwrap_or_default(),
+            c_strings::<M>(c, e, el)?.map(parse_env).transpose()?,
+        ),
+    };
+    Ok(Request {
+        name,
+        args,
+        env,
+        search: search == 1,
+        path: opt_str(c, p, pl)?,
+    })
+}
+
 /// Finds, reads and compiles the program; the argv it runs with (a script's
 /// interpreter goes first, then its argument, the script's path, and the caller's
 /// arguments after argv[0]).
@@ -207,24 +250,12 @@ pub fn proc_exec3<M: MemSize>(
         name, name_len, args, args_len, envs, envs_len, path, path_len,
     ]
     .map(M::to_u64);
+    let lists = Lists::Lines { drop_empty: false };
     exec(
         &mut env,
         "proc_exec3",
         [n, a, e, search as u64, p, pl],
-        |c| {
-            if search > 1 {
-                return Err(Errno::INVAL);
-            }
-            Ok(Request {
-                name: c.mem.str(n, nl)?.to_string(),
-                args: opt_str(c, a, al)?.map_or(Vec::new(), |s| lines(&s, false)),
-                env: opt_str(c, e, el)?
-                    .map(|s| parse_env(lines(&s, true)))
-                    .transpose()?,
-                search: search == 1,
-                path: opt_str(c, p, pl)?,
-            })
-        },
+        |c| request::<M>(c, lists, [n, nl, a, al, e, el], search, (p, pl)),
     )
 }
 
@@ -249,18 +280,7 @@ pub fn proc_exec4<M: MemSize>(
         &mut env,
         "proc_exec4",
         [n, a, e, search as u64, p, pl],
-        |c| {
-            if search > 1 {
-                return Err(Errno::INVAL);
-            }
-            Ok(Request {
-                name: c.mem.str(n, nl)?.to_string(),
-                args: c_strings::<M>(c, a, an)?.unwrap_or_default(),
-                env: c_strings::<M>(c, e, en)?.map(parse_env).transpose()?,
-                search: search == 1,
-                path: opt_str(c, p, pl)?,
-            })
-        },
+        |c| request::<M>(c, Lists::Arrays, [n, nl, a, an, e, en], search, (p, pl)),
     )
 }
 
@@ -282,14 +302,10 @@ pub fn proc_exec<M: MemSize>(
     args_len: M::Offset,
 ) -> Result<(), RuntimeError> {
     let [n, nl, a, al] = [name, name_len, args, args_len].map(M::to_u64);
+    let lists = Lists::Lines { drop_empty: false };
     exec_or_exit(exec(&mut env, "proc_exec", [n, nl, a, al, 0, 0], |c| {
-        Ok(Request {
-            name: c.mem.str(n, nl)?.to_string(),
-            args: opt_str(c, a, al)?.map_or(Vec::new(), |s| lines(&s, false)),
-            env: None,
-            search: false,
-            path: None,
-        })
+        // No environment: the caller's.
+        request::<M>(c, lists, [n, nl, a, al, 0, 0], 0, (0, 0))
     }))
 }
 
@@ -304,16 +320,9 @@ pub fn proc_exec2<M: MemSize>(
     envs_len: M::Offset,
 ) -> Result<(), RuntimeError> {
     let [n, nl, a, al, e, el] = [name, name_len, args, args_len, envs, envs_len].map(M::to_u64);
+    let lists = Lists::Lines { drop_empty: false };
     exec_or_exit(exec(&mut env, "proc_exec2", [n, nl, a, al, e, el], |c| {
-        Ok(Request {
-            name: c.mem.str(n, nl)?.to_string(),
-            args: opt_str(c, a, al)?.map_or(Vec::new(), |s| lines(&s, false)),
-            env: opt_str(c, e, el)?
-                .map(|s| parse_env(lines(&s, true)))
-                .transpose()?,
-            search: false,
-            path: None,
-        })
+        request::<M>(c, lists, [n, nl, a, al, e, el], 0, (0, 0))
     }))
 }
 
@@ -594,18 +603,8 @@ pub fn proc_spawn2<M: MemSize>(
     ]
     .map(M::to_u64);
     run(&mut env, "proc_spawn2", [n, a, e, o, s, r], |c| {
-        if search > 1 {
-            return Err(Errno::INVAL);
-        }
-        let req = Request {
-            name: c.mem.str(n, nl)?.to_string(),
-            args: opt_str(c, a, al)?.map_or(Vec::new(), |s| lines(&s, true)),
-            env: opt_str(c, e, el)?
-                .map(|s| parse_env(lines(&s, true)))
-                .transpose()?,
-            search: search == 1,
-            path: opt_str(c, p, pl)?,
-        };
+        let lists = Lists::Lines { drop_empty: true };
+        let req = request::<M>(c, lists, [n, nl, a, al, e, el], search, (p, pl))?;
         spawn::<M>(c, req, o, on, s, sn, r)
     })
 }
@@ -634,16 +633,7 @@ pub fn proc_spawn3<M: MemSize>(
     ]
     .map(M::to_u64);
     run(&mut env, "proc_spawn3", [n, a, e, o, s, r], |c| {
-        if search > 1 {
-            return Err(Errno::INVAL);
-        }
-        let req = Request {
-            name: c.mem.str(n, nl)?.to_string(),
-            args: c_strings::<M>(c, a, an)?.unwrap_or_default(),
-            env: c_strings::<M>(c, e, en)?.map(parse_env).transpose()?,
-            search: search == 1,
-            path: opt_str(c, p, pl)?,
-        };
+        let req = request::<M>(c, Lists::Arrays, [n, nl, a, an, e, en], search, (p, pl))?;
         spawn::<M>(c, req, o, on, s, sn, r)
     })
 }
