@@ -167,6 +167,19 @@ impl Process {
         self.derive(pid, self.cli_with(args, env), fds, signals)
     }
 
+    /// What ends with a process besides its threads: its fds (so the other ends of its
+    /// pipes see EOF) and its interval timer. The fds are dropped after the table's lock.
+    pub fn release(&self) {
+        self.itimer.cancel();
+        let closed: Vec<_> = self
+            .fds
+            .entries()
+            .into_iter()
+            .filter_map(|(n, _)| self.fds.remove(n).ok())
+            .collect();
+        drop(closed);
+    }
+
     /// Closes every fd marked cloexec (a spawned image starts).
     pub fn close_on_exec(&self) {
         let closed: Vec<_> = self

@@ -23,6 +23,18 @@ pub enum Status {
     Signaled(u8),
 }
 
+impl From<crate::core::threads::ProcessEnd> for Status {
+    /// A trap ends a process as SIGABRT would.
+    fn from(e: crate::core::threads::ProcessEnd) -> Status {
+        use crate::core::threads::ProcessEnd;
+        match e {
+            ProcessEnd::Exit(c) => Status::Exited(c),
+            ProcessEnd::Signal(s) => Status::Signaled(s),
+            ProcessEnd::Trap(_) => Status::Signaled(6),
+        }
+    }
+}
+
 /// Which child a join waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Which {

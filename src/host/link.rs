@@ -133,6 +133,7 @@ impl WasiImports {
                             let mut data = WasiEnv::new(ctx.clone(), ns.flavor());
                             data.tid = tid;
                             data.wasix_module = wasix_module;
+                            data.ns = ns.name();
                             let e = FunctionEnv::new(store, data);
                             envs.push((ns, e.clone()));
                             e
@@ -156,6 +157,10 @@ impl WasiImports {
                     });
                 }
             }
+        }
+        let all: Vec<FunctionEnv<WasiEnv>> = envs.iter().map(|(_, e)| e.clone()).collect();
+        for e in &all {
+            e.as_mut(store).siblings = all.clone();
         }
         // An imported memory is known before instantiation: attach it now, so that a start
         // function (run by instantiation, before `bind`) can already make WASI calls.

@@ -158,7 +158,7 @@ fn run_child(host: ProcHost, ctx: Arc<WasiCtx>, start: Start) {
             Status::Signaled(6)
         }
     };
-    end_process(&ctx);
+    ctx.release();
     ctx.family.exit(ctx.pid, status);
 }
 
@@ -168,19 +168,6 @@ pub(crate) fn end_family(ctx: &WasiCtx) {
     for p in ctx.family.live_except(ctx.pid) {
         p.threads.end(ProcessEnd::Signal(9));
     }
-}
-
-/// What ends with a process besides its threads: its fds (so the other ends of its pipes
-/// see EOF) and its interval timer.
-pub(crate) fn end_process(ctx: &WasiCtx) {
-    ctx.itimer.cancel();
-    let closed: Vec<_> = ctx
-        .fds
-        .entries()
-        .into_iter()
-        .filter_map(|(n, _)| ctx.fds.remove(n).ok())
-        .collect();
-    drop(closed);
 }
 
 /// Runs a process's image to its end, following execs; returns the context it ended with

@@ -24,6 +24,8 @@ pub struct WasiCtx {
     pub launcher: OnceLock<Arc<dyn super::wasix::procs::Launch>>,
     /// setjmp checkpoints (`stack_checkpoint`) that a longjmp may still return to.
     pub checkpoints: super::wasix::setjmp::Checkpoints,
+    /// Set while this (vfork child's) context borrows its parent's instance.
+    pub vfork: super::wasix::vfork::VforkSlot,
 }
 
 pub use crate::core::process::MAIN_TID;
@@ -38,6 +40,7 @@ impl WasiCtx {
             recorder: None,
             launcher: OnceLock::new(),
             checkpoints: Default::default(),
+            vfork: Default::default(),
         }
     }
 
@@ -96,6 +99,11 @@ pub struct WasiEnv {
     /// for wasmer), whose preview1 imports keep wasmer-wasix's meanings where they differ
     /// from the witx (`fd_renumber` is dup2).
     pub wasix_module: bool,
+    /// The envs of every namespace this instance imports (this one included): a vfork
+    /// points all of them at the child's context and back.
+    pub siblings: Vec<wasmer::FunctionEnv<WasiEnv>>,
+    /// The namespace these imports are of (for the import recorder).
+    pub ns: &'static str,
 }
 
 impl WasiEnv {
@@ -111,6 +119,8 @@ impl WasiEnv {
             memory_fixed: false,
             view_cache: std::cell::Cell::new((0, 0)),
             wasix_module: false,
+            siblings: Vec::new(),
+            ns: "",
         }
     }
 }
@@ -215,6 +225,13 @@ pub fn after_wait(env: &mut FunctionEnvMut<'_, WasiEnv>) -> Result<(), wasmer::R
     // the process goes on and nothing is pending for this thread.
     let data = env.data();
     if let Some(end) = data.ctx.threads.ended() {
+        // A vfork child killed while it borrows its parent's instance: it ends, the parent
+        // goes on. (Not while imports are recorded: this import may be behind the
+        // recorder's forwarding function, which the engine's hook would follow; the whole
+        // instance then ends, the parent with the child.)
+        if data.ctx.recorder.is_none() && super::wasix::vfork::active(env) {
+            return super::wasix::vfork::child_ends(env, end.into());
+        }
         return Err(unwind(end));
     }
     if !data.ctx.signals.has_pending(data.tid) {

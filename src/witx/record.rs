@@ -80,18 +80,6 @@ impl ImportRecorder {
         self.note(interface, function, result.into(), arity);
     }
 
-    /// Notes a call of an import that is not wrapped (see [`UNWRAPPED`]): it returned
-    /// `errno`, or (`None`) ended in a trap.
-    pub fn note_errno(&self, ns: &str, function: &str, errno: Option<Errno>, arity: usize) {
-        let result = match errno {
-            // A noreturn import that went through.
-            Some(e) if e.0 == u16::MAX => "none".into(),
-            Some(e) => name(e).to_ascii_lowercase(),
-            None => "trap".into(),
-        };
-        self.note(ns, function, result, arity);
-    }
-
     /// `f` (the import `ns::function`) behind a function of the same type that notes each
     /// call's result.
     pub fn wrap(
@@ -122,7 +110,31 @@ impl ImportRecorder {
 /// Imports that unwind their caller with asyncify and have the engine call a hook when the
 /// entry returns: a forwarding function would be the call the hook follows, so they note
 /// their own calls instead.
-pub const UNWRAPPED: &[&str] = &["proc_fork", "stack_checkpoint", "stack_restore"];
+pub const UNWRAPPED: &[&str] = &[
+    "proc_fork",
+    "stack_checkpoint",
+    "stack_restore",
+    // A vfork child's exit and exec give the instance back to the parent the same way.
+    "proc_exit",
+    "proc_exit2",
+    "proc_exec",
+    "proc_exec2",
+    "proc_exec3",
+    "proc_exec4",
+];
+
+/// Notes a call of an [`UNWRAPPED`] import made through `env`'s namespace: `result` as the
+/// wrapper would write it (`success`, an errno name, `exit`, `none`, `trap`).
+pub fn note_unwrapped(env: &super::WasiEnv, function: &str, result: &str, arity: usize) {
+    if let Some(r) = &env.ctx.recorder {
+        r.note(env.ns, function, result.to_string(), arity);
+    }
+}
+
+/// An errno as the recorder writes it.
+pub fn errno_result(e: i32) -> String {
+    name(Errno(e as u16)).to_ascii_lowercase()
+}
 
 fn is_exit(e: &RuntimeError) -> bool {
     e.downcast_ref::<Exit>().is_some()

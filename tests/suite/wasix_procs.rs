@@ -812,3 +812,14 @@ fn the_root_ending_ends_its_children() {
         Exit(0, "root returns with 4 children running\n"),
     );
 }
+
+/// vfork runs the child in its parent's instance and memory until it exits or execs (as on
+/// Linux and wasmer-wasix): the parent reads what the child stored.
+#[test]
+fn vfork_child_runs_in_the_parents_memory() {
+    skip_unless_wasix_libc!("vfork_child_runs_in_the_parents_memory");
+    on_both(
+        Run::new(guest("vfork_shared")),
+        Exit(0, "parent sees 42; waitpid==vfork: 1 WEXITSTATUS=5\n"),
+    );
+}

@@ -64,9 +64,15 @@ pub fn sched_yield(mut env: FunctionEnvMut<WasiEnv>) -> i32 {
 }
 
 /// Unwinds the guest; the host reports `code` as the exit status.
-pub fn proc_exit(_env: FunctionEnvMut<WasiEnv>, code: u32) -> Result<(), Exit> {
+pub fn proc_exit(mut env: FunctionEnvMut<WasiEnv>, code: u32) -> Result<(), wasmer::RuntimeError> {
     tracing::trace!(target: "wasix_compat::syscall", "proc_exit[{code}]");
-    Err(Exit(code as i32))
+    crate::witx::record::note_unwrapped(env.data(), "proc_exit", "exit", 1);
+    // A vfork child ends; its parent goes on (see witx::wasix::vfork).
+    if crate::witx::wasix::vfork::active(&env) {
+        let status = crate::core::proctable::Status::Exited(code as i32);
+        return crate::witx::wasix::vfork::child_ends(&mut env, status);
+    }
+    Err(wasmer::RuntimeError::user(Box::new(Exit(code as i32))))
 }
 
 /// Signals the guest itself. With no handlers in a witx guest, the POSIX default action

@@ -200,6 +200,25 @@ fn load(c: &Call<'_>, launcher: &dyn Launch, r: &Request) -> Result<(Module, Vec
 /// unwinding that replaces the image.
 fn exec(
     env: &mut FunctionEnvMut<WasiEnv>,
+    (name, arity): (&'static str, usize),
+    args: [u64; 6],
+    decode: impl FnOnce(&Call<'_>) -> Result<Request, Errno>,
+) -> Result<i32, RuntimeError> {
+    let r = exec_inner(env, name, args, decode);
+    // The exec imports are not wrapped by the recorder (see record::UNWRAPPED): noted here,
+    // as the wrapper would (the noreturn forms exit on failure).
+    let noreturn = matches!(name, "proc_exec" | "proc_exec2");
+    let result = match &r {
+        Ok(e) if *e != 0 && !noreturn => crate::witx::record::errno_result(*e),
+        Ok(0) => "success".to_string(),
+        _ => "exit".to_string(),
+    };
+    crate::witx::record::note_unwrapped(env.data(), name, &result, arity);
+    r
+}
+
+fn exec_inner(
+    env: &mut FunctionEnvMut<WasiEnv>,
     name: &'static str,
     args: [u64; 6],
     decode: impl FnOnce(&Call<'_>) -> Result<Request, Errno>,
@@ -221,6 +240,9 @@ fn exec(
     let Some((module, argv, vars)) = image else {
         return Ok(e);
     };
+    if super::vfork::active(env) {
+        return exec_from_vfork(env, name, args, module, argv, vars);
+    }
     let old = env.data().ctx.clone();
     let process = Arc::new(old.process.exec_copy(argv, vars));
     old.family.attach(process.pid, &process);
@@ -230,6 +252,36 @@ fn exec(
         module,
         ctx: Arc::new(ctx),
     })))
+}
+
+/// exec in a vfork child: the new image starts as the child process on a thread of its
+/// own (as a spawn would: the child's fds without cloexec, its pid), and the instance goes
+/// back to the parent. A failure to start is the errno the child gets.
+fn exec_from_vfork(
+    env: &mut FunctionEnvMut<WasiEnv>,
+    name: &'static str,
+    args: [u64; 6],
+    module: Module,
+    argv: Vec<String>,
+    vars: Vec<(String, String)>,
+) -> Result<i32, RuntimeError> {
+    let child = env.data().ctx.clone();
+    let process = Arc::new(child.process.exec_copy(argv, vars));
+    child.family.attach(process.pid, &process);
+    let mut ctx = WasiCtx::new(process);
+    ctx.recorder = child.recorder.clone();
+    let launcher = child.launcher.get().cloned();
+    let started = match launcher {
+        Some(l) => l.spawn(Arc::new(ctx), module),
+        None => Err(Errno::NOTSUP),
+    };
+    if let Err(e) = started {
+        // The child goes on as it was (attach it again: the new process never ran).
+        child.family.attach(child.pid, &child.process);
+        return Ok(run(env, name, args, |_| Err(e)));
+    }
+    super::vfork::give_back(env)?;
+    Ok(0)
 }
 
 /// `proc_exec3(name, args, envs, search_path, path)`: returns only on failure.
@@ -253,7 +305,7 @@ pub fn proc_exec3<M: MemSize>(
     let lists = Lists::Lines { drop_empty: false };
     exec(
         &mut env,
-        "proc_exec3",
+        ("proc_exec3", 9),
         [n, a, e, search as u64, p, pl],
         |c| request::<M>(c, lists, [n, nl, a, al, e, el], search, (p, pl)),
     )
@@ -278,7 +330,7 @@ pub fn proc_exec4<M: MemSize>(
         [name, name_len, args, args_n, envs, envs_n, path, path_len].map(M::to_u64);
     exec(
         &mut env,
-        "proc_exec4",
+        ("proc_exec4", 9),
         [n, a, e, search as u64, p, pl],
         |c| request::<M>(c, Lists::Arrays, [n, nl, a, an, e, en], search, (p, pl)),
     )
@@ -303,10 +355,15 @@ pub fn proc_exec<M: MemSize>(
 ) -> Result<(), RuntimeError> {
     let [n, nl, a, al] = [name, name_len, args, args_len].map(M::to_u64);
     let lists = Lists::Lines { drop_empty: false };
-    exec_or_exit(exec(&mut env, "proc_exec", [n, nl, a, al, 0, 0], |c| {
-        // No environment: the caller's.
-        request::<M>(c, lists, [n, nl, a, al, 0, 0], 0, (0, 0))
-    }))
+    exec_or_exit(exec(
+        &mut env,
+        ("proc_exec", 4),
+        [n, nl, a, al, 0, 0],
+        |c| {
+            // No environment: the caller's.
+            request::<M>(c, lists, [n, nl, a, al, 0, 0], 0, (0, 0))
+        },
+    ))
 }
 
 /// `proc_exec2(name, args, envs)` (noreturn).
@@ -321,9 +378,12 @@ pub fn proc_exec2<M: MemSize>(
 ) -> Result<(), RuntimeError> {
     let [n, nl, a, al, e, el] = [name, name_len, args, args_len, envs, envs_len].map(M::to_u64);
     let lists = Lists::Lines { drop_empty: false };
-    exec_or_exit(exec(&mut env, "proc_exec2", [n, nl, a, al, e, el], |c| {
-        request::<M>(c, lists, [n, nl, a, al, e, el], 0, (0, 0))
-    }))
+    exec_or_exit(exec(
+        &mut env,
+        ("proc_exec2", 6),
+        [n, nl, a, al, e, el],
+        |c| request::<M>(c, lists, [n, nl, a, al, e, el], 0, (0, 0)),
+    ))
 }
 
 // ---- spawn ----

@@ -13,3 +13,4 @@ pub mod signal;
 pub mod sock;
 pub mod thread;
 pub mod thread_2022;
+pub mod vfork;

@@ -282,14 +282,14 @@ pub(super) fn note<M: MemSize>(
     errno: Option<i32>,
     arity: usize,
 ) {
-    if let Some(r) = &env.data().ctx.recorder {
-        let ns = if M::BYTES == 8 {
-            "wasix_64v1"
-        } else {
-            "wasix_32v1"
-        };
-        r.note_errno(ns, name, errno.map(|e| Errno(e as u16)), arity);
-    }
+    let _ = M::BYTES;
+    let result = match errno {
+        // A noreturn import that went through.
+        Some(e) if e == u16::MAX as i32 => "none".to_string(),
+        Some(e) => crate::witx::record::errno_result(e),
+        None => "trap".to_string(),
+    };
+    crate::witx::record::note_unwrapped(env.data(), name, &result, arity);
 }
 
 /// The calling instance's asyncify exports, if it has them.
@@ -324,12 +324,14 @@ pub fn proc_fork<M: MemSize>(
     }
     let a = asyncify_of(&mut env);
     let (tid, nested) = (env.data().tid, super::signal::in_handler());
+    // A vfork child may only exec or exit.
+    let lent = super::vfork::active(&env);
     let ctx = env.data().ctx.clone();
     let memory = env.data().memory.clone();
     let mut child = 0;
     let e = run(&mut env, "proc_fork", [copy_memory as u64, out], |c| {
         c.mem.check_range(out, 4)?;
-        if a.is_none() || tid != MAIN_TID || nested || !c.mem.is_shared() {
+        if a.is_none() || tid != MAIN_TID || nested || lent || !c.mem.is_shared() {
             return Err(Errno::NOTSUP);
         }
         c.ctx.launcher.get().ok_or(Errno::NOTSUP)?;
@@ -342,6 +344,21 @@ pub fn proc_fork<M: MemSize>(
         return Ok(e);
     }
     let (a, memory) = (a.expect("checked"), memory.expect("shared"));
+    if copy_memory == 0 {
+        // vfork: the child borrows this instance until it execs or exits.
+        let process = Arc::new(ctx.process.fork_copy(child));
+        ctx.family.attach(child, &process);
+        let cctx = Arc::new(ctx.fork_copy(process));
+        if let Some(l) = ctx.launcher.get() {
+            let _ = cctx.launcher.set(l.clone());
+        }
+        if let Err(e) = super::vfork::start(&mut env, a, cctx) {
+            ctx.family.release(child);
+            note::<M>(&env, "proc_fork", Some(e.0 as i32), 2);
+            return Ok(e.0 as i32);
+        }
+        return Ok(0);
+    }
     let globals = a.globals(&mut env);
     let unwound = match a.begin_unwind(&mut env) {
         Ok(u) => u,

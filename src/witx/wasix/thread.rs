@@ -119,10 +119,16 @@ pub fn thread_exit(_env: FunctionEnvMut<WasiEnv>, code: u32) -> Result<(), Threa
     Err(ThreadExit(code))
 }
 
-/// Same as `proc_exit` outside a vfork child.
-pub fn proc_exit2(_env: FunctionEnvMut<WasiEnv>, code: u32) -> Result<(), Exit> {
+/// `proc_exit`, except in a vfork child: the child ends with `code` and the instance goes
+/// back to its parent, whose `vfork()` returns.
+pub fn proc_exit2(mut env: FunctionEnvMut<WasiEnv>, code: u32) -> Result<(), RuntimeError> {
     tracing::trace!(target: "wasix_compat::syscall", "proc_exit2[{code}]");
-    Err(Exit(code as i32))
+    crate::witx::record::note_unwrapped(env.data(), "proc_exit2", "exit", 1);
+    if super::vfork::active(&env) {
+        let status = crate::core::proctable::Status::Exited(code as i32);
+        return super::vfork::child_ends(&mut env, status);
+    }
+    Err(RuntimeError::user(Box::new(Exit(code as i32))))
 }
 
 /// The number of threads that can run at once on this host.
