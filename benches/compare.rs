@@ -15,7 +15,7 @@
 //!
 //! The `dash` row: Debian's dash (`scripts/build-dash.sh`, asyncified) runs a `sh -c` loop of
 //! SIZE external commands (`/bin/true`: the `startup` program built with wasix-libc), each a
-//! vfork (a full fork with asyncify here) and an exec; natively the host's `/bin/sh` (dash on
+//! vfork (in place, with asyncify) and an exec; natively the host's `/bin/sh` (dash on
 //! Debian) and coreutils' `/bin/true`. Through the module cache, warmed once.
 
 use std::io::Read;

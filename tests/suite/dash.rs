@@ -9,8 +9,9 @@
 //! handler). Every test states the exact stdout and exit status.
 //!
 //! dash forks for subshells, pipelines, command substitution and background jobs, vforks
-//! (a fork here) and execs for every external command (Debian's patch 0004 keeps it from
-//! exec'ing the last command of `-c` in place), and setjmps for every exception handler.
+//! (in place: the child borrows the shell's instance) and execs for every external command
+//! (Debian's patch 0004 keeps it from exec'ing the last command of `-c` in place), and
+//! setjmps for every exception handler.
 
 use crate::common;
 
