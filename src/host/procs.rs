@@ -56,16 +56,26 @@ impl Launch for ProcHost {
     fn fork(
         &self,
         child: Arc<WasiCtx>,
-        memory: SharedMemory,
+        (parent, ty): (SharedMemory, wasmer::MemoryType),
         state: ForkState,
     ) -> Result<(), Errno> {
         let host = self.for_module(self.module.clone());
+        // The child's thread makes the copy (its memory is born there); the parent waits
+        // for it, so its memory does not change under the copy.
+        let (copied, done) = std::sync::mpsc::sync_channel(1);
+        let engine = self.engine.clone();
         std::thread::Builder::new()
             .name(format!("wasix-proc-{}", child.pid))
             .stack_size(OS_STACK)
-            .spawn(move || run_child(host, child, Start::Fork(memory, state)))
-            .map(drop)
-            .map_err(|_| Errno::AGAIN)
+            .spawn(move || {
+                let memory = copy_memory(&engine, parent, ty);
+                let _ = copied.send(memory.as_ref().map(drop).map_err(|e| *e));
+                if let Ok(m) = memory {
+                    run_child(host, child, Start::Fork(m, state));
+                }
+            })
+            .map_err(|_| Errno::AGAIN)?;
+        done.recv().unwrap_or(Err(Errno::AGAIN))
     }
 
     fn load(&self, bytes: &[u8]) -> Result<Module, Errno> {
@@ -104,6 +114,46 @@ impl Launch for ProcHost {
             .map(drop)
             .map_err(|_| Errno::AGAIN)
     }
+}
+
+/// A private copy of `parent` (a shared memory of type `ty`) for a fork child. Pages that
+/// are all zeroes are not written: the new memory's pages are zero already, and most of a
+/// wasix-libc program's memory is its 8 MiB stack region, untouched below the deepest call
+/// (writing them would fault in and clear every page). Raw copies only: the memory is
+/// shared, so no Rust reference to it is formed.
+fn copy_memory(
+    engine: &Engine,
+    parent: SharedMemory,
+    ty: wasmer::MemoryType,
+) -> Result<SharedMemory, Errno> {
+    const PAGE: usize = 4096;
+    let mut store = Store::new(engine.clone());
+    let mine = wasmer::Memory::new(&mut store, ty).map_err(|_| Errno::NOMEM)?;
+    let theirs = parent.attach(&mut store);
+    let len = theirs.view(&store).data_size() as usize;
+    let have = mine.view(&store).data_size() as usize;
+    if len > have {
+        let pages = ((len - have) / wasmer::WASM_PAGE_SIZE) as u32;
+        mine.grow(&mut store, pages).map_err(|_| Errno::NOMEM)?;
+    }
+    let src = theirs.view(&store).data_ptr();
+    let dst = mine.view(&store).data_ptr();
+    let mut page = [0u64; PAGE / 8];
+    let mut at = 0;
+    while at < len {
+        let n = PAGE.min(len - at);
+        // SAFETY: both memories are at least `len` bytes (the copy was grown to the
+        // source's size, and memories never shrink); `page` holds PAGE bytes; raw copies
+        // form no reference into the shared memories.
+        unsafe {
+            std::ptr::copy_nonoverlapping(src.add(at), page.as_mut_ptr().cast::<u8>(), n);
+            if page[..n.div_ceil(8)].iter().any(|w| *w != 0) {
+                std::ptr::copy_nonoverlapping(page.as_ptr().cast::<u8>(), dst.add(at), n);
+            }
+        }
+        at += n;
+    }
+    mine.as_shared(&store).ok_or(Errno::NOMEM)
 }
 
 /// A program exec and spawn can start: a command (`_start`, no parameters) whose every

@@ -33,12 +33,13 @@ pub struct ForkState {
 /// The host side of processes: starting a forked child or a new program.
 pub trait Launch: Send + Sync {
     /// Runs `child` (reserved and attached in the family) as a new instance of the
-    /// caller's module on `memory` (a copy of the caller's), rewinding `state` so that
-    /// the fork import returns 0 in it. An error leaves the pid to the caller to release.
+    /// caller's module on a copy of the caller's `memory` (of type `.1`; it does not change
+    /// until this returns), rewinding `state` so that the fork import returns 0 in it. An
+    /// error leaves the pid to the caller to release.
     fn fork(
         &self,
         child: Arc<WasiCtx>,
-        memory: SharedMemory,
+        memory: (SharedMemory, wasmer::MemoryType),
         state: ForkState,
     ) -> Result<(), Errno>;
     /// Compiles a program for exec or spawn and checks that it can run here (a command
@@ -376,10 +377,11 @@ pub fn proc_fork<M: MemSize>(
             sp: unwound.sp,
             saved: saved.clone(),
         };
+        let ty = memory.ty(&store);
         let started = memory
-            .copy(&store)
-            .map_err(|_| Errno::NOMEM)
-            .and_then(|copy| start_child(&ctx, child, copy, state));
+            .as_shared(&store)
+            .ok_or(Errno::NOTSUP)
+            .and_then(|parent| start_child(&ctx, child, (parent, ty), state));
         let resume = match started {
             Ok(()) => Resume {
                 errno: Errno::SUCCESS,
@@ -402,7 +404,7 @@ pub fn proc_fork<M: MemSize>(
 fn start_child(
     parent: &Arc<WasiCtx>,
     pid: u32,
-    memory: SharedMemory,
+    memory: (SharedMemory, wasmer::MemoryType),
     state: ForkState,
 ) -> Result<(), Errno> {
     let launcher = parent.launcher.get().ok_or(Errno::NOTSUP)?.clone();
