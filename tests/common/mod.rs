@@ -133,7 +133,8 @@ fn build_c_uncached(sources: &[&str], extra: &[&str], inc: &Path, out: &Path) ->
     // would depend on whether some other test installed binaryen first. Debian's clang 14
     // has no `--no-wasm-opt`; a link without `-O` never runs it.
     let tmp = out.with_extension(unique_tmp());
-    let objs = tmp.with_extension("objs");
+    // Beside the unique temporary name (two tests may build the same guest at once).
+    let objs = PathBuf::from(format!("{}.objs", tmp.display()));
     std::fs::create_dir_all(&objs).unwrap();
     let mut link = Command::new("clang");
     link.arg("--target=wasm32-wasi").arg("-o").arg(&tmp);
