@@ -7,7 +7,7 @@ const USAGE: &str = "usage:
   wasix-compat run [--engine ours|wasmer-wasix|wasmtime] [--dir HOST[::GUEST]] [--dir-ro HOST[::GUEST]] [--mapdir GUEST:HOST]
                    [--volume HOST:GUEST] [--tmpfs GUEST] [--preopens-only] [--env K=V] [--stdin FILE] [--net]
                    [--no-cache] [--allow-precompiled] [--max-threads N] [--max-procs N] [--sigchld]
-                   [--trap-unknown-imports]
+                   [--allow-clock-set] [--trap-unknown-imports]
                    FILE.{wasm,wat,wasmu} [-- ARGS...]
       Compiled modules are cached in $WASIX_COMPAT_CACHE_DIR (default ~/.cache/wasix-compat/modules;
       --no-cache compiles every time). A precompiled artifact (.wasmu) is native code: it runs
@@ -21,6 +21,8 @@ const USAGE: &str = "usage:
       it pthread_create fails with EAGAIN.
       --max-procs N: most processes of the guest's family alive or unjoined at once (default
       256); past it fork and posix_spawn fail with EAGAIN.
+      --allow-clock-set: WASIX clock_time_set may set the guest's own realtime clock (an offset
+      from the host's, which never changes); without it the call is refused with `perm`.
       --sigchld: a parent gets SIGCHLD when a child ends (off by default, as in wasmer-wasix:
       wasix-libc traps on an uncaught SIGCHLD; shells that catch it need it on).
       --trap-unknown-imports: a component's imports that wasix-compat does not provide link
@@ -94,6 +96,7 @@ fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
             "--no-cache" => o.no_cache = true,
             "--trap-unknown-imports" => o.trap_unknown_imports = true,
             "--sigchld" => o.sigchld = true,
+            "--allow-clock-set" => o.allow_clock_set = true,
             "--max-procs" => {
                 let v = value("--max-procs")?;
                 o.max_procs = Some(

@@ -37,6 +37,8 @@ pub struct RunOptions {
     pub max_procs: Option<u32>,
     /// Send SIGCHLD to parents (`--sigchld`).
     pub sigchld: bool,
+    /// Let the guest set its own realtime clock (`--allow-clock-set`).
+    pub allow_clock_set: bool,
     /// Link a component's imports we do not provide to trapping functions
     /// (`--trap-unknown-imports`).
     pub trap_unknown_imports: bool,

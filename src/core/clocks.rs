@@ -59,12 +59,6 @@ pub fn monotonic_now() -> u64 {
     now(ClockId::Monotonic).unwrap_or(0)
 }
 
-/// `wasi:clocks/wall-clock.now` as (seconds, nanoseconds).
-pub fn wall_now() -> (u64, u32) {
-    let ns = now(ClockId::Realtime).unwrap_or(0);
-    (ns / 1_000_000_000, (ns % 1_000_000_000) as u32)
-}
-
 /// Pairs a monotonic reading with an `Instant` once, so nanosecond instants convert to
 /// `Instant`s (on Linux both are CLOCK_MONOTONIC; the pairing keeps that an internal detail).
 fn anchor() -> (Instant, u64) {

@@ -13,7 +13,7 @@ use crate::core::threads::Threads;
 
 /// WASIX `fdflagsext`'s cloexec bit.
 pub const FDFLAGSEXT_CLOEXEC: u64 = 1;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub struct Process {
@@ -45,6 +45,11 @@ pub struct Process {
     /// wasix-libc's default action for SIGCHLD calls `SIG_IGN` as a function and traps, so
     /// a program that does not catch SIGCHLD would die of it (wasmer-wasix never sends it).
     pub sigchld: AtomicBool,
+    /// Added to the host's realtime clock for this process (`clock_time_set`, when the
+    /// embedder allows it); the host clock itself never changes.
+    pub realtime_offset: AtomicI64,
+    /// Whether the guest may set its realtime clock (off unless the embedder allows it).
+    pub clock_settable: AtomicBool,
 }
 
 /// The disposition every process is told it inherited: SIGHUP at its default. It changes
@@ -115,6 +120,8 @@ impl Process {
             family: Arc::new(ProcTable::default()),
             child_events: AtomicU32::new(0),
             sigchld: AtomicBool::new(false),
+            realtime_offset: AtomicI64::new(0),
+            clock_settable: AtomicBool::new(false),
         }
     }
 
@@ -220,6 +227,8 @@ impl Process {
             family: self.family.clone(),
             child_events: AtomicU32::new(0),
             sigchld: AtomicBool::new(self.sigchld.load(Ordering::Relaxed)),
+            realtime_offset: AtomicI64::new(self.realtime_offset.load(Ordering::Relaxed)),
+            clock_settable: AtomicBool::new(self.clock_settable.load(Ordering::Relaxed)),
         }
     }
 
@@ -233,6 +242,33 @@ impl Process {
             self.signals.raise(sig);
         }
         self.threads.futexes.wake(CHILD_EVENTS_KEY, usize::MAX);
+    }
+
+    /// Nanoseconds on `id` as this process sees it (its realtime offset applied).
+    #[inline]
+    pub fn clock_now(
+        &self,
+        id: crate::core::clocks::ClockId,
+    ) -> Result<u64, crate::core::ErrorCode> {
+        let t = crate::core::clocks::now(id)?;
+        Ok(match id {
+            crate::core::clocks::ClockId::Realtime => {
+                t.wrapping_add(self.realtime_offset.load(Ordering::Relaxed) as u64)
+            }
+            _ => t,
+        })
+    }
+
+    /// Sets this process's realtime clock to `ns` (an offset from the host's, which does
+    /// not change): `NotPermitted` unless the embedder allowed it.
+    pub fn set_realtime(&self, ns: u64) -> Result<(), crate::core::ErrorCode> {
+        if !self.clock_settable.load(Ordering::Relaxed) {
+            return Err(crate::core::ErrorCode::NotPermitted);
+        }
+        let host = crate::core::clocks::now(crate::core::clocks::ClockId::Realtime)?;
+        self.realtime_offset
+            .store(ns.wrapping_sub(host) as i64, Ordering::Relaxed);
+        Ok(())
     }
 
     pub fn cwd(&self) -> String {

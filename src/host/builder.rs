@@ -28,6 +28,7 @@ pub struct Builder {
     max_threads: u32,
     max_processes: u32,
     sigchld: bool,
+    clock_set: bool,
     record: Option<std::path::PathBuf>,
     on_end: Option<crate::core::threads::EndHook>,
     error: Option<RunError>,
@@ -48,6 +49,7 @@ impl Builder {
             max_threads: crate::core::threads::DEFAULT_MAX_THREADS,
             max_processes: crate::core::proctable::DEFAULT_MAX_PROCESSES,
             sigchld: false,
+            clock_set: false,
             record: None,
             on_end: None,
             error: None,
@@ -103,6 +105,14 @@ impl Builder {
     /// catch SIGCHLD, such as shells).
     pub fn sigchld(mut self, on: bool) -> Self {
         self.sigchld = on;
+        self
+    }
+
+    /// Lets the guest set its realtime clock with WASIX `clock_time_set` (off by default:
+    /// `perm`). It sets the process's own clock, an offset from the host's, which never
+    /// changes; forked children inherit it.
+    pub fn allow_clock_set(mut self, on: bool) -> Self {
+        self.clock_set = on;
         self
     }
 
@@ -288,6 +298,9 @@ impl Builder {
         process
             .sigchld
             .store(self.sigchld, std::sync::atomic::Ordering::Relaxed);
+        process
+            .clock_settable
+            .store(self.clock_set, std::sync::atomic::Ordering::Relaxed);
         if let Some(h) = self.on_end {
             process.threads.add_end_hook(h);
         }

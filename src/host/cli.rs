@@ -41,7 +41,7 @@ pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
     if let Some(n) = o.max_procs {
         b = b.max_processes(n);
     }
-    b = b.sigchld(o.sigchld);
+    b = b.sigchld(o.sigchld).allow_clock_set(o.allow_clock_set);
     if let Some(p) = &o.stdin {
         let f = std::fs::File::open(p)
             .map_err(|e| anyhow::anyhow!("cannot open --stdin {}: {e}", p.display()))?;

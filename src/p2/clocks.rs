@@ -60,7 +60,14 @@ fn datetime(mut env: Env, ret: i32, (s, ns): (u64, u32)) -> HostResult<()> {
 }
 
 fn wall_now(env: Env, ret: i32) -> HostResult<()> {
-    datetime(env, ret, clocks::wall_now())
+    // The process's realtime (a WASIX `clock_time_set` of a mixed module moves it too).
+    let ns = env
+        .data()
+        .st
+        .process
+        .clock_now(ClockId::Realtime)
+        .unwrap_or(0);
+    datetime(env, ret, (ns / 1_000_000_000, (ns % 1_000_000_000) as u32))
 }
 
 fn wall_resolution(env: Env, ret: i32) -> HostResult<()> {

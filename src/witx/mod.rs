@@ -231,6 +231,7 @@ table! {
     WASIX, wasix_table, {
     "proc_raise" => proc::proc_raise_wasix,
     "fd_renumber" => fdx::fd_renumber_wasix,
+    "clock_time_set" => proc::clock_time_set,
     "sock_accept" => sock::sock_accept_v2::<M>,
     "sock_accept_v2" => sock::sock_accept_v2::<M>,
     "sock_open" => sock::sock_open::<M>,

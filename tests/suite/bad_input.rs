@@ -349,6 +349,13 @@ fn enum_cases() -> Vec<Case> {
 fn wasix_enum_cases() -> Vec<Case> {
     let s = SCRATCH;
     vec![
+        // clock_time_set: an unknown clock is inval (checked before the permission).
+        Case {
+            func: "clock_time_set",
+            case: "bad_clock",
+            args: vec![99, 0],
+            expect: vec![INVAL],
+        },
         // Pids: one not in the family is `srch`; signals past 31 and unknown join flags or
         // option tags are `inval`.
         Case {

@@ -33,6 +33,7 @@ mod wasi_unstable;
 mod wasix64;
 mod wasix64_net;
 mod wasix64_port;
+mod wasix_clock;
 mod wasix_libc;
 mod wasix_procs;
 mod wasix_sync;

@@ -65,6 +65,7 @@ const SYNC: &[&str] = &[
     "proc_raise_interval",
     // ... and by tests/suite/wasix_procs.rs, process_imports_under_wasix_64v1:
     "fd_renumber",
+    "clock_time_set",
     "proc_id",
     "proc_parent",
     "proc_join",

@@ -616,6 +616,7 @@ const WAT64_IMPORTS: &str = r#"
   (import "wasix_64v1" "proc_exit" (func $exit (param i32)))
   (import "wasix_64v1" "fd_write" (func $write (param i32 i64 i64 i64) (result i32)))
   (import "wasix_64v1" "fd_renumber" (func $renumber (param i32 i32) (result i32)))
+  (import "wasix_64v1" "clock_time_set" (func $clock_set (param i32 i64) (result i32)))
   (import "wasix_64v1" "proc_id" (func $id (param i64) (result i32)))
   (import "wasix_64v1" "proc_parent" (func $parent (param i32 i64) (result i32)))
   (import "wasix_64v1" "proc_join" (func $join (param i64 i32 i64) (result i32)))
@@ -686,6 +687,8 @@ fn process_imports_under_wasix_64v1() {
     (call $eq (i32.const 19) (call $spawn (i64.const 256) (i64.const 5) (i32.const 0) (i64.const 0)
       (i64.const 0) (i64.const 0) (i64.const 0) (i32.const 4) (i32.const 1) (i32.const 1)
       (i64.const 0) (i64.const 0) (i64.const 192)) (i32.const 28))
+    ;; clock_time_set without --allow-clock-set
+    (call $eq (i32.const 22) (call $clock_set (i32.const 0) (i64.const 5)) (i32.const 63))
     ;; fd_renumber is dup2: fd 10 (not open) becomes stdout
     (call $eq (i32.const 20) (call $renumber (i32.const 1) (i32.const 10)) (i32.const 0))
     (i64.store (i32.const 16) (i64.const 272)) (i64.store (i32.const 24) (i64.const 8))

@@ -48,12 +48,14 @@ impl Waiting {
     }
 }
 
-fn deadline(id: ClockId, timeout: u64, flags: u16) -> Result<Deadline, Errno> {
+/// `offset`: the process's realtime offset (an absolute realtime timeout is in its time).
+fn deadline(id: ClockId, timeout: u64, flags: u16, offset: i64) -> Result<Deadline, Errno> {
     if flags & SUBCLOCK_ABSTIME == 0 {
         return Ok(clocks::subscribe_duration(timeout));
     }
     Ok(match id {
         ClockId::Monotonic => clocks::subscribe_instant(timeout),
+        ClockId::Realtime => clocks::deadline_for(id, timeout.wrapping_sub(offset as u64))?,
         other => clocks::deadline_for(other, timeout)?,
     })
 }
@@ -94,7 +96,11 @@ fn poll_common(
     for (i, s) in subs.iter().enumerate() {
         match s.tag {
             EVENTTYPE_CLOCK => {
-                match clock_id(s.clock_id).and_then(|id| deadline(id, s.timeout, s.flags)) {
+                let offset = c
+                    .ctx
+                    .realtime_offset
+                    .load(std::sync::atomic::Ordering::Relaxed);
+                match clock_id(s.clock_id).and_then(|id| deadline(id, s.timeout, s.flags, offset)) {
                     Ok(d) => waiting.push((i, Waiting::Timer(d))),
                     Err(e) => events.push(event(s, e)),
                 }

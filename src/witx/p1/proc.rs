@@ -38,8 +38,24 @@ pub fn clock_time_get<M: MemSize>(
         "clock_time_get",
         [id as u64, precision, out],
         |c| {
-            let t = clocks::now(clock_id(id)?)?;
+            let t = c.ctx.clock_now(clock_id(id)?)?;
             Ok(c.mem.write::<u64>(out, t)?)
+        },
+    )
+}
+
+/// WASIX `clock_time_set(id, ns)`: sets the process's own realtime clock (the host's is
+/// never touched), when the embedder allows it (`Builder::allow_clock_set`,
+/// `--allow-clock-set`), else `perm`. Other clocks cannot be set: `inval` (as POSIX
+/// `clock_settime` answers for CLOCK_MONOTONIC), as is an unknown id.
+pub fn clock_time_set(mut env: FunctionEnvMut<WasiEnv>, id: u32, ns: u64) -> i32 {
+    run(
+        &mut env,
+        "clock_time_set",
+        [id as u64, ns],
+        |c| match clock_id(id)? {
+            ClockId::Realtime => Ok(c.ctx.set_realtime(ns)?),
+            _ => Err(Errno::INVAL),
         },
     )
 }
