@@ -96,6 +96,35 @@ impl Checkpoints {
             .cloned()
     }
 
+    /// A vfork child hands the instance back: the checkpoints it made (their tokens are in
+    /// the memory it shared with this process) become this process's, and generations go
+    /// on after the child's, so no token is given twice.
+    pub fn adopt(&self, child: &Checkpoints) {
+        let (next, live): (u64, Vec<_>) = {
+            let c = child.lock();
+            (
+                c.next,
+                c.live.iter().map(|(k, v)| (*k, v.clone())).collect(),
+            )
+        };
+        let mut g = self.lock();
+        g.next = g.next.max(next);
+        for (k, v) in live {
+            g.live.insert(k, v);
+        }
+        while g.live.len() > MAX_CHECKPOINTS {
+            let Some(oldest) = g
+                .live
+                .iter()
+                .min_by_key(|(_, c)| c.generation)
+                .map(|(k, _)| *k)
+            else {
+                break;
+            };
+            g.live.remove(&oldest);
+        }
+    }
+
     /// A forked child's: the main thread's checkpoints, same tag (the child's memory holds
     /// the same tokens).
     pub fn fork_copy(&self) -> Checkpoints {

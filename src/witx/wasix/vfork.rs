@@ -104,6 +104,8 @@ pub fn give_back(env: &mut FunctionEnvMut<WasiEnv>) -> Result<(), RuntimeError> 
         .begin_unwind(env)
         .map_err(|e| RuntimeError::new(format!("vfork child cannot unwind: errno {}", e.0)))?;
     point_imports_at(env, &back.parent);
+    // The child's setjmps wrote their tokens into the memory it shares with the parent.
+    back.parent.checkpoints.adopt(&child.checkpoints);
     let pid = child.pid;
     env.as_store_mut().on_called(move |mut store| {
         a.end_unwind(&mut store, &unwound)?;
