@@ -104,6 +104,8 @@ pub struct WasiEnv {
     pub siblings: Vec<wasmer::FunctionEnv<WasiEnv>>,
     /// The namespace these imports are of (for the import recorder).
     pub ns: &'static str,
+    /// The instance's asyncify exports (`None` inside: it has none), once looked up.
+    pub asyncify: Option<Option<super::wasix::asyncify::Asyncify>>,
 }
 
 impl WasiEnv {
@@ -121,6 +123,7 @@ impl WasiEnv {
             wasix_module: false,
             siblings: Vec::new(),
             ns: "",
+            asyncify: None,
         }
     }
 }

@@ -294,11 +294,18 @@ pub(super) fn note<M: MemSize>(
 }
 
 /// The calling instance's asyncify exports, if it has them.
+/// Looked up once per instance (every setjmp and longjmp asks twice), once its exports are
+/// known.
 pub(super) fn asyncify_of(env: &mut FunctionEnvMut<WasiEnv>) -> Option<Asyncify> {
     let (data, mut store) = env.data_and_store_mut();
+    if let Some(a) = &data.asyncify {
+        return a.clone();
+    }
     let memory = data.memory.clone()?;
     let exports = data.exports.as_ref()?;
-    Asyncify::find(&mut store, exports, &memory)
+    let a = Asyncify::find(&mut store, exports, &memory);
+    data.asyncify = Some(a.clone());
+    a
 }
 
 /// `proc_fork(copy_memory, pid*)`: the child gets 0, the parent the child's pid. vfork

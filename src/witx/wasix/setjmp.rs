@@ -17,7 +17,7 @@ use crate::guest::MemSize;
 use crate::witx::env::{run, WasiEnv};
 use crate::witx::errno::Errno;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use wasmer::{AsStoreMut, FunctionEnvMut, RuntimeError};
 
 /// Most live checkpoints per process: the oldest goes first (a program that setjmps into
@@ -44,7 +44,7 @@ pub struct Checkpoints {
 struct Inner {
     next: u64,
     tag: u64,
-    live: HashMap<(u32, u64), Checkpoint>,
+    live: HashMap<(u32, u64), Arc<Checkpoint>>,
 }
 
 impl Default for Checkpoints {
@@ -71,6 +71,7 @@ impl Checkpoints {
     }
 
     fn insert(&self, key: (u32, u64), cp: Checkpoint) {
+        let cp = Arc::new(cp);
         let mut g = self.lock();
         if g.live.len() >= MAX_CHECKPOINTS && !g.live.contains_key(&key) {
             if let Some(oldest) = g
@@ -85,7 +86,8 @@ impl Checkpoints {
         g.live.insert(key, cp);
     }
 
-    fn find(&self, key: (u32, u64), generation: u64, tag: u64) -> Option<Checkpoint> {
+    /// Shared, not copied: a longjmp rewinds the kept frames without copying them.
+    fn find(&self, key: (u32, u64), generation: u64, tag: u64) -> Option<Arc<Checkpoint>> {
         let g = self.lock();
         if tag != g.tag {
             return None;
