@@ -23,6 +23,9 @@ pub struct WasiImports {
     tid: u32,
     /// The module's WASI 0.2 imports, if it has any.
     p2: Option<CoreImports>,
+    /// A position-independent main module's linking: this store's state, whether this
+    /// store lays the process out, the module's `dylink.0`.
+    dl: Option<(super::dylink::Link, bool, super::dylink::DylinkInfo)>,
 }
 
 fn sig(t: &FunctionType) -> String {
@@ -82,6 +85,12 @@ impl WasiImports {
         let wasix_module = module
             .imports()
             .any(|i| matches!(i.module(), "wasix_32v1" | "wasix_64v1"));
+        // A `-pie` main module: the dynamic linker provides its table, globals and the
+        // functions of side modules (below, once the memory exists).
+        let dylink = super::dylink::section::of_module(module).map_err(|why| RunError::Setup {
+            what: "dylink.0 section".into(),
+            why,
+        })?;
         let mut imports = Imports::new();
         let mut envs: Vec<(Namespace, FunctionEnv<WasiEnv>)> = Vec::new();
         let mut imported_memory = None;
@@ -126,6 +135,9 @@ impl WasiImports {
                         imports.define(m, n, f);
                         continue;
                     }
+                    if dylink.is_some() && Namespace::from_name(m).is_none() {
+                        continue;
+                    }
                     let ns = Namespace::from_name(m).ok_or_else(unknown)?;
                     let env = match envs.iter().find(|(k, _)| *k == ns) {
                         Some((_, e)) => e.clone(),
@@ -149,6 +161,7 @@ impl WasiImports {
                     };
                     imports.define(m, n, f);
                 }
+                _ if dylink.is_some() => {}
                 other => {
                     return Err(RunError::UnknownImport {
                         module: m.into(),
@@ -162,6 +175,32 @@ impl WasiImports {
         for e in &all {
             e.as_mut(store).siblings = all.clone();
         }
+        let dl = match dylink {
+            Some(info) => {
+                let mem = imported_memory.as_ref().ok_or_else(|| RunError::Setup {
+                    what: "position-independent module".into(),
+                    why: "it imports no memory".into(),
+                })?;
+                let (link, first) = super::dylink::store::main_imports(
+                    store,
+                    module,
+                    &info,
+                    &ctx,
+                    mem,
+                    all.clone(),
+                    &mut imports,
+                )
+                .map_err(|why| RunError::Setup {
+                    what: "dynamic linking".into(),
+                    why,
+                })?;
+                for e in &all {
+                    e.as_mut(store).dl = Some(link.clone());
+                }
+                Some((link, first, info))
+            }
+            None => None,
+        };
         // An imported memory is known before instantiation: attach it now, so that a start
         // function (run by instantiation, before `bind`) can already make WASI calls.
         if let Some(m) = &imported_memory {
@@ -201,6 +240,7 @@ impl WasiImports {
             ctx,
             tid,
             p2,
+            dl,
         })
     }
 
@@ -238,6 +278,13 @@ impl WasiImports {
         if let Some(p) = &self.p2 {
             let realloc = instance.exports.get_function("cabi_realloc").ok();
             p.bind(store, mem, realloc);
+        }
+        if let Some((link, first, info)) = &self.dl {
+            super::dylink::store::after_main(store, link, instance, *first, &self.ctx, info)
+                .map_err(|why| RunError::Setup {
+                    what: "dynamic linking".into(),
+                    why,
+                })?;
         }
         Ok(())
     }

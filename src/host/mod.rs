@@ -4,6 +4,7 @@
 mod builder;
 pub mod cache;
 mod cli;
+pub mod dylink;
 mod link;
 pub mod memory_import;
 pub mod module;

@@ -26,6 +26,8 @@ pub struct WasiCtx {
     pub checkpoints: super::wasix::setjmp::Checkpoints,
     /// Set while this (vfork child's) context borrows its parent's instance.
     pub vfork: super::wasix::vfork::VforkSlot,
+    /// The process's dynamic-linking books (a position-independent main module).
+    pub dl: OnceLock<Arc<crate::host::dylink::Linker>>,
 }
 
 pub use crate::core::process::MAIN_TID;
@@ -41,6 +43,7 @@ impl WasiCtx {
             launcher: OnceLock::new(),
             checkpoints: Default::default(),
             vfork: Default::default(),
+            dl: OnceLock::new(),
         }
     }
 
@@ -57,6 +60,10 @@ impl WasiCtx {
                 .clone(),
         );
         c.checkpoints = self.checkpoints.fork_copy();
+        // The child's memory is a copy: its side modules are where the parent's are.
+        if let Some(l) = self.dl.get() {
+            let _ = c.dl.set(Arc::new(l.fork_copy()));
+        }
         c
     }
 }
@@ -106,6 +113,8 @@ pub struct WasiEnv {
     pub ns: &'static str,
     /// The instance's asyncify exports (`None` inside: it has none), once looked up.
     pub asyncify: Option<Option<super::wasix::asyncify::Asyncify>>,
+    /// This store's dynamic linking (a position-independent main module).
+    pub dl: Option<crate::host::dylink::Link>,
 }
 
 impl WasiEnv {
@@ -124,6 +133,7 @@ impl WasiEnv {
             siblings: Vec::new(),
             ns: "",
             asyncify: None,
+            dl: None,
         }
     }
 }

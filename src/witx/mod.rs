@@ -11,7 +11,7 @@ pub mod wasix;
 // One flat set of import modules for the tables below (and `crate::witx::fd` etc.).
 pub use p1::{args, fd, path, poll, proc, readdir};
 pub use wasix::{
-    atomics, epoll, exec, fdx, port, procs, setjmp, signal, sock, thread, thread_2022,
+    atomics, dl, epoll, exec, fdx, port, procs, setjmp, signal, sock, thread, thread_2022,
 };
 
 use crate::guest::{MemSize, M32, M64};
@@ -324,6 +324,9 @@ table! {
     "futex_wait" => thread::futex_wait::<M>,
     "futex_wake" => thread::futex_wake::<M>,
     "futex_wake_all" => thread::futex_wake_all::<M>,
+    "dlopen" => dl::dlopen::<M>,
+    "dlsym" => dl::dlsym::<M>,
+    "dl_invalid_handle" => dl::dl_invalid_handle,
 }}
 
 table! {

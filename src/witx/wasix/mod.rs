@@ -3,6 +3,7 @@
 
 pub mod asyncify;
 pub mod atomics;
+pub mod dl;
 pub mod epoll;
 pub mod exec;
 pub mod fdx;

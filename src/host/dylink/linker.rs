@@ -1,0 +1,183 @@
+//! The process's dynamic-linking books, shared by every store (thread) of the process:
+//! where the main module and each side module live in memory and in the table, and which
+//! function pointers the linker handed out. The stores' tables must agree slot for slot
+//! (a function pointer travels between threads), so every slot is decided here first and
+//! each store copies the decisions (see [`super::store`]).
+
+use super::section::DylinkInfo;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The handle of the main module (`dlopen(NULL)`); side modules count up from 2.
+pub const MAIN_HANDLE: u32 = 1;
+/// Shadow stack of a position-independent main module (wasixcc's default, 8 MiB).
+pub const STACK_SIZE: u64 = 8 << 20;
+/// Most side modules one process may load (each costs memory, table space and a compile).
+pub const MAX_MODULES: usize = 1024;
+
+/// Where the main module lives.
+#[derive(Clone, Copy, Debug)]
+pub struct Layout {
+    pub memory_base: u64,
+    pub table_base: u32,
+    pub stack_low: u64,
+    pub stack_high: u64,
+}
+
+/// A side module the process loaded.
+pub struct Side {
+    pub handle: u32,
+    /// Absolute guest path it was read from.
+    pub path: String,
+    pub module: wasmer::Module,
+    pub info: DylinkInfo,
+    pub memory_base: u64,
+    pub table_base: u32,
+    /// Handles of the side modules it needs (its `dylink.0` needed list).
+    pub deps: Vec<u32>,
+    /// RTLD_GLOBAL: its symbols resolve later modules' imports and RTLD_DEFAULT lookups.
+    pub global: AtomicBool,
+    /// Its constructors have run (until then a `dlopen` of it from a constructor finds it).
+    pub ready: AtomicBool,
+    /// Loading it failed: it is skipped by every lookup (its space is not reused).
+    pub failed: AtomicBool,
+}
+
+impl Side {
+    pub fn live(&self) -> bool {
+        !self.failed.load(Ordering::Acquire)
+    }
+}
+
+/// A function pointer the linker placed (for a `GOT.func` import or a `dlsym`).
+#[derive(Clone, Debug)]
+pub struct Slot {
+    pub index: u32,
+    pub owner: u32,
+    pub name: String,
+}
+
+pub struct Linker {
+    state: Mutex<State>,
+}
+
+#[derive(Clone)]
+struct State {
+    layout: Layout,
+    /// The size every store's table must have.
+    table_len: u32,
+    modules: Vec<Arc<Side>>,
+    slots: Vec<Slot>,
+    slot_of: HashMap<(u32, String), u32>,
+}
+
+impl Linker {
+    pub fn new(layout: Layout, table_len: u32) -> Linker {
+        Linker {
+            state: Mutex::new(State {
+                layout,
+                table_len,
+                modules: Vec::new(),
+                slots: Vec::new(),
+                slot_of: HashMap::new(),
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A forked child's books: the same modules at the same places (its memory is a copy).
+    pub fn fork_copy(&self) -> Linker {
+        Linker {
+            state: Mutex::new(self.lock().clone()),
+        }
+    }
+
+    pub fn layout(&self) -> Layout {
+        self.lock().layout
+    }
+
+    pub fn table_len(&self) -> u32 {
+        self.lock().table_len
+    }
+
+    /// Every module loaded so far, in load order.
+    pub fn modules(&self) -> Vec<Arc<Side>> {
+        self.lock().modules.clone()
+    }
+
+    pub fn module(&self, handle: u32) -> Option<Arc<Side>> {
+        let i = handle.checked_sub(MAIN_HANDLE + 1)? as usize;
+        self.lock().modules.get(i).filter(|m| m.live()).cloned()
+    }
+
+    /// The live module read from `path`, if it was loaded.
+    pub fn find_loaded(&self, path: &str) -> Option<Arc<Side>> {
+        self.lock()
+            .modules
+            .iter()
+            .find(|m| m.path == path && m.live())
+            .cloned()
+    }
+
+    /// Registers a module at `memory_base`, reserving its table area; returns it with its
+    /// handle. `None` past [`MAX_MODULES`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn add(
+        &self,
+        path: String,
+        module: wasmer::Module,
+        info: DylinkInfo,
+        memory_base: u64,
+        deps: Vec<u32>,
+        global: bool,
+    ) -> Option<Arc<Side>> {
+        let mut st = self.lock();
+        if st.modules.len() >= MAX_MODULES {
+            return None;
+        }
+        let align = 1u32 << info.table_align;
+        let table_base = st.table_len.checked_add(align - 1)? & !(align - 1);
+        st.table_len = table_base.checked_add(info.table_size)?;
+        let side = Arc::new(Side {
+            handle: MAIN_HANDLE + 1 + st.modules.len() as u32,
+            path,
+            module,
+            info,
+            memory_base,
+            table_base,
+            deps,
+            global: AtomicBool::new(global),
+            ready: AtomicBool::new(false),
+            failed: AtomicBool::new(false),
+        });
+        st.modules.push(side.clone());
+        Some(side)
+    }
+
+    /// The table index of `owner`'s export `name`, placing it in a new slot the first time
+    /// (the same function always has the same pointer).
+    pub fn slot(&self, owner: u32, name: &str) -> u32 {
+        let mut st = self.lock();
+        if let Some(i) = st.slot_of.get(&(owner, name.to_string())) {
+            return *i;
+        }
+        let index = st.table_len;
+        st.table_len += 1;
+        st.slot_of.insert((owner, name.to_string()), index);
+        st.slots.push(Slot {
+            index,
+            owner,
+            name: name.to_string(),
+        });
+        index
+    }
+
+    /// The slots placed after the first `n`.
+    pub fn slots_from(&self, n: usize) -> Vec<Slot> {
+        self.lock().slots.get(n..).unwrap_or_default().to_vec()
+    }
+}
