@@ -183,6 +183,7 @@ impl WasiImports {
                 })?;
                 let (link, first) = super::dylink::store::main_imports(
                     store,
+                    tid,
                     module,
                     &info,
                     &ctx,

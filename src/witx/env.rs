@@ -203,6 +203,15 @@ pub fn run<const N: usize>(
     args: [u64; N],
     f: impl FnOnce(&Call<'_>) -> Result<(), Errno>,
 ) -> i32 {
+    // A dynamically linked process: copy what another thread loaded before going on.
+    if let Some(link) = env.data().dl.clone() {
+        if crate::host::dylink::store::stale(&link) {
+            let (_, mut st) = env.data_and_store_mut();
+            if let Err(e) = crate::host::dylink::store::sync(&mut st, &link) {
+                tracing::warn!("dynamic linking: {}", e.message);
+            }
+        }
+    }
     let (flavor, r) = with_call(env, |c| (c.flavor, f(c)));
     let mut e = match r {
         Ok(()) => Errno::SUCCESS,
@@ -224,6 +233,7 @@ pub fn run_blocking<const N: usize>(
     args: [u64; N],
     f: impl FnOnce(&Call<'_>) -> Result<(), Errno>,
 ) -> Result<i32, wasmer::RuntimeError> {
+    park_dl(env);
     let e = run(env, name, args, f);
     after_wait(env)?;
     Ok(e)
@@ -247,10 +257,27 @@ pub fn after_wait(env: &mut FunctionEnvMut<'_, WasiEnv>) -> Result<(), wasmer::R
         }
         return Err(unwind(end));
     }
+    // Another thread loaded a side module or placed a function pointer while this one
+    // waited (a pthread_join, a lock): copy it before the guest can call through it.
+    if let Some(link) = data.dl.clone() {
+        let (_, mut st) = env.data_and_store_mut();
+        crate::host::dylink::store::resume(&mut st, &link)
+            .map_err(|e| wasmer::RuntimeError::new(e.message))?;
+    }
+    let data = env.data();
     if !data.ctx.signals.has_pending(data.tid) {
         return Ok(());
     }
     super::signal::run_pending(env)
+}
+
+/// Before an import that may block: a dynamically linked process's loader need not wait
+/// for this thread (it copies new side modules in [`after_wait`], before the guest runs).
+#[inline]
+pub fn park_dl(env: &FunctionEnvMut<'_, WasiEnv>) {
+    if let Some(link) = &env.data().dl {
+        crate::host::dylink::store::park(link);
+    }
 }
 
 /// The error that unwinds a thread of a process that has ended.

@@ -6,8 +6,9 @@
 
 use super::section::DylinkInfo;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 /// The handle of the main module (`dlopen(NULL)`); side modules count up from 2.
 pub const MAIN_HANDLE: u32 = 1;
@@ -21,6 +22,8 @@ pub const MAX_MODULES: usize = 1024;
 pub struct Layout {
     pub memory_base: u64,
     pub table_base: u32,
+    /// Table slots the main module's own elements fill from `table_base`.
+    pub table_size: u32,
     pub stack_low: u64,
     pub stack_high: u64,
 }
@@ -50,6 +53,16 @@ impl Side {
     }
 }
 
+#[derive(Clone, Copy, Default)]
+struct Ack {
+    seen: u64,
+    parked: bool,
+}
+
+/// How long a dlopen waits for the process's other threads to copy what it loaded before
+/// it returns anyway (a thread computing without imports copies at its next import).
+pub const PUBLISH_WAIT: Duration = Duration::from_secs(2);
+
 /// A function pointer the linker placed (for a `GOT.func` import or a `dlsym`).
 #[derive(Clone, Debug)]
 pub struct Slot {
@@ -60,6 +73,12 @@ pub struct Slot {
 
 pub struct Linker {
     state: Mutex<State>,
+    /// Per thread (tid): the generation its store has copied, and whether it is parked in
+    /// a blocking import (it copies before it returns to the guest). See [`Linker::publish`].
+    acks: Mutex<HashMap<u32, Ack>>,
+    acked: Condvar,
+    /// Bumped by every load and every new slot: a store that saw another value syncs.
+    generation: AtomicU64,
 }
 
 #[derive(Clone)]
@@ -82,7 +101,68 @@ impl Linker {
                 slots: Vec::new(),
                 slot_of: HashMap::new(),
             }),
+            generation: AtomicU64::new(0),
+            acks: Mutex::new(HashMap::new()),
+            acked: Condvar::new(),
         }
+    }
+
+    fn acks(&self) -> std::sync::MutexGuard<'_, HashMap<u32, Ack>> {
+        self.acks.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Thread `tid`'s store has copied everything up to `generation`.
+    pub fn note_seen(&self, tid: u32, generation: u64) {
+        self.acks().insert(
+            tid,
+            Ack {
+                seen: generation,
+                parked: false,
+            },
+        );
+        self.acked.notify_all();
+    }
+
+    /// Thread `tid` enters (true) or leaves a blocking import.
+    pub fn park(&self, tid: u32, parked: bool) {
+        if let Some(a) = self.acks().get_mut(&tid) {
+            a.parked = parked;
+        }
+        self.acked.notify_all();
+    }
+
+    /// After `me` loaded a module or placed a slot: waits (at most [`PUBLISH_WAIT`]) until
+    /// every other live thread has copied it or is parked in an import (it copies before
+    /// it runs guest code again), so that a pointer handed to it works — what wasmer's
+    /// stop-the-world does for its instance groups.
+    pub fn publish(&self, me: u32, alive: impl Fn(u32) -> bool) {
+        let target = self.generation();
+        let deadline = Instant::now() + PUBLISH_WAIT;
+        let mut acks = self.acks();
+        loop {
+            acks.retain(|t, _| alive(*t));
+            let done = acks
+                .iter()
+                .all(|(t, a)| *t == me || a.parked || a.seen >= target);
+            let left = deadline.saturating_duration_since(Instant::now());
+            if done || left.is_zero() {
+                return;
+            }
+            acks = self
+                .acked
+                .wait_timeout(acks, left.min(Duration::from_millis(50)))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Changes whenever a store has something new to copy.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -93,6 +173,9 @@ impl Linker {
     pub fn fork_copy(&self) -> Linker {
         Linker {
             state: Mutex::new(self.lock().clone()),
+            generation: AtomicU64::new(self.generation()),
+            acks: Mutex::new(HashMap::new()),
+            acked: Condvar::new(),
         }
     }
 
@@ -155,15 +238,27 @@ impl Linker {
             failed: AtomicBool::new(false),
         });
         st.modules.push(side.clone());
+        drop(st);
+        self.bump();
         Some(side)
     }
 
-    /// The table index of `owner`'s export `name`, placing it in a new slot the first time
-    /// (the same function always has the same pointer).
-    pub fn slot(&self, owner: u32, name: &str) -> u32 {
+    /// The table index already decided for `owner`'s export `name`.
+    pub fn known_slot(&self, owner: u32, name: &str) -> Option<u32> {
+        self.lock().slot_of.get(&(owner, name.to_string())).copied()
+    }
+
+    /// The table index of `owner`'s export `name`: `own` when the module's elements
+    /// already put it there (so `&f` in the module and `dlsym("f")` are equal), else a new
+    /// slot the first time. The same function always has the same pointer.
+    pub fn slot(&self, owner: u32, name: &str, own: Option<u32>) -> u32 {
         let mut st = self.lock();
         if let Some(i) = st.slot_of.get(&(owner, name.to_string())) {
             return *i;
+        }
+        if let Some(i) = own {
+            st.slot_of.insert((owner, name.to_string()), i);
+            return i;
         }
         let index = st.table_len;
         st.table_len += 1;
@@ -173,6 +268,8 @@ impl Linker {
             owner,
             name: name.to_string(),
         });
+        drop(st);
+        self.bump();
         index
     }
 

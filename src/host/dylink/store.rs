@@ -59,6 +59,12 @@ pub struct StoreLink {
     slots_applied: usize,
     /// The main module's GOT imports, filled once it is instantiated.
     pending: Vec<(Global, Got)>,
+    /// The linker generation this store has copied.
+    seen: u64,
+    /// Per module, its own table area: function reference → index (see [`pointer_of`]).
+    own: HashMap<u32, HashMap<usize, u32>>,
+    /// The guest thread this store runs.
+    tid: u32,
 }
 
 /// A store's linking state, shared by the envs and stubs of that store.
@@ -108,8 +114,10 @@ fn global_u64(store: &mut impl AsStoreMut, g: &Global) -> Option<u64> {
 /// What a position-independent main module imports beyond its memory and WASI: table,
 /// stack pointer, bases, GOT entries and functions of the side modules it needs (stubs
 /// that resolve at their first call). The process's first store lays the process out.
+#[allow(clippy::too_many_arguments)]
 pub fn main_imports(
     store: &mut impl AsStoreMut,
+    tid: u32,
     module: &Module,
     info: &DylinkInfo,
     ctx: &WasiCtx,
@@ -133,6 +141,7 @@ pub fn main_imports(
             let layout = Layout {
                 memory_base,
                 table_base: 1,
+                table_size: info.table_size,
                 stack_low,
                 stack_high: stack_low + STACK_SIZE,
             };
@@ -177,6 +186,9 @@ pub fn main_imports(
         sides: HashMap::new(),
         slots_applied: 0,
         pending: Vec::new(),
+        seen: u64::MAX,
+        own: HashMap::new(),
+        tid,
     }));
     let mut pending = Vec::new();
     for imp in module.imports() {
@@ -190,6 +202,7 @@ pub fn main_imports(
         let e = provide(
             store,
             &link,
+            Scope::Default,
             info,
             (m, n, imp.ty()),
             layout.memory_base,
@@ -228,7 +241,7 @@ pub fn after_main(
         sync(store, link).map_err(|e| e.message)?;
     }
     fill_got(store, link, &pending, Scope::Default).map_err(|e| e.message)?;
-    apply_slots(store, link).map_err(|e| e.message)
+    sync(store, link).map_err(|e| e.message)
 }
 
 fn call_init(store: &mut impl AsStoreMut, i: &Instance, name: &str) -> Result<(), String> {
@@ -243,9 +256,11 @@ fn call_init(store: &mut impl AsStoreMut, i: &Instance, name: &str) -> Result<()
 
 /// The extern for one import of a position-independent module at (`memory_base`,
 /// `table_base`). `GOT.*` entries are added to `pending`.
+#[allow(clippy::too_many_arguments)]
 fn provide(
     store: &mut impl AsStoreMut,
     link: &Link,
+    scope: Scope,
     info: &DylinkInfo,
     (m, n, ty): (&str, &str, &ExternType),
     memory_base: u64,
@@ -297,7 +312,7 @@ fn provide(
         ("env", ExternType::Function(ft)) => {
             let weak = info.weak_imports.contains(&(m.to_string(), n.to_string()));
             drop(l);
-            stub(store, link, n, ft.clone(), weak).into()
+            stub(store, link, scope, n, ft.clone(), weak).into()
         }
         (_, ExternType::Function(ft)) => {
             // A side module calling WASI itself: the main instance's env of that namespace.
@@ -325,23 +340,25 @@ fn provide(
 
 struct Stub {
     link: Link,
+    scope: Scope,
     name: String,
     ty: FunctionType,
     weak: bool,
     target: Option<Function>,
 }
 
-/// A function import no loaded module defines yet: resolved in the default scope at its
+/// A function import: bound now when `scope` defines it, else a stub that resolves at its
 /// first call (lazy binding). Still undefined then: a trap naming the symbol.
 fn stub(
     store: &mut impl AsStoreMut,
     link: &Link,
+    scope: Scope,
     name: &str,
     ty: FunctionType,
     weak: bool,
 ) -> Function {
     // An already loaded definition is bound now.
-    if let Some((_, Extern::Function(f))) = resolve(store, link, name, Scope::Default) {
+    if let Some((_, Extern::Function(f))) = resolve(store, link, name, scope) {
         if f.ty(store) == ty {
             return f;
         }
@@ -350,6 +367,7 @@ fn stub(
         store,
         Stub {
             link: link.clone(),
+            scope,
             name: name.to_string(),
             ty: ty.clone(),
             weak,
@@ -364,11 +382,17 @@ fn stub(
             let target = match env.data().target.clone() {
                 Some(f) => f,
                 None => {
-                    let (link, name, ty, weak) = {
+                    let (link, scope, name, ty, weak) = {
                         let s = env.data();
-                        (s.link.clone(), s.name.clone(), s.ty.clone(), s.weak)
+                        (
+                            s.link.clone(),
+                            s.scope,
+                            s.name.clone(),
+                            s.ty.clone(),
+                            s.weak,
+                        )
                     };
-                    let found = resolve(&mut env, &link, &name, Scope::Default);
+                    let found = resolve(&mut env, &link, &name, scope);
                     let f = match found {
                         Some((_, Extern::Function(f))) if f.ty(&env) == ty => f,
                         Some(_) => {
@@ -500,9 +524,8 @@ fn fill_got(
             (Got::Mem(_), Some((owner, Extern::Global(e)))) => {
                 data_address(store, link, owner, name, &e)
             }
-            (Got::Func(_), Some((owner, Extern::Function(_)))) => {
-                let linker = lock(link).linker.clone();
-                Some(linker.slot(owner, name) as u64)
+            (Got::Func(_), Some((owner, Extern::Function(f)))) => {
+                Some(pointer_of(store, link, owner, name, &f) as u64)
             }
             _ => None,
         };
@@ -514,6 +537,56 @@ fn fill_got(
             .map_err(|e| dl_err(Errno::NOEXEC, format!("GOT entry {name}: {e}")))?;
     }
     apply_slots(store, link)
+}
+
+/// The function pointer of `owner`'s export `name` (`f` in this store).
+fn pointer_of(
+    store: &mut impl AsStoreMut,
+    link: &Link,
+    owner: u32,
+    name: &str,
+    f: &Function,
+) -> u32 {
+    let linker = lock(link).linker.clone();
+    if let Some(i) = linker.known_slot(owner, name) {
+        return i;
+    }
+    let own = own_index(store, link, owner, f);
+    linker.slot(owner, name, own)
+}
+
+/// The engine's identity of a function (its funcref), equal for every handle on it.
+fn funcref_id(store: &mut impl AsStoreMut, f: &Function) -> usize {
+    // SAFETY: a funcref value's raw form is its `funcref` pointer.
+    unsafe { Value::FuncRef(Some(f.clone())).as_raw(store).funcref }
+}
+
+/// Where `owner`'s own elements put `f`, if they did: each module's table area is read
+/// once per store into a map.
+fn own_index(store: &mut impl AsStoreMut, link: &Link, owner: u32, f: &Function) -> Option<u32> {
+    let key = funcref_id(store, f);
+    let mut l = lock(link);
+    if !l.own.contains_key(&owner) {
+        let (base, size) = match owner {
+            MAIN_HANDLE => {
+                let lay = l.linker.layout();
+                (lay.table_base, lay.table_size)
+            }
+            h => {
+                let side = l.linker.module(h)?;
+                (side.table_base, side.info.table_size)
+            }
+        };
+        let table = l.table.clone();
+        let mut map = HashMap::new();
+        for i in base..base.saturating_add(size) {
+            if let Some(Value::FuncRef(Some(g))) = table.get(store, i) {
+                map.entry(funcref_id(store, &g)).or_insert(i);
+            }
+        }
+        l.own.insert(owner, map);
+    }
+    l.own.get(&owner)?.get(&key).copied()
 }
 
 /// Grows this store's table to the linker's size and sets the slots placed since.
@@ -530,16 +603,24 @@ fn apply_slots(store: &mut impl AsStoreMut, link: &Link) -> Result<(), DlError> 
             .map_err(|e| dl_err(Errno::NOMEM, format!("table: {e}")))?;
     }
     let slots = linker.slots_from(from);
+    let mut done = 0;
     for s in &slots {
-        let f = match resolve(store, link, &s.name, Scope::Module(s.owner)) {
-            Some((_, Extern::Function(f))) => f,
-            _ => continue,
-        };
-        table
-            .set(store, s.index, Value::FuncRef(Some(f)))
-            .map_err(|e| dl_err(Errno::NOMEM, format!("table: {e}")))?;
+        // A slot of a module this store has not instantiated yet waits for it (slots are
+        // applied in order; instantiating it applies them).
+        let here = s.owner == MAIN_HANDLE || lock(link).sides.contains_key(&s.owner);
+        if !here && linker.module(s.owner).is_some() {
+            break;
+        }
+        if let Some((_, Extern::Function(f))) =
+            resolve(store, link, &s.name, Scope::Module(s.owner))
+        {
+            table
+                .set(store, s.index, Value::FuncRef(Some(f)))
+                .map_err(|e| dl_err(Errno::NOMEM, format!("table: {e}")))?;
+        }
+        done += 1;
     }
-    lock(link).slots_applied = from + slots.len();
+    lock(link).slots_applied = from + done;
     Ok(())
 }
 
@@ -547,22 +628,65 @@ fn apply_slots(store: &mut impl AsStoreMut, link: &Link) -> Result<(), DlError> 
 /// started before, or running while, another thread's dlopen) and copies the slots.
 pub fn sync(store: &mut impl AsStoreMut, link: &Link) -> Result<(), DlError> {
     let linker = lock(link).linker.clone();
+    let generation = linker.generation();
     for side in linker.modules() {
         if !side.live() || lock(link).sides.contains_key(&side.handle) {
             continue;
         }
-        instantiate(store, link, &side, false)?;
+        instantiate(store, link, &side, false, false)?;
     }
-    apply_slots(store, link)
+    apply_slots(store, link)?;
+    let tid = {
+        let mut l = lock(link);
+        l.seen = generation;
+        l.tid
+    };
+    linker.note_seen(tid, generation);
+    Ok(())
+}
+
+/// This store's thread leaves a blocking import: it copies what it missed.
+pub fn resume(store: &mut impl AsStoreMut, link: &Link) -> Result<(), DlError> {
+    if stale(link) {
+        return sync(store, link);
+    }
+    let l = lock(link);
+    l.linker.park(l.tid, false);
+    Ok(())
+}
+
+/// This store's thread enters a blocking import (see [`Linker::publish`]).
+pub fn park(link: &Link) {
+    let l = lock(link);
+    l.linker.park(l.tid, true);
+}
+
+/// After a load or a new slot: lets the process's other threads copy it (see
+/// [`Linker::publish`]).
+pub fn publish(link: &Link, ctx: &WasiCtx) {
+    let (linker, tid) = {
+        let l = lock(link);
+        (l.linker.clone(), l.tid)
+    };
+    // This thread has it all already.
+    linker.note_seen(tid, linker.generation());
+    linker.publish(tid, |t| ctx.threads.is_alive(t));
+}
+
+/// Whether another store loaded a module or placed a slot since this one last synced.
+pub fn stale(link: &Link) -> bool {
+    let l = lock(link);
+    l.seen != l.linker.generation()
 }
 
 /// Instantiates `side` in this store; `fresh` (the loading store) also runs its data
-/// relocations and constructors.
+/// relocations and constructors, and with `now` refuses it when an import is undefined.
 fn instantiate(
     store: &mut impl AsStoreMut,
     link: &Link,
     side: &Arc<Side>,
     fresh: bool,
+    now: bool,
 ) -> Result<(), DlError> {
     let fail = |m: String| dl_err(Errno::NOEXEC, format!("{}: {m}", side.path));
     apply_slots(store, link)?;
@@ -572,6 +696,7 @@ fn instantiate(
         let e = provide(
             store,
             link,
+            Scope::Loading(side.handle),
             &side.info,
             (imp.module(), imp.name(), imp.ty()),
             side.memory_base,
@@ -584,6 +709,23 @@ fn instantiate(
     let instance = Instance::new(store, &side.module, &imports).map_err(|e| fail(e.to_string()))?;
     lock(link).sides.insert(side.handle, instance.clone());
     fill_got(store, link, &pending, Scope::Loading(side.handle))?;
+    if fresh && now {
+        // RTLD_NOW: every function it imports must be defined somewhere by now.
+        for imp in side.module.imports() {
+            let (m, n) = (imp.module(), imp.name());
+            let weak = side
+                .info
+                .weak_imports
+                .contains(&(m.to_string(), n.to_string()));
+            if m == "env"
+                && matches!(imp.ty(), ExternType::Function(_))
+                && !weak
+                && resolve(store, link, n, Scope::Loading(side.handle)).is_none()
+            {
+                return Err(fail(format!("undefined symbol: {n}")));
+            }
+        }
+    }
     if fresh {
         call_init(store, &instance, "__wasm_apply_data_relocs").map_err(fail)?;
         call_init(store, &instance, "__wasm_call_ctors").map_err(fail)?;
@@ -729,7 +871,9 @@ pub fn load(
             flags & RTLD_GLOBAL != 0,
         )
         .ok_or_else(|| dl_err(Errno::NOMEM, format!("{path}: too many side modules")))?;
-    if let Err(e) = instantiate(store, link, &side, true) {
+    // RTLD_LAZY binds at the first call; anything else (RTLD_NOW, needed libraries) now.
+    let now = flags & RTLD_LAZY == 0 || flags & RTLD_NOW != 0;
+    if let Err(e) = instantiate(store, link, &side, true, now) {
         side.failed.store(true, Ordering::Release);
         lock(link).sides.remove(&side.handle);
         return Err(e);
@@ -755,8 +899,8 @@ pub fn symbol(
         h => return Err(dl_err(Errno::INVAL, format!("invalid handle {h:#x}"))),
     };
     match resolve(store, link, name, scope) {
-        Some((owner, Extern::Function(_))) => {
-            let i = linker.slot(owner, name);
+        Some((owner, Extern::Function(f))) => {
+            let i = pointer_of(store, link, owner, name, &f);
             apply_slots(store, link)?;
             Ok(i as u64)
         }

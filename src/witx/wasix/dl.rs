@@ -85,8 +85,10 @@ pub fn dlopen<M: MemSize>(
                 let dirs: Vec<String> = lib_path.split(':').map(String::from).collect();
                 let ctx = env.data().ctx.clone();
                 let (_, mut st) = env.data_and_store_mut();
-                store::sync(&mut st, &link)
-                    .and_then(|()| store::load(&mut st, &link, &ctx, &name, flags, &dirs, 0))
+                let h = store::sync(&mut st, &link)
+                    .and_then(|()| store::load(&mut st, &link, &ctx, &name, flags, &dirs, 0));
+                store::publish(&link, &ctx);
+                h
             }
         };
         match handle {
@@ -118,8 +120,11 @@ pub fn dlsym<M: MemSize>(
         let found = match env.data().dl.clone() {
             None => Err(not_dynamic()),
             Some(link) => {
+                let ctx = env.data().ctx.clone();
                 let (_, mut st) = env.data_and_store_mut();
-                store::symbol(&mut st, &link, handle, &name)
+                let v = store::symbol(&mut st, &link, handle, &name);
+                store::publish(&link, &ctx);
+                v
             }
         };
         match found {

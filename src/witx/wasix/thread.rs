@@ -195,6 +195,7 @@ pub fn futex_wait<M: MemSize>(
     let args = [f, expected as u64, t, w];
     let engine = env.data().atomics.clone().filter(|_| f <= u32::MAX as u64);
     let mut decoded = None;
+    crate::witx::env::park_dl(&env);
     let e = run(&mut env, "futex_wait", args, |c| {
         let addr = futex_addr(c, f)?;
         let timeout = read_opt_ts(&c.mem, t).map_err(|e| match e {
