@@ -234,6 +234,13 @@ impl WasiImports {
             data.memory_fixed = fixed;
             data.view_cache.set((0, 0));
             data.exports = Some(instance.exports.clone());
+            if data.table.is_none() {
+                data.table = instance
+                    .exports
+                    .get_table(crate::host::reencode::INDIRECT_TABLE)
+                    .ok()
+                    .cloned();
+            }
         }
         if let Some(p) = &self.p2 {
             let realloc = instance.exports.get_function("cabi_realloc").ok();

@@ -26,6 +26,8 @@ pub struct WasiCtx {
     pub checkpoints: super::wasix::setjmp::Checkpoints,
     /// Set while this (vfork child's) context borrows its parent's instance.
     pub vfork: super::wasix::vfork::VforkSlot,
+    /// Compiled closure trampolines, one per signature (see [`super::wasix::closure`]).
+    pub trampolines: super::wasix::closure::Trampolines,
 }
 
 pub use crate::core::process::MAIN_TID;
@@ -41,6 +43,7 @@ impl WasiCtx {
             launcher: OnceLock::new(),
             checkpoints: Default::default(),
             vfork: Default::default(),
+            trampolines: Default::default(),
         }
     }
 
@@ -106,6 +109,13 @@ pub struct WasiEnv {
     pub ns: &'static str,
     /// The instance's asyncify exports (`None` inside: it has none), once looked up.
     pub asyncify: Option<Option<super::wasix::asyncify::Asyncify>>,
+    /// The instance's indirect function table: its `__indirect_function_table` export
+    /// (the host exports a wasix-libc module's table when it uses closures, see
+    /// [`crate::host::reencode::export_indirect_table`]) or, for a PIC module, the table
+    /// it imports. Accessed through [`super::wasix::table`].
+    pub table: Option<wasmer::Table>,
+    /// Which slots of `table` closure_allocate handed out (see [`super::wasix::table`]).
+    pub closures: super::wasix::table::ClosureSlots,
 }
 
 impl WasiEnv {
@@ -124,6 +134,8 @@ impl WasiEnv {
             siblings: Vec::new(),
             ns: "",
             asyncify: None,
+            table: None,
+            closures: Default::default(),
         }
     }
 }

@@ -11,7 +11,8 @@ pub mod wasix;
 // One flat set of import modules for the tables below (and `crate::witx::fd` etc.).
 pub use p1::{args, fd, path, poll, proc, readdir};
 pub use wasix::{
-    atomics, epoll, exec, fdx, port, procs, setjmp, signal, sock, thread, thread_2022,
+    atomics, call_dynamic, closure, epoll, exec, fdx, port, procs, setjmp, signal, sock, thread,
+    thread_2022,
 };
 
 use crate::guest::{MemSize, M32, M64};
@@ -324,6 +325,11 @@ table! {
     "futex_wait" => thread::futex_wait::<M>,
     "futex_wake" => thread::futex_wake::<M>,
     "futex_wake_all" => thread::futex_wake_all::<M>,
+    "closure_allocate" => closure::closure_allocate::<M>,
+    "closure_prepare" => closure::closure_prepare::<M>,
+    "closure_free" => closure::closure_free::<M>,
+    "call_dynamic" => call_dynamic::call_dynamic::<M>,
+    "reflect_signature" => call_dynamic::reflect_signature::<M>,
 }}
 
 table! {
