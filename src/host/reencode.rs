@@ -163,7 +163,7 @@ pub fn export_indirect_table(wasm: &[u8]) -> Result<Option<Vec<u8>>, ReencodeErr
         // section that follows exports (start, elements, data count, code, data).
         if !export_section && !exports_done {
             if let Some((id, _)) = p.as_section() {
-                if matches!(id, 8 | 9 | 10 | 11 | 12) {
+                if matches!(id, 8..=12) {
                     export(&mut out, None)?;
                     exports_done = true;
                 }
