@@ -245,6 +245,14 @@ mod tests {
             rewrite(&m).as_deref(),
             Some("table 2 None; export memory Memory 0; export _start Func 2; export __indirect_function_table Table 0")
         );
+        // Exported already (`--export-table`) but fixed: only the maximum goes.
+        let m = format!(
+            r#"(module {USER} (table 1 1 funcref) (export "__indirect_function_table" (table 0)))"#
+        );
+        assert_eq!(
+            rewrite(&m).as_deref(),
+            Some("table 1 None; export __indirect_function_table Table 0")
+        );
         // Without an export section, one is added before the elements.
         let m = format!(
             r#"(module {USER} (table 2 2 funcref) (func $f) (elem (i32.const 1) func $f))"#
