@@ -206,6 +206,16 @@ pub static LAYOUTS: &[TypeLayout] = &[
         align: 8,
         fields: &[("events", 0), ("data", 8)],
     },
+    layout!(
+        "wasix",
+        "reflection_result",
+        ReflectionResult,
+        [
+            ("cacheable", cacheable),
+            ("arguments", arguments),
+            ("results", results)
+        ]
+    ),
     IOVEC[0],
     IOVEC[1],
     CIOVEC[0],

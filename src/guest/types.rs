@@ -129,3 +129,14 @@ const _: () = {
     assert!(std::mem::size_of::<Subscription>() == 48);
     assert!(std::mem::size_of::<Subscription0>() == 56);
 };
+
+/// WASIX `reflection_result` (`reflect_signature`'s answer).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+pub struct ReflectionResult {
+    /// witx `bool`: 1 when the signature at this index cannot change.
+    pub cacheable: u8,
+    pub _pad: u8,
+    pub arguments: u16,
+    pub results: u16,
+}

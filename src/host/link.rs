@@ -195,8 +195,11 @@ impl WasiImports {
                     what: "dynamic linking".into(),
                     why,
                 })?;
+                let table = super::dylink::store::table(&link);
                 for e in &all {
-                    e.as_mut(store).dl = Some(link.clone());
+                    let data = e.as_mut(store);
+                    data.dl = Some(link.clone());
+                    data.table = Some(table.clone());
                 }
                 Some((link, first, info))
             }
@@ -275,6 +278,13 @@ impl WasiImports {
             data.memory_fixed = fixed;
             data.view_cache.set((0, 0));
             data.exports = Some(instance.exports.clone());
+            if data.table.is_none() {
+                data.table = instance
+                    .exports
+                    .get_table(crate::host::reencode::INDIRECT_TABLE)
+                    .ok()
+                    .cloned();
+            }
         }
         if let Some(p) = &self.p2 {
             let realloc = instance.exports.get_function("cabi_realloc").ok();

@@ -59,14 +59,25 @@ pub fn load(engine: &Engine, path: &Path, o: &LoadOptions) -> Result<Module, Run
 }
 
 /// `bytes` (binary or text) rewritten as [`memory_import`](super::memory_import) describes
-/// when that applies, else unchanged. Embedders who compile modules themselves call this
-/// on the bytes first to get threads for modules that define their shared memory.
+/// when that applies, and, for a module that uses closures, dynamic calls or reflection,
+/// with its function table exported and growable
+/// ([`export_indirect_table`](super::reencode::export_indirect_table)); else unchanged.
+/// Embedders who compile modules themselves call this on the bytes first to get threads
+/// for modules that define their shared memory, and closures for wasix-libc modules.
 pub fn with_imported_shared_memory(bytes: Vec<u8>) -> Vec<u8> {
     let binary = match wasmer::wat2wasm(&bytes) {
         Ok(b) => b,
         Err(_) => return bytes,
     };
-    super::memory_import::import_defined_shared_memory(&binary).unwrap_or(bytes)
+    let binary = match super::reencode::export_indirect_table(&binary) {
+        Ok(Some(b)) => std::borrow::Cow::Owned(b),
+        _ => binary,
+    };
+    match super::memory_import::import_defined_shared_memory(&binary) {
+        Some(b) => b,
+        None if matches!(binary, std::borrow::Cow::Owned(_)) => binary.into_owned(),
+        None => bytes,
+    }
 }
 
 /// `wasix-compat compile IN -o OUT`: compiles once and stores the artifact.

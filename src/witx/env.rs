@@ -28,6 +28,8 @@ pub struct WasiCtx {
     pub vfork: super::wasix::vfork::VforkSlot,
     /// The process's dynamic-linking books (a position-independent main module).
     pub dl: OnceLock<Arc<crate::host::dylink::Linker>>,
+    /// Compiled closure trampolines, one per signature (see [`super::wasix::closure`]).
+    pub trampolines: super::wasix::closure::Trampolines,
 }
 
 pub use crate::core::process::MAIN_TID;
@@ -44,6 +46,7 @@ impl WasiCtx {
             checkpoints: Default::default(),
             vfork: Default::default(),
             dl: OnceLock::new(),
+            trampolines: Default::default(),
         }
     }
 
@@ -115,6 +118,13 @@ pub struct WasiEnv {
     pub asyncify: Option<Option<super::wasix::asyncify::Asyncify>>,
     /// This store's dynamic linking (a position-independent main module).
     pub dl: Option<crate::host::dylink::Link>,
+    /// The instance's indirect function table: its `__indirect_function_table` export
+    /// (the host exports a wasix-libc module's table when it uses closures, see
+    /// [`crate::host::reencode::export_indirect_table`]) or, for a PIC module, the table
+    /// it imports. Accessed through [`super::wasix::table`].
+    pub table: Option<wasmer::Table>,
+    /// Which slots of `table` closure_allocate handed out (see [`super::wasix::table`]).
+    pub closures: super::wasix::table::ClosureSlots,
 }
 
 impl WasiEnv {
@@ -134,6 +144,8 @@ impl WasiEnv {
             ns: "",
             asyncify: None,
             dl: None,
+            table: None,
+            closures: Default::default(),
         }
     }
 }

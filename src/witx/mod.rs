@@ -11,7 +11,8 @@ pub mod wasix;
 // One flat set of import modules for the tables below (and `crate::witx::fd` etc.).
 pub use p1::{args, fd, path, poll, proc, readdir};
 pub use wasix::{
-    atomics, dl, epoll, exec, fdx, port, procs, setjmp, signal, sock, thread, thread_2022,
+    atomics, call_dynamic, closure, dl, epoll, exec, fdx, port, procs, setjmp, signal, sock,
+    thread, thread_2022,
 };
 
 use crate::guest::{MemSize, M32, M64};
@@ -327,6 +328,11 @@ table! {
     "dlopen" => dl::dlopen::<M>,
     "dlsym" => dl::dlsym::<M>,
     "dl_invalid_handle" => dl::dl_invalid_handle,
+    "closure_allocate" => closure::closure_allocate::<M>,
+    "closure_prepare" => closure::closure_prepare::<M>,
+    "closure_free" => closure::closure_free::<M>,
+    "call_dynamic" => call_dynamic::call_dynamic::<M>,
+    "reflect_signature" => call_dynamic::reflect_signature::<M>,
 }}
 
 table! {

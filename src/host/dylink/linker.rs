@@ -273,6 +273,16 @@ impl Linker {
         index
     }
 
+    /// One more table slot that no module owns (a closure's); every store grows past it.
+    pub fn reserve_slot(&self) -> u32 {
+        let mut st = self.lock();
+        let i = st.table_len;
+        st.table_len += 1;
+        drop(st);
+        self.bump();
+        i
+    }
+
     /// The slots placed after the first `n`.
     pub fn slots_from(&self, n: usize) -> Vec<Slot> {
         self.lock().slots.get(n..).unwrap_or_default().to_vec()

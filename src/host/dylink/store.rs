@@ -910,6 +910,25 @@ pub fn symbol(
     }
 }
 
+/// This store's `__stack_pointer`.
+pub fn stack_pointer(link: &Link) -> Global {
+    lock(link).stack_pointer.clone()
+}
+
+/// This store's indirect function table.
+pub fn table(link: &Link) -> Table {
+    lock(link).table.clone()
+}
+
+/// A new table slot outside every module's area (a closure): decided by the linker so
+/// that no side module loaded later lands on it; this store's table grows to hold it.
+pub fn reserve_slot(store: &mut impl AsStoreMut, link: &Link) -> Result<u32, DlError> {
+    let linker = lock(link).linker.clone();
+    let i = linker.reserve_slot();
+    apply_slots(store, link)?;
+    Ok(i)
+}
+
 /// Whether `handle` names the main module or a loaded side module.
 pub fn valid_handle(link: &Link, handle: u32) -> bool {
     handle == MAIN_HANDLE || lock(link).linker.module(handle).is_some()

@@ -216,6 +216,13 @@ pub const WASIX_RUNTIME_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
         "the link is made in the in-memory tree",
         "our in-memory trees have no symlinks (documented for path_symlink)",
     ),
+    (
+        "closures:non-pic",
+        "closure_allocate / closure_prepare / closure_free, call_dynamic and reflect_signature in an ordinary (non-PIC) wasix-libc program",
+        "they work: the host exports the module's table (growable) when it imports them",
+        "notsup (58) from each",
+        "wasmer-wasix reaches the table only through its dynamic linker, i.e. for PIC main modules; a non-PIC module's table is defined, not exported, and these imports work on it just as well (tests/suite/wasix_closures.rs)",
+    ),
 ];
 
 /// Limitations of the guest's C library that no host can mend: the same on both engines

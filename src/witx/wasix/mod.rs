@@ -1,9 +1,12 @@
 //! The imports only WASIX has: sockets and ports, epoll and fd extensions, signals,
-//! threads and futexes (current and 2022 generations).
+//! threads and futexes (current and 2022 generations), closures and dynamic calls through
+//! the indirect function table.
 
 pub mod asyncify;
 pub mod atomics;
 pub mod dl;
+pub mod call_dynamic;
+pub mod closure;
 pub mod epoll;
 pub mod exec;
 pub mod fdx;
@@ -12,6 +15,7 @@ pub mod procs;
 pub mod setjmp;
 pub mod signal;
 pub mod sock;
+pub mod table;
 pub mod thread;
 pub mod thread_2022;
 pub mod vfork;
