@@ -9,6 +9,7 @@ pub mod memory_import;
 pub mod module;
 pub mod procs;
 pub mod reencode;
+pub mod table_export;
 pub mod threads;
 
 pub use builder::Builder;

@@ -59,14 +59,21 @@ pub fn load(engine: &Engine, path: &Path, o: &LoadOptions) -> Result<Module, Run
 }
 
 /// `bytes` (binary or text) rewritten as [`memory_import`](super::memory_import) describes
-/// when that applies, else unchanged. Embedders who compile modules themselves call this
+/// when that applies, and with its function table exported (see
+/// [`table_export`](super::table_export)), else unchanged. Embedders who compile modules themselves call this
 /// on the bytes first to get threads for modules that define their shared memory.
 pub fn with_imported_shared_memory(bytes: Vec<u8>) -> Vec<u8> {
     let binary = match wasmer::wat2wasm(&bytes) {
         Ok(b) => b,
         Err(_) => return bytes,
     };
-    super::memory_import::import_defined_shared_memory(&binary).unwrap_or(bytes)
+    let rewritten = super::memory_import::import_defined_shared_memory(&binary);
+    let wasm = rewritten.as_deref().unwrap_or(&binary);
+    // The function table, for imports that take a function pointer (WASIX contexts).
+    match super::table_export::export_function_table(wasm) {
+        Some(t) => t,
+        None => rewritten.unwrap_or(bytes),
+    }
 }
 
 /// `wasix-compat compile IN -o OUT`: compiles once and stores the artifact.

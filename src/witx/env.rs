@@ -106,6 +106,8 @@ pub struct WasiEnv {
     pub ns: &'static str,
     /// The instance's asyncify exports (`None` inside: it has none), once looked up.
     pub asyncify: Option<Option<super::wasix::asyncify::Asyncify>>,
+    /// This instance's WASIX contexts (`context_create` / `context_switch`).
+    pub contexts: Arc<super::wasix::context::Contexts>,
 }
 
 impl WasiEnv {
@@ -124,6 +126,7 @@ impl WasiEnv {
             siblings: Vec::new(),
             ns: "",
             asyncify: None,
+            contexts: Default::default(),
         }
     }
 }

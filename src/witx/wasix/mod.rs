@@ -3,6 +3,7 @@
 
 pub mod asyncify;
 pub mod atomics;
+pub mod context;
 pub mod epoll;
 pub mod exec;
 pub mod fdx;
