@@ -19,13 +19,24 @@ const AFTER_EXPORT: [u8; 5] = [8, 9, 12, 10, 11];
 /// The module with its table 0 exported, or `None` when it has no table, already exports
 /// one, or is not a module this reader can rewrite.
 pub fn export_function_table(wasm: &[u8]) -> Option<Vec<u8>> {
+    if !wasm.starts_with(b"\0asm\x01\0\0\0") {
+        return None;
+    }
     let mut tables = 0u32;
-    // (section data range, entry count) of the export section.
-    let mut exports: Option<(std::ops::Range<usize>, u32)> = None;
+    // (section start, data range, entry count) of the export section.
+    let mut exports: Option<(usize, std::ops::Range<usize>, u32)> = None;
     // Where a new export section goes: before the first section that must follow it.
     let mut insert_at = None;
+    // Sections are contiguous: each one starts (its id byte) where the last one ended.
+    let mut next_start = 8;
     for p in Parser::new(0).parse_all(wasm) {
-        match p.ok()? {
+        let p = p.ok()?;
+        let Some((id, range)) = p.as_section() else {
+            continue;
+        };
+        let start = next_start;
+        next_start = range.end;
+        match p {
             Payload::ImportSection(s) => {
                 for i in s.into_imports() {
                     if let TypeRef::Table(_) = i.ok()?.ty {
@@ -35,22 +46,16 @@ pub fn export_function_table(wasm: &[u8]) -> Option<Vec<u8>> {
             }
             Payload::TableSection(s) => tables += s.count(),
             Payload::ExportSection(s) => {
-                let range = s.range();
                 let count = s.count();
                 for e in s {
                     if e.ok()?.kind == ExternalKind::Table {
                         return None;
                     }
                 }
-                exports = Some((range, count));
+                exports = Some((start, range, count));
             }
-            other => {
-                if let Some((id, range)) = other.as_section() {
-                    if insert_at.is_none() && AFTER_EXPORT.contains(&id) {
-                        insert_at = Some(section_start(wasm, range.start)?);
-                    }
-                }
-            }
+            _ if insert_at.is_none() && AFTER_EXPORT.contains(&id) => insert_at = Some(start),
+            _ => {}
         }
     }
     if tables == 0 {
@@ -62,14 +67,14 @@ pub fn export_function_table(wasm: &[u8]) -> Option<Vec<u8>> {
     entry.push(0x01); // table
     entry.push(0x00); // index 0
     let (start, end, body) = match exports {
-        Some((range, count)) => {
+        Some((start, range, count)) => {
             // The old entries follow the count's LEB.
             let mut body = Vec::new();
             leb(&mut body, u64::from(count) + 1);
             let old = &wasm[range.clone()];
             body.extend_from_slice(&old[leb_len(old)?..]);
             body.extend_from_slice(&entry);
-            (section_start(wasm, range.start)?, range.end, body)
+            (start, range.end, body)
         }
         None => {
             let at = insert_at.unwrap_or(wasm.len());
@@ -85,18 +90,6 @@ pub fn export_function_table(wasm: &[u8]) -> Option<Vec<u8>> {
     out.extend_from_slice(&body);
     out.extend_from_slice(&wasm[end..]);
     Some(out)
-}
-
-/// Where the section whose data starts at `data` begins (its id byte): the size LEB sits
-/// between, and is at most 5 bytes.
-fn section_start(wasm: &[u8], data: usize) -> Option<usize> {
-    (2..=6).find_map(|n| {
-        let at = data.checked_sub(n)?;
-        let size = &wasm[at + 1..data];
-        let well_formed = size.last().is_some_and(|b| b & 0x80 == 0)
-            && size[..size.len() - 1].iter().all(|b| b & 0x80 != 0);
-        well_formed.then_some(at)
-    })
 }
 
 fn leb_len(b: &[u8]) -> Option<usize> {
