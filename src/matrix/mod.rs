@@ -47,6 +47,9 @@ pub const DOCUMENTED: &[Documented] = &[
     Documented { function: "proc_spawn3", behaviour: "as proc_spawn2 with NUL-terminated string arrays" },
     Documented { function: "stack_checkpoint", behaviour: "needs asyncify and the main thread, outside signal handlers; else `notsup` (wasix-libc's setjmp then traps; wasmer-wasix exits with 45)" },
     Documented { function: "stack_restore", behaviour: "a buffer that names no live checkpoint of this thread traps (`longjmp to a jmp_buf that is not live`; wasmer-wasix exits with 79)" },
+    Documented { function: "context_create", behaviour: "a suspended context whose first switch calls the `() -> ()` function at the given function-table index, on a 1 MiB shadow stack of its own (host-grown memory pages, reused after destroy; its `__stack_pointer` starts at the top); ids count from 1, never reused. Needs asyncify, the main thread, no signal handler running and no vfork child; else `notsup`. Then: an index past the table, a null entry or any other signature `inval` (wasmer-wasix lets through a function with parameters but no results, or results but no parameters, and traps calling it); a bad id pointer `memviolation` (checked after the entrypoint; wasmer-wasix creates the context first); memory that cannot grow `nomem`. wasmer-wasix: `notsup` unless its engine supports async" },
+    Documented { function: "context_switch", behaviour: "unwinds the active context's frames with asyncify and resumes the target (from its entrypoint the first time); returns 0 when switched back. To the active context: 0 at once; a deleted or unknown id `inval`; where contexts are unavailable `notsup` (wasmer-wasix traps). An entrypoint that returns ends the run with a trap naming the context (134; wasmer-wasix exits with 129); a trap or exit in a context ends the run with it. fork in a context other than main is `notsup` (as wasmer-wasix). Each context gets its own `__stack_pointer` back when resumed (wasmer-wasix shares the creator's)" },
+    Documented { function: "context_destroy", behaviour: "the active context or the main one `inval`; a suspended or never-run context is deleted at once and its stack kept for the next create; an unknown or already deleted id is success; `notsup` where contexts are unavailable" },
     Documented { function: "proc_raise_interval", behaviour: "interval in ns (0 disarms), repeat 0 fires once; one timer per process; its signal reaches the main thread at its next blocking import or handler registration (a thread computing without imports sees it later)" },
 ];
 
@@ -305,7 +308,10 @@ pub fn render(
     md.push_str(
         "From `tests/suite/wasix_sync.rs` (WAT, one case per module), `tests/suite/wasix_libc.rs` (C with\n",
     );
-    md.push_str("wasix-libc) and `tests/suite/threads.rs` (pthreads, Rust std::thread, WAT), which run every case on both engines and keep this list exact:\n\n");
+    md.push_str("wasix-libc), `tests/suite/threads.rs` (pthreads, Rust std::thread, WAT) and `tests/suite/wasix_contexts.rs`\n");
+    md.push_str(
+        "(WASIX contexts), which run every case on both engines and keep this list exact:\n\n",
+    );
     md.push_str("| case | check | ours | wasmer-wasix | why |\n|---|---|---|---|---|\n");
     for (case, check, ours, theirs, why) in differences::WASIX_RUNTIME_DIFFERENCES {
         md.push_str(&format!(

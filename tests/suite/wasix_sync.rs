@@ -286,9 +286,13 @@ fn wasmer_wasix_differs_exactly_where_listed() {
     let listed: Vec<&str> = WASIX_RUNTIME_DIFFERENCES
         .iter()
         .map(|d| d.0)
-        // wasix-libc: and threads: cases are asserted in tests/suite/wasix_libc.rs, tests/suite/threads.rs.
+        // wasix-libc:, threads: and contexts: cases are asserted in tests/suite/wasix_libc.rs,
+        // tests/suite/threads.rs and tests/suite/wasix_contexts.rs.
         .filter(|c| {
-            !c.starts_with("wasix-libc:") && !c.starts_with("threads:") && !c.starts_with("procs:")
+            !c.starts_with("wasix-libc:")
+                && !c.starts_with("threads:")
+                && !c.starts_with("procs:")
+                && !c.starts_with("contexts:")
         })
         .collect();
     assert_eq!(differing, listed);

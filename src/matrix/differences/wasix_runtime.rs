@@ -216,6 +216,20 @@ pub const WASIX_RUNTIME_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
         "the link is made in the in-memory tree",
         "our in-memory trees have no symlinks (documented for path_symlink)",
     ),
+    (
+        "contexts:asyncified",
+        "wasix_context_create in an asyncified wasix-libc program (tests/suite/wasix_contexts.rs)",
+        "a context (run on asyncify, each on a 1 MiB shadow stack of its own)",
+        "notsup (its contexts need an engine with async support; the default one has none)",
+        "asyncify gives contexts on any engine, as it gives fork and setjmp",
+    ),
+    (
+        "contexts:switch-unavailable",
+        "context_switch where contexts are unavailable (a module without asyncify)",
+        "notsup",
+        "trap (`async imported function yielded when not called via Function::call_async`, status 134)",
+        "wasix/context.h: `ENOTSUP` when not in a context-switching environment",
+    ),
 ];
 
 /// Limitations of the guest's C library that no host can mend: the same on both engines

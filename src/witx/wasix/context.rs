@@ -179,8 +179,9 @@ fn new_stack(env: &mut FunctionEnvMut<WasiEnv>, cs: &Contexts) -> Result<u64, Er
 
 /// `context_create(id*, entrypoint)`: a new suspended context whose first resumption calls
 /// `entrypoint` (an index into the function table, of a `() -> ()` function) on a stack
-/// of its own. `notsup` where contexts cannot work (see the module doc), `inval` for a bad
-/// entrypoint, `memviolation` for a bad `id*`, `nomem` when no stack can be had.
+/// of its own. In this order: `memviolation` for a bad `id*`, `notsup` where contexts
+/// cannot work (see the module doc), `inval` for a bad entrypoint, `nomem` when no stack
+/// can be had.
 pub fn context_create<M: MemSize>(
     mut env: FunctionEnvMut<WasiEnv>,
     out: M::Offset,
@@ -188,18 +189,19 @@ pub fn context_create<M: MemSize>(
 ) -> i32 {
     let out = M::to_u64(out);
     let cs = env.data().contexts.clone();
-    let f = match usable(&mut env) {
-        Some(_) => entrypoint(&mut env, index),
-        None => Err(Errno::NOTSUP),
-    };
+    // The pointer first, as the project's other asyncify imports check it.
     let fits = with_call(&mut env, |c| c.mem.check_range(out, 8).is_ok());
+    let f = match usable(&mut env) {
+        Some(_) if fits => entrypoint(&mut env, index),
+        _ => Err(Errno::NOTSUP),
+    };
     let stack = match (&f, fits) {
         (Ok(_), true) => new_stack(&mut env, &cs),
         _ => Err(Errno::NOMEM),
     };
     run(&mut env, "context_create", [out, index as u64], |c| {
-        let entry = f?;
         c.mem.check_range(out, 8)?;
+        let entry = f?;
         let stack = stack?;
         let mut g = cs.lock();
         g.last += 1;
