@@ -175,6 +175,19 @@ fn deep_frames_of_contexts_keep_their_data_across_switches() {
     );
 }
 
+/// setjmp in a context, a switch to main and back, then longjmp in the context: it lands
+/// at its own setjmp with its locals as they were.
+#[test]
+fn setjmp_and_longjmp_inside_a_context() {
+    skip_unless_wasix_libc!("setjmp_and_longjmp_inside_a_context");
+    expect(
+        "setjmp",
+        0,
+        "main\nctx resumed, longjmp\nctx back at its setjmp n=2\nmain end\n",
+        "",
+    );
+}
+
 /// Without asyncify exports there are no contexts: all three are ENOTSUP (58).
 #[test]
 fn a_module_without_asyncify_gets_enotsup() {

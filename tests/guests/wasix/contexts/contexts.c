@@ -1,6 +1,7 @@
 // WASIX contexts (wasix/context.h): one behaviour per mode (argv[1]), each printing what
 // it saw. Built with wasix-libc, `--asyncify` (and once without, for ENOTSUP).
 #include <errno.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,29 @@ static int forking(void) {
     return 0;
 }
 
+// ---- setjmp/longjmp inside a context, across switches to main ----
+static jmp_buf jb;
+static void jumper(void) {
+    volatile int n = 0;
+    if (setjmp(jb) != 0) {
+        printf("ctx back at its setjmp n=%d\n", n);
+        to(wasix_context_main);
+    }
+    n++;
+    to(wasix_context_main);
+    printf("ctx resumed, longjmp\n");
+    n++;
+    longjmp(jb, 1);
+}
+static int jumping(void) {
+    create(&a, jumper);
+    to(a);
+    printf("main\n");
+    to(a);
+    printf("main end\n");
+    return 0;
+}
+
 static int unsupported(void) {
     int r = wasix_context_create(&a, idle);
     printf("create=%d errno=%d\n", r, errno);
@@ -229,6 +253,7 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "exit")) return exiting();
     if (!strcmp(m, "fork")) return forking();
     if (!strcmp(m, "notsup")) return unsupported();
+    if (!strcmp(m, "setjmp")) return jumping();
     if (!strcmp(m, "stacks")) return stacks();
     printf("unknown mode %s\n", m);
     return 2;
