@@ -125,6 +125,8 @@ pub struct WasiEnv {
     pub table: Option<wasmer::Table>,
     /// Which slots of `table` closure_allocate handed out (see [`super::wasix::table`]).
     pub closures: super::wasix::table::ClosureSlots,
+    /// This instance's WASIX contexts (`context_create` / `context_switch`).
+    pub contexts: Arc<super::wasix::context::Contexts>,
 }
 
 impl WasiEnv {
@@ -146,6 +148,7 @@ impl WasiEnv {
             dl: None,
             table: None,
             closures: Default::default(),
+            contexts: Default::default(),
         }
     }
 }

@@ -11,8 +11,8 @@ pub mod wasix;
 // One flat set of import modules for the tables below (and `crate::witx::fd` etc.).
 pub use p1::{args, fd, path, poll, proc, readdir};
 pub use wasix::{
-    atomics, call_dynamic, closure, dl, epoll, exec, fdx, port, procs, setjmp, signal, sock,
-    thread, thread_2022,
+    atomics, call_dynamic, closure, context, dl, epoll, exec, fdx, port, procs, setjmp, signal,
+    sock, thread, thread_2022,
 };
 
 use crate::guest::{MemSize, M32, M64};
@@ -306,6 +306,9 @@ table! {
     "proc_snapshot" => procs::proc_snapshot,
     "stack_checkpoint" => setjmp::stack_checkpoint::<M>,
     "stack_restore" => setjmp::stack_restore::<M>,
+    "context_create" => context::context_create::<M>,
+    "context_switch" => context::context_switch,
+    "context_destroy" => context::context_destroy,
     "proc_raise_interval" => signal::proc_raise_interval,
     "thread_id" => thread::thread_id::<M>,
     "thread_spawn_v2" => thread::thread_spawn_v2::<M>,

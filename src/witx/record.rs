@@ -114,6 +114,7 @@ pub const UNWRAPPED: &[&str] = &[
     "proc_fork",
     "stack_checkpoint",
     "stack_restore",
+    "context_switch",
     // A vfork child's exit and exec give the instance back to the parent the same way.
     "proc_exit",
     "proc_exit2",

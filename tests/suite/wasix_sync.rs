@@ -286,13 +286,16 @@ fn wasmer_wasix_differs_exactly_where_listed() {
     let listed: Vec<&str> = WASIX_RUNTIME_DIFFERENCES
         .iter()
         .map(|d| d.0)
-        // wasix-libc:, threads: and closures: cases are asserted in tests/suite/wasix_libc.rs,
-        // tests/suite/threads.rs and tests/suite/wasix_closures.rs.
+        // wasix-libc:, threads:, closures:, contexts: and dl: cases are asserted in
+        // tests/suite/wasix_libc.rs, threads.rs, wasix_closures.rs, wasix_contexts.rs and
+        // wasix_dl.rs.
         .filter(|c| {
             !c.starts_with("wasix-libc:")
                 && !c.starts_with("threads:")
                 && !c.starts_with("procs:")
                 && !c.starts_with("closures:")
+                && !c.starts_with("contexts:")
+                && !c.starts_with("dl:")
         })
         .collect();
     assert_eq!(differing, listed);

@@ -223,6 +223,20 @@ pub const WASIX_RUNTIME_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
         "notsup (58) from each",
         "wasmer-wasix reaches the table only through its dynamic linker, i.e. for PIC main modules; a non-PIC module's table is defined, not exported, and these imports work on it just as well (tests/suite/wasix_closures.rs)",
     ),
+    (
+        "contexts:asyncified",
+        "wasix_context_create in an asyncified wasix-libc program (tests/suite/wasix_contexts.rs)",
+        "a context (run on asyncify, each on a 1 MiB shadow stack of its own)",
+        "notsup (its contexts need an engine with async support; the default one has none)",
+        "asyncify gives contexts on any engine, as it gives fork and setjmp",
+    ),
+    (
+        "contexts:switch-unavailable",
+        "context_switch where contexts are unavailable (a module without asyncify)",
+        "notsup",
+        "trap (`async imported function yielded when not called via Function::call_async`, status 134)",
+        "wasix/context.h: `ENOTSUP` when not in a context-switching environment",
+    ),
 ];
 
 /// Limitations of the guest's C library that no host can mend: the same on both engines

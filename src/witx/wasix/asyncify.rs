@@ -107,6 +107,19 @@ impl Asyncify {
         }
     }
 
+    /// Where the buffer goes: at `base` when given, else below the main thread's stack.
+    fn lower_at(&self, base: Option<u64>, sp: u64) -> u64 {
+        match base {
+            Some(b) => (b + 15) & !15,
+            None => self.lower(sp),
+        }
+    }
+
+    /// Sets `__stack_pointer` (a WASIX context starting on its own stack).
+    pub fn set_stack_pointer(&self, store: &mut impl AsStoreMut, sp: u64) {
+        let _ = self.stack_pointer.set(store, self.ptr(sp));
+    }
+
     pub fn globals(&self, store: &mut impl AsStoreMut) -> Globals {
         self.globals
             .iter()
@@ -162,8 +175,19 @@ impl Asyncify {
     /// Starts unwinding the calling thread's stack (call from an import, which must then
     /// return at once). Returns the stack pointer the buffer ends at.
     pub fn begin_unwind(&self, store: &mut impl AsStoreMut) -> Result<Unwound, Errno> {
+        self.begin_unwind_at(store, None)
+    }
+
+    /// [`Self::begin_unwind`] with the buffer at `base` (16-aligned up) instead of the
+    /// bottom of the main thread's stack: a WASIX context's stack keeps its own buffer
+    /// below its stack pointer (see [`super::context`]).
+    pub fn begin_unwind_at(
+        &self,
+        store: &mut impl AsStoreMut,
+        base: Option<u64>,
+    ) -> Result<Unwound, Errno> {
         let sp = self.stack_pointer(store);
-        let lower = self.lower(sp);
+        let lower = self.lower_at(base, sp);
         let data = lower + self.header_size();
         if sp <= data || !self.write_header(store, lower, data, sp) {
             return Err(Errno::NOMEM);
@@ -200,7 +224,18 @@ impl Asyncify {
         sp: u64,
         saved: &[u8],
     ) -> Result<(), String> {
-        let lower = self.lower(sp);
+        self.begin_rewind_at(store, None, sp, saved)
+    }
+
+    /// [`Self::begin_rewind`] with the buffer at `base` (as [`Self::begin_unwind_at`]).
+    pub fn begin_rewind_at(
+        &self,
+        store: &mut impl AsStoreMut,
+        base: Option<u64>,
+        sp: u64,
+        saved: &[u8],
+    ) -> Result<(), String> {
+        let lower = self.lower_at(base, sp);
         let data = lower + self.header_size();
         let end = data + saved.len() as u64;
         if end > sp {

@@ -4,9 +4,10 @@
 
 pub mod asyncify;
 pub mod atomics;
-pub mod dl;
 pub mod call_dynamic;
 pub mod closure;
+pub mod context;
+pub mod dl;
 pub mod epoll;
 pub mod exec;
 pub mod fdx;

@@ -310,8 +310,9 @@ pub(super) fn asyncify_of(env: &mut FunctionEnvMut<WasiEnv>) -> Option<Asyncify>
 
 /// `proc_fork(copy_memory, pid*)`: the child gets 0, the parent the child's pid. vfork
 /// (`copy_memory` 0) is a fork too, as POSIX allows. `notsup` for a module that is not
-/// asyncified or has no shared memory, from a thread other than the main one, or from a
-/// signal handler; `again` at the process limit.
+/// asyncified or has no shared memory, from a thread other than the main one, from a
+/// signal handler, or from a WASIX context other than the main one; `again` at the process
+/// limit.
 pub fn proc_fork<M: MemSize>(
     mut env: FunctionEnvMut<WasiEnv>,
     copy_memory: u32,
@@ -334,12 +335,14 @@ pub fn proc_fork<M: MemSize>(
     let (tid, nested) = (env.data().tid, super::signal::in_handler());
     // A vfork child may only exec or exit.
     let lent = super::vfork::active(&env);
+    let main_ctx = super::context::on_main(&env);
     let ctx = env.data().ctx.clone();
     let memory = env.data().memory.clone();
     let mut child = 0;
     let e = run(&mut env, "proc_fork", [copy_memory as u64, out], |c| {
         c.mem.check_range(out, 4)?;
-        if a.is_none() || tid != MAIN_TID || nested || lent || !c.mem.is_shared() {
+        // Only the main context forks (as in wasmer-wasix).
+        if a.is_none() || tid != MAIN_TID || nested || lent || !main_ctx || !c.mem.is_shared() {
             return Err(Errno::NOTSUP);
         }
         c.ctx.launcher.get().ok_or(Errno::NOTSUP)?;
