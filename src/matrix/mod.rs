@@ -17,6 +17,9 @@ pub struct Documented {
 }
 
 pub const DOCUMENTED: &[Documented] = &[
+    Documented { function: "dlopen", behaviour: "for a main module linked with `-fPIC -Wl,-pie` (else `notsup` and a message): loads a `-shared` side module (dylink.0) from the guest's file system — a name with `/` is a path, a bare name is looked for in LD_LIBRARY_PATH, /lib, /usr/lib, /usr/local/lib — with what it needs first; RTLD_NOW refuses undefined imports, RTLD_LAZY binds at the first call; RTLD_GLOBAL/LOCAL/NOLOAD honoured; NULL is the main module (handle 1); failures write the dlerror text (truncated, NUL-terminated); side modules with thread-locals get the loading thread's block only" },
+    Documented { function: "dlsym", behaviour: "a function's table index (one per function: the module's own slot if its elements have one) or a data symbol's address; handle 0 is RTLD_DEFAULT (main + RTLD_GLOBAL modules), 1 the main module, else the module and what it needs; not found `noent` with `symbol not found: NAME`; an unknown handle `inval`" },
+    Documented { function: "dl_invalid_handle", behaviour: "wasix-libc's dlclose: `success` for the main module's or a loaded module's handle, else `noexec`; modules stay loaded (as under wasmer-wasix)" },
     Documented { function: "sock_accept", behaviour: "`notsock` for every non-socket fd, `badf` for unknown fds (sockets arrive with the WASIX sockets work)" },
     Documented { function: "sock_recv", behaviour: "`notsock` for every non-socket fd, `badf` for unknown fds" },
     Documented { function: "sock_send", behaviour: "`notsock` for every non-socket fd, `badf` for unknown fds" },

@@ -833,6 +833,46 @@ pub fn build_wasix_c(sources: &[&str], extra: &[&str], rev: &str) -> PathBuf {
     out
 }
 
+/// A position-independent wasix-libc program (`scripts/wasix-pic.sh`): `kind` is "main"
+/// (`-pie`, libc linked in and exported) or "side" (`-shared`); `needs` are side modules
+/// it links against as (name, file): they become its needed libraries `libNAME.so`.
+/// Cached under target/guests by sources, kind, needs and the script.
+pub fn build_wasix_pic(kind: &str, sources: &[&str], needs: &[(&str, &Path)]) -> PathBuf {
+    let script = repo().join("scripts/wasix-pic.sh");
+    let mut blobs = key_blobs(sources, &[kind], &repo().join("tests/guests/wasix/include"));
+    blobs.push(std::fs::read(&script).unwrap_or_default());
+    for (name, file) in needs {
+        blobs.push(name.as_bytes().to_vec());
+        blobs.push(std::fs::read(file).unwrap_or_default());
+    }
+    let out = cached_guest_path(&format!("pic-{kind}-"), sources, &blobs);
+    if out.exists() {
+        return out;
+    }
+    let tmp = out.with_extension(unique_tmp());
+    let libdir = TempDir::new("pic-needs");
+    let mut cmd = Command::new("bash");
+    cmd.arg(&script).arg(kind).arg("-o").arg(&tmp);
+    for s in sources {
+        cmd.arg(resolve(s));
+    }
+    for (name, file) in needs {
+        std::fs::copy(file, libdir.path().join(format!("lib{name}.so"))).unwrap();
+        cmd.arg(format!("-l{name}"));
+    }
+    if !needs.is_empty() {
+        cmd.arg(format!("-L{}", libdir.path().display()));
+    }
+    let o = cmd.output().expect("spawn wasix-pic.sh");
+    assert!(
+        o.status.success(),
+        "wasix-pic.sh {kind} failed for {sources:?}:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::rename(&tmp, &out).unwrap();
+    out
+}
+
 /// Compiles a Rust source (path relative to the repo) for `target` (a rustup target, or
 /// "native"), cached under target/guests by source hash. Returns the artifact.
 pub fn build_rust(source: &str, target: &str) -> PathBuf {

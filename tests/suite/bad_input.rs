@@ -20,6 +20,7 @@ const NOTSOCK: u16 = 57;
 const SRCH: u16 = 71;
 const CHILD: u16 = 12;
 const NOTSUP: u16 = 58;
+const NOEXEC: u16 = 45;
 /// What a call of a function without a result records: it returned (no trap, no exit).
 const RETURNED: u16 = 0xFFFF;
 
@@ -356,6 +357,13 @@ fn wasix_enum_cases() -> Vec<Case> {
             case: "no_table",
             args: vec![3],
             expect: vec![NOTSUP],
+        },
+        // The sweep module is not position-independent: no handle is valid.
+        Case {
+            func: "dl_invalid_handle",
+            case: "not_dynamic",
+            args: vec![3],
+            expect: vec![NOEXEC],
         },
         // clock_time_set: an unknown clock is inval (checked before the permission).
         Case {

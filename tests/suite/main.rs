@@ -36,6 +36,7 @@ mod wasix64_port;
 mod wasix_clock;
 mod wasix_closures;
 mod wasix_contexts;
+mod wasix_dl;
 mod wasix_libc;
 mod wasix_procs;
 mod wasix_sync;

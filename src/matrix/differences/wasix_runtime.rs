@@ -237,6 +237,62 @@ pub const WASIX_RUNTIME_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
         "trap (`async imported function yielded when not called via Function::call_async`, status 134)",
         "wasix/context.h: `ENOTSUP` when not in a context-switching environment",
     ),
+    (
+        "dl:pointer-identity",
+        "&f in the main module vs dlsym(\"f\") and a side module's GOT.func entry for f (tests/suite/wasix_dl.rs)",
+        "the same pointer: a function the module's own elements put in the table keeps that slot",
+        "different pointers: every dlsym and GOT.func lookup gets a new slot",
+        "C requires one address per function (pointer comparisons, callback registries)",
+    ),
+    (
+        "dl:needed-data",
+        "dlsym(handle, data symbol of a library that handle's module needs)",
+        "its address (the handle's scope includes what its module needs)",
+        "a pointer to address 0",
+        "dlsym searches the module and its dependencies (POSIX dlsym)",
+    ),
+    (
+        "dl:local-scope",
+        "dlsym(RTLD_DEFAULT, f) for f of a side module opened without RTLD_GLOBAL",
+        "not found (RTLD_LOCAL: only the main module and RTLD_GLOBAL modules)",
+        "found",
+        "POSIX RTLD_LOCAL; wasix-libc's RTLD_LOCAL is 0, the default",
+    ),
+    (
+        "dl:noload",
+        "dlopen(name, RTLD_NOLOAD) of a module not loaded",
+        "NULL, dlerror `PATH: not loaded (RTLD_NOLOAD)`",
+        "loads it",
+        "POSIX RTLD_NOLOAD",
+    ),
+    (
+        "dl:rtld-now",
+        "dlopen(RTLD_NOW) of a side module importing a function no loaded module defines",
+        "NULL, dlerror `PATH: undefined symbol: NAME` (RTLD_LAZY binds at the first call)",
+        "loads it (the call traps later)",
+        "POSIX RTLD_NOW",
+    ),
+    (
+        "dl:main-handle",
+        "dlopen(NULL) then dlsym on that handle; dl_invalid_handle(main's handle)",
+        "the main module's handle (1): its symbols are found, dlclose succeeds",
+        "dlsym on it finds nothing; dl_invalid_handle(1) is `noexec`",
+        "POSIX dlopen(NULL) is the main program",
+    ),
+    (
+        "dl:errnos",
+        "errno of a failed dlopen/dlsym (wasix-libc shows the message instead when there is one) and unknown flag bits",
+        "what failed: `noent` missing file or symbol, `noexec` not a side module or a link error, `inval` bad handle or unknown flag bits",
+        "79 (`unknown`) for every failure; unknown flag bits are ignored",
+        "an errno that says what failed; unknown flags rejected before anything is loaded",
+    ),
+    (
+        "dl:messages",
+        "dlerror() texts",
+        "glibc-like: `NAME: cannot open shared object file: No such file or directory`, `symbol not found: NAME`",
+        "wasmer's own (`failed to load module: …`, with its search list)",
+        "messages people and scripts recognise",
+    ),
 ];
 
 /// Limitations of the guest's C library that no host can mend: the same on both engines

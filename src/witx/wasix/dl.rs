@@ -30,10 +30,19 @@ fn opt_str(env: &mut FunctionEnvMut<WasiEnv>, p: u64, l: u64) -> Result<Option<S
     if p == 0 {
         return Ok(None);
     }
-    if l > MAX_NAME {
-        return Err(Errno::NAMETOOLONG);
-    }
-    with_call(env, |c| Ok(Some(c.mem.str(p, l)?.to_string())))
+    read_str(env, p, l).map(Some)
+}
+
+/// A name argument: in memory (else a bad pointer), at most [`MAX_NAME`] bytes, UTF-8.
+fn read_str(env: &mut FunctionEnvMut<WasiEnv>, p: u64, l: u64) -> Result<String, Errno> {
+    with_call(env, |c| {
+        // Out of memory first (a bad pointer), then too long for a name.
+        c.mem.check_range(p, l)?;
+        if l > MAX_NAME {
+            return Err(Errno::NAMETOOLONG);
+        }
+        Ok(c.mem.str(p, l)?.to_string())
+    })
 }
 
 /// Writes `e`'s text into the guest's error buffer and returns its errno.
@@ -113,10 +122,7 @@ pub fn dlsym<M: MemSize>(
     let (sym, sym_len) = (M::to_u64(sym), M::to_u64(sym_len));
     let (err_buf, err_len, out) = (M::to_u64(err_buf), M::to_u64(err_len), M::to_u64(out));
     let r = (|| {
-        if sym_len > MAX_NAME {
-            return Err(Errno::NAMETOOLONG);
-        }
-        let name = with_call(&mut env, |c| c.mem.str(sym, sym_len).map(String::from))?;
+        let name = read_str(&mut env, sym, sym_len)?;
         let found = match env.data().dl.clone() {
             None => Err(not_dynamic()),
             Some(link) => {
