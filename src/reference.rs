@@ -210,3 +210,42 @@ fn normalize_guest(g: &str) -> anyhow::Result<String> {
     }
     Ok(format!("/{}", parts.join("/")))
 }
+
+/// The import names wasmer-wasix registers under `namespace` (`wasix_32v1`, `wasix_64v1`,
+/// `wasi_snapshot_preview1`, `wasi_unstable`): what a module it runs may import there. The
+/// compat check compares them with ours (every one must be registered here).
+pub fn import_names(namespace: &str) -> anyhow::Result<Vec<String>> {
+    use wasmer_wasix::WasiVersion;
+    let version = match namespace {
+        "wasix_32v1" => WasiVersion::Wasix32v1,
+        "wasix_64v1" => WasiVersion::Wasix64v1,
+        "wasi_snapshot_preview1" => WasiVersion::Snapshot1,
+        "wasi_unstable" => WasiVersion::Snapshot0,
+        other => anyhow::bail!("no wasmer-wasix namespace {other}"),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .context("create tokio runtime")?;
+    let names = {
+        let _enter = rt.enter();
+        let engine = wasmer::Engine::default();
+        let mut store = wasmer::Store::new(engine.clone());
+        let env = WasiEnvBuilder::new("names")
+            .engine(engine)
+            .finalize(&mut store)
+            .map_err(|e| anyhow!("wasmer-wasix env: {e}"))?;
+        let imports = wasmer_wasix::generate_import_object_from_env(&mut store, &env.env, version);
+        let mut names: Vec<String> = imports
+            .into_iter()
+            .filter(|((m, _), _)| m == namespace)
+            .map(|((_, n), _)| n)
+            .collect();
+        names.sort();
+        drop(env);
+        names
+    };
+    rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    Ok(names)
+}

@@ -1596,3 +1596,42 @@ fn namespace_check_rules() {
         );
     }
 }
+
+/// Every import wasmer-wasix 0.704 registers under the witx namespaces is registered here
+/// too (issue 16's "zero missing"): a module that links there links here. The one
+/// exception is listed in the compat-matrix's ABI notes (`thread-spawn`): wasmer-wasix
+/// also puts the wasi-threads import in the preview1 namespaces, which keep exactly their
+/// witx functions here.
+#[test]
+fn every_wasmer_wasix_import_is_registered() {
+    let ours: BTreeSet<(String, String)> = signatures()
+        .into_iter()
+        .map(|s| (s.module.to_string(), s.name.to_string()))
+        .collect();
+    let mut missing = Vec::new();
+    let mut counts = Vec::new();
+    for ns in [
+        "wasi_unstable",
+        "wasi_snapshot_preview1",
+        "wasix_32v1",
+        "wasix_64v1",
+    ] {
+        let theirs = wasix_compat::reference::import_names(ns).expect("wasmer-wasix imports");
+        counts.push(theirs.len());
+        for n in theirs {
+            if !ours.contains(&(ns.to_string(), n.clone())) {
+                missing.push(format!("{ns}::{n}"));
+            }
+        }
+    }
+    assert_eq!(
+        (missing, counts),
+        (
+            vec![
+                "wasi_unstable::thread-spawn".to_string(),
+                "wasi_snapshot_preview1::thread-spawn".to_string()
+            ],
+            vec![46, 47, 140, 140]
+        )
+    );
+}

@@ -314,6 +314,10 @@ pub const WASIX_LIBC_LIMITATIONS: &[(&str, &str, &str)] = &[
 /// wasmer-wasix expects (tests named in the why).
 pub const WASIX_ABI_NOTES: &[(&str, &str)] = &[
     (
+        "thread-spawn",
+        "wasmer-wasix also registers the wasi-threads `thread-spawn` under `wasi_unstable` and `wasi_snapshot_preview1`; we register it in the `wasi` module only, where the proposal and every toolchain import it, so the preview1 namespaces hold exactly their witx functions. Every other import wasmer-wasix 0.704 registers (all 140 of `wasix_32v1` and of `wasix_64v1`) is registered here (tests/suite/witx_abi.rs every_wasmer_wasix_import_is_registered)",
+    ),
+    (
         "epoll_ctl",
         "op 0 or 1 adds, 2 deletes, 3 modifies: wasix-libc passes Linux's EPOLL_CTL_* numbers unchanged where the witx enum says add 0, mod 1, del 2; wasmer-wasix decodes the same way (tests/suite/wasix_libc.rs pipes_poll_eventfd_epoll)",
     ),
