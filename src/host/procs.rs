@@ -168,7 +168,16 @@ fn runnable(module: &Module) -> Result<(), Errno> {
     if !start {
         return Err(Errno::NOEXEC);
     }
+    // A position-independent program: the dynamic linker provides its table, globals and
+    // side-module functions (a malformed dylink.0 cannot run).
+    let pie = super::dylink::section::of_module(module)
+        .map_err(|_| Errno::NOEXEC)?
+        .is_some();
     for imp in module.imports() {
+        let witx = crate::witx::Namespace::from_name(imp.module()).is_some();
+        if pie && !witx && !matches!(imp.ty(), wasmer::ExternType::Memory(_)) {
+            continue;
+        }
         match imp.ty() {
             wasmer::ExternType::Function(_) => {
                 let known = crate::witx::Namespace::from_name(imp.module())

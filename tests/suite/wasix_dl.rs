@@ -16,7 +16,8 @@ use std::time::Duration;
 const DIR: &str = "tests/guests/wasix/dl";
 
 /// `/lib` as the guest sees it: liba.so, libb.so (needs libbase.so), libbase.so,
-/// libundef.so (imports a function nobody defines), a text file and a plain module.
+/// libundef.so (imports a function nobody defines), a text file, a plain module and the
+/// main program itself (for exec).
 fn lib_dir() -> TempDir {
     let side = |name: &str, needs: &[(&str, &std::path::Path)]| {
         build_wasix_pic("side", &[&format!("{DIR}/side_{name}.c")], needs)
@@ -30,6 +31,8 @@ fn lib_dir() -> TempDir {
     std::fs::write(d.path().join("notwasm.so"), "hi\n").unwrap();
     let plain = build_wasix_c(&["tests/guests/wasix/hello.c"], &[], WASIX_REV);
     std::fs::copy(plain, d.path().join("plain.wasm")).unwrap();
+    let main = build_wasix_pic("main", &[&format!("{DIR}/dl_main.c")], &[]);
+    std::fs::copy(main, d.path().join("dl_main.wasm")).unwrap();
     d
 }
 
@@ -70,27 +73,45 @@ macro_rules! skip_unless_wasix_libc {
     };
 }
 
-#[test]
-fn side_modules_share_data_call_back_and_need_others() {
-    skip_unless_wasix_libc!("side_modules_share_data_call_back_and_need_others");
+/// The "two" scenario's stdout on (ours, wasmer-wasix). wasmer-wasix: a function's pointer
+/// from dlsym or a side module's GOT differs from the main module's own
+/// (dl:pointer-identity), a data symbol of a needed library read through its dependant's
+/// handle is 0 (dl:needed-data), and an RTLD_LOCAL module's symbols are found by
+/// RTLD_DEFAULT (dl:local-scope).
+fn two_stdout() -> (String, String) {
     let head = "liba constructor (counter 40)\na_add(main_twice, 5) = 17\nshared_counter = 41\n\
                 b_sum() = 42\nshared_counter = 141\n*a_value = 7\n";
     let tail =
         "dlopen(liba) again same handle: 1\ngreeting via a: hello from main\ndlclose(a) = 0\n";
-    // wasmer-wasix: a function's pointer from dlsym or a side module's GOT differs from the
-    // main module's own (dl:pointer-identity), a data symbol of a needed library read
-    // through its dependant's handle is 0 (dl:needed-data), and an RTLD_LOCAL module's
-    // symbols are found by RTLD_DEFAULT (dl:local-scope).
-    on_each(
-        "two",
-        &format!(
+    (
+        format!(
             "{head}dlsym(main_twice) == &main_twice: 1\ndlsym(a, a_add) twice equal: 1\n\
              a_self() == a_add: 1\ndlsym(b, base_value) = 21\ndefault finds a_add: 1, b_sum: 0\n{tail}"
         ),
-        &format!(
+        format!(
             "{head}dlsym(main_twice) == &main_twice: 0\ndlsym(a, a_add) twice equal: 1\n\
              a_self() == a_add: 0\ndlsym(b, base_value) = 0\ndefault finds a_add: 1, b_sum: 1\n{tail}"
         ),
+    )
+}
+
+#[test]
+fn side_modules_share_data_call_back_and_need_others() {
+    skip_unless_wasix_libc!("side_modules_share_data_call_back_and_need_others");
+    let (ours, wasmer) = two_stdout();
+    on_each("two", &ours, &wasmer);
+}
+
+/// exec of a dynamically linked program (the shell case): the new image lays itself out
+/// and loads its side modules afresh.
+#[test]
+fn an_exec_d_dynamic_program_links_again() {
+    skip_unless_wasix_libc!("an_exec_d_dynamic_program_links_again");
+    let (ours, wasmer) = two_stdout();
+    on_each(
+        "exec",
+        &format!("before exec\n{ours}"),
+        &format!("before exec\n{wasmer}"),
     );
 }
 

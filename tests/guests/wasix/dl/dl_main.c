@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <wasi/api.h>
 
 int shared_counter = 40;
@@ -111,11 +112,21 @@ static int bad(void) {
     return 0;
 }
 
+// exec of a dynamically linked program: the new image links its own side modules.
+static int exec_self(void) {
+    printf("before exec\n");
+    fflush(stdout);
+    execl("/lib/dl_main.wasm", "dl_main", "two", (char *)0);
+    printf("exec failed: %s\n", strerror(errno));
+    return 1;
+}
+
 int main(int argc, char **argv) {
     const char *what = argc > 1 ? argv[1] : "two";
     if (!strcmp(what, "two")) return two();
     if (!strcmp(what, "errors")) return errors();
     if (!strcmp(what, "threads")) return threads();
     if (!strcmp(what, "bad")) return bad();
+    if (!strcmp(what, "exec")) return exec_self();
     return 2;
 }
