@@ -7,6 +7,7 @@
 #        a main module (-pie): all of libc linked in and exported, so that side modules
 #        import what they use from it
 #   wasix-pic.sh side -o OUT.so FILE.c... [-L DIR -lNAME...]
+#   (other -FLAGS, e.g. -IDIR or -DNAME, go to the compiler)
 #        a side module (-shared): undefined symbols are imported, -lNAME are needed libraries
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -26,11 +27,12 @@ case "$kind" in
     main|side) ;;
     *) echo "usage: wasix-pic.sh sysroot | main|side -o OUT FILE.c... [-L DIR -lNAME...]" >&2; exit 2 ;;
 esac
-out="" srcs=() libs=()
+out="" srcs=() libs=() extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
         -o) out="$2"; shift ;;
         -L*|-l*) libs+=("$1") ;;
+        -*) extra+=("$1") ;;
         *) srcs+=("$1") ;;
     esac
     shift
@@ -45,7 +47,7 @@ tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 objs=()
 for s in "${srcs[@]}"; do
     o="$tmp/$(basename "$s").o"
-    "$LLVM/clang" "${cfl[@]}" -c "$s" -o "$o"
+    "$LLVM/clang" "${cfl[@]}" "${extra[@]}" -c "$s" -o "$o"
     objs+=("$o")
 done
 common=(--extra-features=atomics,bulk-memory,mutable-globals --shared-memory --experimental-pic

@@ -856,6 +856,10 @@ pub fn build_wasix_pic(kind: &str, sources: &[&str], needs: &[(&str, &Path)]) ->
     for s in sources {
         cmd.arg(resolve(s));
     }
+    cmd.arg(format!(
+        "-I{}",
+        repo().join("tests/guests/wasix/include").display()
+    ));
     for (name, file) in needs {
         std::fs::copy(file, libdir.path().join(format!("lib{name}.so"))).unwrap();
         cmd.arg(format!("-l{name}"));

@@ -239,3 +239,28 @@ fn differing_cases_are_listed() {
         ]
     );
 }
+
+/// Closures in a dynamically linked program: the slots come from the linker (so a side
+/// module loaded later never lands on one) and the trampoline uses the linker's stack
+/// pointer. wasmer-wasix gives closures to such programs too: the same output.
+#[test]
+fn closures_work_in_a_dynamically_linked_program() {
+    skip_unless_wasix_libc!("closures_work_in_a_dynamically_linked_program");
+    let main = build_wasix_pic("main", &["tests/guests/wasix/closures/closures.c"], &[]);
+    let want = "f(1, 2, 3.5) = 18\nf(-10, 10000000000, 0.25) = 29999999970\n\
+                after factor -1: f(4, 5, 6.0) = -15\n100000 calls: -100000\nrecursion: -1275\n\
+                calls: 100054\ncall_dynamic(closure) = -24\n";
+    let engines: &[Engine] = match engine_from_env() {
+        Engine::Ours => &[Engine::Ours, Engine::WasmerWasix],
+        _ => &[Engine::WasmerWasix],
+    };
+    for e in engines {
+        let out = Run::new(&main).engine(*e).arg("closure").run();
+        assert_eq!(
+            (out.code, out.stdout_str().as_str()),
+            (Some(0), want),
+            "{e:?}\n{}",
+            show(&out)
+        );
+    }
+}
