@@ -7,7 +7,8 @@
 #        a main module (-pie): all of libc linked in and exported, so that side modules
 #        import what they use from it
 #   wasix-pic.sh side -o OUT.so FILE.c... [-L DIR -lNAME...]
-#   (other -FLAGS, e.g. -IDIR or -DNAME, go to the compiler)
+#   (other -FLAGS, e.g. -IDIR or -DNAME, go to the compiler; --asyncify runs binaryen's
+#   `wasm-opt --asyncify` on the result, which fork and setjmp need)
 #        a side module (-shared): undefined symbols are imported, -lNAME are needed libraries
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,10 +28,11 @@ case "$kind" in
     main|side) ;;
     *) echo "usage: wasix-pic.sh sysroot | main|side -o OUT FILE.c... [-L DIR -lNAME...]" >&2; exit 2 ;;
 esac
-out="" srcs=() libs=() extra=()
+out="" srcs=() libs=() extra=() asyncify=0
 while [ $# -gt 0 ]; do
     case "$1" in
         -o) out="$2"; shift ;;
+        --asyncify) asyncify=1 ;;
         -L*|-l*) libs+=("$1") ;;
         -*) extra+=("$1") ;;
         *) srcs+=("$1") ;;
@@ -62,4 +64,9 @@ if [ "$kind" = main ]; then
 else
     "$LLVM/wasm-ld" "${common[@]}" -shared --unresolved-symbols=import-dynamic \
         "${libs[@]}" "${objs[@]}" -o "$out"
+fi
+if [ "$asyncify" = 1 ]; then
+    command -v wasm-opt >/dev/null || { apt-get update -q >&2; DEBIAN_FRONTEND=noninteractive apt-get install -y -q binaryen >&2; }
+    wasm-opt --asyncify "$out" -o "$out.async"
+    mv "$out.async" "$out"
 fi

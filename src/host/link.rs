@@ -248,6 +248,13 @@ impl WasiImports {
         })
     }
 
+    /// A position-independent module's stack pointer and stack bottom (for asyncify).
+    pub(crate) fn dl_asyncify_stack(&self) -> Option<(wasmer::Global, u64)> {
+        self.dl
+            .as_ref()
+            .map(|(link, _, _)| super::dylink::store::asyncify_stack(link))
+    }
+
     /// The imported memory, if the module imports one.
     pub(crate) fn memory(&self) -> Option<Memory> {
         self.imported_memory.clone()

@@ -312,7 +312,7 @@ fn start_image(
         let mem = imports
             .memory()
             .ok_or_else(|| fail("fork child without memory".into()))?;
-        let a = Asyncify::find(store, &instance.exports, &mem)
+        let a = Asyncify::find_in(store, &instance.exports, &mem, imports.dl_asyncify_stack())
             .ok_or_else(|| fail("fork child without asyncify".into()))?;
         a.set_globals(store, &state.globals);
         set_resume(Resume {

@@ -834,7 +834,8 @@ pub fn build_wasix_c(sources: &[&str], extra: &[&str], rev: &str) -> PathBuf {
 }
 
 /// A position-independent wasix-libc program (`scripts/wasix-pic.sh`): `kind` is "main"
-/// (`-pie`, libc linked in and exported) or "side" (`-shared`); `needs` are side modules
+/// (`-pie`, libc linked in and exported), "main+asyncify" (the same through
+/// `wasm-opt --asyncify`) or "side" (`-shared`); `needs` are side modules
 /// it links against as (name, file): they become its needed libraries `libNAME.so`.
 /// Cached under target/guests by sources, kind, needs and the script.
 pub fn build_wasix_pic(kind: &str, sources: &[&str], needs: &[(&str, &Path)]) -> PathBuf {
@@ -852,7 +853,12 @@ pub fn build_wasix_pic(kind: &str, sources: &[&str], needs: &[(&str, &Path)]) ->
     let tmp = out.with_extension(unique_tmp());
     let libdir = TempDir::new("pic-needs");
     let mut cmd = Command::new("bash");
-    cmd.arg(&script).arg(kind).arg("-o").arg(&tmp);
+    // "main+asyncify": a main module run through `wasm-opt --asyncify` (fork, setjmp).
+    match kind.split_once('+') {
+        Some((k, "asyncify")) => cmd.arg(&script).arg(k).arg("--asyncify"),
+        _ => cmd.arg(&script).arg(kind),
+    };
+    cmd.arg("-o").arg(&tmp);
     for s in sources {
         cmd.arg(resolve(s));
     }

@@ -235,6 +235,7 @@ fn differing_cases_are_listed() {
             "rtld-now",
             "main-handle",
             "errnos",
+            "fork",
             "messages"
         ]
     );
@@ -263,4 +264,43 @@ fn closures_work_in_a_dynamically_linked_program() {
             show(&out)
         );
     }
+}
+
+/// fork of a dynamically linked (asyncified) program: the child's store instantiates the
+/// side modules its parent loaded, its stack pointer is rewound with the other globals, and
+/// it can load more. wasmer-wasix refuses the fork (ENOTSUP, "fork: Not supported"):
+/// listed as dl:fork.
+#[test]
+fn a_forked_child_keeps_and_extends_its_side_modules() {
+    skip_unless_wasix_libc!("a_forked_child_keeps_and_extends_its_side_modules");
+    let main = build_wasix_pic("main+asyncify", &[&format!("{DIR}/fork_dl.c")], &[]);
+    let lib = lib_dir();
+    let run = |e: Engine| {
+        let out = Run::new(&main)
+            .engine(e)
+            .dir(lib.path(), "/lib")
+            .timeout(Duration::from_secs(60))
+            .run();
+        (out.code, out.stdout_str(), out.stderr_str())
+    };
+    if engine_from_env() == Engine::Ours {
+        assert_eq!(
+            run(Engine::Ours),
+            (
+                Some(0),
+                "liba constructor (counter 1)\nchild: local 42 add=9\nchild b_sum=42\n\
+                 parent: local 42 add=11 child exit 3\n"
+                    .to_string(),
+                String::new()
+            )
+        );
+    }
+    assert_eq!(
+        run(Engine::WasmerWasix),
+        (
+            Some(9),
+            "liba constructor (counter 1)\n".to_string(),
+            "fork: Not supported\n".to_string()
+        )
+    );
 }

@@ -910,6 +910,13 @@ pub fn symbol(
     }
 }
 
+/// What asyncify needs of a position-independent module: its imported stack pointer and
+/// the bottom of the main thread's stack (the data lies below it).
+pub fn asyncify_stack(link: &Link) -> (Global, u64) {
+    let l = lock(link);
+    (l.stack_pointer.clone(), l.linker.layout().stack_low)
+}
+
 /// This store's `__stack_pointer`.
 pub fn stack_pointer(link: &Link) -> Global {
     lock(link).stack_pointer.clone()

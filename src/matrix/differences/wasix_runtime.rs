@@ -287,6 +287,13 @@ pub const WASIX_RUNTIME_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
         "an errno that says what failed; unknown flags rejected before anything is loaded",
     ),
     (
+        "dl:fork",
+        "fork() in a dynamically linked, asyncified program (tests/suite/wasix_dl.rs)",
+        "a child with its parent's side modules (instantiated again at the same places in its copy of memory); it can dlopen more",
+        "notsup (`fork: Not supported`)",
+        "fork works for every asyncified program here, dynamically linked or not",
+    ),
+    (
         "dl:messages",
         "dlerror() texts",
         "glibc-like: `NAME: cannot open shared object file: No such file or directory`, `symbol not found: NAME`",

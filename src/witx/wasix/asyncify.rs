@@ -53,20 +53,41 @@ impl Asyncify {
         exports: &Exports,
         memory: &Memory,
     ) -> Option<Asyncify> {
+        Self::find_in(store, exports, memory, None)
+    }
+
+    /// [`find`](Self::find) for a position-independent module, which imports its stack
+    /// pointer: `pie` is that global and the bottom of its stack (the data lies below).
+    pub fn find_in(
+        store: &mut impl AsStoreMut,
+        exports: &Exports,
+        memory: &Memory,
+        pie: Option<(Global, u64)>,
+    ) -> Option<Asyncify> {
         let f = |n: &str| exports.get_function(n).ok().cloned();
-        let stack_pointer = exports.get_global("__stack_pointer").ok()?.clone();
+        let stack_pointer = match &pie {
+            Some((g, _)) => g.clone(),
+            None => exports.get_global("__stack_pointer").ok()?.clone(),
+        };
         let wide = stack_pointer.ty(&*store).ty == Type::I64;
-        let data_end = exports
-            .get_global("__data_end")
-            .ok()
-            .and_then(|g| as_u64(&g.get(store)));
-        let globals = exports
+        let data_end = match &pie {
+            Some((_, low)) => Some(*low),
+            None => exports
+                .get_global("__data_end")
+                .ok()
+                .and_then(|g| as_u64(&g.get(store))),
+        };
+        let mut globals: Vec<Global> = exports
             .iter()
             .filter_map(|(_, e)| match e {
                 Extern::Global(g) if g.ty(&*store).mutability.is_mutable() => Some(g.clone()),
                 _ => None,
             })
             .collect();
+        // The imported stack pointer is restored with the exported globals (last).
+        if pie.is_some() {
+            globals.push(stack_pointer.clone());
+        }
         Some(Asyncify {
             start_unwind: f("asyncify_start_unwind")?,
             stop_unwind: f("asyncify_stop_unwind")?,

@@ -303,7 +303,11 @@ pub(super) fn asyncify_of(env: &mut FunctionEnvMut<WasiEnv>) -> Option<Asyncify>
     }
     let memory = data.memory.clone()?;
     let exports = data.exports.as_ref()?;
-    let a = Asyncify::find(&mut store, exports, &memory);
+    let pie = data
+        .dl
+        .as_ref()
+        .map(crate::host::dylink::store::asyncify_stack);
+    let a = Asyncify::find_in(&mut store, exports, &memory, pie);
     data.asyncify = Some(a.clone());
     a
 }
