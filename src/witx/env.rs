@@ -162,10 +162,23 @@ pub struct Call<'a> {
     pub wasix_module: bool,
 }
 
+#[cold]
+fn catch_up(link: &crate::host::dylink::Link, store: &mut wasmer::StoreMut<'_>) {
+    if crate::host::dylink::store::stale(link) {
+        if let Err(e) = crate::host::dylink::store::sync(store, link) {
+            tracing::warn!("dynamic linking: {}", e.message);
+        }
+    }
+}
+
 /// Runs `f` on the call's view of guest memory.
 #[inline]
 pub fn with_call<R>(env: &mut FunctionEnvMut<'_, WasiEnv>, f: impl FnOnce(&Call<'_>) -> R) -> R {
-    let (data, store) = env.data_and_store_mut();
+    let (data, mut store) = env.data_and_store_mut();
+    // A dynamically linked process: copy what another thread loaded before going on.
+    if let Some(link) = &data.dl {
+        catch_up(link, &mut store);
+    }
     let data: &WasiEnv = data;
     if let (Some(m), true) = (&data.memory, data.memory_shared && data.memory_fixed) {
         let fresh = || {
@@ -218,15 +231,6 @@ pub fn run<const N: usize>(
     args: [u64; N],
     f: impl FnOnce(&Call<'_>) -> Result<(), Errno>,
 ) -> i32 {
-    // A dynamically linked process: copy what another thread loaded before going on.
-    if let Some(link) = env.data().dl.clone() {
-        if crate::host::dylink::store::stale(&link) {
-            let (_, mut st) = env.data_and_store_mut();
-            if let Err(e) = crate::host::dylink::store::sync(&mut st, &link) {
-                tracing::warn!("dynamic linking: {}", e.message);
-            }
-        }
-    }
     let (flavor, r) = with_call(env, |c| (c.flavor, f(c)));
     let mut e = match r {
         Ok(()) => Errno::SUCCESS,
