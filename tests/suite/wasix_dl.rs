@@ -173,48 +173,58 @@ fn bad_arguments_give_exact_errnos() {
     );
 }
 
-/// A module linked without `-pie` has no dynamic linker: every dl import says so.
+/// A module linked without `-pie` has no dynamic linker: every dl import says so, under
+/// both namespaces.
 #[test]
 fn a_static_module_gets_notsup_and_a_message() {
-    let wat = r#"(module
-  (import "wasix_32v1" "dlopen" (func $open (param i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
-  (import "wasix_32v1" "dlsym" (func $sym (param i32 i32 i32 i32 i32 i32) (result i32)))
-  (import "wasix_32v1" "dl_invalid_handle" (func $inv (param i32) (result i32)))
-  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    for (ns, p) in [("wasix_32v1", "i32"), ("wasix_64v1", "i64")] {
+        let wat = format!(
+            r#"(module
+  (import "{ns}" "dlopen" (func $open (param {p} {p} i32 {p} {p} {p} {p} {p}) (result i32)))
+  (import "{ns}" "dlsym" (func $sym (param i32 {p} {p} {p} {p} {p}) (result i32)))
+  (import "{ns}" "dl_invalid_handle" (func $inv (param i32) (result i32)))
+  (import "{ns}" "fd_write" (func $w (param i32 {p} {p} {p}) (result i32)))
+  (import "{ns}" "proc_exit" (func $exit (param i32)))
   (memory (export "memory") 1)
   (data (i32.const 16) "liba.so")
   (func (export "_start")
     (local $e i32)
     ;; dlopen("liba.so", RTLD_NOW, err=256, 200, NULL, 0, out=64)
-    (local.set $e (call $open (i32.const 16) (i32.const 7) (i32.const 2) (i32.const 256)
-      (i32.const 200) (i32.const 0) (i32.const 0) (i32.const 64)))
+    (local.set $e (call $open ({p}.const 16) ({p}.const 7) (i32.const 2) ({p}.const 256)
+      ({p}.const 200) ({p}.const 0) ({p}.const 0) ({p}.const 64)))
     (if (i32.ne (local.get $e) (i32.const 58)) (then (call $exit (i32.const 1))))
-    (if (i32.ne (call $sym (i32.const 1) (i32.const 16) (i32.const 4) (i32.const 512)
-      (i32.const 0) (i32.const 64)) (i32.const 58)) (then (call $exit (i32.const 2))))
+    (if (i32.ne (call $sym (i32.const 1) ({p}.const 16) ({p}.const 4) ({p}.const 512)
+      ({p}.const 0) ({p}.const 64)) (i32.const 58)) (then (call $exit (i32.const 2))))
     (if (i32.ne (call $inv (i32.const 1)) (i32.const 45)) (then (call $exit (i32.const 3))))
     ;; print the message dlopen wrote (its NUL-terminated length found by a scan)
     (local.set $e (i32.const 256))
     (block $end (loop $l
       (br_if $end (i32.eqz (i32.load8_u (local.get $e))))
       (local.set $e (i32.add (local.get $e) (i32.const 1))) (br $l)))
-    (i32.store (i32.const 0) (i32.const 256))
-    (i32.store (i32.const 4) (i32.sub (local.get $e) (i32.const 256)))
-    (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
-)"#;
-    let d = TempDir::new("dl-static");
-    let f = d.path().join("static.wat");
-    std::fs::write(&f, wat).unwrap();
-    let out = Run::new(&f).run();
-    assert_eq!(
-        (out.code, out.stdout_str().as_str()),
-        (
-            Some(0),
-            "this module is not dynamically linked (build it with -fPIC -Wl,-pie)"
-        ),
-        "{}",
-        show(&out)
-    );
+    ({p}.store (i32.const 0) ({p}.const 256))
+    ({p}.store (i32.const {len_at}) {len})
+    (drop (call $w (i32.const 1) ({p}.const 0) ({p}.const 1) ({p}.const 32))))
+)"#,
+            len_at = if p == "i64" { 8 } else { 4 },
+            len = match p {
+                "i64" => "(i64.extend_i32_u (i32.sub (local.get $e) (i32.const 256)))",
+                _ => "(i32.sub (local.get $e) (i32.const 256))",
+            },
+        );
+        let d = TempDir::new("dl-static");
+        let f = d.path().join("static.wat");
+        std::fs::write(&f, wat).unwrap();
+        let out = Run::new(&f).run();
+        assert_eq!(
+            (out.code, out.stdout_str().as_str()),
+            (
+                Some(0),
+                "this module is not dynamically linked (build it with -fPIC -Wl,-pie)"
+            ),
+            "{ns}\n{}",
+            show(&out)
+        );
+    }
 }
 
 /// The `dl:` cases the compat-matrix lists are exactly those the tests above assert.
