@@ -243,7 +243,6 @@ pub fn import_names(namespace: &str) -> anyhow::Result<Vec<String>> {
             .map(|((_, n), _)| n)
             .collect();
         names.sort();
-        drop(env);
         names
     };
     rt.shutdown_timeout(std::time::Duration::from_millis(200));
