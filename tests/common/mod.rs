@@ -850,6 +850,17 @@ pub fn build_wasix_pic(kind: &str, sources: &[&str], needs: &[(&str, &Path)]) ->
     if out.exists() {
         return out;
     }
+    // The PIC sysroot is built once, before any compile (two tests building it at the
+    // same time would share build.sh's work directory).
+    {
+        static PIC_SYSROOT: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+        let mut g = PIC_SYSROOT.lock().unwrap_or_else(|e| e.into_inner());
+        if g.is_none() {
+            let p = build_script(&script, &["sysroot"]);
+            assert!(p.is_dir(), "wasix-pic.sh sysroot printed no sysroot");
+            *g = Some(p);
+        }
+    }
     let tmp = out.with_extension(unique_tmp());
     let libdir = TempDir::new("pic-needs");
     let mut cmd = Command::new("bash");
