@@ -53,7 +53,6 @@ fn is_current(name: &str, arity: usize) -> bool {
             | "proc_spawn3"
             | "proc_signals_get"
             | "proc_signals_sizes_get"
-            | "callback_signal"
             | "call_dynamic"
             | "reflect_signature"
             | "fd_fdflags_get"
@@ -95,6 +94,24 @@ pub fn detect(raw: &Raw) -> Vec<Abi> {
                     } else if is_current(&i.name, n) {
                         new.push(shown);
                     }
+                }
+                // wasix-libc of 2022 imported its preview1 functions from wasix_32v1 (the
+                // current one from wasi_snapshot_preview1): the sign left when a program
+                // uses nothing else that tells the generations apart.
+                let p1_here = imports
+                    .iter()
+                    .any(|i| crate::witx::PREVIEW1.contains(&i.name.as_str()));
+                let p1_elsewhere = raw
+                    .imports
+                    .iter()
+                    .any(|i| i.module == "wasi_snapshot_preview1");
+                if *ns == "wasix_32v1"
+                    && old.is_empty()
+                    && new.is_empty()
+                    && p1_here
+                    && !p1_elsewhere
+                {
+                    old.push("preview1 functions imported from wasix_32v1".to_string());
                 }
                 let g = match (old.is_empty(), new.is_empty()) {
                     (false, true) => "2022",
