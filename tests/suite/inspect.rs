@@ -98,6 +98,10 @@ fn inspect_unknown_import_is_missing_and_does_not_run_on_ours() {
                "reasons": ["missing imports: wasi_snapshot_preview1.no_such_fn"]})
     );
     assert_eq!(
+        v["verdict"]["component"]["blockers"],
+        json!([{"import": "wasi_snapshot_preview1.no_such_fn", "nearest": null}])
+    );
+    assert_eq!(
         v["counts"],
         json!({"implemented": 1, "implemented-with-difference": 0, "missing": 1})
     );
@@ -549,4 +553,19 @@ fn inspect_pic_main_and_side_modules() {
         side["verdict"]["ours"]["reasons"],
         json!(["a side module (linked -shared): loaded by a main module's dlopen, not run"])
     );
+}
+
+/// docs/inspect.md's JSON example is this build's output, byte for byte.
+#[test]
+fn inspect_docs_example_is_current() {
+    let doc = std::fs::read_to_string(repo().join("docs/inspect.md")).unwrap();
+    let start = doc.find("```json\n").expect("a ```json block") + "```json\n".len();
+    let end = start + doc[start..].find("```\n").unwrap();
+    let o = Command::new(bin())
+        .args(["inspect", "--json", "tests/guests/wat/threads_2022.wat"])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert_eq!(&doc[start..end], String::from_utf8(o.stdout).unwrap());
 }
