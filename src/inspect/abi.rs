@@ -101,10 +101,11 @@ pub fn detect(raw: &Raw) -> Vec<Abi> {
                 let p1_here = imports
                     .iter()
                     .any(|i| crate::witx::PREVIEW1.contains(&i.name.as_str()));
+                // (wasi-threads' `thread-spawn` came after 2022.)
                 let p1_elsewhere = raw
                     .imports
                     .iter()
-                    .any(|i| i.module == "wasi_snapshot_preview1");
+                    .any(|i| matches!(i.module.as_str(), "wasi_snapshot_preview1" | "wasi"));
                 if *ns == "wasix_32v1"
                     && old.is_empty()
                     && new.is_empty()

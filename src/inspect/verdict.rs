@@ -182,8 +182,8 @@ pub fn judge(r: &Report) -> Verdict {
             reasons.push(
                 "a side module (linked -shared): loaded by a main module's dlopen, not run".into(),
             );
-        } else if !r.exports.iter().any(|(n, on)| *n == "_start" && *on) {
-            reasons.push("no `_start` export".into());
+        } else if r.entry.as_deref() != Some("_start") {
+            reasons.push("no `_start` export of type () -> ()".into());
         }
     }
     let wasmer_wasix = judgement(reasons.is_empty(), "wasmer-wasix", reasons);

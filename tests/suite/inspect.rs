@@ -4,8 +4,8 @@
 //! field against values written here; bad files exit 2 with one exact line.
 
 use crate::common::{
-    bin, build_c, build_rust, build_wasix_c, repo, skip_without_wasix_libc, wat_path, TempDir,
-    WASIX_REV, WASIX_REV_2022,
+    bin, build_c, build_rust, build_wasix_c, repo, skip_without_wasix_libc, wat_path, Engine, Run,
+    TempDir, WASIX_REV, WASIX_REV_2022,
 };
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -166,6 +166,53 @@ fn inspect_wasix64_wat() {
     assert_eq!(v["verdict"]["ours"]["runs"], true);
     assert_eq!(v["verdict"]["wasmer_wasix"]["runs"], true);
     assert_eq!(blocker(&v, "wasix_64v1.fd_write"), "wasi:filesystem");
+}
+
+/// Where inspect says wasmer-wasix does not link an import, wasmer-wasix's own
+/// instantiation fails naming that import.
+#[test]
+fn inspect_wasmer_wasix_verdict_agrees_with_its_linker() {
+    let v = inspect(&wat_path("wasix64_fs"));
+    assert_eq!(
+        v["verdict"]["wasmer_wasix"],
+        json!({"runs": false, "summary": "does not run on wasmer-wasix",
+               "reasons": ["imports wasmer-wasix does not link: wasix_64v1.sock_accept"],
+               "method": "import-object"})
+    );
+    assert_eq!(
+        import(&v, "wasix_64v1", "sock_accept")["status"],
+        "implemented-with-difference"
+    );
+    let out = Run::new(wat_path("wasix64_fs"))
+        .engine(Engine::WasmerWasix)
+        .flag("--preopens-only")
+        .run();
+    assert!(
+        out.stderr_str().contains(
+            r#"Error while importing "wasix_64v1"."sock_accept": incompatible import type"#
+        ),
+        "{}",
+        out.stderr_str()
+    );
+}
+
+#[test]
+fn inspect_bad_start_runs_nowhere() {
+    let v = inspect(&wat_path("cli_bad_start"));
+    assert_eq!(v["exports"]["_start"], true);
+    assert_eq!(v["entry"], Value::Null);
+    assert_eq!(v["verdict"]["ours"]["runs"], false);
+    assert_eq!(
+        v["verdict"]["wasmer_wasix"]["reasons"],
+        json!(["no `_start` export of type () -> ()"])
+    );
+}
+
+#[test]
+fn inspect_wasi_threads_wat_is_not_taken_for_2022() {
+    let v = inspect(&wat_path("threads_atomics_interop"));
+    assert_eq!(abi_names(&v), ["wasix_32v1", "wasi"]);
+    assert_eq!(abi(&v, "wasix_32v1")["generation"], "unknown");
 }
 
 #[test]
