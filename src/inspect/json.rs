@@ -229,3 +229,21 @@ pub fn value(r: &Report) -> J {
 pub fn render(r: &Report) -> String {
     value(r).render()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inspect_json_escapes_and_keeps_key_order() {
+        let v = J::Obj(vec![
+            ("z", J::Str("a\"b\\c\n\u{1}".into())),
+            ("a", J::Arr(vec![J::Num(1), J::Null, J::Bool(true)])),
+            ("e", J::Arr(vec![])),
+        ]);
+        assert_eq!(
+            v.render(),
+            "{\n  \"z\": \"a\\\"b\\\\c\\n\\u0001\",\n  \"a\": [\n    1,\n    null,\n    true\n  ],\n  \"e\": []\n}\n"
+        );
+    }
+}

@@ -564,18 +564,20 @@ fn inspect_2022_wasix_libc_program() {
     assert_eq!(blocker(&v, "wasix_32v1.fd_write"), "wasi:filesystem");
 }
 
-/// Position-independent modules of `scripts/wasix-pic.sh` (a PIC wasix-libc).
-fn pic(kind: &str, source: &str) -> PathBuf {
-    let out = crate::common::guest_out_dir().join(format!(
-        "inspect-pic-{kind}-{}.wasm",
-        Path::new(source).file_stem().unwrap().to_string_lossy()
-    ));
+/// Position-independent modules of `scripts/wasix-pic.sh` (a PIC wasix-libc), built into
+/// target/guests/inspect-pic/ as `out`.
+fn pic(kind: &str, source: &str, out: &str, libs: &[&str]) -> PathBuf {
+    let dir = crate::common::guest_out_dir().join("inspect-pic");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join(out);
     let st = Command::new("bash")
         .arg(repo().join("scripts/wasix-pic.sh"))
         .arg(kind)
         .arg("-o")
         .arg(&out)
         .arg(repo().join(source))
+        .arg(format!("-L{}", dir.display()))
+        .args(libs)
         .status()
         .unwrap();
     assert!(st.success(), "wasix-pic.sh {kind} {source}");
@@ -585,7 +587,12 @@ fn pic(kind: &str, source: &str) -> PathBuf {
 #[test]
 fn inspect_pic_main_and_side_modules() {
     skip_unless_wasix_libc!("inspect_pic_main_and_side_modules");
-    let main = inspect(&pic("main", "tests/guests/wasix/dl/dl_main.c"));
+    let main = inspect(&pic(
+        "main",
+        "tests/guests/wasix/dl/dl_main.c",
+        "dl_main.wasm",
+        &[],
+    ));
     assert_eq!(main["pic"]["role"], "main");
     assert_eq!(main["pic"]["needed"], json!([]));
     assert_eq!(main["verdict"]["ours"]["runs"], true);
@@ -593,13 +600,44 @@ fn inspect_pic_main_and_side_modules() {
         main["verdict"]["component"]["reasons"][2],
         "position-independent (dylink.0): components are not dynamically linked"
     );
-    let side = inspect(&pic("side", "tests/guests/wasix/dl/side_a.c"));
+    let side = inspect(&pic(
+        "side",
+        "tests/guests/wasix/dl/side_a.c",
+        "liba.so",
+        &[],
+    ));
     assert_eq!(side["pic"]["role"], "side");
     assert_eq!(side["entry"], Value::Null);
     assert_eq!(
         side["verdict"]["ours"]["reasons"],
         json!(["a side module (linked -shared): loaded by a main module's dlopen, not run"])
     );
+}
+
+#[test]
+fn inspect_pic_side_module_names_its_needed_libraries() {
+    skip_unless_wasix_libc!("inspect_pic_side_module_names_its_needed_libraries");
+    pic(
+        "side",
+        "tests/guests/wasix/dl/side_base.c",
+        "libbase.so",
+        &[],
+    );
+    let b = inspect(&pic(
+        "side",
+        "tests/guests/wasix/dl/side_b.c",
+        "libb.so",
+        &["-lbase"],
+    ));
+    assert_eq!(b["pic"]["role"], "side");
+    assert_eq!(b["pic"]["needed"], json!(["libbase.so"]));
+    assert_eq!(b["abis"], json!([]));
+    assert!(b["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] != "memory")
+        .all(|i| i["provider"] == "dynamic-linker"));
 }
 
 /// docs/inspect.md's JSON example is this build's output, byte for byte.
