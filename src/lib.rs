@@ -36,6 +36,7 @@ pub mod core;
 pub mod fuzz;
 pub mod guest;
 pub mod host;
+pub mod inspect;
 pub mod matrix;
 pub mod options;
 pub mod p2;

@@ -1,4 +1,4 @@
-//! The `wasix-compat` command line: `run`, `matrix`.
+//! The `wasix-compat` command line: `run`, `compile`, `inspect`, `net`, `matrix`, `fuzz`.
 
 use std::process::ExitCode;
 use wasix_compat::options::{DirMap, RunOptions};
@@ -28,6 +28,12 @@ const USAGE: &str = "usage:
       --trap-unknown-imports: a component's imports that wasix-compat does not provide link
       to functions that trap when called, instead of failing the run before it starts.
   wasix-compat compile FILE.{wasm,wat} -o FILE.wasmu   (compile once; `run` accepts the artifact)
+  wasix-compat inspect [--json] FILE.{wasm,wat}
+      What a module or component needs: its ABIs (and WASIX generation), each import with its
+      status here (implemented / implemented-with-difference / missing), memory, asyncify,
+      dylink.0, the ABI exports, and whether it runs on ours, on wasmer-wasix, and can be
+      wrapped as a WASI 0.2 component. --json: schema wasix-compat.inspect/1 (docs/inspect.md).
+      A file that is not wasm or WAT, truncated or unreadable: one line on stderr, exit 2.
   wasix-compat net serve --listen ADDR:PORT --token TOKEN   (serve this host's network to port_bridge)
   wasix-compat matrix [--check] [--evidence DIR]
       Regenerates compat-matrix/ (--check: fails when it is stale) from the import records
@@ -235,6 +241,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        "inspect" => inspect(&argv[1..]),
         "net" => match net_cli(&argv[1..]) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -263,6 +270,48 @@ fn main() -> ExitCode {
         }
         c => {
             eprintln!("wasix-compat: unknown command `{c}`\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `inspect [--json] FILE`: the report on stdout; exit 2 for bad usage or a bad file.
+fn inspect(args: &[String]) -> ExitCode {
+    let mut json = false;
+    let mut file = None;
+    for a in args {
+        match a.as_str() {
+            "--json" => json = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            f if f.starts_with('-') => {
+                eprintln!("wasix-compat: unknown inspect option `{f}` (inspect [--json] FILE)");
+                return ExitCode::from(2);
+            }
+            _ if file.is_some() => {
+                eprintln!("wasix-compat: inspect takes one file (inspect [--json] FILE)");
+                return ExitCode::from(2);
+            }
+            f => file = Some(f.to_string()),
+        }
+    }
+    let Some(file) = file else {
+        eprintln!("wasix-compat: inspect needs a file (inspect [--json] FILE)");
+        return ExitCode::from(2);
+    };
+    match wasix_compat::inspect::inspect_file(std::path::Path::new(&file)) {
+        Ok(r) => {
+            let out = match json {
+                true => wasix_compat::inspect::json::render(&r),
+                false => wasix_compat::inspect::text::render(&r),
+            };
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("wasix-compat: {e}");
             ExitCode::from(2)
         }
     }

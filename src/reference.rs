@@ -13,6 +13,7 @@
 //!   relative guest path is mounted under `/home` (then the working directory), and `/`
 //!   is preopened after the mounts.
 
+pub mod imports;
 pub mod wasmtime_engine;
 
 use std::path::Path;

@@ -12,6 +12,7 @@ mod conformance;
 mod dash;
 mod differential;
 mod fuzz;
+mod inspect;
 mod interrupts;
 mod loopback_net;
 mod namespaces;
