@@ -28,6 +28,12 @@ fn lib_dir() -> TempDir {
     std::fs::copy(&base, d.path().join("libbase.so")).unwrap();
     std::fs::copy(side("b", &[("base", &base)]), d.path().join("libb.so")).unwrap();
     std::fs::copy(side("undef", &[]), d.path().join("libundef.so")).unwrap();
+    // Needs libgone.so, which is not installed.
+    std::fs::copy(
+        side("needsgone", &[("gone", &base)]),
+        d.path().join("libneedsgone.so"),
+    )
+    .unwrap();
     std::fs::write(d.path().join("notwasm.so"), "hi\n").unwrap();
     let plain = build_wasix_c(&["tests/guests/wasix/hello.c"], &[], WASIX_REV);
     std::fs::copy(plain, d.path().join("plain.wasm")).unwrap();
@@ -131,7 +137,9 @@ fn failures_are_told_by_dlerror() {
          unknown symbol: 0 symbol not found: nope\n\
          dlclose(bogus) = -1 Invalid dl handle\n\
          dlopen(NULL) is main: 1\n\
-         undefined import: 0 /lib/libundef.so: undefined symbol: no_such_function\n",
+         undefined import: 0 /lib/libundef.so: undefined symbol: no_such_function\n\
+         missing needed: 0 libgone.so: cannot open shared object file: No such file or directory \
+         (needed by /lib/libneedsgone.so)\n",
         "missing: 0 failed to load module: Failed to find shared library libnope.so: \n    \
          libnope.so: entry not found\n    /lib/libnope.so: entry not found\n    \
          /usr/lib/libnope.so: entry not found\n    /usr/local/lib/libnope.so: entry not found\n\
@@ -144,7 +152,10 @@ fn failures_are_told_by_dlerror() {
          unknown symbol: 0 failed to resolve symbol: Missing export\n\
          dlclose(bogus) = -1 Invalid dl handle\n\
          dlopen(NULL) is main: 0\n\
-         undefined import: 0x3 (null)\n",
+         undefined import: 0x3 (null)\n\
+         missing needed: 0 failed to load module: Failed to find shared library libgone.so: \n    \
+         libgone.so: entry not found\n    /lib/libgone.so: entry not found\n    \
+         /usr/lib/libgone.so: entry not found\n    /usr/local/lib/libgone.so: entry not found\n",
     );
 }
 

@@ -838,7 +838,7 @@ pub fn load(
         })?;
     let mut deps = Vec::new();
     for n in &info.needed {
-        deps.push(load(
+        let dep = load(
             store,
             link,
             ctx,
@@ -846,7 +846,11 @@ pub fn load(
             flags & RTLD_GLOBAL,
             lib_path,
             depth + 1,
-        )?);
+        );
+        deps.push(dep.map_err(|e| DlError {
+            message: format!("{} (needed by {path})", e.message),
+            ..e
+        })?);
     }
     // Its data goes in fresh pages at the end of memory (malloc's sbrk grows past them).
     let memory = lock(link).memory.clone();

@@ -62,6 +62,7 @@ static int errors(void) {
     printf("dlclose(bogus) = %d %s\n", dlclose((void *)0x7777), dlerror());
     printf("dlopen(NULL) is main: %d\n", dlsym(dlopen(NULL, RTLD_NOW), "main_twice") == (void *)main_twice);
     printf("undefined import: %p %s\n", dlopen("libundef.so", RTLD_NOW), dlerror());
+    printf("missing needed: %p %s\n", dlopen("libneedsgone.so", RTLD_NOW), dlerror());
     return 0;
 }
 
