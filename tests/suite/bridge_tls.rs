@@ -212,6 +212,16 @@ fn host_net(trust: BridgeTrust) -> Arc<Network> {
 
 /// Through the bridged network: connects to `echo`, sends `data`, reads it back.
 fn bridged_echo(net: &Network, echo: SocketAddr, data: &[u8]) -> Result<Vec<u8>, String> {
+    bridged_echo_then(net, echo, data, || {})
+}
+
+/// As `bridged_echo`, calling `connected` once the bridged connection is open.
+fn bridged_echo_then(
+    net: &Network,
+    echo: SocketAddr,
+    data: &[u8],
+    connected: impl FnOnce() + Send,
+) -> Result<Vec<u8>, String> {
     let b = net.backend().map_err(|e| format!("{e:?}"))?;
     net.runtime().unwrap().block_on(async move {
         tokio::time::timeout(WAIT, async move {
@@ -219,6 +229,7 @@ fn bridged_echo(net: &Network, echo: SocketAddr, data: &[u8]) -> Result<Vec<u8>,
                 .connect_tcp("0.0.0.0:0".parse().unwrap(), echo)
                 .await
                 .map_err(|e| format!("connect: {e:?}"))?;
+            connected();
             let mut sent = 0;
             while sent < data.len() {
                 sent += s
@@ -422,31 +433,45 @@ fn pinned_self_signed_server_bridges() {
     assert_eq!(bridged_echo(&net, echo, MARKER), Ok(MARKER.to_vec()));
 }
 
-/// One byte flipped after the handshake: TLS refuses the record, the bridged connection
-/// fails and nothing corrupt comes out.
-#[test]
-fn tampered_stream_fails_without_corrupt_data() {
-    let rt = rt();
+fn tamper_setup(rt: &tokio::runtime::Runtime) -> (Proxy, SocketAddr, Arc<Network>) {
     let ca = ca();
     let (cert, key, _) = leaf(&["127.0.0.1"], Some(&ca));
-    let (server, _) = start_serve(&rt, Some((&cert, &key)), |_| {});
-    let proxy = start_proxy(&rt, server);
-    let echo = start_echo(&rt);
+    let (server, _) = start_serve(rt, Some((&cert, &key)), |_| {});
+    let proxy = start_proxy(rt, server);
+    let echo = start_echo(rt);
     let net = host_net(trust_ca(&ca));
     assert_eq!(
         net.bridge(&format!("tls://{}", proxy.addr), TOKEN, CLASSIC_ENCRYPTION),
         Ok(())
     );
+    (proxy, echo, net)
+}
+
+/// One byte flipped in the first record after the handshake (the bridged connect
+/// request): the server's TLS refuses it and hangs up, and the bridged connect fails with
+/// `connaborted` instead of waiting for an answer that never comes.
+#[test]
+fn tampered_request_aborts_the_bridged_connect() {
+    let rt = rt();
+    let (proxy, echo, net) = tamper_setup(&rt);
     proxy.flip.store(true, Ordering::SeqCst);
     let r = bridged_echo(&net, echo, MARKER);
-    assert_eq!(
-        proxy.flipped.load(Ordering::SeqCst),
-        1,
-        "a byte was flipped"
-    );
-    let e = r.expect_err("tampered bridge delivered data");
-    assert!(!e.contains("timed out"), "bridge hung: {e}");
-    println!("tampered: {e}");
+    assert_eq!(proxy.flipped.load(Ordering::SeqCst), 1, "a byte was flipped");
+    assert_eq!(r, Err("connect: ConnectionAborted".to_string()));
+}
+
+/// One byte flipped in the payload of an open bridged connection: the stream fails with
+/// `connreset` and no byte of the (corrupt) payload is delivered.
+#[test]
+fn tampered_payload_resets_the_bridged_stream() {
+    let rt = rt();
+    let (proxy, echo, net) = tamper_setup(&rt);
+    let flip = proxy.flip.clone();
+    let r = bridged_echo_then(&net, echo, MARKER, move || {
+        flip.store(true, Ordering::SeqCst)
+    });
+    assert_eq!(proxy.flipped.load(Ordering::SeqCst), 1, "a byte was flipped");
+    assert_eq!(r, Err("recv: ConnectionReset".to_string()));
 }
 
 /// Bad inputs: the exact errno, and nothing reaches the listener.
@@ -621,9 +646,11 @@ fn slow_handshakes_are_cut_while_a_good_client_bridges() {
     let drip = std::thread::spawn(move || {
         let mut s = std::net::TcpStream::connect(server).unwrap();
         let t = Instant::now();
-        // At most 40 bytes over 8 s: the server must hang up long before.
+        // A TLS record header announcing a 512-byte handshake record, then one byte every
+        // 200 ms: at most 40 over 8 s; the server must hang up long before.
+        std::io::Write::write_all(&mut s, b"\x16\x03\x01\x02\x00").unwrap();
         for i in 0..40 {
-            if std::io::Write::write_all(&mut s, b"\x16").is_err() {
+            if std::io::Write::write_all(&mut s, b"\x01").is_err() {
                 return (i, t.elapsed());
             }
             std::thread::sleep(Duration::from_millis(200));
@@ -708,7 +735,6 @@ fn net_serve_cli_serves_tls_with_a_token_file() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
     struct Kill(std::process::Child);
     impl Drop for Kill {
         fn drop(&mut self) {
@@ -721,6 +747,7 @@ fn net_serve_cli_serves_tls_with_a_token_file() {
     let _kill = Kill(child);
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(line.starts_with("serving on"), "{line}");
     let net = host_net(trust_ca(&ca));
     let url = format!("tls://127.0.0.1:{port}");

@@ -432,8 +432,9 @@ pub fn connect(
             r,
             FrameSerializationFormat::Bincode,
         );
-        tokio::spawn(driver);
-        Ok(Arc::new(client) as Arc<dyn VirtualNetworking>)
+        // The client's driver ending (the server hung up, or TLS refused an altered record)
+        // fails the bridge's calls and streams instead of leaving them waiting.
+        Ok(super::bridge_guard::guard(Arc::new(client), driver))
     })
     .unwrap_or(Err(ErrorCode::Interrupted))
 }
