@@ -456,7 +456,11 @@ fn tampered_request_aborts_the_bridged_connect() {
     let (proxy, echo, net) = tamper_setup(&rt);
     proxy.flip.store(true, Ordering::SeqCst);
     let r = bridged_echo(&net, echo, MARKER);
-    assert_eq!(proxy.flipped.load(Ordering::SeqCst), 1, "a byte was flipped");
+    assert_eq!(
+        proxy.flipped.load(Ordering::SeqCst),
+        1,
+        "a byte was flipped"
+    );
     assert_eq!(r, Err("connect: ConnectionAborted".to_string()));
 }
 
@@ -470,7 +474,11 @@ fn tampered_payload_resets_the_bridged_stream() {
     let r = bridged_echo_then(&net, echo, MARKER, move || {
         flip.store(true, Ordering::SeqCst)
     });
-    assert_eq!(proxy.flipped.load(Ordering::SeqCst), 1, "a byte was flipped");
+    assert_eq!(
+        proxy.flipped.load(Ordering::SeqCst),
+        1,
+        "a byte was flipped"
+    );
     assert_eq!(r, Err("recv: ConnectionReset".to_string()));
 }
 
@@ -761,7 +769,10 @@ fn net_serve_cli_serves_tls_with_a_token_file() {
     );
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for l in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+        for l in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
             if tx.send(l).is_err() {
                 break;
             }
@@ -785,6 +796,9 @@ fn net_serve_cli_serves_tls_with_a_token_file() {
             break;
         }
     }
-    assert!(a.contains("token_index=0") && a.contains("transport=tls1.3"), "{a}");
+    assert!(
+        a.contains("token_index=0") && a.contains("transport=tls1.3"),
+        "{a}"
+    );
     assert!(b.contains("reason=bad-token"), "{b}");
 }

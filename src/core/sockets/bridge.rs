@@ -489,6 +489,9 @@ fn split_host_port(network: &str) -> Result<(String, u16), ErrorCode> {
 
 // ---- the server: `wasix-compat net serve` ----
 
+/// Where `net serve` writes its per-bridge lines.
+pub type LogSink = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// What `net serve` serves and how.
 #[derive(Clone)]
 pub struct ServeConfig {
@@ -502,7 +505,7 @@ pub struct ServeConfig {
     /// Failed handshakes per peer address within a minute before it is refused outright.
     pub max_failures: u32,
     /// One line per accepted or refused bridge (never with the token).
-    pub log: Option<Arc<dyn Fn(&str) + Send + Sync>>,
+    pub log: Option<LogSink>,
 }
 
 impl ServeConfig {

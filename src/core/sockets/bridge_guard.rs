@@ -19,9 +19,9 @@ use std::time::Duration;
 use tokio::sync::watch;
 use virtual_net::{
     InterestHandler, InterestType, IpCidr, IpRoute, NetworkError, Result, SocketStatus,
-    StreamSecurity, VirtualConnectedSocket, VirtualIcmpSocket, VirtualIoSource,
-    VirtualNetworking, VirtualRawSocket, VirtualSocket, VirtualTcpListener,
-    VirtualTcpBoundSocket, VirtualTcpSocket, VirtualUdpSocket,
+    StreamSecurity, VirtualConnectedSocket, VirtualIcmpSocket, VirtualIoSource, VirtualNetworking,
+    VirtualRawSocket, VirtualSocket, VirtualTcpBoundSocket, VirtualTcpListener, VirtualTcpSocket,
+    VirtualUdpSocket,
 };
 
 /// Spawns `driver`, and returns `inner` wrapped so that the driver's end is seen.
@@ -95,11 +95,8 @@ impl VirtualNetworking for Guarded {
         preferred_until: Option<Duration>,
         expires_at: Option<Duration>,
     ) -> Result<()> {
-        self.guard(
-            self.inner
-                .route_add(cidr, via, preferred_until, expires_at),
-        )
-        .await
+        self.guard(self.inner.route_add(cidr, via, preferred_until, expires_at))
+            .await
     }
     async fn route_remove(&self, cidr: IpAddr) -> Result<()> {
         self.guard(self.inner.route_remove(cidr)).await
@@ -120,11 +117,8 @@ impl VirtualNetworking for Guarded {
         reuse_port: bool,
         reuse_addr: bool,
     ) -> Result<Box<dyn VirtualTcpListener + Sync>> {
-        self.guard(
-            self.inner
-                .listen_tcp(addr, only_v6, reuse_port, reuse_addr),
-        )
-        .await
+        self.guard(self.inner.listen_tcp(addr, only_v6, reuse_port, reuse_addr))
+            .await
     }
     async fn bind_tcp(
         &self,
@@ -162,8 +156,7 @@ impl VirtualNetworking for Guarded {
         port: Option<u16>,
         dns_server: Option<IpAddr>,
     ) -> Result<Vec<IpAddr>> {
-        self.guard(self.inner.resolve(host, port, dns_server))
-            .await
+        self.guard(self.inner.resolve(host, port, dns_server)).await
     }
 }
 

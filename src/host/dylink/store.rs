@@ -596,7 +596,7 @@ fn apply_slots(store: &mut impl AsStoreMut, link: &Link) -> Result<(), DlError> 
         (l.table.clone(), l.linker.clone(), l.slots_applied)
     };
     let want = linker.table_len();
-    let have = table.size(store) as u32;
+    let have = table.size(store);
     if have < want {
         table
             .grow(store, want - have, Value::FuncRef(None))
