@@ -802,3 +802,60 @@ fn net_serve_cli_serves_tls_with_a_token_file() {
     );
     assert!(b.contains("reason=bad-token"), "{b}");
 }
+
+/// Numbers, not assertions on time: bridge setup (TCP connect + TLS handshake + token) and
+/// 1-byte echo round trips through a bridge, `tcp://` against `tls://`, on loopback.
+/// `--nocapture` prints them. Bounded: 20 setups and 500 round trips per transport.
+#[test]
+fn bridge_setup_and_round_trip_numbers() {
+    let rt = rt();
+    let ca = ca();
+    let (cert, key, _) = leaf(&["127.0.0.1"], Some(&ca));
+    let (plain, _) = start_serve(&rt, None, |_| {});
+    let (tls, _) = start_serve(&rt, Some((&cert, &key)), |_| {});
+    let echo = start_echo(&rt);
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    for (name, url, sec) in [
+        ("tcp://", format!("tcp://{plain}"), UNENCRYPTED),
+        ("tls://", format!("tls://{tls}"), CLASSIC_ENCRYPTION),
+    ] {
+        let mut setups = Vec::new();
+        let mut last = None;
+        for _ in 0..20 {
+            let net = host_net(trust_ca(&ca));
+            let t = Instant::now();
+            assert_eq!(net.bridge(&url, TOKEN, sec), Ok(()));
+            setups.push(t.elapsed());
+            last = Some(net);
+        }
+        let net = last.unwrap();
+        let b = net.backend().unwrap();
+        let rtt = net.runtime().unwrap().block_on(async move {
+            tokio::time::timeout(WAIT * 3, async move {
+                let mut s = b
+                    .connect_tcp("0.0.0.0:0".parse().unwrap(), echo)
+                    .await
+                    .unwrap();
+                let mut v = Vec::new();
+                for _ in 0..500 {
+                    let t = Instant::now();
+                    assert_eq!(s.send(b"x").await.unwrap(), 1);
+                    let mut buf = [MaybeUninit::<u8>::uninit(); 16];
+                    assert_eq!(s.recv(&mut buf, false).await.unwrap(), 1);
+                    v.push(t.elapsed());
+                }
+                v
+            })
+            .await
+            .expect("round trips within the bound")
+        });
+        println!(
+            "bridge {name}: setup median {:?} (20 runs), 1-byte echo round trip median {:?} (500)",
+            median(setups),
+            median(rtt)
+        );
+    }
+}
