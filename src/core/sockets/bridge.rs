@@ -390,9 +390,15 @@ pub fn connect(
             virtual_net::SocketStatus::Opened => {}
             _ => {
                 let e = sock.last_error().ok().flatten();
-                return Err(e
-                    .map(ErrorCode::from)
-                    .unwrap_or(ErrorCode::ConnectionRefused));
+                // Reset right after the connect: the server hung up (e.g. refusing a
+                // rate-limited peer), as a hang-up later in the handshake.
+                return Err(match e.map(ErrorCode::from) {
+                    None => ErrorCode::ConnectionRefused,
+                    Some(ErrorCode::ConnectionReset | ErrorCode::Pipe) => {
+                        ErrorCode::ConnectionAborted
+                    }
+                    Some(e) => e,
+                });
             }
         }
         let _ = sock.set_nodelay(true);
