@@ -405,6 +405,20 @@ fn impostor_wrong_pin_gets_nothing() {
     assert_impostor_refused(&im, t);
 }
 
+/// Signed by the trusted CA for the right name, but expired.
+#[test]
+fn impostor_expired_certificate_gets_nothing() {
+    let rt = rt();
+    let ca = ca();
+    let mut p = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    p.not_before = rcgen::date_time_ymd(2001, 1, 1);
+    p.not_after = rcgen::date_time_ymd(2002, 1, 1);
+    let key = KeyPair::generate().unwrap();
+    let cert = p.signed_by(&key, &ca.issuer).unwrap();
+    let im = start_impostor(&rt, &cert.pem(), &key.serialize_pem());
+    assert_impostor_refused(&im, trust_ca(&ca));
+}
+
 /// The system roots do not know a self-signed certificate either.
 #[test]
 fn impostor_against_system_roots_gets_nothing() {
@@ -815,6 +829,95 @@ fn net_serve_cli_serves_tls_with_a_token_file() {
         "{a}"
     );
     assert!(b.contains("reason=bad-token"), "{b}");
+}
+
+/// The parsers behind the errnos: network strings, security sets, tokens, pins, token
+/// files.
+#[test]
+fn network_strings_sets_tokens_and_pins() {
+    use wasix_compat::core::sockets::bridge::{
+        check_security, check_token, parse_network, read_token_file, Endpoint, Transport,
+    };
+    let ep = |t, h: &str, p| {
+        Ok(Endpoint {
+            transport: t,
+            host: h.to_string(),
+            port: p,
+        })
+    };
+    assert_eq!(
+        parse_network("tls://a.example:443"),
+        ep(Transport::Tls, "a.example", 443)
+    );
+    assert_eq!(parse_network("TLS://[::1]:7"), ep(Transport::Tls, "::1", 7));
+    assert_eq!(
+        parse_network("tcp://10.0.0.1:1"),
+        ep(Transport::Plain, "10.0.0.1", 1)
+    );
+    assert_eq!(
+        parse_network("host:65535"),
+        ep(Transport::Plain, "host", 65535)
+    );
+    for bad in [
+        "ws://h:1",
+        "wss://h:1",
+        "tls:/h:1",
+        "tls://h",
+        "tls://h:",
+        "tls://:1",
+        "tls://h:1/",
+        "tls://h:1?x",
+        "tls://h:1#f",
+        "tls://u@h:1",
+        "tls://[::1]",
+        "tls://::1:5",
+        "h:-1",
+        "h:65536",
+        "tls://h h:1",
+        "",
+    ] {
+        assert_eq!(parse_network(bad), Err(ErrorCode::Invalid), "{bad:?}");
+    }
+    use Transport::{Plain, Tls};
+    for (sec, t, want) in [
+        (UNENCRYPTED, Plain, Ok(())),
+        (UNENCRYPTED | ANY_ENCRYPTION, Plain, Ok(())),
+        (ANY_ENCRYPTION, Tls, Ok(())),
+        (CLASSIC_ENCRYPTION, Tls, Ok(())),
+        (CLASSIC_ENCRYPTION | DOUBLE_ENCRYPTION, Tls, Ok(())),
+        (UNENCRYPTED | CLASSIC_ENCRYPTION, Tls, Ok(())),
+        (UNENCRYPTED, Tls, Err(ErrorCode::Unsupported)),
+        (DOUBLE_ENCRYPTION, Tls, Err(ErrorCode::Unsupported)),
+        (DOUBLE_ENCRYPTION, Plain, Err(ErrorCode::Unsupported)),
+        (CLASSIC_ENCRYPTION, Plain, Err(ErrorCode::Unsupported)),
+        (0, Tls, Err(ErrorCode::Invalid)),
+        (0x10, Tls, Err(ErrorCode::Invalid)),
+        (0xff, Plain, Err(ErrorCode::Invalid)),
+    ] {
+        assert_eq!(check_security(sec, t), want, "{sec} {t:?}");
+    }
+    assert_eq!(check_token(&"t".repeat(4096)), Ok(()));
+    assert_eq!(check_token(""), Ok(()));
+    for bad in ["a\0b", "a\nb", "a\rb", &"t".repeat(4097)] {
+        assert_eq!(check_token(bad), Err(ErrorCode::Invalid));
+    }
+    let mut t = BridgeTrust::default();
+    assert!(t.add_pin_hex(&"ab".repeat(32)).is_ok());
+    assert!(t.add_pin_hex(&"ab".repeat(31)).is_err());
+    assert!(t.add_pin_hex(&"zz".repeat(32)).is_err());
+    assert!(t.add_pin_hex(&"é".repeat(32)).is_err());
+    assert!(t.add_ca_pem(b"not pem").is_err());
+    let f = std::env::temp_dir().join(format!("wxc-tokens-{}", std::process::id()));
+    std::fs::write(&f, "one\r\n\ntwo words\nthree\n").unwrap();
+    assert_eq!(
+        read_token_file(&f),
+        Ok(vec!["one".to_string(), "two words".into(), "three".into()])
+    );
+    std::fs::write(&f, format!("ok\n{}\n", "x".repeat(4097))).unwrap();
+    assert!(read_token_file(&f).unwrap_err().contains("line 2"));
+    std::fs::write(&f, "a\0b\n").unwrap();
+    assert!(read_token_file(&f).is_err());
+    let _ = std::fs::remove_file(&f);
 }
 
 /// Numbers, not assertions on time: bridge setup (TCP connect + TLS handshake + token) and
