@@ -920,21 +920,94 @@ fn network_strings_sets_tokens_and_pins() {
     let _ = std::fs::remove_file(&f);
 }
 
-/// Numbers, not assertions on time: bridge setup (TCP connect + TLS handshake + token) and
-/// 1-byte echo round trips through a bridge, `tcp://` against `tls://`, on loopback.
-/// `--nocapture` prints them. Bounded: 20 setups and 500 round trips per transport.
+/// A server that reads `n` bytes per connection, then answers one byte.
+fn start_sink(rt: &tokio::runtime::Runtime, n: usize) -> SocketAddr {
+    let l = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let a = l.local_addr().unwrap();
+    rt.spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 1 << 16];
+                let _ = tokio::time::timeout(WAIT * 3, async {
+                    let mut got = 0;
+                    while got < n {
+                        match s.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => got += k,
+                        }
+                    }
+                    let _ = s.write_all(b"!").await;
+                })
+                .await;
+            });
+        }
+    });
+    a
+}
+
+/// Median 1-byte echo round trip (`rounds`) and the time to push `bulk` bytes to `sink`
+/// (until its one-byte answer), through `b`.
+fn measure(
+    net: &Network,
+    b: Arc<dyn virtual_net::VirtualNetworking>,
+    echo: SocketAddr,
+    sink: SocketAddr,
+    rounds: usize,
+    bulk: usize,
+) -> (Duration, Duration) {
+    net.runtime().unwrap().block_on(async move {
+        tokio::time::timeout(WAIT * 3, async move {
+            let any: SocketAddr = "0.0.0.0:0".parse().unwrap();
+            let mut s = b.connect_tcp(any, echo).await.unwrap();
+            let mut v = Vec::new();
+            for _ in 0..rounds {
+                let t = Instant::now();
+                assert_eq!(s.send(b"x").await.unwrap(), 1);
+                let mut buf = [MaybeUninit::<u8>::uninit(); 16];
+                assert_eq!(s.recv(&mut buf, false).await.unwrap(), 1);
+                v.push(t.elapsed());
+            }
+            v.sort();
+            let mut s = b.connect_tcp(any, sink).await.unwrap();
+            let chunk = vec![0x5au8; 1 << 16];
+            let t = Instant::now();
+            let mut sent = 0;
+            while sent < bulk {
+                let k = chunk.len().min(bulk - sent);
+                sent += s.send(&chunk[..k]).await.unwrap();
+            }
+            let mut buf = [MaybeUninit::<u8>::uninit(); 16];
+            assert_eq!(s.recv(&mut buf, false).await.unwrap(), 1);
+            (v[v.len() / 2], t.elapsed())
+        })
+        .await
+        .expect("measurements within the bound")
+    })
+}
+
+/// Numbers, not assertions on time: bridge setup (TCP connect + TLS handshake + token),
+/// 1-byte echo round trips and 16 MiB pushed, direct against `tcp://` against `tls://`, on
+/// loopback. `--nocapture` prints them. Bounded: 20 setups, 300 round trips, 16 MiB per
+/// transport, every wait under a timeout.
 #[test]
 fn bridge_setup_and_round_trip_numbers() {
+    const BULK: usize = 16 << 20;
     let rt = rt();
     let ca = ca();
     let (cert, key, _) = leaf(&["127.0.0.1"], Some(&ca));
     let (plain, _) = start_serve(&rt, None, |_| {});
     let (tls, _) = start_serve(&rt, Some((&cert, &key)), |_| {});
     let echo = start_echo(&rt);
-    let median = |mut v: Vec<Duration>| {
-        v.sort();
-        v[v.len() / 2]
-    };
+    let sink = start_sink(&rt, BULK);
+    let direct = host_net(BridgeTrust::default());
+    let (rtt, bulk) = measure(&direct, direct.backend().unwrap(), echo, sink, 300, BULK);
+    let mbs = |d: Duration| BULK as f64 / d.as_secs_f64() / (1 << 20) as f64;
+    println!(
+        "direct:        1-byte echo round trip median {rtt:?}, 16 MiB in {bulk:?} ({:.0} MiB/s)",
+        mbs(bulk)
+    );
     for (name, url, sec) in [
         ("tcp://", format!("tcp://{plain}"), UNENCRYPTED),
         ("tls://", format!("tls://{tls}"), CLASSIC_ENCRYPTION),
@@ -948,31 +1021,13 @@ fn bridge_setup_and_round_trip_numbers() {
             setups.push(t.elapsed());
             last = Some(net);
         }
+        setups.sort();
         let net = last.unwrap();
-        let b = net.backend().unwrap();
-        let rtt = net.runtime().unwrap().block_on(async move {
-            tokio::time::timeout(WAIT * 3, async move {
-                let mut s = b
-                    .connect_tcp("0.0.0.0:0".parse().unwrap(), echo)
-                    .await
-                    .unwrap();
-                let mut v = Vec::new();
-                for _ in 0..500 {
-                    let t = Instant::now();
-                    assert_eq!(s.send(b"x").await.unwrap(), 1);
-                    let mut buf = [MaybeUninit::<u8>::uninit(); 16];
-                    assert_eq!(s.recv(&mut buf, false).await.unwrap(), 1);
-                    v.push(t.elapsed());
-                }
-                v
-            })
-            .await
-            .expect("round trips within the bound")
-        });
+        let (rtt, bulk) = measure(&net, net.backend().unwrap(), echo, sink, 300, BULK);
         println!(
-            "bridge {name}: setup median {:?} (20 runs), 1-byte echo round trip median {:?} (500)",
-            median(setups),
-            median(rtt)
+            "bridge {name}: setup median {:?} (20), 1-byte echo round trip median {rtt:?}, 16 MiB in {bulk:?} ({:.0} MiB/s)",
+            setups[10],
+            mbs(bulk)
         );
     }
 }
