@@ -362,7 +362,9 @@ fn assert_impostor_refused(im: &Impostor, trust: BridgeTrust) {
     );
     // The impostor's side of the handshake ends shortly after ours; give it a moment.
     std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(im.attempts.load(Ordering::SeqCst), 1, "one connection");
+    // One connection (none when there is nothing to verify against: a machine without
+    // system roots refuses before dialling).
+    assert!(im.attempts.load(Ordering::SeqCst) <= 1, "at most one connection");
     assert_eq!(
         im.handshakes.load(Ordering::SeqCst),
         0,
