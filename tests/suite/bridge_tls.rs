@@ -364,7 +364,10 @@ fn assert_impostor_refused(im: &Impostor, trust: BridgeTrust) {
     std::thread::sleep(Duration::from_millis(200));
     // One connection (none when there is nothing to verify against: a machine without
     // system roots refuses before dialling).
-    assert!(im.attempts.load(Ordering::SeqCst) <= 1, "at most one connection");
+    assert!(
+        im.attempts.load(Ordering::SeqCst) <= 1,
+        "at most one connection"
+    );
     assert_eq!(
         im.handshakes.load(Ordering::SeqCst),
         0,
