@@ -710,6 +710,46 @@ fn slow_handshakes_are_cut_while_a_good_client_bridges() {
     );
 }
 
+/// Past `max_pending` handshakes in progress, a new connection is closed at once
+/// (`connaborted` for the client, `too-many-handshakes` in the log); once the slow ones are
+/// cut at the deadline, a client bridges again.
+#[test]
+fn pending_handshakes_are_bounded() {
+    let rt = rt();
+    let (server, log) = start_serve(&rt, None, |c| {
+        c.max_pending = 2;
+        c.handshake_timeout = Duration::from_secs(1);
+        c.max_failures = 100;
+    });
+    let slow: Vec<std::net::TcpStream> = (0..2)
+        .map(|_| std::net::TcpStream::connect(server).unwrap())
+        .collect();
+    // Both are accepted (and hold their permits) before the next one comes.
+    let deadline = Instant::now() + WAIT;
+    let net = host_net(BridgeTrust::default());
+    let url = format!("tcp://{server}");
+    assert_eq!(
+        net.bridge(&url, TOKEN, UNENCRYPTED),
+        Err(ErrorCode::ConnectionAborted)
+    );
+    assert!(log
+        .lock()
+        .unwrap()
+        .join("\n")
+        .contains("reason=too-many-handshakes"));
+    // The slow ones are cut after 1 s; then there is room again (bounded retries).
+    let mut r = Err(ErrorCode::ConnectionAborted);
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(250));
+        r = net.bridge(&url, TOKEN, UNENCRYPTED);
+        if r.is_ok() {
+            break;
+        }
+    }
+    assert_eq!(r, Ok(()));
+    drop(slow);
+}
+
 /// After `max_failures` failed handshakes in a minute, a peer address is refused outright,
 /// even with the right token (`connaborted`: the server hangs up without reading); the log
 /// says why and never shows a token. Plain and TLS servers alike.

@@ -32,8 +32,8 @@
 //! The server (`serve_with`) compares tokens in constant time (SHA-256 digests compared
 //! without early exit, so neither content nor length leaks through timing), never logs a
 //! token, bounds the whole handshake (TLS + greeting) by one deadline a slow client cannot
-//! stretch, and refuses a peer address outright once it has failed
-//! [`DEFAULT_MAX_FAILURES`] times within a minute.
+//! stretch, refuses a peer address outright once it has failed [`DEFAULT_MAX_FAILURES`]
+//! times within a minute, and holds at most [`MAX_PENDING_HANDSHAKES`] handshakes at once.
 
 use super::network::Runtime;
 use crate::core::ErrorCode;
@@ -63,6 +63,9 @@ pub const DEFAULT_SERVER_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_MAX_FAILURES: u32 = 5;
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 pub const MAX_TOKEN: usize = 4096;
+/// Handshakes in progress at once, all peers together, by default: past it a new connection
+/// is closed at once (bounds what slow clients from many addresses can hold).
+pub const MAX_PENDING_HANDSHAKES: usize = 1024;
 
 /// The transport a network string names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -510,6 +513,8 @@ pub struct ServeConfig {
     pub handshake_timeout: Duration,
     /// Failed handshakes per peer address within a minute before it is refused outright.
     pub max_failures: u32,
+    /// Handshakes in progress at once (default [`MAX_PENDING_HANDSHAKES`]).
+    pub max_pending: usize,
     /// One line per accepted or refused bridge (never with the token).
     pub log: Option<LogSink>,
 }
@@ -522,6 +527,7 @@ impl ServeConfig {
             tls: None,
             handshake_timeout: DEFAULT_SERVER_HANDSHAKE_TIMEOUT,
             max_failures: DEFAULT_MAX_FAILURES,
+            max_pending: MAX_PENDING_HANDSHAKES,
             log: None,
         }
     }
@@ -628,6 +634,7 @@ impl Failures {
 #[derive(Clone, Copy, Debug)]
 enum Refusal {
     RateLimited,
+    Busy,
     Timeout,
     TlsHandshake,
     BadGreeting,
@@ -639,6 +646,7 @@ impl Refusal {
     fn as_str(self) -> &'static str {
         match self {
             Refusal::RateLimited => "rate-limited",
+            Refusal::Busy => "too-many-handshakes",
             Refusal::Timeout => "handshake-timeout",
             Refusal::TlsHandshake => "tls-handshake",
             Refusal::BadGreeting => "bad-greeting",
@@ -686,6 +694,7 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
     });
     let local: Arc<dyn VirtualNetworking> = Arc::new(virtual_net::host::LocalNetworking::new());
     let acceptor = cfg.tls.clone().map(tokio_rustls::TlsAcceptor::from);
+    let pending = Arc::new(tokio::sync::Semaphore::new(cfg.max_pending.max(1)));
     let transport = if acceptor.is_some() { "tls1.3" } else { "tcp" };
     let log = cfg.log.clone();
     let say = move |line: String| {
@@ -717,6 +726,14 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
             acceptor.clone(),
             say.clone(),
         );
+        let Ok(permit) = pending.clone().try_acquire_owned() else {
+            say(format!(
+                "wxc-bridge event=refused peer={peer} transport={transport} reason={}",
+                Refusal::Busy.as_str()
+            ));
+            drop(stream);
+            continue;
+        };
         let deadline = cfg.handshake_timeout;
         tokio::spawn(async move {
             let started = Instant::now();
@@ -759,6 +776,7 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
             })
             .await
             .unwrap_or(Err(Refusal::Timeout));
+            drop(permit);
             let ms = started.elapsed().as_millis();
             match shaken {
                 Ok((r, w, i)) => {
