@@ -19,7 +19,9 @@
 //!   the echo while this happens, so the socket is certainly alive. Connections tagged
 //!   `bridged*` must belong to the `net serve` process; `local-*` ones to the guest's own
 //!   `wasix-compat run` process. Bounded: socket timeouts, a deadline on every wait, and
-//!   every child process killed on drop.
+//!   every child process killed on drop. `bridge_over_tls_from_a_guest` does the same over
+//!   `tls://` (`net serve --tls-cert/--tls-key`, `run --bridge-ca`); the transports in
+//!   detail are tested in bridge_tls.rs.
 //!
 //! Every wait is bounded (harness timeouts, socket read timeouts, deadlines).
 
