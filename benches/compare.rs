@@ -17,6 +17,11 @@
 //! SIZE external commands (`/bin/true`: the `startup` program built with wasix-libc), each a
 //! vfork (in place, with asyncify) and an exec; natively the host's `/bin/sh` (dash on
 //! Debian) and coreutils' `/bin/true`. Through the module cache, warmed once.
+//!
+//! Bridge rows (`bridge_*`, benches/bridge/mod.rs): port_bridge's transports in process, direct
+//! against bridged `tcp://` against bridged `tls://`.
+
+mod bridge;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -718,7 +723,8 @@ fn main() {
         rows.push(row);
     }
     let p2_rows = component_rows(&out, quick, reps, only.as_deref());
-    report(&rows, &p2_rows, &out, quick);
+    let bridge_rows = bridge::bridge_rows(quick, reps, only.as_deref());
+    report(&rows, &p2_rows, &bridge_rows, &out, quick);
 }
 
 /// A Rust workload for the component rows.
@@ -921,7 +927,13 @@ fn component_rows(out: &Path, quick: bool, reps: usize, only: Option<&[String]>)
     rows
 }
 
-fn report(rows: &[Row], p2_rows: &[P2Row], out: &Path, quick: bool) {
+fn report(
+    rows: &[Row],
+    p2_rows: &[P2Row],
+    bridge_rows: &[bridge::BridgeRow],
+    out: &Path,
+    quick: bool,
+) {
     let spread = |v: &[u128]| -> String {
         let (lo, hi) = (
             v.iter().min().copied().unwrap_or(0),
@@ -1015,8 +1027,48 @@ fn report(rows: &[Row], p2_rows: &[P2Row], out: &Path, quick: bool) {
             vs_p1.map(|x| format!("{x:.4}")).unwrap_or_else(|| "null".into()),
         ));
     }
+    if !bridge_rows.is_empty() {
+        println!(
+            "\n| bridge | direct | bridged tcp:// | bridged tls:// | tls / tcp | tls / direct |"
+        );
+        println!("|---|---|---|---|---|---|");
+    }
+    let fmt_fine = |ns: u128| {
+        if ns < 1_000_000 {
+            format!("{:.1} µs", ns as f64 / 1e3)
+        } else {
+            fmt_s(ns)
+        }
+    };
+    for r in bridge_rows {
+        let vs_tcp = r.tls as f64 / r.tcp as f64;
+        let vs_direct = r.direct.map(|d| r.tls as f64 / d as f64);
+        println!(
+            "| {} | {} | {} | {} | {vs_tcp:.2} | {} |",
+            r.name,
+            r.direct.map(fmt_fine).unwrap_or_else(|| "—".into()),
+            fmt_fine(r.tcp),
+            fmt_fine(r.tls),
+            vs_direct
+                .map(|x| format!("{x:.2}"))
+                .unwrap_or_else(|| "—".into()),
+        );
+        json.push(format!(
+            "  {{\"workload\": \"{}\", \"direct_ns\": {}, \"bridged_tcp_ns\": {}, \"bridged_tls_ns\": {}, \"ratio_tls_vs_tcp\": {vs_tcp:.4}, \"ratio_tls_vs_direct\": {}}}",
+            r.name,
+            r.direct.map(|d| d.to_string()).unwrap_or_else(|| "null".into()),
+            r.tcp,
+            r.tls,
+            vs_direct.map(|x| format!("{x:.4}")).unwrap_or_else(|| "null".into()),
+        ));
+    }
     let path = out.join("compare.json");
     std::fs::write(&path, format!("[\n{}\n]\n", json.join(",\n"))).unwrap();
+    if !bridge_rows.is_empty() {
+        println!(
+            "\nBridge rows: in process, medians per operation (bridge_bulk: 64 MiB, quick 8 MiB)."
+        );
+    }
     println!(
         "\nMedians of whole-process wall time; spread = half the min-max range. JSON: {}",
         path.display()

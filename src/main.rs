@@ -7,7 +7,7 @@ const USAGE: &str = "usage:
   wasix-compat run [--engine ours|wasmer-wasix|wasmtime] [--dir HOST[::GUEST]] [--dir-ro HOST[::GUEST]] [--mapdir GUEST:HOST]
                    [--volume HOST:GUEST] [--tmpfs GUEST] [--preopens-only] [--env K=V] [--stdin FILE] [--net]
                    [--no-cache] [--allow-precompiled] [--max-threads N] [--max-procs N] [--sigchld]
-                   [--allow-clock-set] [--trap-unknown-imports]
+                   [--allow-clock-set] [--trap-unknown-imports] [--bridge-ca FILE] [--bridge-pin SHA256HEX]
                    FILE.{wasm,wat,wasmu} [-- ARGS...]
       Compiled modules are cached in $WASIX_COMPAT_CACHE_DIR (default ~/.cache/wasix-compat/modules;
       --no-cache compiles every time). A precompiled artifact (.wasmu) is native code: it runs
@@ -27,6 +27,9 @@ const USAGE: &str = "usage:
       wasix-libc traps on an uncaught SIGCHLD; shells that catch it need it on).
       --trap-unknown-imports: a component's imports that wasix-compat does not provide link
       to functions that trap when called, instead of failing the run before it starts.
+      --bridge-ca FILE: port_bridge to a `tls://` network trusts only the CA certificates in
+      this PEM file (default: the system roots). --bridge-pin SHA256HEX: it accepts a server
+      whose certificate has this SHA-256 fingerprint (repeatable).
   wasix-compat compile FILE.{wasm,wat} -o FILE.wasmu   (compile once; `run` accepts the artifact)
   wasix-compat inspect [--json] FILE.{wasm,wat}
       What a module or component needs: its ABIs (and WASIX generation), each import with its
@@ -34,7 +37,13 @@ const USAGE: &str = "usage:
       dylink.0, the ABI exports, and whether it runs on ours, on wasmer-wasix, and can be
       wrapped as a WASI 0.2 component. --json: schema wasix-compat.inspect/1 (docs/inspect.md).
       A file that is not wasm or WAT, truncated or unreadable: one line on stderr, exit 2.
-  wasix-compat net serve --listen ADDR:PORT --token TOKEN   (serve this host's network to port_bridge)
+  wasix-compat net serve --listen ADDR:PORT (--token TOKEN | --token-file FILE)...
+                        [--tls-cert FILE --tls-key FILE] [--handshake-timeout SECS] [--max-failures N]
+      Serves this host's network to port_bridge. --token may repeat; --token-file has one token
+      per line. With --tls-cert/--tls-key (PEM) it serves TLS 1.3 (bridges use `tls://ADDR:PORT`).
+      A handshake (TLS and token) must end within --handshake-timeout (default 10 s); a peer
+      address with --max-failures failed handshakes (default 5) within a minute is refused
+      without being read. One line per accepted or refused bridge on stderr (never the token).
   wasix-compat matrix [--check] [--evidence DIR]
       Regenerates compat-matrix/ (--check: fails when it is stale) from the import records
       the test suite leaves in target/import-evidence/ (WASIX_COMPAT_RECORD).
@@ -134,6 +143,8 @@ fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
             }
             "--stdin" => o.stdin = Some(value("--stdin")?.into()),
             "--net" => o.net = true,
+            "--bridge-ca" => o.bridge_ca = Some(value("--bridge-ca")?.into()),
+            "--bridge-pin" => o.bridge_pins.push(value("--bridge-pin")?),
             "-h" | "--help" => return Err(USAGE.into()),
             f if f.starts_with('-') && module.is_none() => {
                 return Err(format!("unknown option `{f}`\n{USAGE}"))
@@ -156,32 +167,88 @@ fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
     Ok((engine, o))
 }
 
-/// `net serve --listen ADDR --token T`: serves the host's network to bridging instances.
+/// `net serve`: serves the host's network to bridging instances (see USAGE).
 fn net_cli(argv: &[String]) -> anyhow::Result<()> {
-    let (mut listen, mut token) = (None, None);
+    use wasix_compat::core::sockets::bridge::{read_token_file, ServeConfig};
+    const NET_USAGE: &str = "usage: wasix-compat net serve --listen ADDR:PORT (--token TOKEN | --token-file FILE)... [--tls-cert FILE --tls-key FILE] [--handshake-timeout SECS] [--max-failures N]";
+    let (mut listen, mut tokens) = (None, Vec::new());
+    let (mut cert, mut key, mut timeout, mut max_failures) = (None, None, None, None);
     let mut it = argv.iter();
     anyhow::ensure!(
         it.next().map(String::as_str) == Some("serve"),
-        "usage: wasix-compat net serve --listen ADDR:PORT --token TOKEN"
+        "{NET_USAGE}"
     );
     while let Some(a) = it.next() {
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("{a} needs a value"))
+        };
         match a.as_str() {
-            "--listen" => listen = it.next().cloned(),
-            "--token" => token = it.next().cloned(),
-            o => anyhow::bail!("unknown option `{o}` (--listen ADDR:PORT --token TOKEN)"),
+            "--listen" => listen = Some(value()?),
+            "--token" => {
+                let t = value()?;
+                wasix_compat::core::sockets::bridge::check_token(&t).map_err(|_| {
+                    anyhow::anyhow!("a token is at most 4096 bytes, without NUL, CR or LF")
+                })?;
+                tokens.push(t)
+            }
+            "--token-file" => tokens.extend(
+                read_token_file(std::path::Path::new(&value()?)).map_err(anyhow::Error::msg)?,
+            ),
+            "--tls-cert" => cert = Some(value()?),
+            "--tls-key" => key = Some(value()?),
+            "--handshake-timeout" => {
+                let v = value()?;
+                timeout = Some(
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|s| *s > 0.0 && *s <= 3600.0)
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("--handshake-timeout takes seconds, not `{v}`")
+                        })?,
+                )
+            }
+            "--max-failures" => {
+                let v = value()?;
+                max_failures = Some(v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    anyhow::anyhow!("--max-failures takes a positive count, not `{v}`")
+                })?)
+            }
+            o => anyhow::bail!("unknown option `{o}`\n{NET_USAGE}"),
         }
     }
     let listen: std::net::SocketAddr = listen
         .ok_or_else(|| anyhow::anyhow!("--listen is required"))?
         .parse()?;
-    let token = token.ok_or_else(|| anyhow::anyhow!("--token is required"))?;
+    anyhow::ensure!(
+        !tokens.is_empty(),
+        "a token is required (--token or --token-file)"
+    );
+    let mut cfg = ServeConfig::new(listen, tokens);
+    match (cert, key) {
+        (Some(c), Some(k)) => {
+            let read = |p: &str| std::fs::read(p).map_err(|e| anyhow::anyhow!("{p}: {e}"));
+            cfg.tls = Some(
+                ServeConfig::tls_from_pem(&read(&c)?, &read(&k)?).map_err(anyhow::Error::msg)?,
+            );
+        }
+        (None, None) => {}
+        _ => anyhow::bail!("--tls-cert and --tls-key go together"),
+    }
+    if let Some(t) = timeout {
+        cfg.handshake_timeout = std::time::Duration::from_secs_f64(t);
+    }
+    if let Some(n) = max_failures {
+        cfg.max_failures = n;
+    }
+    cfg.log = Some(std::sync::Arc::new(|l: &str| eprintln!("{l}")));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    rt.block_on(wasix_compat::core::sockets::bridge::serve(
-        listen,
-        token,
+    rt.block_on(wasix_compat::core::sockets::bridge::serve_with(
+        cfg,
         |addr| {
             use std::io::Write;
             println!("serving on {addr}");

@@ -24,6 +24,10 @@ pub struct RunOptions {
     pub tmpfs: Vec<String>,
     pub stdin: Option<PathBuf>,
     pub net: bool,
+    /// `tls://` bridges trust only this CA file (`--bridge-ca FILE`).
+    pub bridge_ca: Option<PathBuf>,
+    /// Pinned SHA-256 fingerprints for `tls://` bridges (`--bridge-pin HEX`).
+    pub bridge_pins: Vec<String>,
     /// Never give a WASIX module the in-memory root (`--preopens-only`): it then sees only
     /// its preopened directories, as a preview1 module does.
     pub preopens_only: bool,

@@ -23,6 +23,7 @@ pub struct Builder {
     cli: Cli,
     preopens: Vec<(String, Dir)>,
     net: Option<Arc<Network>>,
+    bridge_trust: Option<crate::core::sockets::bridge::BridgeTrust>,
     wasix_root: bool,
     threads: bool,
     max_threads: u32,
@@ -44,6 +45,7 @@ impl Builder {
             },
             preopens: Vec::new(),
             net: None,
+            bridge_trust: None,
             wasix_root: false,
             threads: true,
             max_threads: crate::core::threads::DEFAULT_MAX_THREADS,
@@ -207,6 +209,32 @@ impl Builder {
         self
     }
 
+    /// `tls://` bridges (port_bridge) trust only the CA certificates in this PEM file
+    /// instead of the system roots.
+    pub fn bridge_ca(mut self, pem_file: impl AsRef<Path>) -> Self {
+        let t = self.bridge_trust.get_or_insert_with(Default::default);
+        if let Err(why) = t.add_ca_file(pem_file.as_ref()) {
+            self.error.get_or_insert(RunError::Setup {
+                what: "bridge CA".into(),
+                why,
+            });
+        }
+        self
+    }
+
+    /// `tls://` bridges accept a server whose certificate has this SHA-256 fingerprint
+    /// (64 hex digits; may be given several times).
+    pub fn bridge_pin(mut self, sha256_hex: &str) -> Self {
+        let t = self.bridge_trust.get_or_insert_with(Default::default);
+        if let Err(why) = t.add_pin_hex(sha256_hex) {
+            self.error.get_or_insert(RunError::Setup {
+                what: "bridge pin".into(),
+                why,
+            });
+        }
+        self
+    }
+
     /// The guest's initial working directory (WASIX getcwd).
     pub fn current_dir(mut self, dir: impl Into<String>) -> Self {
         self.cli.initial_cwd = Some(dir.into());
@@ -292,6 +320,9 @@ impl Builder {
             }
         }
         let net = self.net.unwrap_or_else(Network::disabled);
+        if let Some(t) = self.bridge_trust {
+            net.set_bridge_trust(t);
+        }
         let process = crate::core::process::Process::new(cli, fds, net);
         process.threads.set_limit(self.max_threads);
         process.family.set_limit(self.max_processes);

@@ -31,6 +31,12 @@ pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
     if o.net {
         b = b.host_networking();
     }
+    if let Some(ca) = &o.bridge_ca {
+        b = b.bridge_ca(ca);
+    }
+    for p in &o.bridge_pins {
+        b = b.bridge_pin(p);
+    }
     // The test suite's evidence of which imports each test called (see witx::record).
     if let Some(f) = std::env::var_os("WASIX_COMPAT_RECORD") {
         b = b.record_imports(f);

@@ -19,7 +19,9 @@
 //!   the echo while this happens, so the socket is certainly alive. Connections tagged
 //!   `bridged*` must belong to the `net serve` process; `local-*` ones to the guest's own
 //!   `wasix-compat run` process. Bounded: socket timeouts, a deadline on every wait, and
-//!   every child process killed on drop.
+//!   every child process killed on drop. `bridge_over_tls_from_a_guest` does the same over
+//!   `tls://` (`net serve --tls-cert/--tls-key`, `run --bridge-ca`); the transports in
+//!   detail are tested in bridge_tls.rs.
 //!
 //! Every wait is bounded (harness timeouts, socket read timeouts, deadlines).
 
@@ -72,12 +74,18 @@ struct NetServe {
 
 impl NetServe {
     fn start(token: &str) -> NetServe {
+        NetServe::start_with(token, &[])
+    }
+
+    /// With more `net serve` options (e.g. `--tls-cert`, `--tls-key`).
+    fn start_with(token: &str, extra: &[&std::ffi::OsStr]) -> NetServe {
         // A port that was free a moment ago; retry a few times in case another test took it.
         for _ in 0..5 {
             let port = free_tcp_port();
             let want = format!("127.0.0.1:{port}");
             let mut child = Command::new(bin())
                 .args(["net", "serve", "--listen", &want, "--token", token])
+                .args(extra)
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
@@ -577,6 +585,81 @@ fn net_serve_refuses_a_wrong_token() {
     );
     // The server is still serving afterwards.
     assert!(std::net::TcpStream::connect(&serve.addr).is_ok());
+}
+
+/// A guest bridges over `tls://` (`net serve --tls-cert/--tls-key`, the guest run with
+/// `--bridge-ca`): sets the endpoint cannot meet are `notsup`, a wrong token `acces`, the
+/// bridged echo comes from the `net serve` process; without the CA the certificate is not
+/// trusted (`connaborted`). Certificates made here with rcgen, in a temp dir removed after.
+#[test]
+fn bridge_over_tls_from_a_guest() {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let dir = std::env::temp_dir().join(format!("wxc-ports-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    struct Rm(std::path::PathBuf);
+    impl Drop for Rm {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _rm = Rm(dir.clone());
+    let mut cap = CertificateParams::new(Vec::<String>::new()).unwrap();
+    cap.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = cap.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(cap, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let (ca_pem, cert_pem, key_pem) = (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    );
+    std::fs::write(&ca_pem, ca_cert.pem()).unwrap();
+    std::fs::write(&cert_pem, cert.pem()).unwrap();
+    std::fs::write(&key_pem, key.serialize_pem()).unwrap();
+    let serve = NetServe::start_with(
+        TOKEN,
+        &[
+            "--tls-cert".as_ref(),
+            cert_pem.as_os_str(),
+            "--tls-key".as_ref(),
+            key_pem.as_os_str(),
+        ],
+    );
+    let url = format!("tls://{}", serve.addr);
+    let echo = EchoServer::start();
+    let mut r = Run::new(guest("port_bridge"))
+        .flag("--net")
+        .flag("--bridge-ca")
+        .flag(ca_pem.to_str().unwrap())
+        .arg("tls")
+        .arg(&url)
+        .arg(TOKEN)
+        .arg(&echo.port.to_string());
+    r.timeout = T;
+    r.run().assert_ok();
+    let records = echo.records();
+    let tags: Vec<&str> = records.iter().map(|r| r.tag.as_str()).collect();
+    assert_eq!(tags.len(), 2, "{tags:?}");
+    for r in &records {
+        let owner = r.owner.unwrap_or_else(|| panic!("`{}`: no owner", r.tag));
+        match r.tag.as_str() {
+            "bridged-tls" => assert_eq!(owner, serve.pid(), "bridged-tls via net serve"),
+            "local-tls-after" => assert_ne!(owner, serve.pid(), "local-tls-after is local"),
+            t => panic!("unexpected connection `{t}`"),
+        }
+    }
+    let mut r = Run::new(guest("port_bridge"))
+        .flag("--net")
+        .arg("tls-untrusted")
+        .arg(&url)
+        .arg(TOKEN);
+    r.timeout = T;
+    r.run().assert_ok();
 }
 
 // ---- wasmer-wasix reference ----

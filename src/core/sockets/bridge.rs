@@ -1,18 +1,48 @@
-//! Bridging a port to a network served elsewhere (`wasix-compat net serve`). The transport
-//! is a TCP stream dialled through the instance's own network; the client first presents its token in one line and the server answers
-//! `OK` or `DENIED`; then virtual-net's own remote-networking protocol (bincode frames)
-//! runs on the same stream, and the client becomes the instance's network backend.
+//! Bridging a port to a network served elsewhere (`wasix-compat net serve`).
 //!
-//! Security: `stream_security` is a set of acceptable levels. This transport is plain TCP,
-//! so only a set that includes `unencrypted` is accepted; asking for encryption alone is
-//! refused (`notsup`) rather than silently downgraded.
+//! The `network` string names the transport by scheme:
+//! - `tls://host:port`: TLS 1.3 (rustls, aws-lc-rs provider). The server's certificate is
+//!   verified against the system roots, or only against a CA file, or by a pinned SHA-256
+//!   fingerprint of its end-entity certificate ([`BridgeTrust`]; `Builder::bridge_ca` /
+//!   `bridge_pin`, `run --bridge-ca FILE` / `--bridge-pin SHA256HEX`). ALPN `wxc-bridge/1`.
+//! - `tcp://host:port` and a bare `host:port` (as before): plain TCP.
+//!
+//! Any other scheme, or a string that is not `host:port` after it, is `inval`. A valid
+//! endpoint that cannot be reached answers the network's errno (`connrefused`, ...).
+//!
+//! The stream is dialled through the instance's own network (so a sandboxed or in-process
+//! network never reaches the host's). Over it — inside TLS for `tls://` — the client
+//! presents its token in one line and the server answers `OK` or `DENIED`; then
+//! virtual-net's own remote-networking protocol (bincode frames) runs on the same stream,
+//! and the client becomes the instance's network backend.
+//!
+//! Security (`stream_security` is a set of acceptable levels, the witx flags):
+//! - `unencrypted` is met by `tcp://` and bare endpoints only;
+//! - `any_encryption` and `classic_encryption` are met by `tls://` only. The TLS transport
+//!   always is TLS 1.3 with a verified certificate, so it meets both;
+//! - `double_encryption` (two independent layers) is not built yet: no endpoint meets it, so
+//!   a set with only that level is `notsup`.
+//!
+//! A set the endpoint cannot meet is `notsup`, decided before anything is dialled: plain
+//! TCP to a `tls://` endpoint never happens. Unknown flag bits or an empty set are `inval`.
+//! A server whose certificate fails verification (untrusted, wrong name, wrong pin) or any
+//! other TLS failure ends the bridge with `connaborted` before the token is written; a
+//! server that refuses the token answers `acces`.
+//!
+//! The server (`serve_with`) compares tokens in constant time (SHA-256 digests compared
+//! without early exit, so neither content nor length leaks through timing), never logs a
+//! token, bounds the whole handshake (TLS + greeting) by one deadline a slow client cannot
+//! stretch, refuses a peer address outright once it has failed [`DEFAULT_MAX_FAILURES`]
+//! times within a minute, and holds at most [`MAX_PENDING_HANDSHAKES`] handshakes at once.
 
 use super::network::Runtime;
 use crate::core::ErrorCode;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
-use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use virtual_net::meta::FrameSerializationFormat;
 use virtual_net::VirtualNetworking;
 
@@ -23,16 +53,73 @@ pub const DOUBLE_ENCRYPTION: u8 = 8;
 const KNOWN: u8 = UNENCRYPTED | ANY_ENCRYPTION | CLASSIC_ENCRYPTION | DOUBLE_ENCRYPTION;
 
 const GREETING: &str = "WXC-BRIDGE/1";
+const ALPN: &[u8] = b"wxc-bridge/1";
+/// The client's bound on each step of its handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-const MAX_TOKEN: usize = 4096;
+/// The server's bound on a whole handshake (TLS and greeting), default.
+pub const DEFAULT_SERVER_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Failed handshakes a peer address may make within [`FAILURE_WINDOW`] before the server
+/// refuses its connections without reading from them.
+pub const DEFAULT_MAX_FAILURES: u32 = 5;
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+pub const MAX_TOKEN: usize = 4096;
+/// Handshakes in progress at once, all peers together, by default: past it a new connection
+/// is closed at once (bounds what slow clients from many addresses can hold).
+pub const MAX_PENDING_HANDSHAKES: usize = 1024;
 
-/// Validates the security set for this (unencrypted) transport.
-pub fn check_security(security: u8) -> Result<(), ErrorCode> {
+/// The transport a network string names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Plain,
+    Tls,
+}
+
+/// A parsed network string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    pub transport: Transport,
+    pub host: String,
+    pub port: u16,
+}
+
+/// `tls://host:port`, `tcp://host:port` or `host:port`; anything else is `inval`.
+pub fn parse_network(network: &str) -> Result<Endpoint, ErrorCode> {
+    // Schemes are case-insensitive, as in URLs.
+    let (transport, rest) = match network.split_once("://") {
+        Some((s, rest)) if s.eq_ignore_ascii_case("tls") => (Transport::Tls, rest),
+        Some((s, rest)) if s.eq_ignore_ascii_case("tcp") => (Transport::Plain, rest),
+        Some(_) => return Err(ErrorCode::Invalid),
+        None => (Transport::Plain, network),
+    };
+    let (host, port) = split_host_port(rest)?;
+    Ok(Endpoint {
+        transport,
+        host,
+        port,
+    })
+}
+
+/// Validates the security set against a transport: `inval` for an empty set or unknown
+/// bits, `notsup` when no level in the set is one the transport provides.
+pub fn check_security(security: u8, transport: Transport) -> Result<(), ErrorCode> {
     if security == 0 || security & !KNOWN != 0 {
         return Err(ErrorCode::Invalid);
     }
-    if security & UNENCRYPTED == 0 {
+    let offered = match transport {
+        Transport::Plain => UNENCRYPTED,
+        // TLS 1.3 with a verified certificate: both encrypted levels (double is not built).
+        Transport::Tls => ANY_ENCRYPTION | CLASSIC_ENCRYPTION,
+    };
+    if security & offered == 0 {
         return Err(ErrorCode::Unsupported);
+    }
+    Ok(())
+}
+
+/// A token the client may send: at most 4 KiB, no NUL, CR or LF (it travels in one line).
+pub fn check_token(token: &str) -> Result<(), ErrorCode> {
+    if token.len() > MAX_TOKEN || token.contains(['\n', '\r', '\0']) {
+        return Err(ErrorCode::Invalid);
     }
     Ok(())
 }
@@ -41,10 +128,221 @@ fn io(e: std::io::Error) -> ErrorCode {
     ErrorCode::from(e)
 }
 
-/// Connects to the served network `network` ("host:port", the host a name or an address)
-/// through `via`, the instance's own network (so a sandboxed or in-process network never
-/// reaches the host's), and returns it as a backend. `route` is the port's routing rule
-/// for the destination.
+/// How a `tls://` bridge decides that the server is the right one.
+#[derive(Clone, Default)]
+pub struct BridgeTrust {
+    /// Trust anchors from a CA file (then the system roots are not used).
+    ca: Option<Arc<rustls::RootCertStore>>,
+    /// SHA-256 fingerprints of acceptable end-entity certificates. When set, a server whose
+    /// certificate matches one is accepted (and, with a CA file too, it must also chain to
+    /// that CA and name the host).
+    pins: Vec<[u8; 32]>,
+}
+
+impl std::fmt::Debug for BridgeTrust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BridgeTrust")
+            .field("ca", &self.ca.as_ref().map(|r| r.len()))
+            .field("pins", &self.pins.len())
+            .finish()
+    }
+}
+
+impl BridgeTrust {
+    /// Adds the certificates of a PEM CA file as the only trust anchors.
+    pub fn add_ca_pem(&mut self, pem: &[u8]) -> Result<(), String> {
+        use rustls::pki_types::pem::PemObject;
+        let mut roots = self
+            .ca
+            .as_deref()
+            .cloned()
+            .unwrap_or_else(rustls::RootCertStore::empty);
+        let mut n = 0;
+        for c in CertificateDer::pem_slice_iter(pem) {
+            let c = c.map_err(|e| format!("bad PEM certificate: {e}"))?;
+            roots
+                .add(c)
+                .map_err(|e| format!("unusable CA certificate: {e}"))?;
+            n += 1;
+        }
+        if n == 0 {
+            return Err("no certificate in the CA file".into());
+        }
+        self.ca = Some(Arc::new(roots));
+        Ok(())
+    }
+
+    pub fn add_ca_file(&mut self, path: &std::path::Path) -> Result<(), String> {
+        let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        self.add_ca_pem(&pem)
+            .map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Adds a pinned SHA-256 fingerprint: 64 hex digits, `:` separators allowed.
+    pub fn add_pin_hex(&mut self, hex: &str) -> Result<(), String> {
+        let digits: Vec<u8> = hex.bytes().filter(|b| *b != b':').collect();
+        if digits.len() != 64 {
+            return Err(format!("a SHA-256 pin is 64 hex digits, not `{hex}`"));
+        }
+        let mut pin = [0u8; 32];
+        for (i, ch) in digits.chunks(2).enumerate() {
+            let s = std::str::from_utf8(ch).map_err(|_| format!("bad pin `{hex}`"))?;
+            pin[i] = u8::from_str_radix(s, 16).map_err(|_| format!("bad pin `{hex}`"))?;
+        }
+        self.pins.push(pin);
+        Ok(())
+    }
+
+    fn client_config(&self) -> Result<Arc<rustls::ClientConfig>, ErrorCode> {
+        let provider = provider();
+        let inner = match (&self.ca, self.pins.is_empty()) {
+            (Some(ca), _) => Some(ca.clone()),
+            (None, true) => Some(system_roots()?),
+            (None, false) => None,
+        };
+        let webpki = match inner {
+            Some(roots) => Some(
+                rustls::client::WebPkiServerVerifier::builder_with_provider(
+                    roots,
+                    provider.clone(),
+                )
+                .build()
+                .map_err(|_| ErrorCode::ConnectionAborted)?,
+            ),
+            None => None,
+        };
+        let verifier: Arc<dyn rustls::client::danger::ServerCertVerifier> = if self.pins.is_empty()
+        {
+            webpki.ok_or(ErrorCode::ConnectionAborted)?
+        } else {
+            Arc::new(PinVerifier {
+                pins: self.pins.clone(),
+                inner: webpki,
+                provider: provider.clone(),
+            })
+        };
+        let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .map_err(|_| ErrorCode::Unsupported)?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth();
+        cfg.alpn_protocols = vec![ALPN.to_vec()];
+        Ok(Arc::new(cfg))
+    }
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    static P: std::sync::OnceLock<Arc<rustls::crypto::CryptoProvider>> = std::sync::OnceLock::new();
+    P.get_or_init(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+        .clone()
+}
+
+/// The system's trust anchors, read once (rustls-native-certs).
+fn system_roots() -> Result<Arc<rustls::RootCertStore>, ErrorCode> {
+    static R: std::sync::OnceLock<Arc<rustls::RootCertStore>> = std::sync::OnceLock::new();
+    let r = R.get_or_init(|| {
+        let mut roots = rustls::RootCertStore::empty();
+        let found = rustls_native_certs::load_native_certs();
+        roots.add_parsable_certificates(found.certs);
+        Arc::new(roots)
+    });
+    if r.is_empty() {
+        // Nothing to verify against: never connect unverified.
+        return Err(ErrorCode::ConnectionAborted);
+    }
+    Ok(r.clone())
+}
+
+/// SHA-256 of a certificate's DER.
+pub fn fingerprint(der: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(der).into()
+}
+
+fn ct_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Accepts a server whose end-entity certificate has a pinned fingerprint (and, with a CA
+/// file, that also passes the usual chain and name checks). The handshake signature is
+/// always checked against the certificate's key.
+#[derive(Debug)]
+struct PinVerifier {
+    pins: Vec<[u8; 32]>,
+    inner: Option<Arc<rustls::client::WebPkiServerVerifier>>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl rustls::client::danger::ServerCertVerifier for PinVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        if let Some(v) = &self.inner {
+            v.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)?;
+        }
+        let fp = fingerprint(end_entity);
+        let mut ok = false;
+        for p in &self.pins {
+            ok |= ct_eq(p, &fp);
+        }
+        if ok {
+            Ok(rustls::client::danger::ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// A bidirectional byte stream (plain or TLS), boxed so both transports share one path.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// Connects to the served network `network` through `via`, the instance's own network, and
+/// returns it as a backend. `route` is the port's routing rule for the destination; `trust`
+/// decides whether a `tls://` server is the right one. Every argument is checked before
+/// anything is dialled.
 pub fn connect(
     rt: &Runtime,
     via: Arc<dyn VirtualNetworking>,
@@ -52,12 +350,24 @@ pub fn connect(
     network: &str,
     token: &str,
     security: u8,
+    trust: &BridgeTrust,
 ) -> Result<Arc<dyn VirtualNetworking>, ErrorCode> {
-    check_security(security)?;
-    if token.len() > MAX_TOKEN || token.contains(['\n', '\r']) {
+    if security == 0 || security & !KNOWN != 0 {
         return Err(ErrorCode::Invalid);
     }
-    let (host, port) = split_host_port(network)?;
+    let ep = parse_network(network)?;
+    check_token(token)?;
+    check_security(security, ep.transport)?;
+    let tls = match ep.transport {
+        Transport::Tls => {
+            let name = ServerName::try_from(ep.host.as_str())
+                .map_err(|_| ErrorCode::Invalid)?
+                .to_owned();
+            Some((trust.client_config()?, name))
+        }
+        Transport::Plain => None,
+    };
+    let Endpoint { host, port, .. } = ep;
     let token = token.to_string();
     // The handshake can take up to HANDSHAKE_TIMEOUT per step: an interrupt ends the wait
     // (`intr`), dropping the half-made connection.
@@ -83,22 +393,44 @@ pub fn connect(
             virtual_net::SocketStatus::Opened => {}
             _ => {
                 let e = sock.last_error().ok().flatten();
-                return Err(e
-                    .map(ErrorCode::from)
-                    .unwrap_or(ErrorCode::ConnectionRefused));
+                // Reset right after the connect: the server hung up (e.g. refusing a
+                // rate-limited peer), as a hang-up later in the handshake.
+                return Err(match e.map(ErrorCode::from) {
+                    None => ErrorCode::ConnectionRefused,
+                    Some(ErrorCode::ConnectionReset | ErrorCode::Pipe) => {
+                        ErrorCode::ConnectionAborted
+                    }
+                    Some(e) => e,
+                });
             }
         }
         let _ = sock.set_nodelay(true);
-        let (r, mut w) = super::bridge_io::split(sock)?;
+        let (r, w) = super::bridge_io::split(sock)?;
+        let plain = tokio::io::join(r, w);
+        let stream: Box<dyn Io> = match tls {
+            None => Box::new(plain),
+            Some((cfg, name)) => {
+                let s = within(tokio_rustls::TlsConnector::from(cfg).connect(name, plain))
+                    .await?
+                    .map_err(tls_error)?;
+                // Configured for TLS 1.3 only; checked again rather than assumed.
+                if s.get_ref().1.protocol_version() != Some(rustls::ProtocolVersion::TLSv1_3) {
+                    return Err(ErrorCode::ConnectionAborted);
+                }
+                Box::new(s)
+            }
+        };
+        let (r, mut w) = tokio::io::split(stream);
         w.write_all(format!("{GREETING} {token}\n").as_bytes())
             .await
-            .map_err(io)?;
+            .map_err(hangup)?;
+        w.flush().await.map_err(hangup)?;
         let mut r = BufReader::new(r);
         let mut reply = String::new();
         // The reply is one short line: a server cannot make us buffer more.
         within((&mut r).take(64).read_line(&mut reply))
             .await?
-            .map_err(io)?;
+            .map_err(hangup)?;
         match reply.trim_end() {
             "OK" => {}
             "DENIED" => return Err(ErrorCode::Access),
@@ -109,10 +441,36 @@ pub fn connect(
             r,
             FrameSerializationFormat::Bincode,
         );
-        tokio::spawn(driver);
-        Ok(Arc::new(client) as Arc<dyn VirtualNetworking>)
+        // The client's driver ending (the server hung up, or TLS refused an altered record)
+        // fails the bridge's calls and streams instead of leaving them waiting.
+        Ok(super::bridge_guard::guard(Arc::new(client), driver))
     })
     .unwrap_or(Err(ErrorCode::Interrupted))
+}
+
+/// A failed TLS handshake: verification or protocol failures (and a server that hangs up
+/// mid-handshake) are `connaborted`; other I/O errors keep their errno.
+fn tls_error(e: std::io::Error) -> ErrorCode {
+    let is_tls = e
+        .get_ref()
+        .is_some_and(|i| i.downcast_ref::<rustls::Error>().is_some());
+    if is_tls {
+        ErrorCode::ConnectionAborted
+    } else {
+        hangup(e)
+    }
+}
+
+/// An I/O error during the handshake: a server that hangs up (end of stream, reset,
+/// broken pipe — e.g. one that refuses a rate-limited peer) aborted it: `connaborted`.
+fn hangup(e: std::io::Error) -> ErrorCode {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        UnexpectedEof | ConnectionReset | BrokenPipe | ConnectionAborted => {
+            ErrorCode::ConnectionAborted
+        }
+        _ => io(e),
+    }
 }
 
 /// `f`, or `timedout` past the handshake's bound.
@@ -129,66 +487,319 @@ fn split_host_port(network: &str) -> Result<(String, u16), ErrorCode> {
     }
     let (host, port) = network.rsplit_once(':').ok_or(ErrorCode::Invalid)?;
     let port = port.parse::<u16>().map_err(|_| ErrorCode::Invalid)?;
-    if host.is_empty() || host.len() > 253 || host.contains(['[', ']', ':', ' ', '/']) {
+    if host.is_empty()
+        || host.len() > 253
+        || host.contains(['[', ']', ':', ' ', '/', '@', '?', '#', '\0'])
+    {
         return Err(ErrorCode::Invalid);
     }
     Ok((host.to_string(), port))
 }
 
-/// Compares tokens in time independent of where they differ.
-fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+// ---- the server: `wasix-compat net serve` ----
+
+/// Where `net serve` writes its per-bridge lines.
+pub type LogSink = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// What `net serve` serves and how.
+#[derive(Clone)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    /// Accepted tokens (any one of them).
+    pub tokens: Vec<String>,
+    /// Serve TLS 1.3 with this configuration (see [`ServeConfig::tls_from_pem`]).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Bound on a whole handshake (TLS and greeting) from accept.
+    pub handshake_timeout: Duration,
+    /// Failed handshakes per peer address within a minute before it is refused outright.
+    pub max_failures: u32,
+    /// Handshakes in progress at once (default [`MAX_PENDING_HANDSHAKES`]).
+    pub max_pending: usize,
+    /// One line per accepted or refused bridge (never with the token).
+    pub log: Option<LogSink>,
 }
 
-/// `wasix-compat net serve`: serves the host's network to bridges that present `token`.
-/// Runs until the process is stopped; `ready` gets the bound address.
+impl ServeConfig {
+    pub fn new(listen: SocketAddr, tokens: Vec<String>) -> ServeConfig {
+        ServeConfig {
+            listen,
+            tokens,
+            tls: None,
+            handshake_timeout: DEFAULT_SERVER_HANDSHAKE_TIMEOUT,
+            max_failures: DEFAULT_MAX_FAILURES,
+            max_pending: MAX_PENDING_HANDSHAKES,
+            log: None,
+        }
+    }
+
+    /// A TLS 1.3 server configuration from a PEM certificate chain and private key.
+    pub fn tls_from_pem(
+        cert_pem: &[u8],
+        key_pem: &[u8],
+    ) -> Result<Arc<rustls::ServerConfig>, String> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::PrivateKeyDer;
+        let certs = CertificateDer::pem_slice_iter(cert_pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("bad PEM certificate: {e}"))?;
+        if certs.is_empty() {
+            return Err("no certificate in the certificate file".into());
+        }
+        let key = PrivateKeyDer::from_pem_slice(key_pem)
+            .map_err(|e| format!("bad PEM private key: {e}"))?;
+        let mut cfg = rustls::ServerConfig::builder_with_provider(provider())
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .map_err(|e| e.to_string())?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .map_err(|e| format!("certificate and key do not make a TLS identity: {e}"))?;
+        cfg.alpn_protocols = vec![ALPN.to_vec()];
+        Ok(Arc::new(cfg))
+    }
+}
+
+/// Reads a token file: one token per line (CR LF or LF), empty lines skipped.
+pub fn read_token_file(path: &std::path::Path) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut tokens = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        let t = l.strip_suffix('\r').unwrap_or(l);
+        if t.is_empty() {
+            continue;
+        }
+        if check_token(t).is_err() {
+            return Err(format!(
+                "{}: line {}: a token is at most {MAX_TOKEN} bytes without NUL",
+                path.display(),
+                i + 1
+            ));
+        }
+        tokens.push(t.to_string());
+    }
+    Ok(tokens)
+}
+
+/// Failed handshakes per peer address within the last [`FAILURE_WINDOW`].
+struct Failures {
+    max: u32,
+    map: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+}
+
+impl Failures {
+    fn prune(q: &mut VecDeque<Instant>, now: Instant) {
+        while q
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= FAILURE_WINDOW)
+        {
+            q.pop_front();
+        }
+    }
+
+    /// Whether `ip` is over its limit now.
+    fn blocked(&self, ip: IpAddr) -> bool {
+        let now = Instant::now();
+        let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        match m.get_mut(&ip) {
+            Some(q) => {
+                Self::prune(q, now);
+                q.len() >= self.max as usize
+            }
+            None => false,
+        }
+    }
+
+    /// Records a failure; returns the failures in the window.
+    fn record(&self, ip: IpAddr) -> usize {
+        let now = Instant::now();
+        let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        // Bounded memory: forget addresses whose failures all left the window.
+        if m.len() > 4096 {
+            m.retain(|_, q| {
+                Self::prune(q, now);
+                !q.is_empty()
+            });
+        }
+        let q = m.entry(ip).or_default();
+        Self::prune(q, now);
+        // At most `max` kept: more cannot change the answer.
+        if q.len() >= self.max.max(1) as usize {
+            q.pop_front();
+        }
+        q.push_back(now);
+        q.len()
+    }
+}
+
+/// Why a handshake was refused (logged; never contains the token).
+#[derive(Clone, Copy, Debug)]
+enum Refusal {
+    RateLimited,
+    Busy,
+    Timeout,
+    TlsHandshake,
+    BadGreeting,
+    BadToken,
+    Io,
+}
+
+impl Refusal {
+    fn as_str(self) -> &'static str {
+        match self {
+            Refusal::RateLimited => "rate-limited",
+            Refusal::Busy => "too-many-handshakes",
+            Refusal::Timeout => "handshake-timeout",
+            Refusal::TlsHandshake => "tls-handshake",
+            Refusal::BadGreeting => "bad-greeting",
+            Refusal::BadToken => "bad-token",
+            Refusal::Io => "io",
+        }
+    }
+}
+
+/// SHA-256 digests of tokens: compared in constant time without revealing lengths.
+fn token_digest(t: &str) -> [u8; 32] {
+    fingerprint(t.as_bytes())
+}
+
+/// The index of the configured token that `presented` matches, looking at every one.
+fn match_token(presented: &str, tokens: &[[u8; 32]]) -> Option<usize> {
+    let d = token_digest(presented);
+    let mut found = None;
+    for (i, t) in tokens.iter().enumerate() {
+        if ct_eq(&d, t) && found.is_none() {
+            found = Some(i);
+        }
+    }
+    found
+}
+
+/// `wasix-compat net serve` with one token, plain TCP (as before).
 pub async fn serve(
     listen: SocketAddr,
     token: String,
     ready: impl FnOnce(SocketAddr),
 ) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await?;
+    serve_with(ServeConfig::new(listen, vec![token]), ready).await
+}
+
+/// `wasix-compat net serve`: serves the host's network to bridges that present one of
+/// `cfg.tokens`. Runs until the process is stopped; `ready` gets the bound address.
+pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     ready(listener.local_addr()?);
-    let token = Arc::new(token);
+    let tokens: Arc<Vec<[u8; 32]>> = Arc::new(cfg.tokens.iter().map(|t| token_digest(t)).collect());
+    let failures = Arc::new(Failures {
+        max: cfg.max_failures,
+        map: Mutex::new(HashMap::new()),
+    });
     let local: Arc<dyn VirtualNetworking> = Arc::new(virtual_net::host::LocalNetworking::new());
+    let acceptor = cfg.tls.clone().map(tokio_rustls::TlsAcceptor::from);
+    let pending = Arc::new(tokio::sync::Semaphore::new(cfg.max_pending.max(1)));
+    let transport = if acceptor.is_some() { "tls1.3" } else { "tcp" };
+    let log = cfg.log.clone();
+    let say = move |line: String| {
+        if let Some(l) = &log {
+            l(&line)
+        }
+    };
     loop {
-        let (stream, peer) = listener.accept().await?;
-        let (token, local) = (token.clone(), local.clone());
+        let (stream, peer) = match listener.accept().await {
+            Ok(x) => x,
+            // Out of descriptors and the like: wait a little instead of spinning or ending.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        if failures.blocked(peer.ip()) {
+            say(format!(
+                "wxc-bridge event=refused peer={peer} transport={transport} reason={}",
+                Refusal::RateLimited.as_str()
+            ));
+            drop(stream);
+            continue;
+        }
+        let (tokens, local, failures, acceptor, say) = (
+            tokens.clone(),
+            local.clone(),
+            failures.clone(),
+            acceptor.clone(),
+            say.clone(),
+        );
+        let Ok(permit) = pending.clone().try_acquire_owned() else {
+            say(format!(
+                "wxc-bridge event=refused peer={peer} transport={transport} reason={}",
+                Refusal::Busy.as_str()
+            ));
+            drop(stream);
+            continue;
+        };
+        let deadline = cfg.handshake_timeout;
         tokio::spawn(async move {
+            let started = Instant::now();
             let _ = stream.set_nodelay(true);
-            let (r, mut w) = stream.into_split();
-            let mut r = BufReader::new(r);
-            let mut line = String::new();
-            let got = tokio::time::timeout(
-                HANDSHAKE_TIMEOUT,
-                (&mut r).take(MAX_TOKEN as u64 + 64).read_line(&mut line),
-            )
-            .await;
-            let presented = line
-                .trim_end()
-                .strip_prefix(GREETING)
-                .and_then(|s| s.strip_prefix(' '));
-            let ok = matches!(got, Ok(Ok(_))) && presented.is_some_and(|t| same_token(t, &token));
-            if !ok {
-                tracing::warn!(%peer, "bridge refused: bad greeting or token");
-                let _ = w.write_all(b"DENIED\n").await;
-                return;
+            // One deadline for the TLS handshake and the greeting together.
+            let shaken = tokio::time::timeout(deadline, async {
+                let s: Box<dyn Io> = match acceptor {
+                    Some(a) => Box::new(a.accept(stream).await.map_err(|_| Refusal::TlsHandshake)?),
+                    None => Box::new(stream),
+                };
+                let (r, mut w) = tokio::io::split(s);
+                let mut r = BufReader::new(r);
+                let mut line = String::new();
+                (&mut r)
+                    .take(MAX_TOKEN as u64 + 64)
+                    .read_line(&mut line)
+                    .await
+                    .map_err(|_| Refusal::Io)?;
+                let Some(presented) = line
+                    .strip_suffix('\n')
+                    .and_then(|l| l.strip_prefix(GREETING))
+                    .and_then(|s| s.strip_prefix(' '))
+                else {
+                    let _ = w.write_all(b"DENIED\n").await;
+                    let _ = w.shutdown().await;
+                    return Err(Refusal::BadGreeting);
+                };
+                match match_token(presented, &tokens) {
+                    Some(i) => {
+                        w.write_all(b"OK\n").await.map_err(|_| Refusal::Io)?;
+                        w.flush().await.map_err(|_| Refusal::Io)?;
+                        Ok((r, w, i))
+                    }
+                    None => {
+                        let _ = w.write_all(b"DENIED\n").await;
+                        let _ = w.shutdown().await;
+                        Err(Refusal::BadToken)
+                    }
+                }
+            })
+            .await
+            .unwrap_or(Err(Refusal::Timeout));
+            drop(permit);
+            let ms = started.elapsed().as_millis();
+            match shaken {
+                Ok((r, w, i)) => {
+                    say(format!(
+                        "wxc-bridge event=accepted peer={peer} transport={transport} token_index={i} handshake_ms={ms}"
+                    ));
+                    let (server, driver) = virtual_net::RemoteNetworkingServer::new_from_async_io(
+                        w,
+                        r,
+                        FrameSerializationFormat::Bincode,
+                        local,
+                    );
+                    driver.await;
+                    drop(server);
+                }
+                Err(why) => {
+                    let n = failures.record(peer.ip());
+                    say(format!(
+                        "wxc-bridge event=refused peer={peer} transport={transport} reason={} failures_last_minute={n} handshake_ms={ms}",
+                        why.as_str()
+                    ));
+                }
             }
-            if w.write_all(b"OK\n").await.is_err() {
-                return;
-            }
-            let (server, driver) = virtual_net::RemoteNetworkingServer::new_from_async_io(
-                w,
-                r,
-                FrameSerializationFormat::Bincode,
-                local,
-            );
-            driver.await;
-            drop(server);
         });
     }
 }

@@ -84,8 +84,10 @@ pub fn split(mut sock: Sock) -> Result<(ReadHalf, WriteHalf), NetworkError> {
     Ok((ReadHalf(s.clone()), WriteHalf(s)))
 }
 
+/// The matching `io::ErrorKind` (reset, broken pipe, ...), so the handshake can tell a
+/// server that hung up from other failures.
 fn io_err(e: NetworkError) -> std::io::Error {
-    std::io::Error::other(e)
+    virtual_net::net_error_into_io_err(e)
 }
 
 impl Shared {

@@ -2,6 +2,7 @@
 //! pollables, and name lookup. WASIX `sock_*` and 0.2 `wasi:sockets` both sit on this.
 
 pub mod bridge;
+mod bridge_guard;
 mod bridge_io;
 pub mod inprocess;
 pub mod network;

@@ -83,6 +83,8 @@ pub struct Network {
     pub port: super::port::Port,
     /// The local backend while bridged elsewhere (restored by `unbridge`).
     saved: std::sync::Mutex<Option<Arc<dyn VirtualNetworking>>>,
+    /// How `tls://` bridges verify their server (a leaf lock, cloned out before use).
+    trust: RwLock<super::bridge::BridgeTrust>,
 }
 
 impl Network {
@@ -92,6 +94,7 @@ impl Network {
             runtime: OnceLock::new(),
             port: Default::default(),
             saved: Default::default(),
+            trust: Default::default(),
         }
     }
 
@@ -315,12 +318,19 @@ impl Network {
         self.port.route_for(dest).map(|_| ())
     }
 
+    /// Sets how `tls://` bridges verify their server (CA file, pinned fingerprints;
+    /// default: the system roots).
+    pub fn set_bridge_trust(&self, t: super::bridge::BridgeTrust) {
+        *self.trust.write().unwrap_or_else(|p| p.into_inner()) = t;
+    }
+
     /// Joins a served network (see `bridge`): afterwards every socket goes through it.
     pub fn bridge(&self, network: &str, token: &str, security: u8) -> Result<(), ErrorCode> {
         let via = self.backend()?;
         let rt = self.runtime()?;
         let route = |ip: &IpAddr| self.check_route(ip);
-        let remote = super::bridge::connect(rt, via, route, network, token, security)?;
+        let trust = self.trust.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let remote = super::bridge::connect(rt, via, route, network, token, security, &trust)?;
         let prev = self.replace_backend(Some(remote));
         let mut saved = self.saved.lock().unwrap_or_else(|p| p.into_inner());
         if saved.is_none() {

@@ -7,7 +7,12 @@
  *     `bridged-any` to 127.0.0.1:ECHO_PORT. The Rust test's echo server records which
  *     process owns the client end of each connection: the tags say where it must be.
  *   port_bridge nonet SERVE_ADDR TOKEN                         (run without --net)
- *     bridging needs networking: `acces`. */
+ *     bridging needs networking: `acces`.
+ *   port_bridge tls tls://SERVE_ADDR TOKEN ECHO_PORT            (--net --bridge-ca CA)
+ *     sets a TLS endpoint cannot meet are `notsup`, a wrong token `acces`; then
+ *     `classic_encryption` bridges: echoes tagged `bridged-tls`, then `local-tls-after`.
+ *   port_bridge tls-untrusted tls://SERVE_ADDR TOKEN            (--net, no CA given)
+ *     the server's certificate is not trusted: `connaborted`. */
 #include "check.h"
 #include "wasix.h"
 #include "port_util.h"
@@ -48,6 +53,24 @@ int main(int argc, char **argv) {
 
     if (strcmp(mode, "nonet") == 0) {
         WCHECK_ERRNO("nonet.bridge", bridge(serve, token, WX_SEC_UNENCRYPTED), WX_EACCES);
+        return check_done();
+    }
+    if (strcmp(mode, "tls-untrusted") == 0) {
+        WCHECK_ERRNO("tls.untrusted", bridge(serve, token, WX_SEC_CLASSIC_ENCRYPTION), WX_ECONNABORTED);
+        return check_done();
+    }
+    if (strcmp(mode, "tls") == 0) {
+        REQUIRE("args.tls", argc >= 5);
+        echo_port = (uint16_t)atoi(argv[4]);
+        char wrong[128];
+        snprintf(wrong, sizeof wrong, "%s-wrong", token);
+        WCHECK_ERRNO("tls.unencrypted_only", bridge(serve, token, WX_SEC_UNENCRYPTED), WX_ENOTSUP);
+        WCHECK_ERRNO("tls.double_only", bridge(serve, token, WX_SEC_DOUBLE_ENCRYPTION), WX_ENOTSUP);
+        WCHECK_ERRNO("tls.wrong_token", bridge(serve, wrong, WX_SEC_CLASSIC_ENCRYPTION), WX_EACCES);
+        WCHECK_ERRNO("tls.bridge", bridge(serve, token, WX_SEC_CLASSIC_ENCRYPTION), OK);
+        echo("bridged-tls");
+        WCHECK_ERRNO("tls.unbridge", wx_port_unbridge(), OK);
+        echo("local-tls-after");
         return check_done();
     }
     REQUIRE("args.full", argc >= 6);

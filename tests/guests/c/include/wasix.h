@@ -37,6 +37,7 @@
 #define WX_EAGAIN 6
 #define WX_EALREADY 7
 #define WX_EBADF 8
+#define WX_ECONNABORTED 13
 #define WX_ECONNREFUSED 14
 #define WX_ECONNRESET 15
 #define WX_EFAULT 21

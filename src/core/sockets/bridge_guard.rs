@@ -1,0 +1,386 @@
+//! A bridged network that notices the loss of its transport.
+//!
+//! virtual-net's remote client keeps a pending request (and a socket's receive queue)
+//! waiting forever when its stream ends: its driver stops, nothing answers. That happens
+//! when the server hangs up, and when TLS rejects a record an on-path attacker altered. So
+//! the bridge watches its driver: once it has ended ("dead"), every network call in flight
+//! or made later answers `connaborted`, and every TCP stream opened through the bridge
+//! answers `connreset` (reads, polls) or `pipe` (writes); its interest handler is woken so a
+//! waiting reader sees it. Listeners and UDP sockets are passed through unwatched (noted in
+//! the bridge docs as not yet covered).
+
+use std::future::Future;
+use std::mem::MaybeUninit;
+use std::net::{IpAddr, Shutdown, SocketAddr};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::sync::watch;
+use virtual_net::{
+    InterestHandler, InterestType, IpCidr, IpRoute, NetworkError, Result, SocketStatus,
+    StreamSecurity, VirtualConnectedSocket, VirtualIcmpSocket, VirtualIoSource, VirtualNetworking,
+    VirtualRawSocket, VirtualSocket, VirtualTcpBoundSocket, VirtualTcpListener, VirtualTcpSocket,
+    VirtualUdpSocket,
+};
+
+/// Spawns `driver`, and returns `inner` wrapped so that the driver's end is seen.
+pub fn guard(
+    inner: Arc<dyn VirtualNetworking>,
+    driver: impl Future<Output = ()> + Send + 'static,
+) -> Arc<dyn VirtualNetworking> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        driver.await;
+        let _ = tx.send(true);
+    });
+    Arc::new(Guarded { inner, dead: rx })
+}
+
+#[derive(Debug)]
+struct Guarded {
+    inner: Arc<dyn VirtualNetworking>,
+    dead: watch::Receiver<bool>,
+}
+
+/// Resolves once the bridge is dead (or its watcher is gone, which is the same).
+async fn died(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|d| *d).await;
+}
+
+impl Guarded {
+    async fn guard<T>(&self, f: impl Future<Output = Result<T>>) -> Result<T> {
+        tokio::select! {
+            biased;
+            _ = died(self.dead.clone()) => Err(NetworkError::ConnectionAborted),
+            r = f => r,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl VirtualNetworking for Guarded {
+    async fn bridge(&self, network: &str, token: &str, security: StreamSecurity) -> Result<()> {
+        self.guard(self.inner.bridge(network, token, security))
+            .await
+    }
+    async fn unbridge(&self) -> Result<()> {
+        self.guard(self.inner.unbridge()).await
+    }
+    async fn dhcp_acquire(&self) -> Result<Vec<IpAddr>> {
+        self.guard(self.inner.dhcp_acquire()).await
+    }
+    async fn ip_add(&self, ip: IpAddr, prefix: u8) -> Result<()> {
+        self.guard(self.inner.ip_add(ip, prefix)).await
+    }
+    async fn ip_remove(&self, ip: IpAddr) -> Result<()> {
+        self.guard(self.inner.ip_remove(ip)).await
+    }
+    async fn ip_clear(&self) -> Result<()> {
+        self.guard(self.inner.ip_clear()).await
+    }
+    async fn ip_list(&self) -> Result<Vec<IpCidr>> {
+        self.guard(self.inner.ip_list()).await
+    }
+    async fn mac(&self) -> Result<[u8; 6]> {
+        self.guard(self.inner.mac()).await
+    }
+    async fn gateway_set(&self, ip: IpAddr) -> Result<()> {
+        self.guard(self.inner.gateway_set(ip)).await
+    }
+    async fn route_add(
+        &self,
+        cidr: IpCidr,
+        via: IpAddr,
+        preferred_until: Option<Duration>,
+        expires_at: Option<Duration>,
+    ) -> Result<()> {
+        self.guard(self.inner.route_add(cidr, via, preferred_until, expires_at))
+            .await
+    }
+    async fn route_remove(&self, cidr: IpAddr) -> Result<()> {
+        self.guard(self.inner.route_remove(cidr)).await
+    }
+    async fn route_clear(&self) -> Result<()> {
+        self.guard(self.inner.route_clear()).await
+    }
+    async fn route_list(&self) -> Result<Vec<IpRoute>> {
+        self.guard(self.inner.route_list()).await
+    }
+    async fn bind_raw(&self) -> Result<Box<dyn VirtualRawSocket + Sync>> {
+        self.guard(self.inner.bind_raw()).await
+    }
+    async fn listen_tcp(
+        &self,
+        addr: SocketAddr,
+        only_v6: bool,
+        reuse_port: bool,
+        reuse_addr: bool,
+    ) -> Result<Box<dyn VirtualTcpListener + Sync>> {
+        self.guard(self.inner.listen_tcp(addr, only_v6, reuse_port, reuse_addr))
+            .await
+    }
+    async fn bind_tcp(
+        &self,
+        addr: SocketAddr,
+        only_v6: bool,
+        reuse_port: bool,
+        reuse_addr: bool,
+    ) -> Result<Box<dyn VirtualTcpBoundSocket + Sync>> {
+        self.guard(self.inner.bind_tcp(addr, only_v6, reuse_port, reuse_addr))
+            .await
+    }
+    async fn bind_udp(
+        &self,
+        addr: SocketAddr,
+        reuse_port: bool,
+        reuse_addr: bool,
+    ) -> Result<Box<dyn VirtualUdpSocket + Sync>> {
+        self.guard(self.inner.bind_udp(addr, reuse_port, reuse_addr))
+            .await
+    }
+    async fn bind_icmp(&self, addr: IpAddr) -> Result<Box<dyn VirtualIcmpSocket + Sync>> {
+        self.guard(self.inner.bind_icmp(addr)).await
+    }
+    async fn connect_tcp(
+        &self,
+        addr: SocketAddr,
+        peer: SocketAddr,
+    ) -> Result<Box<dyn VirtualTcpSocket + Sync>> {
+        let s = self.guard(self.inner.connect_tcp(addr, peer)).await?;
+        Ok(Box::new(GuardedTcp::new(s, self.dead.clone())))
+    }
+    async fn resolve(
+        &self,
+        host: &str,
+        port: Option<u16>,
+        dns_server: Option<IpAddr>,
+    ) -> Result<Vec<IpAddr>> {
+        self.guard(self.inner.resolve(host, port, dns_server)).await
+    }
+}
+
+type HandlerSlot = Arc<Mutex<Option<Box<dyn InterestHandler + Send + Sync>>>>;
+
+/// Hands interests to the handler the owner set last (shared with the death watcher).
+#[derive(Debug)]
+struct Shared(HandlerSlot);
+
+impl InterestHandler for Shared {
+    fn push_interest(&mut self, i: InterestType) {
+        if let Some(h) = self.0.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            h.push_interest(i)
+        }
+    }
+    fn pop_interest(&mut self, i: InterestType) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+            .is_some_and(|h| h.pop_interest(i))
+    }
+    fn has_interest(&self, i: InterestType) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(|h| h.has_interest(i))
+    }
+}
+
+/// A TCP stream through the bridge that fails once the bridge is dead.
+struct GuardedTcp {
+    inner: Box<dyn VirtualTcpSocket + Sync>,
+    dead: watch::Receiver<bool>,
+    /// Completes when the bridge dies (polled by the readiness calls, never after).
+    death: Mutex<Pin<Box<dyn Future<Output = ()> + Send>>>,
+    seen_dead: bool,
+    handler: HandlerSlot,
+    /// Dropped with the socket: ends its watcher.
+    _alive: tokio::sync::oneshot::Sender<()>,
+}
+
+impl std::fmt::Debug for GuardedTcp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GuardedTcp")
+            .field("inner", &self.inner)
+            .field("dead", &self.is_dead())
+            .finish()
+    }
+}
+
+impl GuardedTcp {
+    fn new(inner: Box<dyn VirtualTcpSocket + Sync>, dead: watch::Receiver<bool>) -> GuardedTcp {
+        let handler: HandlerSlot = Default::default();
+        let (alive, gone) = tokio::sync::oneshot::channel::<()>();
+        // Wakes whoever waits on the socket when the bridge dies (or stops with the socket).
+        let (slot, rx) = (handler.clone(), dead.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = died(rx) => {
+                    if let Some(h) = slot.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+                        h.push_interest(InterestType::Error);
+                        h.push_interest(InterestType::Closed);
+                        h.push_interest(InterestType::Readable);
+                        h.push_interest(InterestType::Writable);
+                    }
+                }
+                _ = gone => {}
+            }
+        });
+        GuardedTcp {
+            inner,
+            death: Mutex::new(Box::pin(died(dead.clone()))),
+            seen_dead: false,
+            dead,
+            handler,
+            _alive: alive,
+        }
+    }
+
+    fn is_dead(&self) -> bool {
+        *self.dead.borrow()
+    }
+
+    fn poll_dead(&mut self, cx: &mut Context<'_>) -> bool {
+        if !self.seen_dead {
+            let f = self.death.get_mut().unwrap_or_else(|p| p.into_inner());
+            self.seen_dead = f.as_mut().poll(cx).is_ready();
+        }
+        self.seen_dead
+    }
+}
+
+impl VirtualIoSource for GuardedTcp {
+    fn remove_handler(&mut self) {
+        self.handler
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        self.inner.remove_handler()
+    }
+    fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<usize>> {
+        if self.poll_dead(cx) {
+            return Poll::Ready(Err(NetworkError::ConnectionReset));
+        }
+        self.inner.poll_read_ready(cx)
+    }
+    fn poll_write_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<usize>> {
+        if self.poll_dead(cx) {
+            return Poll::Ready(Err(NetworkError::ConnectionReset));
+        }
+        self.inner.poll_write_ready(cx)
+    }
+}
+
+impl VirtualSocket for GuardedTcp {
+    fn set_ttl(&mut self, ttl: u32) -> Result<()> {
+        self.inner.set_ttl(ttl)
+    }
+    fn ttl(&self) -> Result<u32> {
+        self.inner.ttl()
+    }
+    fn addr_local(&self) -> Result<SocketAddr> {
+        self.inner.addr_local()
+    }
+    fn status(&self) -> Result<SocketStatus> {
+        if self.is_dead() {
+            return Ok(SocketStatus::Failed);
+        }
+        self.inner.status()
+    }
+    fn last_error(&self) -> Result<Option<NetworkError>> {
+        if self.is_dead() {
+            return Ok(Some(NetworkError::ConnectionReset));
+        }
+        self.inner.last_error()
+    }
+    fn set_handler(&mut self, h: Box<dyn InterestHandler + Send + Sync>) -> Result<()> {
+        let dead = self.is_dead();
+        {
+            let mut slot = self.handler.lock().unwrap_or_else(|p| p.into_inner());
+            *slot = Some(h);
+            if dead {
+                // Set after the death: wake it now.
+                if let Some(h) = slot.as_mut() {
+                    h.push_interest(InterestType::Closed);
+                }
+                return Ok(());
+            }
+        }
+        self.inner
+            .set_handler(Box::new(Shared(self.handler.clone())))
+    }
+}
+
+impl VirtualConnectedSocket for GuardedTcp {
+    fn set_linger(&mut self, linger: Option<Duration>) -> Result<()> {
+        self.inner.set_linger(linger)
+    }
+    fn linger(&self) -> Result<Option<Duration>> {
+        self.inner.linger()
+    }
+    fn try_send(&mut self, data: &[u8]) -> Result<usize> {
+        if self.is_dead() {
+            return Err(NetworkError::BrokenPipe);
+        }
+        self.inner.try_send(data)
+    }
+    fn try_flush(&mut self) -> Result<()> {
+        if self.is_dead() {
+            return Err(NetworkError::BrokenPipe);
+        }
+        self.inner.try_flush()
+    }
+    fn close(&mut self) -> Result<()> {
+        self.inner.close()
+    }
+    fn try_recv(&mut self, buf: &mut [MaybeUninit<u8>], peek: bool) -> Result<usize> {
+        if self.is_dead() {
+            return Err(NetworkError::ConnectionReset);
+        }
+        self.inner.try_recv(buf, peek)
+    }
+}
+
+impl VirtualTcpSocket for GuardedTcp {
+    fn set_recv_buf_size(&mut self, size: usize) -> Result<()> {
+        self.inner.set_recv_buf_size(size)
+    }
+    fn recv_buf_size(&self) -> Result<usize> {
+        self.inner.recv_buf_size()
+    }
+    fn set_send_buf_size(&mut self, size: usize) -> Result<()> {
+        self.inner.set_send_buf_size(size)
+    }
+    fn send_buf_size(&self) -> Result<usize> {
+        self.inner.send_buf_size()
+    }
+    fn set_nodelay(&mut self, on: bool) -> Result<()> {
+        self.inner.set_nodelay(on)
+    }
+    fn nodelay(&self) -> Result<bool> {
+        self.inner.nodelay()
+    }
+    fn set_keepalive(&mut self, on: bool) -> Result<()> {
+        self.inner.set_keepalive(on)
+    }
+    fn keepalive(&self) -> Result<bool> {
+        self.inner.keepalive()
+    }
+    fn set_dontroute(&mut self, on: bool) -> Result<()> {
+        self.inner.set_dontroute(on)
+    }
+    fn dontroute(&self) -> Result<bool> {
+        self.inner.dontroute()
+    }
+    fn addr_peer(&self) -> Result<SocketAddr> {
+        self.inner.addr_peer()
+    }
+    fn shutdown(&mut self, how: Shutdown) -> Result<()> {
+        self.inner.shutdown(how)
+    }
+    fn is_closed(&self) -> bool {
+        self.is_dead() || self.inner.is_closed()
+    }
+}
