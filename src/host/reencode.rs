@@ -42,23 +42,7 @@ where
                 utils::parse_memory_section(r, &mut t, s).map_err(err)?;
                 out.section(&t);
             }
-            // The code section arrives as a start entry plus one entry per body; its
-            // raw range is copied once, at the start entry.
-            Payload::CodeSectionStart { range, .. } => {
-                out.section(&wasm_encoder::RawSection {
-                    id: wasm_encoder::SectionId::Code as u8,
-                    data: &wasm[range],
-                });
-            }
-            Payload::CodeSectionEntry(_) => {}
-            other => {
-                if let Some((id, range)) = other.as_section() {
-                    out.section(&wasm_encoder::RawSection {
-                        id,
-                        data: &wasm[range],
-                    });
-                }
-            }
+            other => copy_raw(&mut out, wasm, &other),
         }
     }
     Ok(out.finish())
@@ -183,24 +167,32 @@ pub fn export_indirect_table(wasm: &[u8]) -> Result<Option<Vec<u8>>, ReencodeErr
                 out.section(&t);
             }
             Payload::ExportSection(s) => export(&mut out, Some(s))?,
-            Payload::CodeSectionStart { range, .. } => {
-                out.section(&wasm_encoder::RawSection {
-                    id: wasm_encoder::SectionId::Code as u8,
-                    data: &wasm[range],
-                });
-            }
-            Payload::CodeSectionEntry(_) => {}
-            other => {
-                if let Some((id, range)) = other.as_section() {
-                    out.section(&wasm_encoder::RawSection {
-                        id,
-                        data: &wasm[range],
-                    });
-                }
-            }
+            other => copy_raw(&mut out, wasm, &other),
         }
     }
     Ok(Some(out.finish()))
+}
+
+/// Copies a section the rewrite leaves alone byte for byte. The code section arrives as a
+/// start entry plus one entry per body: its raw range is copied once, at the start entry.
+fn copy_raw(out: &mut wasm_encoder::Module, wasm: &[u8], p: &Payload<'_>) {
+    match p {
+        Payload::CodeSectionStart { range, .. } => {
+            out.section(&wasm_encoder::RawSection {
+                id: wasm_encoder::SectionId::Code as u8,
+                data: &wasm[range.clone()],
+            });
+        }
+        Payload::CodeSectionEntry(_) => {}
+        other => {
+            if let Some((id, range)) = other.as_section() {
+                out.section(&wasm_encoder::RawSection {
+                    id,
+                    data: &wasm[range],
+                });
+            }
+        }
+    }
 }
 
 #[cfg(test)]

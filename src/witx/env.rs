@@ -290,6 +290,20 @@ pub fn after_wait(env: &mut FunctionEnvMut<'_, WasiEnv>) -> Result<(), wasmer::R
     super::signal::run_pending(env)
 }
 
+/// After a rewind into an import (setjmp's second return, a context resumed): the
+/// thread takes its process's end and its pending signals here, as blocking imports do,
+/// so that a thread that only computes and rewinds can still be killed.
+pub fn after_rewind(env: &mut FunctionEnvMut<'_, WasiEnv>) -> Result<(), wasmer::RuntimeError> {
+    let data = env.data();
+    if let Some(end) = data.ctx.threads.ended() {
+        return Err(unwind(end));
+    }
+    if data.ctx.signals.has_pending(data.tid) {
+        super::signal::run_pending(env)?;
+    }
+    Ok(())
+}
+
 /// Before an import that may block: a dynamically linked process's loader need not wait
 /// for this thread (it copies new side modules in [`after_wait`], before the guest runs).
 #[inline]

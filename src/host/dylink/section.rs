@@ -75,16 +75,8 @@ pub fn of_module(module: &wasmer::Module) -> Result<Option<DylinkInfo>, String> 
 mod tests {
     use super::*;
 
-    fn leb(mut v: u32, out: &mut Vec<u8>) {
-        loop {
-            let b = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                out.push(b);
-                return;
-            }
-            out.push(b | 0x80);
-        }
+    fn leb(v: u32, out: &mut Vec<u8>) {
+        wasm_encoder::Encode::encode(&v, out);
     }
 
     fn sub(id: u8, body: Vec<u8>) -> Vec<u8> {

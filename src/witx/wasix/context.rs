@@ -231,13 +231,7 @@ pub fn context_switch(mut env: FunctionEnvMut<WasiEnv>, target: u64) -> Result<i
         let e = r.errno.0 as i32;
         note(&env, e);
         // As after any wait: the process may have ended, signals may be pending.
-        let data = env.data();
-        if let Some(end) = data.ctx.threads.ended() {
-            return Err(crate::witx::env::unwind(end));
-        }
-        if data.ctx.signals.has_pending(data.tid) {
-            super::signal::run_pending(&mut env)?;
-        }
+        crate::witx::env::after_rewind(&mut env)?;
         return Ok(e);
     }
     let a = usable(&mut env);

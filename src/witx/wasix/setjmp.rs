@@ -163,14 +163,8 @@ pub fn stack_checkpoint<M: MemSize>(
         note::<M>(&env, "stack_checkpoint", Some(e), 2);
         // The rewind is over: a thread that only computes and setjmps (dash's `while :; do
         // :; done` calls no other import) takes its process's end and its pending signals
-        // here, as blocking imports do, or `kill` would never reach it.
-        let data = env.data();
-        if let Some(end) = data.ctx.threads.ended() {
-            return Err(crate::witx::env::unwind(end));
-        }
-        if data.ctx.signals.has_pending(data.tid) {
-            super::signal::run_pending(&mut env)?;
-        }
+        // here, or `kill` would never reach it.
+        crate::witx::env::after_rewind(&mut env)?;
         return Ok(e);
     }
     let a = asyncify_of(&mut env);
