@@ -115,6 +115,7 @@ impl Drop for Scratch {
 
 fn run_side(exe: &Path, engine: &dyn Engine, opts: &RunOptions, dir: &Path) -> anyhow::Result<Side> {
     let caps = engine.capabilities();
+    std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
     let mut o = opts.clone();
     // Each side mutates its own copy of every tree.
     let mut roots = Vec::new();
