@@ -10,6 +10,7 @@ mod bad_input;
 mod cli;
 mod conformance;
 mod dash;
+mod diff;
 mod differential;
 mod fuzz;
 mod inspect;
