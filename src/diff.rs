@@ -98,10 +98,8 @@ impl Scratch {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
-        let p = std::env::temp_dir().join(format!(
-            "wasix-compat-diff-{}-{nanos}",
-            std::process::id()
-        ));
+        let p =
+            std::env::temp_dir().join(format!("wasix-compat-diff-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&p).with_context(|| format!("create {}", p.display()))?;
         Ok(Scratch(p))
     }
@@ -113,7 +111,12 @@ impl Drop for Scratch {
     }
 }
 
-fn run_side(exe: &Path, engine: &dyn Engine, opts: &RunOptions, dir: &Path) -> anyhow::Result<Side> {
+fn run_side(
+    exe: &Path,
+    engine: &dyn Engine,
+    opts: &RunOptions,
+    dir: &Path,
+) -> anyhow::Result<Side> {
     let caps = engine.capabilities();
     std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
     let mut o = opts.clone();
@@ -267,7 +270,10 @@ fn first_line_difference(what: &'static str, a: &[String], b: &[String]) -> Opti
 
 fn lines(b: &[u8]) -> Vec<String> {
     let t = String::from_utf8_lossy(b);
-    let mut v: Vec<String> = t.split('\n').map(|l| l.escape_debug().to_string()).collect();
+    let mut v: Vec<String> = t
+        .split('\n')
+        .map(|l| l.escape_debug().to_string())
+        .collect();
     // A final newline ends the last line; it does not start an empty one.
     if v.last().is_some_and(|l| l.is_empty()) {
         v.pop();
@@ -355,7 +361,11 @@ impl Report {
                     "{}: clocks {} and random {} (the engine cannot pin them)",
                     s.engine,
                     if s.clock_pinned { "pinned" } else { "unpinned" },
-                    if s.random_pinned { "pinned" } else { "unpinned" },
+                    if s.random_pinned {
+                        "pinned"
+                    } else {
+                        "unpinned"
+                    },
                 ));
             }
         }
@@ -421,7 +431,10 @@ impl Report {
                     "stderr_blake3",
                     J::Str(blake3::hash(&s.stderr).to_hex().to_string()),
                 ),
-                ("tree_entries", J::Arr(s.trees.iter().map(|t| J::Num(t.len() as u64)).collect())),
+                (
+                    "tree_entries",
+                    J::Arr(s.trees.iter().map(|t| J::Num(t.len() as u64)).collect()),
+                ),
                 (
                     "import_calls",
                     s.trace

@@ -206,15 +206,14 @@ fn main() -> ExitCode {
     };
     match cmd.as_str() {
         "run" => {
-            let (engine, opts) = match parse_run(&argv[1..])
-                .and_then(|(e, o)| e.check(&o).map(|_| (e, o)))
-            {
-                Ok(x) => x,
-                Err(e) => {
-                    eprintln!("wasix-compat: {e}");
-                    return ExitCode::from(2);
-                }
-            };
+            let (engine, opts) =
+                match parse_run(&argv[1..]).and_then(|(e, o)| e.check(&o).map(|_| (e, o))) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        eprintln!("wasix-compat: {e}");
+                        return ExitCode::from(2);
+                    }
+                };
             match engine.run(&opts) {
                 Ok(code) => ExitCode::from(code as u8),
                 Err(e) => {
@@ -299,7 +298,9 @@ fn diff(args: &[String]) -> ExitCode {
             },
             _ if a == "--json" => json = true,
             _ if a == "--engine" || a.starts_with("--engine=") || a.starts_with("--trace") => {
-                eprintln!("wasix-compat: diff takes --engines A,B (and traces ours itself), not {a}");
+                eprintln!(
+                    "wasix-compat: diff takes --engines A,B (and traces ours itself), not {a}"
+                );
                 return ExitCode::from(2);
             }
             _ => rest.push(a.clone()),

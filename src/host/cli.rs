@@ -11,9 +11,9 @@ use wasmer::Store;
 
 pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
     let tracer = match &o.trace {
-        Some(p) => Some(Arc::new(crate::witx::trace::Tracer::create(p).map_err(|e| {
-            anyhow::anyhow!("cannot create --trace {}: {e}", p.display())
-        })?)),
+        Some(p) => Some(Arc::new(crate::witx::trace::Tracer::create(p).map_err(
+            |e| anyhow::anyhow!("cannot create --trace {}: {e}", p.display()),
+        )?)),
         None => None,
     };
     let r = run_traced(o, tracer.clone());

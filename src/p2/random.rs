@@ -32,12 +32,7 @@ pub const FUNCS: &[(&str, &str, Mk)] = &[
 ];
 
 /// A `list<u8>` of `len` bytes filled in guest memory by `fill`.
-fn bytes(
-    mut env: Env,
-    len: i64,
-    ret: i32,
-    fill: impl Fn(&mut [u8]) -> bool,
-) -> HostResult<()> {
+fn bytes(mut env: Env, len: i64, ret: i32, fill: impl Fn(&mut [u8]) -> bool) -> HostResult<()> {
     let len = len as u64;
     let p = abi::alloc(&mut env, len, 1)?;
     let ok = abi::with_mem(&mut env, |m| {

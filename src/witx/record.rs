@@ -18,8 +18,8 @@
 //! parameter count.
 
 use crate::core::cli::Exit;
-use crate::witx::errno::{name, Errno};
 use crate::witx::env::MAIN_TID;
+use crate::witx::errno::{name, Errno};
 use crate::witx::thread::ThreadExit;
 use crate::witx::trace::Tracer;
 use std::collections::HashSet;
@@ -125,8 +125,12 @@ impl ImportRecorder {
                     return r.map(|v| v.into_vec());
                 };
                 let mem = menv.as_ref(&env).memory.clone();
-                let decoded =
-                    super::trace::decode_args(&function, args, mem.as_ref().map(|m| (m, &env)), wide);
+                let decoded = super::trace::decode_args(
+                    &function,
+                    args,
+                    mem.as_ref().map(|m| (m, &env)),
+                    wide,
+                );
                 let t0 = std::time::Instant::now();
                 let r = inner.call(&mut env, args);
                 let dur = t0.elapsed().as_nanos().to_string();

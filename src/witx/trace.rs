@@ -88,9 +88,7 @@ pub fn shape(function: &str) -> &'static [(usize, Pair)] {
     use Pair::*;
     match function {
         "path_create_directory" | "path_remove_directory" | "path_unlink_file" => &[(1, Str)],
-        "path_filestat_get" | "path_filestat_set_times" | "path_open" | "path_open2" => {
-            &[(2, Str)]
-        }
+        "path_filestat_get" | "path_filestat_set_times" | "path_open" | "path_open2" => &[(2, Str)],
         "path_link" => &[(2, Str), (5, Str)],
         "path_readlink" => &[(1, Str), (3, Buf)],
         "path_rename" => &[(1, Str), (4, Str)],
@@ -130,7 +128,11 @@ pub fn decode_args(
         if i > 0 {
             out.push(',');
         }
-        match pairs.iter().find(|(at, _)| *at == i).filter(|_| i + 1 < args.len()) {
+        match pairs
+            .iter()
+            .find(|(at, _)| *at == i)
+            .filter(|_| i + 1 < args.len())
+        {
             Some((_, kind)) => {
                 let (ptr, len) = (num(&args[i]), num(&args[i + 1]));
                 out.push_str(&format!("{{\"ptr\":{ptr},\"len\":{len}"));

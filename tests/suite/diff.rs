@@ -152,7 +152,11 @@ fn diff_of_unpinned_clocks_differs() {
         (code, serde_json::from_str::<Value>(&out).unwrap())
     };
     assert_eq!(
-        (code, &v["differences"][0]["what"], &v["differences"][0]["at"]),
+        (
+            code,
+            &v["differences"][0]["what"],
+            &v["differences"][0]["at"]
+        ),
         (Some(1), &json!("stdout"), &json!("line 1"))
     );
 }
