@@ -272,7 +272,15 @@ fn lines(b: &[u8]) -> Vec<String> {
     let t = String::from_utf8_lossy(b);
     let mut v: Vec<String> = t
         .split('\n')
-        .map(|l| l.escape_debug().to_string())
+        .map(|l| {
+            // Control characters escaped (`\r`, `\u{1b}`), the rest as is.
+            l.chars()
+                .map(|c| match c.is_control() && c != '\t' {
+                    true => c.escape_debug().to_string(),
+                    false => c.to_string(),
+                })
+                .collect::<String>()
+        })
         .collect();
     // A final newline ends the last line; it does not start an empty one.
     if v.last().is_some_and(|l| l.is_empty()) {
