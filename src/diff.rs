@@ -501,3 +501,61 @@ impl Report {
         .render()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn side(trace: &[&str]) -> Side {
+        Side {
+            engine: "ours",
+            status: Some(0),
+            stdout: b"same\n".to_vec(),
+            stderr: Vec::new(),
+            trees: Vec::new(),
+            trace: Some(trace.iter().map(|l| mask_duration(l)).collect()),
+            clock_pinned: true,
+            random_pinned: true,
+        }
+    }
+
+    #[test]
+    fn a_different_import_call_is_a_trace_difference_with_context() {
+        let l = |name: &str, dur: u32| {
+            format!("{{\"tid\":1,\"ns\":\"p\",\"name\":\"{name}\",\"args\":[],\"result\":\"success\",\"dur_ns\":{dur}}}")
+        };
+        let (a1, a2, a3) = (l("args_get", 5), l("fd_write", 9), l("sched_yield", 1));
+        let (b1, b2, b3) = (l("args_get", 7), l("fd_write", 2), l("clock_time_get", 3));
+        let a = side(&[&a1, &a2, &a3]);
+        let b = side(&[&b1, &b2, &b3]);
+        let d = compare(&a, &b, &RunOptions::default());
+        let masked = |n: &str| {
+            format!("{{\"tid\":1,\"ns\":\"p\",\"name\":\"{n}\",\"args\":[],\"result\":\"success\",\"dur_ns\":\"*\"}}")
+        };
+        assert_eq!(
+            d.iter()
+                .map(|d| (
+                    d.what,
+                    d.at.clone(),
+                    d.left.clone(),
+                    d.right.clone(),
+                    d.context.clone()
+                ))
+                .collect::<Vec<_>>(),
+            vec![(
+                "trace",
+                "line 3".to_string(),
+                masked("sched_yield"),
+                masked("clock_time_get"),
+                vec![masked("args_get"), masked("fd_write")]
+            )]
+        );
+        // Durations alone never differ.
+        assert!(compare(
+            &a,
+            &side(&[&l("args_get", 1), &l("fd_write", 1), &l("sched_yield", 8)]),
+            &RunOptions::default()
+        )
+        .is_empty());
+    }
+}
