@@ -68,6 +68,9 @@ pub struct Report {
     pub dirs: Vec<String>,
     /// One per aspect that differs, in comparison order.
     pub differences: Vec<Difference>,
+    /// Whether `--fake-clock` / `--seed` were given.
+    pub asked_clock: bool,
+    pub asked_seed: bool,
 }
 
 /// Runs `opts` on both engines and compares.
@@ -86,6 +89,8 @@ pub fn diff(opts: &RunOptions, engines: [&dyn Engine; 2]) -> anyhow::Result<Repo
         dirs: opts.dirs.iter().map(|d| d.guest.clone()).collect(),
         sides: [a, b],
         differences,
+        asked_clock: opts.fake_clock.is_some(),
+        asked_seed: opts.seed.is_some(),
     })
 }
 
@@ -360,20 +365,22 @@ impl Report {
         self.differences.is_empty()
     }
 
-    /// The unpinned sources of nondeterminism, per side, as notes.
-    fn notes(&self, pinning_asked: bool) -> Vec<String> {
+    /// What was asked to be pinned but a side could not pin, and what was not compared.
+    fn notes(&self) -> Vec<String> {
         let mut v = Vec::new();
         for s in &self.sides {
-            if pinning_asked && !(s.clock_pinned && s.random_pinned) {
+            let mut cannot = Vec::new();
+            if self.asked_clock && !s.clock_pinned {
+                cannot.push("clocks");
+            }
+            if self.asked_seed && !s.random_pinned {
+                cannot.push("random");
+            }
+            if !cannot.is_empty() {
                 v.push(format!(
-                    "{}: clocks {} and random {} (the engine cannot pin them)",
+                    "{}: {} unpinned (the engine cannot pin them)",
                     s.engine,
-                    if s.clock_pinned { "pinned" } else { "unpinned" },
-                    if s.random_pinned {
-                        "pinned"
-                    } else {
-                        "unpinned"
-                    },
+                    cannot.join(" and ")
                 ));
             }
         }
@@ -381,10 +388,6 @@ impl Report {
             v.push("import traces not compared (only ours can trace)".into());
         }
         v
-    }
-
-    fn pinning_asked(&self) -> bool {
-        self.sides.iter().any(|s| s.clock_pinned || s.random_pinned)
     }
 
     /// The report for people: the verdict, the first divergence with context, notes.
@@ -414,7 +417,7 @@ impl Report {
                 out.push_str(&format!("  + {}: {}\n", b.engine, d.right));
             }
         }
-        for n in self.notes(self.pinning_asked()) {
+        for n in self.notes() {
             out.push_str(&format!("note: {n}\n"));
         }
         out
@@ -490,12 +493,7 @@ impl Report {
             ),
             (
                 "notes",
-                J::Arr(
-                    self.notes(self.pinning_asked())
-                        .into_iter()
-                        .map(J::Str)
-                        .collect(),
-                ),
+                J::Arr(self.notes().into_iter().map(J::Str).collect()),
             ),
         ])
         .render()

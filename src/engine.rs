@@ -101,8 +101,14 @@ impl Engine for WasmerWasix {
     fn name(&self) -> &'static str {
         "wasmer-wasix"
     }
+    /// Pinned through an instantiation hook that replaces `clock_time_get` and
+    /// `random_get` (see [`crate::reference::pinned`]); not traced.
     fn capabilities(&self) -> Capabilities {
-        NO_PINS
+        Capabilities {
+            fake_clock: true,
+            seed: true,
+            trace: false,
+        }
     }
     fn run(&self, opts: &RunOptions) -> anyhow::Result<i32> {
         #[cfg(feature = "reference")]

@@ -27,6 +27,14 @@ impl Pinned {
         }
     }
 
+    pub fn pins_clock(&self) -> bool {
+        self.clock.is_some()
+    }
+
+    pub fn pins_random(&self) -> bool {
+        self.rng.is_some()
+    }
+
     /// The next fake clock reading, when the clock is pinned.
     #[inline]
     pub fn clock_now(&self) -> Option<u64> {

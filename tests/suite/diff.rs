@@ -69,20 +69,67 @@ fn diff_finds_a_file_written_differently() {
 }
 
 #[test]
-fn diff_finds_a_different_exit_status_and_marks_wasmer_unpinned() {
+fn diff_finds_a_different_exit_status() {
     let d = data_dir("diff-exit");
-    let (code, v) = diff_json(
-        &wat("diff_exit"),
-        d.path(),
-        &["--fake-clock", "1000", "--seed", "1"],
-    );
+    let (code, v) = diff_json(&wat("diff_exit"), d.path(), &[]);
     assert_eq!(code, Some(1), "{v:#}");
     assert_eq!(
         (&v["differences"], &v["notes"]),
         (
             &json!([{"what": "status", "at": "exit status", "left": "28", "right": "0", "context": []}]),
+            &json!(["import traces not compared (only ours can trace)"])
+        )
+    );
+}
+
+#[test]
+fn diff_pinned_ours_and_wasmer_wasix_read_the_same_time_and_random() {
+    let g = build_c(&["tests/guests/c/diff_clock_random.c"], &[]);
+    let (code, out, err) = diff(&[
+        "--json",
+        "--fake-clock",
+        "1700000000000000000",
+        "--seed",
+        "42",
+        g.to_str().unwrap(),
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}\n{out}\n{err}"));
+    let pins = |i: usize| {
+        (
+            &v["sides"][i]["clock_pinned"],
+            &v["sides"][i]["random_pinned"],
+        )
+    };
+    assert_eq!(
+        (code, &v["differences"], pins(0), pins(1)),
+        (
+            Some(0),
+            &json!([]),
+            (&json!(true), &json!(true)),
+            (&json!(true), &json!(true))
+        )
+    );
+}
+
+#[test]
+fn diff_notes_an_engine_that_cannot_pin() {
+    let g = wat("diff_print");
+    let (code, out, err) = diff(&[
+        "--json",
+        "--engines",
+        "ours,wasmtime",
+        "--seed",
+        "1",
+        g.to_str().unwrap(),
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}\n{out}\n{err}"));
+    // (wasmtime runs components only: its side fails, which is a difference too.)
+    assert_eq!(
+        (code, &v["notes"]),
+        (
+            Some(1),
             &json!([
-                "wasmer-wasix: clocks unpinned and random unpinned (the engine cannot pin them)",
+                "wasmtime: random unpinned (the engine cannot pin them)",
                 "import traces not compared (only ours can trace)"
             ])
         )
@@ -235,7 +282,7 @@ fn run_trace_writes_one_line_per_call() {
 #[test]
 fn run_refuses_pins_on_engines_that_cannot_pin() {
     let mut c = Command::new(bin());
-    c.args(["run", "--engine", "wasmer-wasix", "--seed", "1"])
+    c.args(["run", "--engine", "wasmtime", "--seed", "1"])
         .arg(wat("diff_print"));
     let out = c.output().unwrap();
     assert_eq!(
@@ -245,7 +292,7 @@ fn run_refuses_pins_on_engines_that_cannot_pin() {
         ),
         (
             Some(2),
-            "wasix-compat: --seed is not supported by the wasmer-wasix engine\n".to_string()
+            "wasix-compat: --seed is not supported by the wasmtime engine\n".to_string()
         )
     );
 }
