@@ -29,8 +29,9 @@ const USAGE: &str = "usage:
       --trap-unknown-imports: a component's imports that wasix-compat does not provide link
       to functions that trap when called, instead of failing the run before it starts.
       --trace FILE (ours): one JSON line per import call (thread, namespace, name, decoded
-      arguments, result, duration; docs/diff.md). --fake-clock NS (ours): every clock reads
-      NS + 1 µs per reading so far. --seed N (ours): random_get is a stream seeded with N.
+      arguments, result, duration; docs/diff.md). --fake-clock NS (ours, wasmer-wasix): every
+      clock reads NS + 1 µs per reading so far. --seed N (ours, wasmer-wasix): random_get is
+      a stream seeded with N.
   wasix-compat diff [--engines A,B] [--json] [run options] FILE [-- ARGS...]
       Runs FILE on two engines (default ours,wasmer-wasix) with the same args, env, stdin and
       a fresh copy of every --dir each, and compares exit status, stdout, stderr, the

@@ -44,9 +44,9 @@ pub struct RunOptions {
     pub trap_unknown_imports: bool,
     /// Write every import call as a JSON line to this file (`--trace FILE`; our engine).
     pub trace: Option<PathBuf>,
-    /// Pin the clocks at this start, 1 µs per reading (`--fake-clock NS`; our engine).
+    /// Pin the clocks at this start, 1 µs per reading (`--fake-clock NS`; ours and wasmer-wasix).
     pub fake_clock: Option<u64>,
-    /// Seed randomness (`--seed N`; our engine).
+    /// Seed randomness (`--seed N`; ours and wasmer-wasix).
     pub seed: Option<u64>,
 }
 
