@@ -33,6 +33,8 @@
 //! [`host::WasiImports::finish_main`], which ends the process as [`Builder::run`] does.
 
 pub mod core;
+pub mod diff;
+pub mod engine;
 pub mod fuzz;
 pub mod guest;
 pub mod host;

@@ -1,6 +1,7 @@
-//! The `wasix-compat` command line: `run`, `compile`, `inspect`, `net`, `matrix`, `fuzz`.
+//! The `wasix-compat` command line: `run`, `diff`, `compile`, `inspect`, `net`, `matrix`, `fuzz`.
 
 use std::process::ExitCode;
+use wasix_compat::engine::Engine;
 use wasix_compat::options::{DirMap, RunOptions};
 
 const USAGE: &str = "usage:
@@ -8,6 +9,7 @@ const USAGE: &str = "usage:
                    [--volume HOST:GUEST] [--tmpfs GUEST] [--preopens-only] [--env K=V] [--stdin FILE] [--net]
                    [--no-cache] [--allow-precompiled] [--max-threads N] [--max-procs N] [--sigchld]
                    [--allow-clock-set] [--trap-unknown-imports] [--bridge-ca FILE] [--bridge-pin SHA256HEX]
+                   [--trace FILE] [--fake-clock NS] [--seed N]
                    FILE.{wasm,wat,wasmu} [-- ARGS...]
       Compiled modules are cached in $WASIX_COMPAT_CACHE_DIR (default ~/.cache/wasix-compat/modules;
       --no-cache compiles every time). A precompiled artifact (.wasmu) is native code: it runs
@@ -30,6 +32,16 @@ const USAGE: &str = "usage:
       --bridge-ca FILE: port_bridge to a `tls://` network trusts only the CA certificates in
       this PEM file (default: the system roots). --bridge-pin SHA256HEX: it accepts a server
       whose certificate has this SHA-256 fingerprint (repeatable).
+      --trace FILE (ours): one JSON line per import call (thread, namespace, name, decoded
+      arguments, result, duration; docs/diff.md). --fake-clock NS (ours, wasmer-wasix): every
+      clock reads NS + 1 µs per reading so far. --seed N (ours, wasmer-wasix): random_get is
+      a stream seeded with N.
+  wasix-compat diff [--engines A,B] [--json] [run options] FILE [-- ARGS...]
+      Runs FILE on two engines (default ours,wasmer-wasix) with the same args, env, stdin and
+      a fresh copy of every --dir each, and compares exit status, stdout, stderr, the
+      resulting trees and (ours vs ours) the import traces; prints the first divergence.
+      Exit 0: identical; 1: different; 2: usage or setup error. --json: schema
+      wasix-compat.diff/1 (docs/diff.md). --fake-clock / --seed pin the engines that can.
   wasix-compat compile FILE.{wasm,wat} -o FILE.wasmu   (compile once; `run` accepts the artifact)
   wasix-compat inspect [--json] FILE.{wasm,wat}
       What a module or component needs: its ABIs (and WASIX generation), each import with its
@@ -52,16 +64,9 @@ const USAGE: &str = "usage:
       arguments; fails on a host panic, an unexpected trap, a call that an interrupt cannot
       end, a broken fd table, or a file changed outside the scratch sandbox.";
 
-#[derive(PartialEq)]
-enum Engine {
-    Ours,
-    WasmerWasix,
-    Wasmtime,
-}
-
-fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
+fn parse_run(argv: &[String]) -> Result<(Box<dyn Engine>, RunOptions), String> {
     let mut o = RunOptions::default();
-    let mut engine = Engine::Ours;
+    let mut engine: Box<dyn Engine> = Box::new(wasix_compat::engine::Ours);
     let mut module = None;
     let mut i = 0;
     let val = |i: &mut usize, name: &str| -> Result<String, String> {
@@ -86,17 +91,20 @@ fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
                 o.args.extend(argv[i + 1..].iter().cloned());
                 break;
             }
-            "--engine" => {
-                engine = match value("--engine")?.as_str() {
-                    "ours" => Engine::Ours,
-                    "wasmer-wasix" => Engine::WasmerWasix,
-                    "wasmtime" => Engine::Wasmtime,
-                    e => {
-                        return Err(format!(
-                            "unknown engine `{e}` (ours, wasmer-wasix, wasmtime)"
-                        ))
-                    }
-                }
+            "--engine" => engine = wasix_compat::engine::by_name(&value("--engine")?)?,
+            "--trace" => o.trace = Some(value("--trace")?.into()),
+            "--fake-clock" => {
+                let v = value("--fake-clock")?;
+                o.fake_clock = Some(v.parse().map_err(|_| {
+                    format!("--fake-clock takes a start time in nanoseconds, not `{v}`")
+                })?);
+            }
+            "--seed" => {
+                let v = value("--seed")?;
+                o.seed = Some(
+                    v.parse()
+                        .map_err(|_| format!("--seed takes an unsigned integer, not `{v}`"))?,
+                );
             }
             "--dir" => o.dirs.push(DirMap::parse_dir(&value("--dir")?)?),
             "--dir-ro" => {
@@ -267,25 +275,15 @@ fn main() -> ExitCode {
     };
     match cmd.as_str() {
         "run" => {
-            let (engine, opts) = match parse_run(&argv[1..]) {
-                Ok(x) => x,
-                Err(e) => {
-                    eprintln!("wasix-compat: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            let r = match engine {
-                Engine::Ours => wasix_compat::host::run_cli(&opts),
-                #[cfg(feature = "reference")]
-                Engine::WasmerWasix => wasix_compat::reference::run(&opts),
-                #[cfg(feature = "reference")]
-                Engine::Wasmtime => wasix_compat::reference::wasmtime_engine::run(&opts),
-                #[cfg(not(feature = "reference"))]
-                Engine::WasmerWasix | Engine::Wasmtime => Err(anyhow::anyhow!(
-                    "this wasix-compat was built without the `reference` feature (the wasmer-wasix and wasmtime engines)"
-                )),
-            };
-            match r {
+            let (engine, opts) =
+                match parse_run(&argv[1..]).and_then(|(e, o)| e.check(&o).map(|_| (e, o))) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        eprintln!("wasix-compat: {e}");
+                        return ExitCode::from(2);
+                    }
+                };
+            match engine.run(&opts) {
                 Ok(code) => ExitCode::from(code as u8),
                 Err(e) => {
                     eprintln!("wasix-compat: {e:#}");
@@ -309,6 +307,7 @@ fn main() -> ExitCode {
             }
         },
         "inspect" => inspect(&argv[1..]),
+        "diff" => diff(&argv[1..]),
         "net" => match net_cli(&argv[1..]) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -337,6 +336,73 @@ fn main() -> ExitCode {
         }
         c => {
             eprintln!("wasix-compat: unknown command `{c}`\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `diff [--engines A,B] [--json] RUN-OPTIONS FILE [-- ARGS]`.
+fn diff(args: &[String]) -> ExitCode {
+    let mut engines = "ours,wasmer-wasix".to_string();
+    let mut json = false;
+    let mut rest = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "--" {
+            rest.extend(args[i..].iter().cloned());
+            break;
+        }
+        match a.split_once('=') {
+            Some(("--engines", v)) => engines = v.to_string(),
+            _ if a == "--engines" => match args.get(i + 1) {
+                Some(v) => {
+                    engines = v.clone();
+                    i += 1;
+                }
+                None => {
+                    eprintln!("wasix-compat: --engines needs a value");
+                    return ExitCode::from(2);
+                }
+            },
+            _ if a == "--json" => json = true,
+            _ if a == "--engine" || a.starts_with("--engine=") || a.starts_with("--trace") => {
+                eprintln!(
+                    "wasix-compat: diff takes --engines A,B (and traces ours itself), not {a}"
+                );
+                return ExitCode::from(2);
+            }
+            _ => rest.push(a.clone()),
+        }
+        i += 1;
+    }
+    let setup = parse_run(&rest).and_then(|(_, o)| {
+        let engines = engines
+            .split(',')
+            .map(wasix_compat::engine::by_name)
+            .collect::<Result<Vec<_>, _>>()?;
+        if engines.len() != 2 {
+            return Err("--engines takes two engines, e.g. ours,wasmer-wasix".into());
+        }
+        Ok((engines, o))
+    });
+    let (engines, opts) = match setup {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("wasix-compat: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match wasix_compat::diff::diff(&opts, [&*engines[0], &*engines[1]]) {
+        Ok(report) => {
+            match json {
+                true => print!("{}", report.json()),
+                false => print!("{}", report.text()),
+            }
+            ExitCode::from(if report.identical() { 0 } else { 1 })
+        }
+        Err(e) => {
+            eprintln!("wasix-compat: diff: {e:#}");
             ExitCode::from(2)
         }
     }

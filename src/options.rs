@@ -46,6 +46,12 @@ pub struct RunOptions {
     /// Link a component's imports we do not provide to trapping functions
     /// (`--trap-unknown-imports`).
     pub trap_unknown_imports: bool,
+    /// Write every import call as a JSON line to this file (`--trace FILE`; our engine).
+    pub trace: Option<PathBuf>,
+    /// Pin the clocks at this start, 1 µs per reading (`--fake-clock NS`; ours and wasmer-wasix).
+    pub fake_clock: Option<u64>,
+    /// Seed randomness (`--seed N`; ours and wasmer-wasix).
+    pub seed: Option<u64>,
 }
 
 impl RunOptions {
@@ -61,6 +67,66 @@ impl RunOptions {
             import_shared_memory: false,
             trap_unknown_imports: self.trap_unknown_imports,
         }
+    }
+}
+
+impl RunOptions {
+    /// These options as `wasix-compat run` arguments (after `run --engine E`): what `diff`
+    /// gives each side's process.
+    pub fn to_args(&self) -> Vec<std::ffi::OsString> {
+        let mut a: Vec<std::ffi::OsString> = Vec::new();
+        let mut flag = |f: &str, v: Option<std::ffi::OsString>| {
+            a.push(f.into());
+            a.extend(v);
+        };
+        for d in &self.dirs {
+            let mut v = d.host.clone().into_os_string();
+            v.push("::");
+            v.push(&d.guest);
+            flag(if d.readonly { "--dir-ro" } else { "--dir" }, Some(v));
+        }
+        for t in &self.tmpfs {
+            flag("--tmpfs", Some(t.into()));
+        }
+        for (k, v) in &self.envs {
+            flag("--env", Some(format!("{k}={v}").into()));
+        }
+        if let Some(p) = &self.stdin {
+            flag("--stdin", Some(p.clone().into()));
+        }
+        let switches = [
+            (self.net, "--net"),
+            (self.preopens_only, "--preopens-only"),
+            (self.allow_precompiled, "--allow-precompiled"),
+            (self.no_cache, "--no-cache"),
+            (self.sigchld, "--sigchld"),
+            (self.allow_clock_set, "--allow-clock-set"),
+            (self.trap_unknown_imports, "--trap-unknown-imports"),
+        ];
+        for (on, f) in switches {
+            if on {
+                flag(f, None);
+            }
+        }
+        if let Some(n) = self.max_threads {
+            flag("--max-threads", Some(n.to_string().into()));
+        }
+        if let Some(n) = self.max_procs {
+            flag("--max-procs", Some(n.to_string().into()));
+        }
+        if let Some(p) = &self.trace {
+            flag("--trace", Some(p.clone().into()));
+        }
+        if let Some(n) = self.fake_clock {
+            flag("--fake-clock", Some(n.to_string().into()));
+        }
+        if let Some(n) = self.seed {
+            flag("--seed", Some(n.to_string().into()));
+        }
+        a.push(self.module.clone().into());
+        a.push("--".into());
+        a.extend(self.args.iter().map(Into::into));
+        a
     }
 }
 

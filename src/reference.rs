@@ -14,6 +14,7 @@
 //!   is preopened after the mounts.
 
 pub mod imports;
+pub mod pinned;
 pub mod wasmtime_engine;
 
 use std::path::Path;
@@ -76,14 +77,23 @@ fn run_inside(opts: &RunOptions) -> anyhow::Result<i32> {
     let mut b = WasiEnvBuilder::new(program).engine(engine.clone());
     // Like ours, the reference gets networking only with --net: its default runtime would
     // hand out host networking unconditionally.
-    if !opts.net {
+    // With --fake-clock / --seed, a hook replaces clock_time_get and random_get (see
+    // reference::pinned); the runtime is then ours to build with --net too.
+    let pinned = (opts.fake_clock.is_some() || opts.seed.is_some())
+        .then(|| Arc::new(crate::core::pinned::Pinned::new(opts.fake_clock, opts.seed)));
+    if !opts.net || pinned.is_some() {
         let mut rt = wasmer_wasix::runtime::PluggableRuntime::new(Arc::new(
             wasmer_wasix::runtime::task_manager::tokio::TokioTaskManager::new(
                 tokio::runtime::Handle::current(),
             ),
         ));
         rt.set_engine(engine.clone());
-        rt.set_networking_implementation(virtual_net::UnsupportedVirtualNetworking::default());
+        if !opts.net {
+            rt.set_networking_implementation(virtual_net::UnsupportedVirtualNetworking::default());
+        }
+        if let Some(p) = pinned {
+            rt.with_instantiation_hook(pinned::PinHook(p));
+        }
         b = b.runtime(Arc::new(rt));
     }
     b.add_args(opts.args.iter().cloned());

@@ -12,6 +12,7 @@ pub mod fs;
 pub mod futex;
 pub mod io;
 pub mod itimer;
+pub mod pinned;
 pub mod process;
 pub mod proctable;
 pub mod random;

@@ -50,6 +50,8 @@ pub struct Process {
     pub realtime_offset: AtomicI64,
     /// Whether the guest may set its realtime clock (off unless the embedder allows it).
     pub clock_settable: AtomicBool,
+    /// Fake clock and seeded randomness (`--fake-clock`, `--seed`), shared by the family.
+    pub pinned: Option<Arc<crate::core::pinned::Pinned>>,
 }
 
 /// The disposition every process is told it inherited: SIGHUP at its default. It changes
@@ -122,6 +124,7 @@ impl Process {
             sigchld: AtomicBool::new(false),
             realtime_offset: AtomicI64::new(0),
             clock_settable: AtomicBool::new(false),
+            pinned: None,
         }
     }
 
@@ -229,6 +232,7 @@ impl Process {
             sigchld: AtomicBool::new(self.sigchld.load(Ordering::Relaxed)),
             realtime_offset: AtomicI64::new(self.realtime_offset.load(Ordering::Relaxed)),
             clock_settable: AtomicBool::new(self.clock_settable.load(Ordering::Relaxed)),
+            pinned: self.pinned.clone(),
         }
     }
 
@@ -250,6 +254,9 @@ impl Process {
         &self,
         id: crate::core::clocks::ClockId,
     ) -> Result<u64, crate::core::ErrorCode> {
+        if let Some(t) = self.pinned.as_ref().and_then(|p| p.clock_now()) {
+            return Ok(t);
+        }
         let t = crate::core::clocks::now(id)?;
         Ok(match id {
             crate::core::clocks::ClockId::Realtime => {
@@ -261,6 +268,15 @@ impl Process {
 
     /// Sets this process's realtime clock to `ns` (an offset from the host's, which does
     /// not change): `NotPermitted` unless the embedder allowed it.
+    /// Fills `buf` with random bytes: the seeded stream when randomness is pinned, else
+    /// the OS's.
+    pub fn fill_random(&self, buf: &mut [u8]) -> Result<(), crate::core::ErrorCode> {
+        match &self.pinned {
+            Some(p) if p.fill_random(buf) => Ok(()),
+            _ => crate::core::random::fill_secure(buf),
+        }
+    }
+
     pub fn set_realtime(&self, ns: u64) -> Result<(), crate::core::ErrorCode> {
         if !self.clock_settable.load(Ordering::Relaxed) {
             return Err(crate::core::ErrorCode::NotPermitted);

@@ -31,6 +31,9 @@ pub struct Builder {
     sigchld: bool,
     clock_set: bool,
     record: Option<std::path::PathBuf>,
+    trace: Option<Arc<crate::witx::trace::Tracer>>,
+    fake_clock: Option<u64>,
+    seed: Option<u64>,
     on_end: Option<crate::core::threads::EndHook>,
     error: Option<RunError>,
 }
@@ -53,6 +56,9 @@ impl Builder {
             sigchld: false,
             clock_set: false,
             record: None,
+            trace: None,
+            fake_clock: None,
+            seed: None,
             on_end: None,
             error: None,
         }
@@ -76,6 +82,38 @@ impl Builder {
     pub fn record_imports(mut self, file: impl Into<std::path::PathBuf>) -> Self {
         self.record = Some(file.into());
         self
+    }
+
+    /// Writes every import call to `tracer` as a JSON line (see [`crate::witx::trace`]);
+    /// like [`Builder::record_imports`], each import goes through a forwarding function.
+    /// Flush the tracer (or drop it) when the run ends.
+    pub fn trace(mut self, tracer: Arc<crate::witx::trace::Tracer>) -> Self {
+        self.trace = Some(tracer);
+        self
+    }
+
+    /// Pins the clocks: every reading is `start_ns` plus 1 µs per reading made so far
+    /// (see [`crate::core::pinned`]).
+    pub fn fake_clock(mut self, start_ns: u64) -> Self {
+        self.fake_clock = Some(start_ns);
+        self
+    }
+
+    /// Pins randomness: `random_get` and WASI 0.2 random bytes come from a stream seeded
+    /// with `seed` (see [`crate::core::pinned`]).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    fn recorder(&self) -> Option<Arc<crate::witx::record::ImportRecorder>> {
+        match (&self.record, &self.trace) {
+            (None, None) => None,
+            (p, t) => Some(Arc::new(crate::witx::record::ImportRecorder::with(
+                p.clone(),
+                t.clone(),
+            ))),
+        }
     }
 
     /// Lets the guest start threads (on by default). Off, every spawn is `notsup`, as for
@@ -258,14 +296,14 @@ impl Builder {
 
     /// The per-instance context: fds 0-2 are stdio, preopens follow from 3 in order.
     pub fn build_ctx(self) -> Result<Arc<WasiCtx>, RunError> {
-        let record = self.record.clone();
+        let recorder = self.recorder();
         let process = self.build_process()?;
         let process = Arc::new(process);
         process
             .family
             .attach(crate::core::proctable::ROOT_PID, &process);
         let mut ctx = WasiCtx::new(process);
-        ctx.recorder = record.map(|p| Arc::new(crate::witx::record::ImportRecorder::new(p)));
+        ctx.recorder = recorder;
         Ok(Arc::new(ctx))
     }
 
@@ -323,7 +361,13 @@ impl Builder {
         if let Some(t) = self.bridge_trust {
             net.set_bridge_trust(t);
         }
-        let process = crate::core::process::Process::new(cli, fds, net);
+        let mut process = crate::core::process::Process::new(cli, fds, net);
+        if self.fake_clock.is_some() || self.seed.is_some() {
+            process.pinned = Some(Arc::new(crate::core::pinned::Pinned::new(
+                self.fake_clock,
+                self.seed,
+            )));
+        }
         process.threads.set_limit(self.max_threads);
         process.family.set_limit(self.max_processes);
         process
@@ -346,10 +390,7 @@ impl Builder {
         store: &mut Store,
         component: &crate::p2::Component,
     ) -> Result<i32, RunError> {
-        let recorder = self
-            .record
-            .clone()
-            .map(|p| Arc::new(crate::witx::record::ImportRecorder::new(p)));
+        let recorder = self.recorder();
         let process = Arc::new(self.build_process()?);
         match component.run_recorded(store, process, recorder)? {
             crate::p2::RunEnd::Status(c) => Ok(c),

@@ -10,6 +10,23 @@ use std::time::Duration;
 use wasmer::Store;
 
 pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
+    let tracer = match &o.trace {
+        Some(p) => Some(Arc::new(crate::witx::trace::Tracer::create(p).map_err(
+            |e| anyhow::anyhow!("cannot create --trace {}: {e}", p.display()),
+        )?)),
+        None => None,
+    };
+    let r = run_traced(o, tracer.clone());
+    if let Some(t) = tracer {
+        t.flush();
+    }
+    r
+}
+
+fn run_traced(
+    o: &RunOptions,
+    tracer: Option<Arc<crate::witx::trace::Tracer>>,
+) -> anyhow::Result<i32> {
     let program = o
         .module
         .file_name()
@@ -40,6 +57,15 @@ pub fn run_cli(o: &RunOptions) -> anyhow::Result<i32> {
     // The test suite's evidence of which imports each test called (see witx::record).
     if let Some(f) = std::env::var_os("WASIX_COMPAT_RECORD") {
         b = b.record_imports(f);
+    }
+    if let Some(t) = tracer {
+        b = b.trace(t);
+    }
+    if let Some(ns) = o.fake_clock {
+        b = b.fake_clock(ns);
+    }
+    if let Some(n) = o.seed {
+        b = b.seed(n);
     }
     if let Some(n) = o.max_threads {
         b = b.max_threads(n);

@@ -155,7 +155,7 @@ impl WasiImports {
                     check(store, &f)?;
                     let f = match &ctx.recorder {
                         Some(r) if !crate::witx::record::UNWRAPPED.contains(&n) => {
-                            r.wrap(store, ns.name(), n, f)
+                            r.wrap(store, ns.name(), n, f, tid, env.clone())
                         }
                         _ => f,
                     };

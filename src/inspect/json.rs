@@ -26,7 +26,7 @@ fn strs<T: AsRef<str>>(v: &[T]) -> J {
     J::Arr(v.iter().map(|x| s(x.as_ref())).collect())
 }
 
-fn escape(out: &mut String, t: &str) {
+pub(crate) fn escape(out: &mut String, t: &str) {
     out.push('"');
     for c in t.chars() {
         match c {

@@ -33,7 +33,12 @@ pub const FUNCS: &[(&str, &str, Mk)] = &[
     ("wasi:clocks/wall-clock", "resolution", f!(wall_resolution)),
 ];
 
-fn monotonic_now(_env: Env) -> HostResult<i64> {
+fn monotonic_now(env: Env) -> HostResult<i64> {
+    if let Some(t) = env.data().st.process.pinned.as_ref() {
+        if let Some(t) = t.clock_now() {
+            return Ok(t as i64);
+        }
+    }
     Ok(clocks::monotonic_now() as i64)
 }
 

@@ -32,7 +32,7 @@ pub const FUNCS: &[(&str, &str, Mk)] = &[
 ];
 
 /// A `list<u8>` of `len` bytes filled in guest memory by `fill`.
-fn bytes(mut env: Env, len: i64, ret: i32, fill: fn(&mut [u8]) -> bool) -> HostResult<()> {
+fn bytes(mut env: Env, len: i64, ret: i32, fill: impl Fn(&mut [u8]) -> bool) -> HostResult<()> {
     let len = len as u64;
     let p = abi::alloc(&mut env, len, 1)?;
     let ok = abi::with_mem(&mut env, |m| {
@@ -48,12 +48,18 @@ fn bytes(mut env: Env, len: i64, ret: i32, fill: fn(&mut [u8]) -> bool) -> HostR
 }
 
 fn random_bytes(env: Env, len: i64, ret: i32) -> HostResult<()> {
-    bytes(env, len, ret, |b| random::fill_secure(b).is_ok())
+    // Seeded with `--seed`, else the OS's.
+    let process = env.data().st.process.clone();
+    bytes(env, len, ret, move |b| process.fill_random(b).is_ok())
 }
 
 fn random_u64(env: Env) -> HostResult<i64> {
-    random::secure_u64()
-        .map(|v| v as i64)
+    let mut b = [0u8; 8];
+    env.data()
+        .st
+        .process
+        .fill_random(&mut b)
+        .map(|_| i64::from_le_bytes(b))
         .map_err(|_| abi::trap(&env, "the host's random source failed"))
 }
 

@@ -6,6 +6,7 @@ pub mod env;
 pub mod errno;
 pub mod p1;
 pub mod record;
+pub mod trace;
 pub mod wasix;
 
 // One flat set of import modules for the tables below (and `crate::witx::fd` etc.).

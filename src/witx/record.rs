@@ -18,30 +18,43 @@
 //! parameter count.
 
 use crate::core::cli::Exit;
+use crate::witx::env::MAIN_TID;
 use crate::witx::errno::{name, Errno};
 use crate::witx::thread::ThreadExit;
+use crate::witx::trace::Tracer;
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use wasmer::{AsStoreMut, Function, FunctionEnv, FunctionEnvMut, RuntimeError, Value};
 
-/// Where an instance's (and its threads') import calls are noted.
+/// Where an instance's (and its threads') import calls are noted: the evidence file
+/// (distinct calls), the trace (every call, see [`super::trace`]), or both.
 pub struct ImportRecorder {
-    path: PathBuf,
+    path: Option<PathBuf>,
     /// A leaf lock, released before the file write (a blocking syscall).
     seen: Mutex<HashSet<String>>,
+    trace: Option<Arc<Tracer>>,
 }
 
 impl ImportRecorder {
     pub fn new(path: impl AsRef<Path>) -> ImportRecorder {
+        ImportRecorder::with(Some(path.as_ref().to_path_buf()), None)
+    }
+
+    /// A recorder writing evidence to `path` (if any) and every call to `trace` (if any).
+    pub fn with(path: Option<PathBuf>, trace: Option<Arc<Tracer>>) -> ImportRecorder {
         ImportRecorder {
-            path: path.as_ref().to_path_buf(),
+            path,
             seen: Mutex::new(HashSet::new()),
+            trace,
         }
     }
 
     fn note(&self, ns: &str, function: &str, result: String, arity: usize) {
+        let Some(path) = &self.path else {
+            return;
+        };
         let line = format!("{ns}\t{function}\t{result}\t{arity}\n");
         // Check under the lock, write after it: the file write is a blocking syscall.
         let fresh = self
@@ -55,11 +68,11 @@ impl ImportRecorder {
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&self.path);
+            .open(path);
         // A recorder that cannot write must not change the guest's run: the line is lost
         // (and reported once on stderr of the host).
         if let Err(e) = file.and_then(|mut f| f.write_all(line.as_bytes())) {
-            eprintln!("wasix-compat: import record {}: {e}", self.path.display());
+            eprintln!("wasix-compat: import record {}: {e}", path.display());
         }
     }
 
@@ -77,33 +90,63 @@ impl ImportRecorder {
             Some(e) if is_exit(e) => "exit",
             Some(_) => "trap",
         };
+        if let Some(t) = &self.trace {
+            t.line(MAIN_TID, interface, function, "null", result, "null");
+        }
         self.note(interface, function, result.into(), arity);
     }
 
-    /// `f` (the import `ns::function`) behind a function of the same type that notes each
-    /// call's result.
+    /// `f` (the import `ns::function` of thread `tid`, whose memory `menv` holds) behind a
+    /// function of the same type that notes each call's result (and traces the call).
     pub fn wrap(
         self: &Arc<Self>,
         store: &mut impl AsStoreMut,
         ns: &'static str,
         function: &str,
         f: Function,
+        tid: u32,
+        menv: FunctionEnv<super::WasiEnv>,
     ) -> Function {
         let ty = f.ty(store);
         let function: Arc<str> = function.into();
         let arity = ty.params().len();
-        let env = FunctionEnv::new(store, (f, self.clone()));
+        let wide = ns == "wasix_64v1";
+        let env = FunctionEnv::new(store, (f, self.clone(), menv));
+        type Data = (Function, Arc<ImportRecorder>, FunctionEnv<super::WasiEnv>);
         Function::new_with_env(
             store,
             &env,
             ty,
-            move |mut env: FunctionEnvMut<(Function, Arc<ImportRecorder>)>, args: &[Value]| {
-                let (inner, rec) = env.data().clone();
+            move |mut env: FunctionEnvMut<Data>, args: &[Value]| {
+                let (inner, rec, menv) = env.data().clone();
+                let Some(t) = &rec.trace else {
+                    let r = inner.call(&mut env, args);
+                    rec.note(ns, &function, outcome(ns, &r), arity);
+                    return r.map(|v| v.into_vec());
+                };
+                let mem = menv.as_ref(&env).memory.clone();
+                let decoded = super::trace::decode_args(
+                    &function,
+                    args,
+                    mem.as_ref().map(|m| (m, &env)),
+                    wide,
+                );
+                let t0 = std::time::Instant::now();
                 let r = inner.call(&mut env, args);
-                rec.note(ns, &function, outcome(ns, &r), arity);
+                let dur = t0.elapsed().as_nanos().to_string();
+                let result = outcome(ns, &r);
+                t.line(tid, ns, &function, &decoded, &result, &dur);
+                rec.note(ns, &function, result, arity);
                 r.map(|v| v.into_vec())
             },
         )
+    }
+
+    /// Writes out the trace's buffered lines.
+    pub fn flush(&self) {
+        if let Some(t) = &self.trace {
+            t.flush();
+        }
     }
 }
 
@@ -127,7 +170,21 @@ pub const UNWRAPPED: &[&str] = &[
 /// Notes a call of an [`UNWRAPPED`] import made through `env`'s namespace: `result` as the
 /// wrapper would write it (`success`, an errno name, `exit`, `none`, `trap`).
 pub fn note_unwrapped(env: &super::WasiEnv, function: &str, result: &str, arity: usize) {
+    note_unwrapped_args(env, function, result, arity, "null")
+}
+
+/// [`note_unwrapped`] with the call's arguments for the trace (a JSON array).
+pub fn note_unwrapped_args(
+    env: &super::WasiEnv,
+    function: &str,
+    result: &str,
+    arity: usize,
+    args: &str,
+) {
     if let Some(r) = &env.ctx.recorder {
+        if let Some(t) = &r.trace {
+            t.line(env.tid, env.ns, function, args, result, "null");
+        }
         r.note(env.ns, function, result.to_string(), arity);
     }
 }

@@ -11,6 +11,7 @@ mod bridge_tls;
 mod cli;
 mod conformance;
 mod dash;
+mod diff;
 mod differential;
 mod fuzz;
 mod inspect;

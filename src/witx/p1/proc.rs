@@ -2,7 +2,6 @@
 
 use crate::core::cli::Exit;
 use crate::core::clocks::{self, ClockId};
-use crate::core::random;
 use crate::guest::MemSize;
 use crate::witx::env::{run, WasiEnv};
 use crate::witx::errno::Errno;
@@ -68,7 +67,7 @@ pub fn random_get<M: MemSize>(
     let (b, l) = (M::to_u64(buf), M::to_u64(len));
     run(&mut env, "random_get", [b, l], |c| {
         let s = c.mem.slice_mut(b, l)?;
-        Ok(random::fill_secure(s)?)
+        Ok(c.ctx.fill_random(s)?)
     })
 }
 
@@ -82,7 +81,10 @@ pub fn sched_yield(mut env: FunctionEnvMut<WasiEnv>) -> i32 {
 /// Unwinds the guest; the host reports `code` as the exit status.
 pub fn proc_exit(mut env: FunctionEnvMut<WasiEnv>, code: u32) -> Result<(), wasmer::RuntimeError> {
     tracing::trace!(target: "wasix_compat::syscall", "proc_exit[{code}]");
-    crate::witx::record::note_unwrapped(env.data(), "proc_exit", "exit", 1);
+    if env.data().ctx.recorder.is_some() {
+        let args = format!("[{code}]");
+        crate::witx::record::note_unwrapped_args(env.data(), "proc_exit", "exit", 1, &args);
+    }
     // A vfork child ends; its parent goes on (see witx::wasix::vfork).
     if crate::witx::wasix::vfork::active(&env) {
         let status = crate::core::proctable::Status::Exited(code as i32);
