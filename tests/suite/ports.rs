@@ -85,6 +85,8 @@ impl NetServe {
             let want = format!("127.0.0.1:{port}");
             let mut child = Command::new(bin())
                 .args(["net", "serve", "--listen", &want, "--token", token])
+                // The echo servers are on loopback, which the egress policy denies by default.
+                .args(["--allow", "127.0.0.0/8"])
                 .args(extra)
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())

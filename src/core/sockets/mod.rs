@@ -4,6 +4,7 @@
 pub mod bridge;
 mod bridge_guard;
 mod bridge_io;
+pub mod egress;
 pub mod inprocess;
 pub mod network;
 pub mod port;

@@ -1,0 +1,260 @@
+//! `net serve`'s egress policy, per-token limits and signals, and routes that steer a
+//! guest's sockets over the bridge or the local network (issue 14, second part).
+//!
+//! Policy and limits run against an in-process `serve_with` on loopback and are driven
+//! through the core's `Socket` (what `sock_connect` / `sock_send` / `sock_recv` call), so
+//! the errno is the guest's. Signals run against a `wasix-compat net serve` child process.
+//! Routes compare what the server's log saw with what it did not. Every wait is bounded;
+//! every address is loopback (refusals are tested with policies that deny loopback).
+
+use std::io::{BufRead, IoSlice, IoSliceMut};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use wasix_compat::core::sockets::bridge::{serve_with, ServeConfig, UNENCRYPTED};
+use wasix_compat::core::sockets::egress::{EgressPolicy, Rule, TokenLimits};
+use wasix_compat::core::sockets::{Family, Kind, Network, Socket};
+use wasix_compat::core::ErrorCode;
+
+const TOKEN: &str = "wxc-policy-token-41c7";
+const WAIT: Duration = Duration::from_secs(20);
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// `serve_with` (plain TCP) with these `--allow`/`--deny` rules and limits.
+fn start_serve(
+    rt: &tokio::runtime::Runtime,
+    rules: &[(&str, bool)],
+    limits: TokenLimits,
+) -> (SocketAddr, Log) {
+    let mut cfg = ServeConfig::new("127.0.0.1:0".parse().unwrap(), vec![TOKEN.into()]);
+    let mut p = EgressPolicy::default();
+    for (r, allow) in rules {
+        p.push(Rule::parse(r, *allow).unwrap());
+    }
+    cfg.egress = Arc::new(p);
+    cfg.limits = limits;
+    let log: Log = Default::default();
+    let l = log.clone();
+    cfg.log = Some(Arc::new(move |s: &str| {
+        l.lock().unwrap().push(s.to_string())
+    }));
+    let (tx, rx) = std::sync::mpsc::channel();
+    rt.spawn(serve_with(cfg, move |a| tx.send(a).unwrap()));
+    (rx.recv_timeout(WAIT).unwrap(), log)
+}
+
+/// An echo server on `ip` (loopback), port chosen by the system; bounded per connection.
+/// Counts the connections it accepted.
+fn start_echo_on(rt: &tokio::runtime::Runtime, ip: &str) -> (SocketAddr, Arc<Mutex<usize>>) {
+    let l = rt
+        .block_on(tokio::net::TcpListener::bind(format!("{ip}:0")))
+        .unwrap();
+    let a = l.local_addr().unwrap();
+    let n = Arc::new(Mutex::new(0));
+    let n2 = n.clone();
+    rt.spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            *n2.lock().unwrap() += 1;
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = tokio::time::timeout(WAIT, async {
+                    while let Ok(n) = s.read(&mut buf).await {
+                        if n == 0 || s.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                })
+                .await;
+            });
+        }
+    });
+    (a, n)
+}
+
+fn start_echo(rt: &tokio::runtime::Runtime) -> SocketAddr {
+    start_echo_on(rt, "127.0.0.1").0
+}
+
+fn bridged(server: SocketAddr, token: &str) -> Result<Arc<Network>, ErrorCode> {
+    let n = Network::host().expect("host network");
+    n.bridge(&server.to_string(), token, UNENCRYPTED)?;
+    Ok(n)
+}
+
+fn connect(net: &Arc<Network>, to: SocketAddr) -> Result<Socket, ErrorCode> {
+    let s = Socket::new(net.clone(), Family::Inet4, Kind::Stream)?;
+    s.connect(to, false)?;
+    Ok(s)
+}
+
+/// Sends `data`, then reads until as many bytes came back; bounded by WAIT (polls).
+fn echo(s: &Socket, data: &[u8]) -> Result<Vec<u8>, ErrorCode> {
+    let mut sent = 0;
+    let until = Instant::now() + WAIT;
+    while sent < data.len() {
+        match s.send(&[IoSlice::new(&data[sent..])], true) {
+            Ok(n) => sent += n,
+            Err(ErrorCode::WouldBlock) if Instant::now() < until => {
+                std::thread::sleep(Duration::from_millis(2))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let mut got = Vec::new();
+    while got.len() < data.len() {
+        let mut buf = [0u8; 4096];
+        match s.recv(&mut [IoSliceMut::new(&mut buf)], false, true) {
+            Ok(0) => return Err(ErrorCode::ConnectionReset),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(ErrorCode::WouldBlock) if Instant::now() < until => {
+                std::thread::sleep(Duration::from_millis(2))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+fn lines(log: &Log, pat: &str) -> Vec<String> {
+    log.lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.contains(pat))
+        .cloned()
+        .collect()
+}
+
+/// Waits (bounded) for a log line containing every pattern.
+fn wait_line(log: &Log, pats: &[&str]) -> Option<String> {
+    let until = Instant::now() + WAIT;
+    while Instant::now() < until {
+        if let Some(l) = log
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|l| pats.iter().all(|p| l.contains(p)))
+        {
+            return Some(l.clone());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    None
+}
+
+// ---- egress policy ----
+
+/// A loopback port the rules deny answers `acces`, with one log line naming the rule and
+/// never the token; another port on the same (allowed) address works.
+#[test]
+fn bridge_policy_denied_port_is_acces_allowed_port_works() {
+    let rt = rt();
+    let (ok, bad) = (start_echo(&rt), start_echo(&rt));
+    let deny = format!("127.0.0.1/32:{}", bad.port());
+    let (server, log) = start_serve(&rt, &[("127.0.0.1/32", true), (&deny, false)], {
+        TokenLimits::default()
+    });
+    let net = bridged(server, TOKEN).unwrap();
+    assert_eq!(connect(&net, bad).err(), Some(ErrorCode::Access));
+    let s = connect(&net, ok).unwrap();
+    assert_eq!(echo(&s, b"through the policy").unwrap(), b"through the policy");
+    let refused = lines(&log, "event=egress-refused");
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].contains(&format!("op=connect dest={bad}"))
+            && refused[0].contains(&format!("rule=deny:{deny}"))
+            && refused[0].contains("token_index=0"),
+        "{}",
+        refused[0]
+    );
+    assert!(log.lock().unwrap().iter().all(|l| !l.contains(TOKEN)));
+}
+
+/// The default policy denies loopback; `--allow 127.0.0.1/32` opens exactly that address.
+#[test]
+fn bridge_policy_default_denies_loopback_unless_allowed() {
+    let rt = rt();
+    let echo_addr = start_echo(&rt);
+    let (server, log) = start_serve(&rt, &[], TokenLimits::default());
+    let net = bridged(server, TOKEN).unwrap();
+    assert_eq!(connect(&net, echo_addr).err(), Some(ErrorCode::Access));
+    let l = wait_line(&log, &["event=egress-refused"]).unwrap();
+    assert!(l.contains("rule=default-deny:127.0.0.0/8"), "{l}");
+    // 127.0.0.2 is loopback too (a default deny), also with 127.0.0.1/32 allowed.
+    let (server, _) = start_serve(&rt, &[("127.0.0.1/32", true)], TokenLimits::default());
+    let net = bridged(server, TOKEN).unwrap();
+    let s = connect(&net, echo_addr).unwrap();
+    assert_eq!(echo(&s, b"allowed").unwrap(), b"allowed");
+    let other: SocketAddr = format!("127.0.0.2:{}", echo_addr.port()).parse().unwrap();
+    assert_eq!(connect(&net, other).err(), Some(ErrorCode::Access));
+}
+
+// ---- per-token limits ----
+
+/// `max_sockets` 2: the third concurrent socket of the token is `again`; closing one frees
+/// its slot for the next connect.
+#[test]
+fn bridge_limit_sockets_past_the_limit_is_again() {
+    let rt = rt();
+    let echo_addr = start_echo(&rt);
+    let limits = TokenLimits {
+        max_sockets: Some(2),
+        max_bytes: None,
+    };
+    let (server, _) = start_serve(&rt, &[("127.0.0.1/32", true)], limits);
+    let net = bridged(server, TOKEN).unwrap();
+    let a = connect(&net, echo_addr).unwrap();
+    let b = connect(&net, echo_addr).unwrap();
+    assert_eq!(connect(&net, echo_addr).err(), Some(ErrorCode::WouldBlock));
+    // Another bridge of the same token shares the count.
+    let net2 = bridged(server, TOKEN).unwrap();
+    assert_eq!(connect(&net2, echo_addr).err(), Some(ErrorCode::WouldBlock));
+    assert_eq!(echo(&b, b"still fine").unwrap(), b"still fine");
+    drop(a);
+    // The close reaches the server asynchronously: bounded retries.
+    let mut r = Err(ErrorCode::WouldBlock);
+    for _ in 0..200 {
+        r = connect(&net, echo_addr).map(|_| ());
+        if r != Err(ErrorCode::WouldBlock) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    assert_eq!(r, Ok(()));
+}
+
+/// `max_bytes` 1000 (sent plus received by the server): a 400-byte echo (800 relayed)
+/// works; the next 400 pass the limit, which ends the token's bridge: the open stream
+/// answers `connreset` on read, a new connect on that bridge `connaborted`, and a new
+/// bridge with the token `acces`.
+#[test]
+fn bridge_limit_bytes_past_the_limit_is_connreset() {
+    let rt = rt();
+    let echo_addr = start_echo(&rt);
+    let limits = TokenLimits {
+        max_sockets: None,
+        max_bytes: Some(1000),
+    };
+    let (server, log) = start_serve(&rt, &[("127.0.0.1/32", true)], limits);
+    let net = bridged(server, TOKEN).unwrap();
+    let s = connect(&net, echo_addr).unwrap();
+    let chunk = [b'x'; 400];
+    assert_eq!(echo(&s, &chunk).unwrap().len(), 400);
+    assert_eq!(echo(&s, &chunk).err(), Some(ErrorCode::ConnectionReset));
+    assert_eq!(
+        connect(&net, echo_addr).err(),
+        Some(ErrorCode::ConnectionAborted)
+    );
+    assert_eq!(bridged(server, TOKEN).err(), Some(ErrorCode::Access));
+    assert!(wait_line(&log, &["reason=byte-limit", "event=closed"]).is_some());
+    assert!(wait_line(&log, &["reason=byte-limit", "event=refused"]).is_some());
+}
