@@ -258,3 +258,145 @@ fn bridge_limit_bytes_past_the_limit_is_connreset() {
     assert!(wait_line(&log, &["reason=byte-limit", "event=closed"]).is_some());
     assert!(wait_line(&log, &["reason=byte-limit", "event=refused"]).is_some());
 }
+
+// ---- signals (a `wasix-compat net serve` child process) ----
+
+/// `net serve` in the background: its stderr lines on a channel; killed on drop.
+struct Child {
+    child: std::process::Child,
+    addr: SocketAddr,
+    err: std::sync::mpsc::Receiver<String>,
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Child {
+    fn start(extra: &[&str]) -> Child {
+        for _ in 0..5 {
+            let port = crate::common::free_tcp_port();
+            let want = format!("127.0.0.1:{port}");
+            let mut child = std::process::Command::new(crate::common::bin())
+                .args(["net", "serve", "--listen", &want])
+                .args(extra)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let (so, se) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+            let (tx, err) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                for l in std::io::BufReader::new(se).lines().map_while(Result::ok) {
+                    if tx.send(l).is_err() {
+                        break;
+                    }
+                }
+            });
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(so).read_line(&mut line);
+            if line.trim_end() == format!("serving on {want}") {
+                return Child {
+                    child,
+                    addr: want.parse().unwrap(),
+                    err,
+                };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("net serve did not start");
+    }
+
+    fn signal(&self, sig: i32) {
+        // SAFETY: a signal to our own child process, by its id.
+        assert_eq!(unsafe { libc::kill(self.child.id() as i32, sig) }, 0);
+    }
+
+    /// The first stderr line containing `pat` (bounded: WAIT per line, 10000 lines).
+    fn expect_line(&self, pat: &str) -> String {
+        for _ in 0..10_000 {
+            match self.err.recv_timeout(WAIT) {
+                Ok(l) if l.contains(pat) => return l,
+                Ok(_) => continue,
+                Err(_) => break,
+            }
+        }
+        panic!("no `{pat}` line from net serve");
+    }
+}
+
+/// SIGHUP re-reads the token file: the new token bridges, the removed one is `acces`,
+/// and a bridge made with the removed token before the reload keeps working.
+#[test]
+fn bridge_signal_sighup_reloads_the_token_file() {
+    let rt = rt();
+    let echo_addr = start_echo(&rt);
+    let dir = std::env::temp_dir().join(format!("wxc-policy-hup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("tokens");
+    std::fs::write(&file, "old-token-1\n").unwrap();
+    let serve = Child::start(&[
+        "--token-file",
+        file.to_str().unwrap(),
+        "--allow",
+        "127.0.0.1/32",
+    ]);
+    let old = bridged(serve.addr, "old-token-1").unwrap();
+    let s = connect(&old, echo_addr).unwrap();
+    assert_eq!(bridged(serve.addr, "new-token-2").err(), Some(ErrorCode::Access));
+    std::fs::write(&file, "new-token-2\n").unwrap();
+    serve.signal(libc::SIGHUP);
+    let l = serve.expect_line("event=reloaded");
+    assert!(l.contains("tokens=1"), "{l}");
+    let _ = std::fs::remove_dir_all(&dir);
+    let new = bridged(serve.addr, "new-token-2").unwrap();
+    assert_eq!(
+        echo(&connect(&new, echo_addr).unwrap(), b"new").unwrap(),
+        b"new"
+    );
+    assert_eq!(bridged(serve.addr, "old-token-1").err(), Some(ErrorCode::Access));
+    assert_eq!(echo(&s, b"existing bridge").unwrap(), b"existing bridge");
+}
+
+/// SIGTERM: the listener closes at once (a new bridge is `connrefused`), the open bridge
+/// may go on for the grace period (1 s here), then the process exits with status 0.
+#[test]
+fn bridge_signal_sigterm_exits_0_within_the_grace_period() {
+    let rt = rt();
+    let echo_addr = start_echo(&rt);
+    let mut serve = Child::start(&[
+        "--token",
+        TOKEN,
+        "--allow",
+        "127.0.0.1/32",
+        "--shutdown-grace",
+        "1",
+    ]);
+    let net = bridged(serve.addr, TOKEN).unwrap();
+    let s = connect(&net, echo_addr).unwrap();
+    let t0 = Instant::now();
+    serve.signal(libc::SIGTERM);
+    let l = serve.expect_line("event=shutdown");
+    assert!(l.contains("bridges=1") && l.contains("grace_ms=1000"), "{l}");
+    assert_eq!(
+        bridged(serve.addr, TOKEN).err(),
+        Some(ErrorCode::ConnectionRefused)
+    );
+    // Within the grace period the bridge still relays.
+    assert_eq!(echo(&s, b"during grace").unwrap(), b"during grace");
+    let status = loop {
+        if let Some(st) = serve.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(15), "net serve did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+    assert!(t0.elapsed() >= Duration::from_millis(900), "{:?}", t0.elapsed());
+    assert!(serve.expect_line("event=stopped").contains("drained=false"));
+}
