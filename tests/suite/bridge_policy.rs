@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wasix_compat::core::sockets::bridge::{serve_with, ServeConfig, UNENCRYPTED};
 use wasix_compat::core::sockets::egress::{EgressPolicy, Rule, TokenLimits};
+use wasix_compat::core::sockets::port::{Cidr, Route};
 use wasix_compat::core::sockets::{Family, Kind, Network, Socket};
 use wasix_compat::core::ErrorCode;
 
@@ -399,4 +400,144 @@ fn bridge_signal_sigterm_exits_0_within_the_grace_period() {
     assert_eq!(status.code(), Some(0));
     assert!(t0.elapsed() >= Duration::from_millis(900), "{:?}", t0.elapsed());
     assert!(serve.expect_line("event=stopped").contains("drained=false"));
+}
+
+// ---- routes steer new sockets (client side) ----
+
+fn route(cidr: &str, prefix: u8, via: &str, expires_at: Option<u64>) -> Route {
+    Route {
+        cidr: Cidr::new(cidr.parse().unwrap(), prefix).unwrap(),
+        via: via.parse().unwrap(),
+        preferred_until: None,
+        expires_at,
+    }
+}
+
+/// Lines where the server made a connection to `dest`.
+fn seen(log: &Log, dest: SocketAddr) -> usize {
+    lines(log, &format!("event=egress peer=")).iter().filter(|l| l.ends_with(&format!("op=connect dest={dest}"))).count()
+}
+
+/// Bridged, with routes for 127.0.0.2/32 and 127.0.0.3/32 (no gateway set: every route
+/// means the bridge): a connect to 127.0.0.2 is made by the server (its log line), one
+/// to 127.0.0.1 stays local (no line; the echo server still answers). Expiry, removal and
+/// clearing take effect for the next socket.
+#[test]
+fn bridge_routes_steer_new_sockets_over_the_bridge_or_local() {
+    let rt = rt();
+    let (one, one_n) = start_echo_on(&rt, "127.0.0.1");
+    let (two, _) = start_echo_on(&rt, "127.0.0.2");
+    let (server, log) = start_serve(&rt, &[("127.0.0.0/8", true)], TokenLimits::default());
+    let net = bridged(server, TOKEN).unwrap();
+    net.port_route_add(route("127.0.0.2", 32, "10.0.0.1", None))
+        .unwrap();
+    net.port_route_add(route("127.0.0.3", 32, "10.0.0.1", None))
+        .unwrap();
+    assert_eq!(net.port_route_list().unwrap().len(), 2);
+    let s = connect(&net, two).unwrap();
+    assert_eq!(echo(&s, b"via bridge").unwrap(), b"via bridge");
+    assert_eq!(seen(&log, two), 1);
+    let s = connect(&net, one).unwrap();
+    assert_eq!(echo(&s, b"local").unwrap(), b"local");
+    assert_eq!(seen(&log, one), 0, "split tunnelling: 127.0.0.1 stayed local");
+    assert_eq!(*one_n.lock().unwrap(), 1);
+    // Expired: the route is gone, 127.0.0.2 is now local too.
+    net.port_route_add(route("127.0.0.2", 32, "10.0.0.1", Some(1)))
+        .unwrap();
+    assert_eq!(net.port_route_list().unwrap().len(), 1);
+    let s = connect(&net, two).unwrap();
+    assert_eq!(echo(&s, b"expired").unwrap(), b"expired");
+    assert_eq!(seen(&log, two), 1);
+    // Added again, then removed.
+    net.port_route_add(route("127.0.0.2", 32, "10.0.0.1", None))
+        .unwrap();
+    connect(&net, two).unwrap();
+    assert_eq!(seen(&log, two), 2);
+    net.port_route_remove("127.0.0.2".parse().unwrap()).unwrap();
+    connect(&net, two).unwrap();
+    assert_eq!(seen(&log, two), 2, "removed: local");
+    // No routes at all: everything over the bridge again.
+    net.port_route_clear().unwrap();
+    connect(&net, one).unwrap();
+    assert_eq!(seen(&log, one), 1);
+    drop(s);
+}
+
+/// With a gateway set while bridged, the gateway is the bridge: a route via another
+/// on-link router stays local, unrouted destinations cross the bridge.
+#[test]
+fn bridge_routes_gateway_is_the_bridge() {
+    let rt = rt();
+    let (one, _) = start_echo_on(&rt, "127.0.0.1");
+    let (two, _) = start_echo_on(&rt, "127.0.0.2");
+    let (server, log) = start_serve(&rt, &[("127.0.0.0/8", true)], TokenLimits::default());
+    let net = bridged(server, TOKEN).unwrap();
+    net.port_gateway_set("10.0.0.1".parse().unwrap()).unwrap();
+    net.port_route_add(route("127.0.0.2", 32, "127.0.0.1", None))
+        .unwrap();
+    connect(&net, two).unwrap();
+    assert_eq!(seen(&log, two), 0, "via a local router: local");
+    connect(&net, one).unwrap();
+    assert_eq!(seen(&log, one), 1, "default route: the bridge");
+    // A route via an address that is neither the gateway nor a known router.
+    net.port_route_add(route("127.0.0.2", 32, "192.0.2.77", None))
+        .unwrap();
+    assert_eq!(
+        connect(&net, two).err(),
+        Some(ErrorCode::NetworkUnreachable)
+    );
+}
+
+/// Not bridged: a route via an unknown gateway is `netunreach`; once that address is the
+/// gateway, the same connect works. Bad routes are refused by the core (`inval`).
+#[test]
+fn bridge_routes_unbridged_unknown_gateway_is_netunreach() {
+    let rt = rt();
+    let one = start_echo(&rt);
+    let net = Network::host().unwrap();
+    net.port_route_add(route("127.0.0.0", 8, "10.9.9.9", None))
+        .unwrap();
+    assert_eq!(
+        connect(&net, one).err(),
+        Some(ErrorCode::NetworkUnreachable)
+    );
+    net.port_gateway_set("10.9.9.9".parse().unwrap()).unwrap();
+    let s = connect(&net, one).unwrap();
+    assert_eq!(echo(&s, b"gw").unwrap(), b"gw");
+    assert_eq!(
+        Cidr::new("10.0.0.0".parse().unwrap(), 33),
+        Err(ErrorCode::Invalid)
+    );
+    assert_eq!(
+        Cidr::new("::".parse().unwrap(), 129),
+        Err(ErrorCode::Invalid)
+    );
+}
+
+/// Bad values for the new `net serve` flags: one line on stderr, exit status 1, nothing
+/// served.
+#[test]
+fn bridge_policy_bad_flags_are_refused() {
+    for (flag, value, msg) in [
+        ("--allow", "127.0.0.1/33", "bad rule `127.0.0.1/33`: prefix out of range"),
+        ("--deny", "10.0.0.0/8:9-3", "bad rule `10.0.0.0/8:9-3`: ports are N, N-M or a list"),
+        ("--allow", "localhost", "bad rule `localhost`: not an IP address"),
+        ("--max-sockets", "0", "--max-sockets takes a positive count, not `0`"),
+        ("--max-bytes", "-5", "--max-bytes takes a positive count, not `-5`"),
+        ("--shutdown-grace", "x", "--shutdown-grace takes seconds, not `x`"),
+    ] {
+        let out = std::process::Command::new(crate::common::bin())
+            .args(["net", "serve", "--listen", "127.0.0.1:0", "--token", "t"])
+            .args([flag, value])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{flag} {value}");
+        assert!(out.stdout.is_empty(), "{flag} {value}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("wasix-compat: {msg}\n"),
+            "{flag} {value}"
+        );
+    }
 }

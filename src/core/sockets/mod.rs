@@ -8,6 +8,7 @@ pub mod egress;
 pub mod inprocess;
 pub mod network;
 pub mod port;
+pub mod route;
 pub mod socket;
 
 pub use inprocess::InProcessNetwork;
