@@ -214,9 +214,8 @@ fn net_cli(argv: &[String]) -> anyhow::Result<()> {
             }
             "--token-file" => {
                 let f = value()?;
-                tokens.extend(
-                    read_token_file(std::path::Path::new(&f)).map_err(anyhow::Error::msg)?,
-                );
+                tokens
+                    .extend(read_token_file(std::path::Path::new(&f)).map_err(anyhow::Error::msg)?);
                 sources.push(Err(f));
             }
             "--allow" | "--deny" => {

@@ -167,7 +167,10 @@ fn bridge_policy_denied_port_is_acces_allowed_port_works() {
     let net = bridged(server, TOKEN).unwrap();
     assert_eq!(connect(&net, bad).err(), Some(ErrorCode::Access));
     let s = connect(&net, ok).unwrap();
-    assert_eq!(echo(&s, b"through the policy").unwrap(), b"through the policy");
+    assert_eq!(
+        echo(&s, b"through the policy").unwrap(),
+        b"through the policy"
+    );
     let refused = lines(&log, "event=egress-refused");
     assert_eq!(refused.len(), 1, "{refused:?}");
     assert!(
@@ -349,7 +352,10 @@ fn bridge_signal_sighup_reloads_the_token_file() {
     ]);
     let old = bridged(serve.addr, "old-token-1").unwrap();
     let s = connect(&old, echo_addr).unwrap();
-    assert_eq!(bridged(serve.addr, "new-token-2").err(), Some(ErrorCode::Access));
+    assert_eq!(
+        bridged(serve.addr, "new-token-2").err(),
+        Some(ErrorCode::Access)
+    );
     std::fs::write(&file, "new-token-2\n").unwrap();
     serve.signal(libc::SIGHUP);
     let l = serve.expect_line("event=reloaded");
@@ -360,7 +366,10 @@ fn bridge_signal_sighup_reloads_the_token_file() {
         echo(&connect(&new, echo_addr).unwrap(), b"new").unwrap(),
         b"new"
     );
-    assert_eq!(bridged(serve.addr, "old-token-1").err(), Some(ErrorCode::Access));
+    assert_eq!(
+        bridged(serve.addr, "old-token-1").err(),
+        Some(ErrorCode::Access)
+    );
     assert_eq!(echo(&s, b"existing bridge").unwrap(), b"existing bridge");
 }
 
@@ -383,7 +392,10 @@ fn bridge_signal_sigterm_exits_0_within_the_grace_period() {
     let t0 = Instant::now();
     serve.signal(libc::SIGTERM);
     let l = serve.expect_line("event=shutdown");
-    assert!(l.contains("bridges=1") && l.contains("grace_ms=1000"), "{l}");
+    assert!(
+        l.contains("bridges=1") && l.contains("grace_ms=1000"),
+        "{l}"
+    );
     assert_eq!(
         bridged(serve.addr, TOKEN).err(),
         Some(ErrorCode::ConnectionRefused)
@@ -394,11 +406,18 @@ fn bridge_signal_sigterm_exits_0_within_the_grace_period() {
         if let Some(st) = serve.child.try_wait().unwrap() {
             break st;
         }
-        assert!(t0.elapsed() < Duration::from_secs(15), "net serve did not exit");
+        assert!(
+            t0.elapsed() < Duration::from_secs(15),
+            "net serve did not exit"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(status.code(), Some(0));
-    assert!(t0.elapsed() >= Duration::from_millis(900), "{:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        t0.elapsed()
+    );
     assert!(serve.expect_line("event=stopped").contains("drained=false"));
 }
 
@@ -415,7 +434,10 @@ fn route(cidr: &str, prefix: u8, via: &str, expires_at: Option<u64>) -> Route {
 
 /// Lines where the server made a connection to `dest`.
 fn seen(log: &Log, dest: SocketAddr) -> usize {
-    lines(log, &format!("event=egress peer=")).iter().filter(|l| l.ends_with(&format!("op=connect dest={dest}"))).count()
+    lines(log, "event=egress peer=")
+        .iter()
+        .filter(|l| l.ends_with(&format!("op=connect dest={dest}")))
+        .count()
 }
 
 /// Bridged, with routes for 127.0.0.2/32 and 127.0.0.3/32 (no gateway set: every route
@@ -439,7 +461,11 @@ fn bridge_routes_steer_new_sockets_over_the_bridge_or_local() {
     assert_eq!(seen(&log, two), 1);
     let s = connect(&net, one).unwrap();
     assert_eq!(echo(&s, b"local").unwrap(), b"local");
-    assert_eq!(seen(&log, one), 0, "split tunnelling: 127.0.0.1 stayed local");
+    assert_eq!(
+        seen(&log, one),
+        0,
+        "split tunnelling: 127.0.0.1 stayed local"
+    );
     assert_eq!(*one_n.lock().unwrap(), 1);
     // Expired: the route is gone, 127.0.0.2 is now local too.
     net.port_route_add(route("127.0.0.2", 32, "10.0.0.1", Some(1)))
@@ -519,12 +545,36 @@ fn bridge_routes_unbridged_unknown_gateway_is_netunreach() {
 #[test]
 fn bridge_policy_bad_flags_are_refused() {
     for (flag, value, msg) in [
-        ("--allow", "127.0.0.1/33", "bad rule `127.0.0.1/33`: prefix out of range"),
-        ("--deny", "10.0.0.0/8:9-3", "bad rule `10.0.0.0/8:9-3`: ports are N, N-M or a list"),
-        ("--allow", "localhost", "bad rule `localhost`: not an IP address"),
-        ("--max-sockets", "0", "--max-sockets takes a positive count, not `0`"),
-        ("--max-bytes", "-5", "--max-bytes takes a positive count, not `-5`"),
-        ("--shutdown-grace", "x", "--shutdown-grace takes seconds, not `x`"),
+        (
+            "--allow",
+            "127.0.0.1/33",
+            "bad rule `127.0.0.1/33`: prefix out of range",
+        ),
+        (
+            "--deny",
+            "10.0.0.0/8:9-3",
+            "bad rule `10.0.0.0/8:9-3`: ports are N, N-M or a list",
+        ),
+        (
+            "--allow",
+            "localhost",
+            "bad rule `localhost`: not an IP address",
+        ),
+        (
+            "--max-sockets",
+            "0",
+            "--max-sockets takes a positive count, not `0`",
+        ),
+        (
+            "--max-bytes",
+            "-5",
+            "--max-bytes takes a positive count, not `-5`",
+        ),
+        (
+            "--shutdown-grace",
+            "x",
+            "--shutdown-grace takes seconds, not `x`",
+        ),
     ] {
         let out = std::process::Command::new(crate::common::bin())
             .args(["net", "serve", "--listen", "127.0.0.1:0", "--token", "t"])

@@ -784,10 +784,7 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
             drop(stream);
             continue;
         }
-        let tokens = token_list
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let tokens = token_list.read().unwrap_or_else(|p| p.into_inner()).clone();
         let (usage, egress) = (usage.clone(), cfg.egress.clone());
         let (tokens, local, failures, acceptor, say) = (
             tokens,
@@ -859,13 +856,12 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
                         "wxc-bridge event=accepted peer={peer} transport={transport} token_index={i} handshake_ms={ms}"
                     ));
                     let u = usage.get(&tokens[i]);
-                    let s2 = say.clone();
                     let net: Arc<dyn VirtualNetworking> = Arc::new(super::egress::Policed::new(
                         local,
                         egress,
                         u.clone(),
                         format!("peer={peer} token_index={i}"),
-                        Arc::new(move |l| s2(l)),
+                        Arc::new(say.clone()),
                     ));
                     let (server, driver) = virtual_net::RemoteNetworkingServer::new_from_async_io(
                         w,

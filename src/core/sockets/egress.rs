@@ -113,10 +113,10 @@ impl Rule {
 
     fn matches(&self, dest: &SocketAddr) -> bool {
         self.cidr.contains(&normalize(dest.ip()))
-            && self.ports.as_ref().is_none_or(|ps| {
-                ps.iter()
-                    .any(|(a, b)| (*a..=*b).contains(&dest.port()))
-            })
+            && self
+                .ports
+                .as_ref()
+                .is_none_or(|ps| ps.iter().any(|(a, b)| (*a..=*b).contains(&dest.port())))
     }
 
     /// Higher wins: prefix, then ports given, then explicit, then deny.
@@ -524,7 +524,9 @@ impl std::fmt::Debug for Policed {
 
 impl std::fmt::Debug for PolicedUdp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PolicedUdp").field("inner", &self.inner).finish()
+        f.debug_struct("PolicedUdp")
+            .field("inner", &self.inner)
+            .finish()
     }
 }
 
@@ -886,7 +888,10 @@ mod tests {
         assert!(p.check(&sa("127.0.0.1:5")).is_ok());
         assert!(p.check(&sa("127.0.0.2:5")).is_err());
         p.push(Rule::parse("127.0.0.1/32:5-6,9", false).unwrap());
-        assert!(p.check(&sa("127.0.0.1:5")).is_err(), "ports are more specific");
+        assert!(
+            p.check(&sa("127.0.0.1:5")).is_err(),
+            "ports are more specific"
+        );
         assert!(p.check(&sa("127.0.0.1:7")).is_ok());
         assert!(p.check(&sa("127.0.0.1:9")).is_err());
         p.push(Rule::parse("127.0.0.1:7", true).unwrap());
@@ -899,8 +904,16 @@ mod tests {
         assert!(Rule::parse("[::1]/128:22", true).unwrap().ports.is_some());
         assert!(Rule::parse("::1/128", true).unwrap().ports.is_none());
         for bad in [
-            "", "1.2.3.4/33", "1.2.3.4:0-", "1.2.3.4:9-3", "x/8", "1.2.3.4:", "::1/129",
-            "1.2.3.4:65536", "[::1", "1.2.3.4/8/8",
+            "",
+            "1.2.3.4/33",
+            "1.2.3.4:0-",
+            "1.2.3.4:9-3",
+            "x/8",
+            "1.2.3.4:",
+            "::1/129",
+            "1.2.3.4:65536",
+            "[::1",
+            "1.2.3.4/8/8",
         ] {
             assert!(Rule::parse(bad, true).is_err(), "{bad}");
         }

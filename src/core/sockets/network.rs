@@ -287,8 +287,7 @@ impl Network {
         );
         match self.forward_unbridged(move |b| {
             Box::pin(async move { b.route_add(cidr, r.via, pu, ea).await })
-        })
-        {
+        }) {
             Some(res) => res,
             None => {
                 self.port.route_add(r);
@@ -351,11 +350,7 @@ impl Network {
         match self.port.decide(dest, bridged)? {
             Path::Default | Path::Bridge => self.backend(),
             Path::Local => {
-                let local = self
-                    .saved
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .clone();
+                let local = self.saved.lock().unwrap_or_else(|p| p.into_inner()).clone();
                 match local {
                     Some(l) => Ok(l),
                     None => self.backend(),

@@ -144,7 +144,11 @@ mod tests {
         ];
         let d = ip("10.1.2.3");
         assert_eq!(best(&rs, &d, 1).unwrap().via, ip("192.0.2.4"), "longest");
-        assert_eq!(best(&rs, &d, 20).unwrap().via, ip("192.0.2.3"), "expired /24");
+        assert_eq!(
+            best(&rs, &d, 20).unwrap().via,
+            ip("192.0.2.3"),
+            "expired /24"
+        );
         // Both /16s past their preferred time: the later one still orders first.
         assert_eq!(best(&rs, &d, 60).unwrap().via, ip("192.0.2.3"));
         assert_eq!(best(&rs, &ip("10.9.0.1"), 60).unwrap().via, ip("192.0.2.1"));
