@@ -378,6 +378,8 @@ const CASES: &[&str] = &[
     "route6",
     "bridge",
     "bridge-nonet",
+    "bridge-policy",
+    "bridge-routes",
 ];
 
 fn run_case(name: &str, engine: Engine) -> (Outcome, BTreeMap<String, String>, HostSide) {
