@@ -91,7 +91,13 @@ impl Rule {
                 .filter(|p| *p <= max)
                 .ok_or_else(|| bad("prefix out of range"))?,
         };
-        let cidr = Cidr::new(normalize(ip), prefix).map_err(|_| bad("prefix out of range"))?;
+        // An IPv4-mapped network (`::ffff:a.b.c.d/n`, n >= 96) is the IPv4 one.
+        let (ip, prefix) = match (ip, normalize(ip)) {
+            (IpAddr::V6(_), v4 @ IpAddr::V4(_)) if prefix >= 96 => (v4, prefix - 96),
+            (IpAddr::V6(v6), IpAddr::V4(_)) => (IpAddr::V6(v6), prefix),
+            (_, n) => (n, prefix),
+        };
+        let cidr = Cidr::new(ip, prefix).map_err(|_| bad("prefix out of range"))?;
         let ports = match ports {
             None => None,
             Some(p) => Some(parse_ports(p).ok_or_else(|| bad("ports are N, N-M or a list"))?),
@@ -903,6 +909,11 @@ mod tests {
         assert!(q.check(&sa("127.3.0.1:1")).is_ok());
         assert!(Rule::parse("[::1]/128:22", true).unwrap().ports.is_some());
         assert!(Rule::parse("::1/128", true).unwrap().ports.is_none());
+        let m = Rule::parse("::ffff:127.0.0.1/128", true).unwrap();
+        assert_eq!(
+            (m.cidr.ip, m.cidr.prefix),
+            ("127.0.0.1".parse().unwrap(), 32)
+        );
         for bad in [
             "",
             "1.2.3.4/33",
