@@ -591,3 +591,25 @@ fn bridge_policy_bad_flags_are_refused() {
         );
     }
 }
+
+/// SIGTERM with no bridge open: nothing to wait for, so the process exits with status 0
+/// long before its (30 s) grace period ends.
+#[test]
+fn bridge_signal_sigterm_without_bridges_exits_at_once() {
+    let mut serve = Child::start(&["--token", TOKEN, "--shutdown-grace", "30"]);
+    let t0 = Instant::now();
+    serve.signal(libc::SIGTERM);
+    let status = loop {
+        if let Some(st) = serve.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "net serve did not exit"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+    assert!(serve.expect_line("event=shutdown").contains("bridges=0"));
+    assert!(serve.expect_line("event=stopped").contains("drained=true"));
+}
