@@ -51,11 +51,18 @@ const USAGE: &str = "usage:
       A file that is not wasm or WAT, truncated or unreadable: one line on stderr, exit 2.
   wasix-compat net serve --listen ADDR:PORT (--token TOKEN | --token-file FILE)...
                         [--tls-cert FILE --tls-key FILE] [--handshake-timeout SECS] [--max-failures N]
+                        [--allow CIDR[:PORTS]]... [--deny CIDR[:PORTS]]... [--max-sockets N]
+                        [--max-bytes N] [--shutdown-grace SECS]
       Serves this host's network to port_bridge. --token may repeat; --token-file has one token
       per line. With --tls-cert/--tls-key (PEM) it serves TLS 1.3 (bridges use `tls://ADDR:PORT`).
       A handshake (TLS and token) must end within --handshake-timeout (default 10 s); a peer
       address with --max-failures failed handshakes (default 5) within a minute is refused
       without being read. One line per accepted or refused bridge on stderr (never the token).
+      Egress: loopback, link-local and cloud metadata addresses are denied unless --allow'ed;
+      the most specific --allow/--deny rule wins (deny wins ties); a refused connect is `acces`.
+      --max-sockets / --max-bytes limit each token (`again` past the sockets; past the bytes
+      the token's bridges end). SIGHUP re-reads the tokens; SIGTERM stops accepting, lets
+      bridges finish for --shutdown-grace seconds (default 10) and exits 0. See docs/bridge.md.
   wasix-compat matrix [--check] [--evidence DIR]
       Regenerates compat-matrix/ (--check: fails when it is stale) from the import records
       the test suite leaves in target/import-evidence/ (WASIX_COMPAT_RECORD).
@@ -178,8 +185,19 @@ fn parse_run(argv: &[String]) -> Result<(Box<dyn Engine>, RunOptions), String> {
 /// `net serve`: serves the host's network to bridging instances (see USAGE).
 fn net_cli(argv: &[String]) -> anyhow::Result<()> {
     use wasix_compat::core::sockets::bridge::{read_token_file, ServeConfig};
-    const NET_USAGE: &str = "usage: wasix-compat net serve --listen ADDR:PORT (--token TOKEN | --token-file FILE)... [--tls-cert FILE --tls-key FILE] [--handshake-timeout SECS] [--max-failures N]";
+    use wasix_compat::core::sockets::egress::{EgressPolicy, Rule};
+    const NET_USAGE: &str = "usage: wasix-compat net serve --listen ADDR:PORT (--token TOKEN | --token-file FILE)... [--tls-cert FILE --tls-key FILE] [--handshake-timeout SECS] [--max-failures N] [--allow CIDR[:PORTS]]... [--deny CIDR[:PORTS]]... [--max-sockets N] [--max-bytes N] [--shutdown-grace SECS]";
     let (mut listen, mut tokens) = (None, Vec::new());
+    // In the order given, to re-read on SIGHUP: Ok(token) or Err(token file).
+    let mut sources: Vec<Result<String, String>> = Vec::new();
+    let mut egress = EgressPolicy::default();
+    let (mut max_sockets, mut max_bytes, mut grace) = (None, None, None);
+    let count = |flag: &str, v: String| -> anyhow::Result<u64> {
+        v.parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| anyhow::anyhow!("{flag} takes a positive count, not `{v}`"))
+    };
     let (mut cert, mut key, mut timeout, mut max_failures) = (None, None, None, None);
     let mut it = argv.iter();
     anyhow::ensure!(
@@ -199,11 +217,31 @@ fn net_cli(argv: &[String]) -> anyhow::Result<()> {
                 wasix_compat::core::sockets::bridge::check_token(&t).map_err(|_| {
                     anyhow::anyhow!("a token is at most 4096 bytes, without NUL, CR or LF")
                 })?;
+                sources.push(Ok(t.clone()));
                 tokens.push(t)
             }
-            "--token-file" => tokens.extend(
-                read_token_file(std::path::Path::new(&value()?)).map_err(anyhow::Error::msg)?,
-            ),
+            "--token-file" => {
+                let f = value()?;
+                tokens
+                    .extend(read_token_file(std::path::Path::new(&f)).map_err(anyhow::Error::msg)?);
+                sources.push(Err(f));
+            }
+            "--allow" | "--deny" => {
+                egress.push(Rule::parse(&value()?, a == "--allow").map_err(anyhow::Error::msg)?)
+            }
+            "--max-sockets" => max_sockets = Some(count(a, value()?)? as usize),
+            "--max-bytes" => max_bytes = Some(count(a, value()?)?),
+            "--shutdown-grace" => {
+                let v = value()?;
+                grace = Some(
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|s| *s >= 0.0 && *s <= 3600.0)
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("--shutdown-grace takes seconds, not `{v}`")
+                        })?,
+                )
+            }
             "--tls-cert" => cert = Some(value()?),
             "--tls-key" => key = Some(value()?),
             "--handshake-timeout" => {
@@ -250,19 +288,42 @@ fn net_cli(argv: &[String]) -> anyhow::Result<()> {
     if let Some(n) = max_failures {
         cfg.max_failures = n;
     }
+    cfg.egress = std::sync::Arc::new(egress);
+    cfg.limits.max_sockets = max_sockets;
+    cfg.limits.max_bytes = max_bytes;
+    if let Some(g) = grace {
+        cfg.grace = std::time::Duration::from_secs_f64(g);
+    }
+    cfg.signals = true;
+    cfg.reload = Some(std::sync::Arc::new(move || {
+        let mut ts = Vec::new();
+        for s in &sources {
+            match s {
+                Ok(t) => ts.push(t.clone()),
+                Err(f) => ts.extend(read_token_file(std::path::Path::new(f))?),
+            }
+        }
+        if ts.is_empty() {
+            return Err("no tokens left".into());
+        }
+        Ok(ts)
+    }));
     cfg.log = Some(std::sync::Arc::new(|l: &str| eprintln!("{l}")));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    rt.block_on(wasix_compat::core::sockets::bridge::serve_with(
+    let r = rt.block_on(wasix_compat::core::sockets::bridge::serve_with(
         cfg,
         |addr| {
             use std::io::Write;
             println!("serving on {addr}");
             let _ = std::io::stdout().flush();
         },
-    ))?;
+    ));
+    // Bridges past the grace period are not waited for.
+    rt.shutdown_timeout(std::time::Duration::from_millis(500));
+    r?;
     Ok(())
 }
 

@@ -106,6 +106,8 @@ fn start_serve(
     cfg.log = Some(Arc::new(move |s: &str| {
         l.lock().unwrap().push(s.to_string())
     }));
+    // The echo servers are on loopback, which the egress policy denies by default.
+    cfg.egress = Arc::new(wasix_compat::core::sockets::egress::EgressPolicy::allow_all());
     tweak(&mut cfg);
     let (tx, rx) = std::sync::mpsc::channel();
     rt.spawn(serve_with(cfg, move |a| tx.send(a).unwrap()));

@@ -85,6 +85,8 @@ impl NetServe {
             let want = format!("127.0.0.1:{port}");
             let mut child = Command::new(bin())
                 .args(["net", "serve", "--listen", &want, "--token", token])
+                // The echo servers are on loopback, which the egress policy denies by default.
+                .args(["--allow", "127.0.0.0/8"])
                 .args(extra)
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
@@ -376,6 +378,8 @@ const CASES: &[&str] = &[
     "route6",
     "bridge",
     "bridge-nonet",
+    "bridge-policy",
+    "bridge-routes",
 ];
 
 fn run_case(name: &str, engine: Engine) -> (Outcome, BTreeMap<String, String>, HostSide) {
@@ -424,6 +428,47 @@ fn run_case(name: &str, engine: Engine) -> (Outcome, BTreeMap<String, String>, H
                 .arg(TOKEN)
                 .arg(&echo.port.to_string())
                 .arg(&free_tcp_port().to_string())
+                .run();
+            let records = echo.records();
+            (
+                o,
+                HostSide::Bridge {
+                    records,
+                    serve_pid: serve.pid(),
+                },
+            )
+        }
+        "bridge-policy" => {
+            let echo = EchoServer::start();
+            let denied = free_tcp_port().to_string();
+            let rule = format!("127.0.0.1/32:{denied}");
+            let serve = NetServe::start_with(TOKEN, &["--deny".as_ref(), rule.as_ref()]);
+            let o = base("port_bridge")
+                .flag("--net")
+                .arg("policy")
+                .arg(&serve.addr)
+                .arg(TOKEN)
+                .arg(&denied)
+                .arg(&echo.port.to_string())
+                .run();
+            let records = echo.records();
+            (
+                o,
+                HostSide::Bridge {
+                    records,
+                    serve_pid: serve.pid(),
+                },
+            )
+        }
+        "bridge-routes" => {
+            let serve = NetServe::start(TOKEN);
+            let echo = EchoServer::start();
+            let o = base("port_bridge")
+                .flag("--net")
+                .arg("routes")
+                .arg(&serve.addr)
+                .arg(TOKEN)
+                .arg(&echo.port.to_string())
                 .run();
             let records = echo.records();
             (
@@ -503,14 +548,51 @@ fn routing_decides_reachability_ipv6() {
     assert_routing("route6");
 }
 
+/// From a guest: `net serve --deny 127.0.0.1/32:PORT` makes the bridged connect to PORT
+/// `acces`; the echo port (allowed by `--allow 127.0.0.0/8`) is reached by `net serve`.
+#[test]
+fn bridge_policy_from_a_guest() {
+    let HostSide::Bridge { records, serve_pid } = assert_ours("bridge-policy") else {
+        unreachable!()
+    };
+    assert_owners(&records, serve_pid, &["bridged-allowed"]);
+}
+
+/// From a guest: a route for 127.0.0.1/32 while bridged sends the echo connection through
+/// `net serve`; with only a route for 127.0.0.2/32 the next one is the guest's own.
+/// port_route_add with prefix 33 is `inval`, with an out-of-bounds pointer `memviolation`.
+#[test]
+fn bridge_routes_from_a_guest() {
+    let HostSide::Bridge { records, serve_pid } = assert_ours("bridge-routes") else {
+        unreachable!()
+    };
+    assert_owners(&records, serve_pid, &["bridged-routed", "local-unrouted"]);
+}
+
 /// The bridged connections are made by the `net serve` process, the others by the guest's.
 #[test]
 fn bridge_traffic_crosses_the_served_network() {
     let HostSide::Bridge { records, serve_pid } = assert_ours("bridge") else {
         unreachable!()
     };
+    assert_owners(
+        &records,
+        serve_pid,
+        &[
+            "local-before",
+            "bridged",
+            "local-after",
+            "bridged-any",
+            "local-end",
+        ],
+    );
+}
+
+/// Each tag in `want` came once; `bridged*` ones from `net serve`, others from the guest's
+/// own process; no other connection reached the echo server.
+fn assert_owners(records: &[EchoRecord], serve_pid: u32, want_all: &[&str]) {
     let tags: Vec<&str> = records.iter().map(|r| r.tag.as_str()).collect();
-    for r in &records {
+    for r in records {
         println!(
             "{:12} client end owned by {:?} `{}`",
             r.tag,
@@ -518,13 +600,7 @@ fn bridge_traffic_crosses_the_served_network() {
             r.owner_cmdline.trim()
         );
     }
-    for want in [
-        "local-before",
-        "bridged",
-        "local-after",
-        "bridged-any",
-        "local-end",
-    ] {
+    for &want in want_all {
         let r: Vec<&EchoRecord> = records.iter().filter(|r| r.tag == want).collect();
         assert_eq!(r.len(), 1, "one `{want}` connection; saw {tags:?}");
         let owner = r[0]
@@ -552,7 +628,7 @@ fn bridge_traffic_crosses_the_served_network() {
     }
     assert_eq!(
         records.len(),
-        5,
+        want_all.len(),
         "no other connection reached the echo server: {tags:?}"
     );
 }

@@ -517,7 +517,23 @@ pub struct ServeConfig {
     pub max_pending: usize,
     /// One line per accepted or refused bridge (never with the token).
     pub log: Option<LogSink>,
+    /// What bridged guests may reach (default: all but loopback, link-local, metadata).
+    pub egress: Arc<super::egress::EgressPolicy>,
+    /// Per-token socket and byte limits.
+    pub limits: super::egress::TokenLimits,
+    /// Re-reads the tokens on SIGHUP (with `signals`).
+    pub reload: Option<TokenSource>,
+    /// Handle SIGHUP (reload) and SIGTERM (graceful shutdown).
+    pub signals: bool,
+    /// On SIGTERM: how long running bridges may go on before the server exits anyway.
+    pub grace: Duration,
 }
+
+/// Produces the current token list (`net serve`: `--token` values and token files).
+pub type TokenSource = Arc<dyn Fn() -> Result<Vec<String>, String> + Send + Sync>;
+
+/// Default bound on the graceful shutdown.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 
 impl ServeConfig {
     pub fn new(listen: SocketAddr, tokens: Vec<String>) -> ServeConfig {
@@ -529,6 +545,11 @@ impl ServeConfig {
             max_failures: DEFAULT_MAX_FAILURES,
             max_pending: MAX_PENDING_HANDSHAKES,
             log: None,
+            egress: Default::default(),
+            limits: Default::default(),
+            reload: None,
+            signals: false,
+            grace: DEFAULT_GRACE,
         }
     }
 
@@ -639,6 +660,7 @@ enum Refusal {
     TlsHandshake,
     BadGreeting,
     BadToken,
+    ByteLimit,
     Io,
 }
 
@@ -651,6 +673,7 @@ impl Refusal {
             Refusal::TlsHandshake => "tls-handshake",
             Refusal::BadGreeting => "bad-greeting",
             Refusal::BadToken => "bad-token",
+            Refusal::ByteLimit => "byte-limit",
             Refusal::Io => "io",
         }
     }
@@ -686,8 +709,15 @@ pub async fn serve(
 /// `cfg.tokens`. Runs until the process is stopped; `ready` gets the bound address.
 pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
+    let mut signals = super::egress::Signals::new(cfg.signals)?;
     ready(listener.local_addr()?);
-    let tokens: Arc<Vec<[u8; 32]>> = Arc::new(cfg.tokens.iter().map(|t| token_digest(t)).collect());
+    let digests = |ts: &[String]| -> Arc<Vec<[u8; 32]>> {
+        Arc::new(ts.iter().map(|t| token_digest(t)).collect())
+    };
+    // Swapped whole on SIGHUP: a handshake uses the list it read at its start.
+    let token_list = Arc::new(std::sync::RwLock::new(digests(&cfg.tokens)));
+    let usage = Arc::new(super::egress::UsageTable::new(cfg.limits));
+    let mut bridges = tokio::task::JoinSet::new();
     let failures = Arc::new(Failures {
         max: cfg.max_failures,
         map: Mutex::new(HashMap::new()),
@@ -703,7 +733,42 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
         }
     };
     loop {
-        let (stream, peer) = match listener.accept().await {
+        while bridges.try_join_next().is_some() {}
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            s = signals.next() => {
+                match s {
+                    super::egress::Signal::Reload => {
+                        match cfg.reload.as_ref().map(|r| r()) {
+                            Some(Ok(ts)) => {
+                                say(format!("wxc-bridge event=reloaded tokens={}", ts.len()));
+                                *token_list.write().unwrap_or_else(|p| p.into_inner()) = digests(&ts);
+                            }
+                            Some(Err(e)) => say(format!(
+                                "wxc-bridge event=reload-failed error={:?} (tokens kept)",
+                                e
+                            )),
+                            None => say("wxc-bridge event=reload-failed error=\"no token file\"".into()),
+                        }
+                    }
+                    super::egress::Signal::Terminate => {
+                        drop(listener);
+                        let n = bridges.len();
+                        say(format!("wxc-bridge event=shutdown bridges={n} grace_ms={}", cfg.grace.as_millis()));
+                        let drained = tokio::time::timeout(cfg.grace, async {
+                            while bridges.join_next().await.is_some() {}
+                        })
+                        .await
+                        .is_ok();
+                        bridges.abort_all();
+                        say(format!("wxc-bridge event=stopped drained={drained}"));
+                        return Ok(());
+                    }
+                }
+                continue;
+            }
+        };
+        let (stream, peer) = match accepted {
             Ok(x) => x,
             // Out of descriptors and the like: wait a little instead of spinning or ending.
             Err(_) => {
@@ -719,8 +784,10 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
             drop(stream);
             continue;
         }
+        let tokens = token_list.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let (usage, egress) = (usage.clone(), cfg.egress.clone());
         let (tokens, local, failures, acceptor, say) = (
-            tokens.clone(),
+            tokens,
             local.clone(),
             failures.clone(),
             acceptor.clone(),
@@ -735,7 +802,7 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
             continue;
         };
         let deadline = cfg.handshake_timeout;
-        tokio::spawn(async move {
+        bridges.spawn(async move {
             let started = Instant::now();
             let _ = stream.set_nodelay(true);
             // One deadline for the TLS handshake and the greeting together.
@@ -762,6 +829,11 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
                     return Err(Refusal::BadGreeting);
                 };
                 match match_token(presented, &tokens) {
+                    Some(i) if usage.get(&tokens[i]).is_exhausted() => {
+                        let _ = w.write_all(b"DENIED\n").await;
+                        let _ = w.shutdown().await;
+                        Err(Refusal::ByteLimit)
+                    }
                     Some(i) => {
                         w.write_all(b"OK\n").await.map_err(|_| Refusal::Io)?;
                         w.flush().await.map_err(|_| Refusal::Io)?;
@@ -783,13 +855,27 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
                     say(format!(
                         "wxc-bridge event=accepted peer={peer} transport={transport} token_index={i} handshake_ms={ms}"
                     ));
+                    let u = usage.get(&tokens[i]);
+                    let net: Arc<dyn VirtualNetworking> = Arc::new(super::egress::Policed::new(
+                        local,
+                        egress,
+                        u.clone(),
+                        format!("peer={peer} token_index={i}"),
+                        Arc::new(say.clone()),
+                    ));
                     let (server, driver) = virtual_net::RemoteNetworkingServer::new_from_async_io(
                         w,
                         r,
                         FrameSerializationFormat::Bincode,
-                        local,
+                        net,
                     );
-                    driver.await;
+                    // The token's byte budget spent: this bridge ends (all its sockets).
+                    tokio::select! {
+                        _ = driver => {}
+                        _ = u.exhausted() => say(format!(
+                            "wxc-bridge event=closed peer={peer} token_index={i} reason=byte-limit"
+                        )),
+                    }
                     drop(server);
                 }
                 Err(why) => {

@@ -4,9 +4,11 @@
 pub mod bridge;
 mod bridge_guard;
 mod bridge_io;
+pub mod egress;
 pub mod inprocess;
 pub mod network;
 pub mod port;
+pub mod route;
 pub mod socket;
 
 pub use inprocess::InProcessNetwork;

@@ -203,6 +203,21 @@ impl Network {
         }
     }
 
+    /// As `forward`, but while bridged the port's own table answers: routes and the
+    /// gateway steer this instance's sockets (`route::decide`), so they live here, not at
+    /// the server (virtual-net's remote client sends them fire-and-forget anyway).
+    fn forward_unbridged<T>(
+        &self,
+        call: impl FnOnce(
+            Arc<dyn VirtualNetworking>,
+        ) -> futures_like::BoxFut<'static, virtual_net::Result<T>>,
+    ) -> Option<Result<T, ErrorCode>> {
+        if self.is_bridged() {
+            return None;
+        }
+        self.forward(call)
+    }
+
     pub fn port_addr_add(&self, c: super::port::Cidr) -> Result<(), ErrorCode> {
         match self.forward(move |b| Box::pin(async move { b.ip_add(c.ip, c.prefix).await })) {
             Some(r) => r,
@@ -247,7 +262,7 @@ impl Network {
     }
 
     pub fn port_gateway_set(&self, ip: IpAddr) -> Result<(), ErrorCode> {
-        match self.forward(move |b| Box::pin(async move { b.gateway_set(ip).await })) {
+        match self.forward_unbridged(move |b| Box::pin(async move { b.gateway_set(ip).await })) {
             Some(r) => r,
             None => {
                 self.port.gateway_set(ip);
@@ -270,8 +285,9 @@ impl Network {
             r.preferred_until.map(std::time::Duration::from_nanos),
             r.expires_at.map(std::time::Duration::from_nanos),
         );
-        match self.forward(move |b| Box::pin(async move { b.route_add(cidr, r.via, pu, ea).await }))
-        {
+        match self.forward_unbridged(move |b| {
+            Box::pin(async move { b.route_add(cidr, r.via, pu, ea).await })
+        }) {
             Some(res) => res,
             None => {
                 self.port.route_add(r);
@@ -281,12 +297,12 @@ impl Network {
     }
 
     pub fn port_route_remove(&self, ip: IpAddr) -> Result<(), ErrorCode> {
-        self.forward(move |b| Box::pin(async move { b.route_remove(ip).await }))
+        self.forward_unbridged(move |b| Box::pin(async move { b.route_remove(ip).await }))
             .unwrap_or_else(|| self.port.route_remove(&ip))
     }
 
     pub fn port_route_clear(&self) -> Result<(), ErrorCode> {
-        match self.forward(|b| Box::pin(async move { b.route_clear().await })) {
+        match self.forward_unbridged(|b| Box::pin(async move { b.route_clear().await })) {
             Some(r) => r,
             None => {
                 self.port.route_clear();
@@ -296,7 +312,7 @@ impl Network {
     }
 
     pub fn port_route_list(&self) -> Result<Vec<super::port::Route>, ErrorCode> {
-        match self.forward(|b| Box::pin(async move { b.route_list().await })) {
+        match self.forward_unbridged(|b| Box::pin(async move { b.route_list().await })) {
             Some(r) => Ok(r?
                 .into_iter()
                 .map(|x| super::port::Route {
@@ -313,9 +329,34 @@ impl Network {
         }
     }
 
-    /// The routing decision for an outbound connection or datagram.
+    /// The routing decision for an outbound connection or datagram (`route::decide`).
     pub fn check_route(&self, dest: &IpAddr) -> Result<(), ErrorCode> {
-        self.port.route_for(dest).map(|_| ())
+        self.backend_for(dest).map(|_| ())
+    }
+
+    /// Whether the instance is bridged (its local backend is saved aside).
+    pub fn is_bridged(&self) -> bool {
+        self.saved
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
+    /// The backend a new socket to `dest` uses: the routes decide between the bridge and
+    /// the local network (split tunnelling); `netunreach` when no route reaches `dest`.
+    pub fn backend_for(&self, dest: &IpAddr) -> Result<Arc<dyn VirtualNetworking>, ErrorCode> {
+        use super::route::Path;
+        let bridged = self.is_bridged();
+        match self.port.decide(dest, bridged)? {
+            Path::Default | Path::Bridge => self.backend(),
+            Path::Local => {
+                let local = self.saved.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                match local {
+                    Some(l) => Ok(l),
+                    None => self.backend(),
+                }
+            }
+        }
     }
 
     /// Sets how `tls://` bridges verify their server (CA file, pinned fingerprints;

@@ -199,30 +199,27 @@ impl Port {
         self.lock().bridged_to.clone()
     }
 
-    /// The route for `dest`: longest prefix among live, still-preferred routes, else among
-    /// live ones past their preferred time, else the gateway. With no routes at all every
-    /// destination is reachable (the backend decides); otherwise no match is `netunreach`.
+    /// The route for `dest` (see `route::best`: longest prefix, then preference), and
+    /// whether the destination is reachable when not bridged.
     pub fn route_for(&self, dest: &IpAddr) -> Result<Option<Route>> {
         let routes = self.route_list();
-        if routes.is_empty() {
-            return Ok(None);
-        }
+        self.decide(dest, false)?;
+        Ok(super::route::best(&routes, dest, now()).copied())
+    }
+
+    /// Which network a new socket to `dest` uses (`route::decide`).
+    pub fn decide(&self, dest: &IpAddr, bridged: bool) -> Result<super::route::Path> {
         let t = now();
-        let best = |preferred: bool| {
-            routes
-                .iter()
-                .filter(|r| r.cidr.contains(dest))
-                .filter(|r| r.preferred_until.is_none_or(|p| p > t) == preferred)
-                .max_by_key(|r| r.cidr.prefix)
-                .copied()
+        let s = {
+            let mut s = self.lock();
+            s.routes.retain(|r| r.expires_at.is_none_or(|e| e > t));
+            (s.routes.clone(), s.gateway, s.addrs.clone())
         };
-        if let Some(r) = best(true).or_else(|| best(false)) {
-            return Ok(Some(r));
-        }
-        if self.gateway().is_some() {
-            return Ok(None);
-        }
-        Err(ErrorCode::NetworkUnreachable)
+        let known = super::route::Known {
+            gateway: s.1,
+            addrs: &s.2,
+        };
+        super::route::decide(&s.0, &known, bridged, dest, t)
     }
 }
 
@@ -252,6 +249,8 @@ mod tests {
         let p = Port::new();
         let d = ip("10.1.2.3");
         assert_eq!(p.route_for(&d), Ok(None), "no routes: unrestricted");
+        // The routers below are on-link (known): inside the port's own /24.
+        p.addr_add(Cidr::new(ip("10.0.0.9"), 24).unwrap());
         let r16 = Route {
             cidr: Cidr::new(ip("10.1.0.0"), 16).unwrap(),
             via: ip("10.0.0.1"),
@@ -266,8 +265,8 @@ mod tests {
         };
         p.route_add(r16);
         p.route_add(r24);
-        // The /24 is no longer preferred: the preferred /16 wins despite its shorter prefix.
-        assert_eq!(p.route_for(&d).unwrap().unwrap().via, ip("10.0.0.1"));
+        // Longest prefix wins, preferred or not.
+        assert_eq!(p.route_for(&d).unwrap().unwrap().via, ip("10.0.0.2"));
         p.route_remove(&ip("10.1.0.0")).unwrap();
         assert_eq!(
             p.route_for(&d).unwrap().unwrap().via,

@@ -40,4 +40,11 @@ pub const PORT_DIFFERENCES: &[(&str, &str, &str, &str)] = &[
     ("bridge", "security.none", "got notsup", "stream_security read as an enum 0..3: 0 is `unencrypted` there, so the call goes on to the backend instead of inval"),
     ("bridge", "security.*_encryption*", "got inval", "stream_security read as an enum 0..3: the flags 4 and 8 (and 14) are out of range, inval instead of notsup"),
     ("bridge-nonet", "nonet.bridge", "got notsup", "with networking off wasmer answers notsup, not acces"),
+    ("bridge-policy", "policy.*bridge", "got notsup", "port_bridge / port_unbridge: notsup, no served network"),
+    ("bridge-policy", "policy.denied.connect", "got success", "not bridged (notsup), so no server's egress policy applies: the connect is made locally and reports success at once"),
+    ("bridge-routes", "routes.*bridge", "got notsup", "port_bridge / port_unbridge: notsup, no served network"),
+    ("bridge-routes", "routes.add_*", "got notsup", "no route table on host networking, so routes steer nothing"),
+    ("bridge-routes", "routes.remove_one", "got notsup", "no route table on host networking"),
+    ("bridge-routes", "routes.clear", "got notsup", "no route table on host networking"),
+    ("bridge-routes", "routes.bad_prefix", "got notsup", "port_route_add: backend Unsupported; no prefix check happens first"),
 ];

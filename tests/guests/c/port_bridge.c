@@ -55,6 +55,45 @@ int main(int argc, char **argv) {
         WCHECK_ERRNO("nonet.bridge", bridge(serve, token, WX_SEC_UNENCRYPTED), WX_EACCES);
         return check_done();
     }
+    if (strcmp(mode, "policy") == 0) {
+        /* net serve denies argv[4] (a loopback port) and allows the echo port argv[5]. */
+        REQUIRE("args.policy", argc >= 6);
+        uint16_t denied = (uint16_t)atoi(argv[4]);
+        echo_port = (uint16_t)atoi(argv[5]);
+        WCHECK_ERRNO("policy.bridge", bridge(serve, token, WX_SEC_UNENCRYPTED), OK);
+        uint32_t fd;
+        if (WCHECK_ERRNO("policy.denied.open", wx_sock_open(WX_AF_INET4, WX_SOCK_STREAM, WX_PROTO_TCP, &fd), OK) == OK) {
+            wx_addr_port_t d = wx_ip4(127, 0, 0, 1, denied);
+            WCHECK_ERRNO("policy.denied.connect", wx_sock_connect(fd, &d), WX_EACCES);
+            wx_fd_close(fd);
+        }
+        echo("bridged-allowed");
+        WCHECK_ERRNO("policy.unbridge", wx_port_unbridge(), OK);
+        return check_done();
+    }
+    if (strcmp(mode, "routes") == 0) {
+        /* Bridged, no gateway: a route for 127.0.0.1/32 sends the echo connection over the
+         * bridge; with only a route for 127.0.0.2/32 it stays local (split tunnelling). */
+        REQUIRE("args.routes", argc >= 5);
+        echo_port = (uint16_t)atoi(argv[4]);
+        wx_option_timestamp_t none = wx_ts_none();
+        wx_addr_t via = wx_a4(10, 0, 0, 1);
+        wx_addr_cidr_t one = wx_cidr(wx_a4(127, 0, 0, 1), 32), two = wx_cidr(wx_a4(127, 0, 0, 2), 32);
+        wx_addr_cidr_t bad = wx_cidr(wx_a4(127, 0, 0, 1), 33);
+        wx_addr_t one_net = wx_a4(127, 0, 0, 1);
+        WCHECK_ERRNO("routes.bridge", bridge(serve, token, WX_SEC_UNENCRYPTED), OK);
+        WCHECK_ERRNO("routes.bad_prefix", wx_port_route_add(&bad, &via, &none, &none), WX_EINVAL);
+        WCHECK_ERRNO("routes.oob", wx_port_route_add((const wx_addr_cidr_t *)0xfffffff0u, &via, &none, &none),
+                     WX_EMEMVIOLATION);
+        WCHECK_ERRNO("routes.add_one", wx_port_route_add(&one, &via, &none, &none), OK);
+        echo("bridged-routed");
+        WCHECK_ERRNO("routes.remove_one", wx_port_route_remove(&one_net), OK);
+        WCHECK_ERRNO("routes.add_two", wx_port_route_add(&two, &via, &none, &none), OK);
+        echo("local-unrouted");
+        WCHECK_ERRNO("routes.clear", wx_port_route_clear(), OK);
+        WCHECK_ERRNO("routes.unbridge", wx_port_unbridge(), OK);
+        return check_done();
+    }
     if (strcmp(mode, "tls-untrusted") == 0) {
         WCHECK_ERRNO("tls.untrusted", bridge(serve, token, WX_SEC_CLASSIC_ENCRYPTION), WX_ECONNABORTED);
         return check_done();

@@ -168,8 +168,9 @@ impl Socket {
     /// failure itself once failed. (WASI 0.2's start-connect / finish-connect.)
     pub fn connect(&self, peer: SocketAddr, nonblocking: bool) -> Result<()> {
         self.check_family(&peer)?;
-        // The port decides first: no route to the destination is `netunreach`.
-        self.net.check_route(&peer.ip())?;
+        // The port decides first: no route to the destination is `netunreach`; while
+        // bridged, the routes pick the bridge or the local network (`route::decide`).
+        let net = self.net.backend_for(&peer.ip())?;
         let o = self.options();
         if self.kind == Kind::Dgram {
             if matches!(*lock(&self.state), State::Fresh) {
@@ -178,7 +179,6 @@ impl Socket {
             *lock(&self.udp_peer) = Some(peer);
             return Ok(());
         }
-        let net = self.net.backend()?;
         let rt = self.net.runtime()?;
         // Start under the lock; wait without it (the socket shows as Connecting), so other
         // threads can use the table and their sockets meanwhile; finish under it again.
