@@ -5,10 +5,15 @@
 //! resolves their imports against the main module and the side modules loaded before,
 //! runs their relocations and constructors. See `docs/dynamic-linking.md`.
 
+mod imports;
 pub mod linker;
+pub mod load;
+mod resolve;
 pub mod section;
 pub mod store;
 
 pub use linker::{Linker, MAIN_HANDLE};
+pub use load::DlError;
+pub use resolve::symbol as resolve_symbol;
 pub use section::DylinkInfo;
-pub use store::{DlError, Link};
+pub use store::Link;

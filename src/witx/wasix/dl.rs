@@ -4,8 +4,9 @@
 //! an errno: wasix-libc shows the text when there is one.
 
 use crate::guest::MemSize;
-use crate::host::dylink::store::{self, DlError, RTLD_ALL};
+use crate::host::dylink::load::{self, DlError, RTLD_ALL};
 use crate::host::dylink::MAIN_HANDLE;
+use crate::host::dylink::{resolve_symbol, store};
 use crate::witx::env::{with_call, WasiEnv};
 use crate::witx::errno::{self, Errno};
 use crate::witx::Flavor;
@@ -95,7 +96,7 @@ pub fn dlopen<M: MemSize>(
                 let ctx = env.data().ctx.clone();
                 let (_, mut st) = env.data_and_store_mut();
                 let h = store::sync(&mut st, &link)
-                    .and_then(|()| store::load(&mut st, &link, &ctx, &name, flags, &dirs, 0));
+                    .and_then(|()| load::load(&mut st, &link, &ctx, &name, flags, &dirs, 0));
                 store::publish(&link, &ctx);
                 h
             }
@@ -128,7 +129,7 @@ pub fn dlsym<M: MemSize>(
             Some(link) => {
                 let ctx = env.data().ctx.clone();
                 let (_, mut st) = env.data_and_store_mut();
-                let v = store::symbol(&mut st, &link, handle, &name);
+                let v = resolve_symbol(&mut st, &link, handle, &name);
                 store::publish(&link, &ctx);
                 v
             }
