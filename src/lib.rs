@@ -40,6 +40,7 @@ pub mod guest;
 pub mod host;
 pub mod inspect;
 pub mod matrix;
+pub mod migrate;
 pub mod options;
 pub mod p2;
 #[cfg(feature = "reference")]

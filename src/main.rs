@@ -49,6 +49,12 @@ const USAGE: &str = "usage:
       dylink.0, the ABI exports, and whether it runs on ours, on wasmer-wasix, and can be
       wrapped as a WASI 0.2 component. --json: schema wasix-compat.inspect/1 (docs/inspect.md).
       A file that is not wasm or WAT, truncated or unreadable: one line on stderr, exit 2.
+  wasix-compat migrate FILE.{wasm,wat} -o FILE.component.wasm
+      Wraps a preview1 module into a WASI 0.2 command component with the official preview1
+      adapter. A module importing anything beyond wasi_snapshot_preview1 (WASIX, wasi_unstable,
+      threads), with a shared memory or dylink.0, is not wrapped: the reasons and each import
+      with no WASI 0.2 equivalent (with the nearest interface) go to stderr, exit 1. A bad file:
+      exit 2.
   wasix-compat net serve --listen ADDR:PORT (--token TOKEN | --token-file FILE)...
                         [--tls-cert FILE --tls-key FILE] [--handshake-timeout SECS] [--max-failures N]
                         [--allow CIDR[:PORTS]]... [--deny CIDR[:PORTS]]... [--max-sockets N]
@@ -369,6 +375,7 @@ fn main() -> ExitCode {
         },
         "inspect" => inspect(&argv[1..]),
         "diff" => diff(&argv[1..]),
+        "migrate" => migrate(&argv[1..]),
         "net" => match net_cli(&argv[1..]) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -465,6 +472,52 @@ fn diff(args: &[String]) -> ExitCode {
         Err(e) => {
             eprintln!("wasix-compat: diff: {e:#}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// `migrate FILE -o OUT`: 0 written; 1 a module with no WASI 0.2 form (its blockers on
+/// stderr); 2 bad usage or a bad file.
+fn migrate(args: &[String]) -> ExitCode {
+    const U: &str = "(migrate FILE.wasm -o FILE.component.wasm)";
+    let (mut file, mut out) = (None, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-o" | "--output" => match it.next() {
+                Some(o) => out = Some(o.clone()),
+                None => {
+                    eprintln!("wasix-compat: -o needs a file {U}");
+                    return ExitCode::from(2);
+                }
+            },
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            f if f.starts_with('-') => {
+                eprintln!("wasix-compat: unknown migrate option `{f}` {U}");
+                return ExitCode::from(2);
+            }
+            _ if file.is_some() => {
+                eprintln!("wasix-compat: migrate takes one file {U}");
+                return ExitCode::from(2);
+            }
+            f => file = Some(f.to_string()),
+        }
+    }
+    let (Some(file), Some(out)) = (file, out) else {
+        eprintln!("wasix-compat: migrate needs a file and -o {U}");
+        return ExitCode::from(2);
+    };
+    match wasix_compat::migrate::migrate_file(
+        std::path::Path::new(&file),
+        std::path::Path::new(&out),
+    ) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprint!("{}", e.render());
+            ExitCode::from(e.exit_code())
         }
     }
 }

@@ -18,6 +18,7 @@ mod fuzz;
 mod inspect;
 mod interrupts;
 mod loopback_net;
+mod migrate;
 mod namespaces;
 mod p1_programs;
 mod p2;
