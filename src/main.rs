@@ -36,12 +36,14 @@ const USAGE: &str = "usage:
       arguments, result, duration; docs/diff.md). --fake-clock NS (ours, wasmer-wasix): every
       clock reads NS + 1 µs per reading so far. --seed N (ours, wasmer-wasix): random_get is
       a stream seeded with N.
-  wasix-compat diff [--engines A,B] [--json] [run options] FILE [-- ARGS...]
+  wasix-compat diff [--engines A,B] [--as module,component] [--json] [run options] FILE [-- ARGS...]
       Runs FILE on two engines (default ours,wasmer-wasix) with the same args, env, stdin and
       a fresh copy of every --dir each, and compares exit status, stdout, stderr, the
       resulting trees and (ours vs ours) the import traces; prints the first divergence.
       Exit 0: identical; 1: different; 2: usage or setup error. --json: schema
       wasix-compat.diff/1 (docs/diff.md). --fake-clock / --seed pin the engines that can.
+      --as module,component: a preview1 module against its migrated WASI 0.2 component (as
+      `migrate` makes it), on one engine (ours unless --engines E); traces not compared.
   wasix-compat compile FILE.{wasm,wat} -o FILE.wasmu   (compile once; `run` accepts the artifact)
   wasix-compat inspect [--json] FILE.{wasm,wat}
       What a module or component needs: its ABIs (and WASIX generation), each import with its
@@ -411,7 +413,8 @@ fn main() -> ExitCode {
 
 /// `diff [--engines A,B] [--json] RUN-OPTIONS FILE [-- ARGS]`.
 fn diff(args: &[String]) -> ExitCode {
-    let mut engines = "ours,wasmer-wasix".to_string();
+    let mut engines = None;
+    let mut forms: Option<String> = None;
     let mut json = false;
     let mut rest = Vec::new();
     let mut i = 0;
@@ -422,14 +425,25 @@ fn diff(args: &[String]) -> ExitCode {
             break;
         }
         match a.split_once('=') {
-            Some(("--engines", v)) => engines = v.to_string(),
+            Some(("--engines", v)) => engines = Some(v.to_string()),
             _ if a == "--engines" => match args.get(i + 1) {
                 Some(v) => {
-                    engines = v.clone();
+                    engines = Some(v.clone());
                     i += 1;
                 }
                 None => {
                     eprintln!("wasix-compat: --engines needs a value");
+                    return ExitCode::from(2);
+                }
+            },
+            Some(("--as", v)) => forms = Some(v.to_string()),
+            _ if a == "--as" => match args.get(i + 1) {
+                Some(v) => {
+                    forms = Some(v.clone());
+                    i += 1;
+                }
+                None => {
+                    eprintln!("wasix-compat: --as needs a value (module,component)");
                     return ExitCode::from(2);
                 }
             },
@@ -444,6 +458,30 @@ fn diff(args: &[String]) -> ExitCode {
         }
         i += 1;
     }
+    // `--as module,component` compares the two forms on one engine: ours by default.
+    // `--as` with `--engines E` (one engine): E on both sides.
+    let engines = match (engines, &forms) {
+        (None, Some(_)) => "ours,ours".to_string(),
+        (None, None) => "ours,wasmer-wasix".to_string(),
+        (Some(e), Some(_)) if !e.contains(',') => format!("{e},{e}"),
+        (Some(e), _) => e,
+    };
+    let forms = match forms.as_deref().map(|f| {
+        f.split(',')
+            .map(wasix_compat::diff::Form::parse)
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|v| {
+                <[_; 2]>::try_from(v)
+                    .map_err(|_| "--as takes two forms, e.g. module,component".to_string())
+            })
+    }) {
+        None => None,
+        Some(Ok(f)) => Some(f),
+        Some(Err(e)) => {
+            eprintln!("wasix-compat: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let setup = parse_run(&rest).and_then(|(_, o)| {
         let engines = engines
             .split(',')
@@ -461,7 +499,7 @@ fn diff(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match wasix_compat::diff::diff(&opts, [&*engines[0], &*engines[1]]) {
+    match wasix_compat::diff::diff_as(&opts, [&*engines[0], &*engines[1]], forms) {
         Ok(report) => {
             match json {
                 true => print!("{}", report.json()),

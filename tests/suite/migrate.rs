@@ -103,7 +103,11 @@ fn migrate_round_trip_runs_alike() {
         let want = a.code.map(|c| c.min(1));
         assert_eq!(want, b.code, "{}", m.display());
         assert_eq!(a.stdout_str(), b.stdout_str(), "{}", m.display());
-        assert!(a.code != Some(0) || !a.stdout_str().is_empty(), "{}", m.display());
+        assert!(
+            a.code != Some(0) || !a.stdout_str().is_empty(),
+            "{}",
+            m.display()
+        );
     }
 }
 
@@ -157,4 +161,71 @@ fn migrate_bad_files_exit_2() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// `diff --as module,component`: a preview1 program and its migrated component on ours
+/// are identical (exit 0); the traces, whose imports differ, are not compared.
+#[test]
+fn diff_as_module_component_identical() {
+    let tmp = TempDir::new("migrate-diff-as");
+    std::fs::write(tmp.path().join("in.txt"), b"stdin-data\n").unwrap();
+    for m in [
+        build_c(&["tests/guests/c/p1_args_env.c"], &[]),
+        p2::fs_guest("hello", "wasm32-wasip1"),
+    ] {
+        // p1_args_env's own checks (see p1_programs.rs) pass only with these.
+        let o = Command::new(bin())
+            .args(["diff", "--as", "module,component"])
+            .args([
+                "--env",
+                "WXC_A=1",
+                "--env",
+                "WXC_B=x=y",
+                "--env",
+                "WXC_EMPTY=",
+            ])
+            .arg("--stdin")
+            .arg(tmp.path().join("in.txt"))
+            .arg(&m)
+            .args(["--", "alpha", "beta gamma", "ünï", ""])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{text}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let head = format!(
+            "diff {}: ours (module) vs ours (component): identical (status 0, ",
+            m.display()
+        );
+        assert!(text.starts_with(&head), "{text}");
+        assert!(text.ends_with(
+            "note: import traces not compared (a module's and a component's imports differ)\n"
+        ));
+    }
+    // A different exit code is found: p1_proc exits 2, the adapter's proc_exit makes it 1.
+    let p = build_c(&["tests/guests/c/p1_proc.c"], &[]);
+    let o = Command::new(bin())
+        .args(["diff", "--as", "module,component"])
+        .arg(&p)
+        .args(["--", "alpha"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains(
+        "first divergence: status at exit status\n  - ours (module): 2\n  + ours (component): 1\n"
+    ));
+    // A WASIX module has no component form: a setup error (exit 2) naming the blockers.
+    let w = build_c(&["tests/guests/c/port_route.c"], &[]);
+    let o = Command::new(bin())
+        .args(["diff", "--as", "module,component"])
+        .arg(&w)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("wasix_32v1.port_route_add -> no WASI 0.2 equivalent"));
 }
