@@ -508,9 +508,12 @@ impl Report {
     /// `--json`: schema [`SCHEMA`].
     pub fn json(&self) -> String {
         let side = |s: &Side| {
-            J::Obj(vec![
-                ("engine", J::Str(s.engine.into())),
-                ("as", s.form.map(|f| J::Str(f.into())).unwrap_or(J::Null)),
+            let mut fields = vec![("engine", J::Str(s.engine.into()))];
+            // Only under `--as`.
+            if let Some(f) = s.form {
+                fields.push(("as", J::Str(f.into())));
+            }
+            fields.extend(vec![
                 (
                     "status",
                     s.status.map(|c| J::Num(c as u64)).unwrap_or(J::Null),
@@ -538,7 +541,8 @@ impl Report {
                 ),
                 ("clock_pinned", J::Bool(s.clock_pinned)),
                 ("random_pinned", J::Bool(s.random_pinned)),
-            ])
+            ]);
+            J::Obj(fields)
         };
         let difference = |d: &Difference| {
             J::Obj(vec![
