@@ -43,6 +43,7 @@ pub mod matrix;
 pub mod migrate;
 pub mod options;
 pub mod p2;
+pub mod package;
 #[cfg(feature = "reference")]
 pub mod reference;
 pub mod registry;

@@ -10,7 +10,10 @@ const USAGE: &str = "usage:
                    [--no-cache] [--allow-precompiled] [--max-threads N] [--max-procs N] [--sigchld]
                    [--allow-clock-set] [--trap-unknown-imports] [--bridge-ca FILE] [--bridge-pin SHA256HEX]
                    [--trace FILE] [--fake-clock NS] [--seed N]
-                   FILE.{wasm,wat,wasmu} [-- ARGS...]
+                   [--command NAME] FILE.{wasm,wat,wasmu,webc}|PACKAGE-DIR [-- ARGS...]
+      A wasmer package (a .webc, or a directory with wasmer.toml) runs its entrypoint command
+      (or --command NAME) with the command's declared args and env before the given ones and
+      the package's fs volumes mounted read-only at their paths.
       Compiled modules are cached in $WASIX_COMPAT_CACHE_DIR (default ~/.cache/wasix-compat/modules;
       --no-cache compiles every time). A precompiled artifact (.wasmu) is native code: it runs
       only with --allow-precompiled.
@@ -344,14 +347,48 @@ fn main() -> ExitCode {
     };
     match cmd.as_str() {
         "run" => {
-            let (engine, opts) =
-                match parse_run(&argv[1..]).and_then(|(e, o)| e.check(&o).map(|_| (e, o))) {
-                    Ok(x) => x,
-                    Err(e) => {
-                        eprintln!("wasix-compat: {e}");
+            // `--command NAME` (a package's command), before the file.
+            let mut rest: Vec<String> = argv[1..].to_vec();
+            let mut command = None;
+            if let Some(i) = rest
+                .iter()
+                .take_while(|a| *a != "--")
+                .position(|a| a == "--command" || a.starts_with("--command="))
+            {
+                let a = rest.remove(i);
+                command = match a.split_once('=') {
+                    Some((_, v)) => Some(v.to_string()),
+                    None if i < rest.len() => Some(rest.remove(i)),
+                    None => {
+                        eprintln!("wasix-compat: --command needs a value");
                         return ExitCode::from(2);
                     }
                 };
+            }
+            let mut package = None;
+            let (engine, opts) = match parse_run(&rest)
+                .and_then(|(e, mut o)| {
+                    if wasix_compat::package::is_package(&o.module) {
+                        package = Some(
+                            wasix_compat::package::prepare(&mut o, command.as_deref())
+                                .map_err(|e| format!("{e:#}"))?,
+                        );
+                    } else if command.is_some() {
+                        return Err(format!(
+                            "--command is for wasmer packages; {} is not one",
+                            o.module.display()
+                        ));
+                    }
+                    Ok((e, o))
+                })
+                .and_then(|(e, o)| e.check(&o).map(|_| (e, o)))
+            {
+                Ok(x) => x,
+                Err(e) => {
+                    eprintln!("wasix-compat: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             match engine.run(&opts) {
                 Ok(code) => ExitCode::from(code as u8),
                 Err(e) => {

@@ -27,6 +27,7 @@ mod p2_bad_input;
 mod p2_core;
 mod p2_langs;
 mod p2_sockets;
+mod package;
 mod ports;
 mod real_programs;
 mod regressions;
