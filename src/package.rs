@@ -10,8 +10,12 @@
 //! `.webc`) is unpacked from its volume into the scratch directory and mounted read-only
 //! at its guest path, as wasmer mounts package volumes.
 
-use crate::options::{DirMap, RunOptions};
-use anyhow::{anyhow, bail, Context};
+#[cfg(feature = "package")]
+use crate::options::DirMap;
+use crate::options::RunOptions;
+use anyhow::bail;
+#[cfg(feature = "package")]
+use anyhow::{anyhow, Context};
 use std::path::{Path, PathBuf};
 
 /// Whether `path` names a package rather than a module: a directory, or a file that
@@ -153,6 +157,7 @@ pub fn prepare(opts: &mut RunOptions, _command: Option<&str>) -> anyhow::Result<
     )
 }
 
+#[cfg(feature = "package")]
 fn scratch_dir() -> anyhow::Result<Scratch> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
