@@ -125,6 +125,51 @@ fn migrate_refuses_wasix_with_the_blockers() {
     assert_eq!(err, PORT_ROUTE_BLOCKED);
 }
 
+/// A wasix-libc hello world (shared `env.memory`, the signal / futex / exit2 imports every
+/// wasix-libc program has): exit 1 with both reasons and the exact blockers.
+#[test]
+fn migrate_refuses_wasix_libc_hello() {
+    let tmp = TempDir::new("migrate-wasix-libc");
+    let m = common::build_wasix_c(&["tests/guests/wasix/hello.c"], &[], common::WASIX_REV);
+    let out = tmp.path().join("x.component.wasm");
+    let o = migrate_cli(&m, &out);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!out.exists());
+    let err = String::from_utf8_lossy(&o.stderr).replace(&m.display().to_string(), "FILE");
+    assert_eq!(
+        err,
+        "wasix-compat: migrate: FILE: cannot be wrapped as a component
+- the preview1 adapter provides the functions of wasi_snapshot_preview1 only: each blocker is an import it cannot satisfy
+- a shared memory: components have no threads
+  env.memory -> no WASI 0.2 equivalent
+  wasix_32v1.callback_signal -> no WASI 0.2 equivalent
+  wasix_32v1.thread_signal -> no WASI 0.2 equivalent
+  wasix_32v1.futex_wait -> no WASI 0.2 equivalent
+  wasix_32v1.futex_wake -> no WASI 0.2 equivalent
+  wasix_32v1.futex_wake_all -> no WASI 0.2 equivalent
+  wasix_32v1.proc_exit2 -> wasi:cli/exit
+  wasix_32v1.proc_signals_get -> no WASI 0.2 equivalent
+  wasix_32v1.proc_signals_sizes_get -> no WASI 0.2 equivalent
+"
+    );
+}
+
+/// A component is not wrapped again: exit 1.
+#[test]
+fn migrate_refuses_a_component() {
+    let tmp = TempDir::new("migrate-comp");
+    let c = common::adapt(&p2::fs_guest("hello", "wasm32-wasip1"));
+    let o = migrate_cli(&c, &tmp.path().join("again.wasm"));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        format!(
+            "wasix-compat: migrate: {}: already a component\n",
+            c.display()
+        )
+    );
+}
+
 const PORT_ROUTE_BLOCKED: &str = "\
 wasix-compat: migrate: FILE: cannot be wrapped as a component
 - the preview1 adapter provides the functions of wasi_snapshot_preview1 only: each blocker is an import it cannot satisfy
