@@ -21,6 +21,8 @@ pub const SCHEMA: &str = "wasix-compat.diff/1";
 /// One side's run.
 pub struct Side {
     pub engine: &'static str,
+    /// `module` or `component` (`diff --as`); `None` for the file as given.
+    pub form: Option<&'static str>,
     /// The exit status (`None`: ended by a signal).
     pub status: Option<i32>,
     pub stdout: Vec<u8>,
@@ -73,16 +75,81 @@ pub struct Report {
     pub asked_seed: bool,
 }
 
+/// How a side runs the program (`diff --as`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// The preview1 module as given.
+    Module,
+    /// The module wrapped into a WASI 0.2 command component ([`crate::migrate`]).
+    Component,
+}
+
+impl Form {
+    pub fn name(self) -> &'static str {
+        match self {
+            Form::Module => "module",
+            Form::Component => "component",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Form, String> {
+        match s {
+            "module" => Ok(Form::Module),
+            "component" => Ok(Form::Component),
+            f => Err(format!("unknown form `{f}` (module, component)")),
+        }
+    }
+}
+
 /// Runs `opts` on both engines and compares.
 pub fn diff(opts: &RunOptions, engines: [&dyn Engine; 2]) -> anyhow::Result<Report> {
+    diff_as(opts, engines, None)
+}
+
+/// As [`diff`]; with `forms`, side `n` runs the module as `forms[n]`: the component is the
+/// module migrated with the official adapter (same file name, so the same `argv[0]`).
+/// A module's and a component's imports differ, so their traces are not compared.
+pub fn diff_as(
+    opts: &RunOptions,
+    engines: [&dyn Engine; 2],
+    forms: Option<[Form; 2]>,
+) -> anyhow::Result<Report> {
     let scratch = Scratch::new()?;
     let exe = std::env::current_exe().context("cannot find the wasix-compat executable")?;
+    let mut component = None;
+    if forms.is_some_and(|f| f.contains(&Form::Component)) {
+        let name = opts
+            .module
+            .file_name()
+            .ok_or_else(|| anyhow!("{}: not a file", opts.module.display()))?;
+        let dir = scratch.0.join("component");
+        std::fs::create_dir_all(&dir)?;
+        let out = dir.join(name);
+        crate::migrate::migrate_file(&opts.module, &out).map_err(|e| {
+            anyhow!(
+                "{}",
+                e.render().trim_end().trim_start_matches("wasix-compat: ")
+            )
+        })?;
+        component = Some(out);
+    }
     let mut sides = Vec::new();
     for (n, e) in engines.iter().enumerate() {
         let dir = scratch.0.join(format!("side{n}"));
-        sides.push(run_side(&exe, *e, opts, &dir)?);
+        let mut o = opts.clone();
+        let form = forms.map(|f| f[n]);
+        if form == Some(Form::Component) {
+            o.module = component.clone().expect("migrated above");
+        }
+        let mut side = run_side(&exe, *e, &o, &dir)?;
+        side.form = form.map(Form::name);
+        sides.push(side);
     }
-    let [a, b]: [Side; 2] = sides.try_into().map_err(|_| anyhow!("two sides"))?;
+    let [mut a, mut b]: [Side; 2] = sides.try_into().map_err(|_| anyhow!("two sides"))?;
+    if a.form != b.form {
+        a.trace = None;
+        b.trace = None;
+    }
     let differences = compare(&a, &b, opts);
     Ok(Report {
         file: opts.module.display().to_string(),
@@ -169,6 +236,7 @@ fn run_side(
     };
     Ok(Side {
         engine: engine.name(),
+        form: None,
         status: out.status.code(),
         stdout: out.stdout,
         stderr: out.stderr,
@@ -360,6 +428,16 @@ fn compare(a: &Side, b: &Side, opts: &RunOptions) -> Vec<Difference> {
     d
 }
 
+impl Side {
+    /// `ours`, or `ours (component)` under `--as`.
+    pub fn label(&self) -> String {
+        match self.form {
+            Some(f) => format!("{} ({f})", self.engine),
+            None => self.engine.to_string(),
+        }
+    }
+}
+
 impl Report {
     pub fn identical(&self) -> bool {
         self.differences.is_empty()
@@ -379,12 +457,16 @@ impl Report {
             if !cannot.is_empty() {
                 v.push(format!(
                     "{}: {} unpinned (the engine cannot pin them)",
-                    s.engine,
+                    s.label(),
                     cannot.join(" and ")
                 ));
             }
         }
-        if self.sides.iter().any(|s| s.trace.is_none()) {
+        if self.sides[0].form != self.sides[1].form {
+            v.push(
+                "import traces not compared (a module's and a component's imports differ)".into(),
+            );
+        } else if self.sides.iter().any(|s| s.trace.is_none()) {
             v.push("import traces not compared (only ours can trace)".into());
         }
         v
@@ -393,7 +475,7 @@ impl Report {
     /// The report for people: the verdict, the first divergence with context, notes.
     pub fn text(&self) -> String {
         let [a, b] = &self.sides;
-        let mut out = format!("diff {}: {} vs {}: ", self.file, a.engine, b.engine);
+        let mut out = format!("diff {}: {} vs {}: ", self.file, a.label(), b.label());
         match self.differences.first() {
             None => out.push_str(&format!(
                 "identical (status {}, stdout {} bytes, stderr {} bytes, {} tree(s){})\n",
@@ -413,8 +495,8 @@ impl Report {
                 for c in &d.context {
                     out.push_str(&format!("    {c}\n"));
                 }
-                out.push_str(&format!("  - {}: {}\n", a.engine, d.left));
-                out.push_str(&format!("  + {}: {}\n", b.engine, d.right));
+                out.push_str(&format!("  - {}: {}\n", a.label(), d.left));
+                out.push_str(&format!("  + {}: {}\n", b.label(), d.right));
             }
         }
         for n in self.notes() {
@@ -426,8 +508,12 @@ impl Report {
     /// `--json`: schema [`SCHEMA`].
     pub fn json(&self) -> String {
         let side = |s: &Side| {
-            J::Obj(vec![
-                ("engine", J::Str(s.engine.into())),
+            let mut fields = vec![("engine", J::Str(s.engine.into()))];
+            // Only under `--as`.
+            if let Some(f) = s.form {
+                fields.push(("as", J::Str(f.into())));
+            }
+            fields.extend(vec![
                 (
                     "status",
                     s.status.map(|c| J::Num(c as u64)).unwrap_or(J::Null),
@@ -455,7 +541,8 @@ impl Report {
                 ),
                 ("clock_pinned", J::Bool(s.clock_pinned)),
                 ("random_pinned", J::Bool(s.random_pinned)),
-            ])
+            ]);
+            J::Obj(fields)
         };
         let difference = |d: &Difference| {
             J::Obj(vec![
@@ -507,6 +594,7 @@ mod tests {
     fn side(trace: &[&str]) -> Side {
         Side {
             engine: "ours",
+            form: None,
             status: Some(0),
             stdout: b"same\n".to_vec(),
             stderr: Vec::new(),

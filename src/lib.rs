@@ -40,8 +40,10 @@ pub mod guest;
 pub mod host;
 pub mod inspect;
 pub mod matrix;
+pub mod migrate;
 pub mod options;
 pub mod p2;
+pub mod package;
 #[cfg(feature = "reference")]
 pub mod reference;
 pub mod registry;

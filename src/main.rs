@@ -10,7 +10,10 @@ const USAGE: &str = "usage:
                    [--no-cache] [--allow-precompiled] [--max-threads N] [--max-procs N] [--sigchld]
                    [--allow-clock-set] [--trap-unknown-imports] [--bridge-ca FILE] [--bridge-pin SHA256HEX]
                    [--trace FILE] [--fake-clock NS] [--seed N]
-                   FILE.{wasm,wat,wasmu} [-- ARGS...]
+                   [--command NAME] FILE.{wasm,wat,wasmu,webc}|PACKAGE-DIR [-- ARGS...]
+      A wasmer package (a .webc, or a directory with wasmer.toml) runs its entrypoint command
+      (or --command NAME) with the command's declared args and env before the given ones and
+      the package's fs volumes mounted read-only at their paths.
       Compiled modules are cached in $WASIX_COMPAT_CACHE_DIR (default ~/.cache/wasix-compat/modules;
       --no-cache compiles every time). A precompiled artifact (.wasmu) is native code: it runs
       only with --allow-precompiled.
@@ -36,12 +39,14 @@ const USAGE: &str = "usage:
       arguments, result, duration; docs/diff.md). --fake-clock NS (ours, wasmer-wasix): every
       clock reads NS + 1 µs per reading so far. --seed N (ours, wasmer-wasix): random_get is
       a stream seeded with N.
-  wasix-compat diff [--engines A,B] [--json] [run options] FILE [-- ARGS...]
+  wasix-compat diff [--engines A,B] [--as module,component] [--json] [run options] FILE [-- ARGS...]
       Runs FILE on two engines (default ours,wasmer-wasix) with the same args, env, stdin and
       a fresh copy of every --dir each, and compares exit status, stdout, stderr, the
       resulting trees and (ours vs ours) the import traces; prints the first divergence.
       Exit 0: identical; 1: different; 2: usage or setup error. --json: schema
       wasix-compat.diff/1 (docs/diff.md). --fake-clock / --seed pin the engines that can.
+      --as module,component: a preview1 module against its migrated WASI 0.2 component (as
+      `migrate` makes it), on one engine (ours unless --engines E); traces not compared.
   wasix-compat compile FILE.{wasm,wat} -o FILE.wasmu   (compile once; `run` accepts the artifact)
   wasix-compat inspect [--json] FILE.{wasm,wat}
       What a module or component needs: its ABIs (and WASIX generation), each import with its
@@ -49,6 +54,12 @@ const USAGE: &str = "usage:
       dylink.0, the ABI exports, and whether it runs on ours, on wasmer-wasix, and can be
       wrapped as a WASI 0.2 component. --json: schema wasix-compat.inspect/1 (docs/inspect.md).
       A file that is not wasm or WAT, truncated or unreadable: one line on stderr, exit 2.
+  wasix-compat migrate FILE.{wasm,wat} -o FILE.component.wasm
+      Wraps a preview1 module into a WASI 0.2 command component with the official preview1
+      adapter. A module importing anything beyond wasi_snapshot_preview1 (WASIX, wasi_unstable,
+      threads), with a shared memory or dylink.0, is not wrapped: the reasons and each import
+      with no WASI 0.2 equivalent (with the nearest interface) go to stderr, exit 1. A bad file:
+      exit 2.
   wasix-compat net serve --listen ADDR:PORT (--token TOKEN | --token-file FILE)...
                         [--tls-cert FILE --tls-key FILE] [--handshake-timeout SECS] [--max-failures N]
                         [--allow CIDR[:PORTS]]... [--deny CIDR[:PORTS]]... [--max-sockets N]
@@ -336,14 +347,48 @@ fn main() -> ExitCode {
     };
     match cmd.as_str() {
         "run" => {
-            let (engine, opts) =
-                match parse_run(&argv[1..]).and_then(|(e, o)| e.check(&o).map(|_| (e, o))) {
-                    Ok(x) => x,
-                    Err(e) => {
-                        eprintln!("wasix-compat: {e}");
+            // `--command NAME` (a package's command), before the file.
+            let mut rest: Vec<String> = argv[1..].to_vec();
+            let mut command = None;
+            if let Some(i) = rest
+                .iter()
+                .take_while(|a| *a != "--")
+                .position(|a| a == "--command" || a.starts_with("--command="))
+            {
+                let a = rest.remove(i);
+                command = match a.split_once('=') {
+                    Some((_, v)) => Some(v.to_string()),
+                    None if i < rest.len() => Some(rest.remove(i)),
+                    None => {
+                        eprintln!("wasix-compat: --command needs a value");
                         return ExitCode::from(2);
                     }
                 };
+            }
+            let mut package = None;
+            let (engine, opts) = match parse_run(&rest)
+                .and_then(|(e, mut o)| {
+                    if wasix_compat::package::is_package(&o.module) {
+                        package = Some(
+                            wasix_compat::package::prepare(&mut o, command.as_deref())
+                                .map_err(|e| format!("{e:#}"))?,
+                        );
+                    } else if command.is_some() {
+                        return Err(format!(
+                            "--command is for wasmer packages; {} is not one",
+                            o.module.display()
+                        ));
+                    }
+                    Ok((e, o))
+                })
+                .and_then(|(e, o)| e.check(&o).map(|_| (e, o)))
+            {
+                Ok(x) => x,
+                Err(e) => {
+                    eprintln!("wasix-compat: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             match engine.run(&opts) {
                 Ok(code) => ExitCode::from(code as u8),
                 Err(e) => {
@@ -369,6 +414,7 @@ fn main() -> ExitCode {
         },
         "inspect" => inspect(&argv[1..]),
         "diff" => diff(&argv[1..]),
+        "migrate" => migrate(&argv[1..]),
         "net" => match net_cli(&argv[1..]) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -404,7 +450,8 @@ fn main() -> ExitCode {
 
 /// `diff [--engines A,B] [--json] RUN-OPTIONS FILE [-- ARGS]`.
 fn diff(args: &[String]) -> ExitCode {
-    let mut engines = "ours,wasmer-wasix".to_string();
+    let mut engines = None;
+    let mut forms: Option<String> = None;
     let mut json = false;
     let mut rest = Vec::new();
     let mut i = 0;
@@ -415,14 +462,25 @@ fn diff(args: &[String]) -> ExitCode {
             break;
         }
         match a.split_once('=') {
-            Some(("--engines", v)) => engines = v.to_string(),
+            Some(("--engines", v)) => engines = Some(v.to_string()),
             _ if a == "--engines" => match args.get(i + 1) {
                 Some(v) => {
-                    engines = v.clone();
+                    engines = Some(v.clone());
                     i += 1;
                 }
                 None => {
                     eprintln!("wasix-compat: --engines needs a value");
+                    return ExitCode::from(2);
+                }
+            },
+            Some(("--as", v)) => forms = Some(v.to_string()),
+            _ if a == "--as" => match args.get(i + 1) {
+                Some(v) => {
+                    forms = Some(v.clone());
+                    i += 1;
+                }
+                None => {
+                    eprintln!("wasix-compat: --as needs a value (module,component)");
                     return ExitCode::from(2);
                 }
             },
@@ -437,6 +495,30 @@ fn diff(args: &[String]) -> ExitCode {
         }
         i += 1;
     }
+    // `--as module,component` compares the two forms on one engine: ours by default.
+    // `--as` with `--engines E` (one engine): E on both sides.
+    let engines = match (engines, &forms) {
+        (None, Some(_)) => "ours,ours".to_string(),
+        (None, None) => "ours,wasmer-wasix".to_string(),
+        (Some(e), Some(_)) if !e.contains(',') => format!("{e},{e}"),
+        (Some(e), _) => e,
+    };
+    let forms = match forms.as_deref().map(|f| {
+        f.split(',')
+            .map(wasix_compat::diff::Form::parse)
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|v| {
+                <[_; 2]>::try_from(v)
+                    .map_err(|_| "--as takes two forms, e.g. module,component".to_string())
+            })
+    }) {
+        None => None,
+        Some(Ok(f)) => Some(f),
+        Some(Err(e)) => {
+            eprintln!("wasix-compat: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let setup = parse_run(&rest).and_then(|(_, o)| {
         let engines = engines
             .split(',')
@@ -454,7 +536,7 @@ fn diff(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match wasix_compat::diff::diff(&opts, [&*engines[0], &*engines[1]]) {
+    match wasix_compat::diff::diff_as(&opts, [&*engines[0], &*engines[1]], forms) {
         Ok(report) => {
             match json {
                 true => print!("{}", report.json()),
@@ -465,6 +547,52 @@ fn diff(args: &[String]) -> ExitCode {
         Err(e) => {
             eprintln!("wasix-compat: diff: {e:#}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// `migrate FILE -o OUT`: 0 written; 1 a module with no WASI 0.2 form (its blockers on
+/// stderr); 2 bad usage or a bad file.
+fn migrate(args: &[String]) -> ExitCode {
+    const U: &str = "(migrate FILE.wasm -o FILE.component.wasm)";
+    let (mut file, mut out) = (None, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-o" | "--output" => match it.next() {
+                Some(o) => out = Some(o.clone()),
+                None => {
+                    eprintln!("wasix-compat: -o needs a file {U}");
+                    return ExitCode::from(2);
+                }
+            },
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            f if f.starts_with('-') => {
+                eprintln!("wasix-compat: unknown migrate option `{f}` {U}");
+                return ExitCode::from(2);
+            }
+            _ if file.is_some() => {
+                eprintln!("wasix-compat: migrate takes one file {U}");
+                return ExitCode::from(2);
+            }
+            f => file = Some(f.to_string()),
+        }
+    }
+    let (Some(file), Some(out)) = (file, out) else {
+        eprintln!("wasix-compat: migrate needs a file and -o {U}");
+        return ExitCode::from(2);
+    };
+    match wasix_compat::migrate::migrate_file(
+        std::path::Path::new(&file),
+        std::path::Path::new(&out),
+    ) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprint!("{}", e.render());
+            ExitCode::from(e.exit_code())
         }
     }
 }

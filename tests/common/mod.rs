@@ -965,10 +965,23 @@ pub fn adapt(module: &Path) -> PathBuf {
         return out;
     }
     std::fs::create_dir_all(&dir).unwrap();
-    let component = adapt_bytes(&bytes)
-        .unwrap_or_else(|e| panic!("the preview1 adapter refused {}: {e}", module.display()));
+    // Through the product: `wasix-compat migrate` (tests/suite/migrate.rs checks that its
+    // output is byte for byte `adapt_bytes`'s).
     let tmp = out.with_extension(unique_tmp());
-    std::fs::write(&tmp, component).unwrap();
+    let o = Command::new(bin())
+        .arg("migrate")
+        .arg(module)
+        .arg("-o")
+        .arg(&tmp)
+        .output()
+        .expect("spawn wasix-compat migrate");
+    assert!(
+        o.status.success(),
+        "wasix-compat migrate refused {}: {:?}\n{}",
+        module.display(),
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
     std::fs::rename(&tmp, &out).unwrap();
     out
 }
