@@ -43,7 +43,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use virtual_net::meta::FrameSerializationFormat;
 use virtual_net::VirtualNetworking;
 
 pub const UNENCRYPTED: u8 = 1;
@@ -436,11 +435,8 @@ pub fn connect(
             "DENIED" => return Err(ErrorCode::Access),
             _ => return Err(ErrorCode::ConnectionAborted),
         }
-        let (client, driver) = virtual_net::RemoteNetworkingClient::new_from_async_io(
-            w,
-            r,
-            FrameSerializationFormat::Bincode,
-        );
+        // virtual-net's remote-networking protocol in our framing (bridge_wire.rs).
+        let (client, driver) = super::bridge_wire::client(r, w);
         // The client's driver ending (the server hung up, or TLS refused an altered record)
         // fails the bridge's calls and streams instead of leaving them waiting.
         Ok(super::bridge_guard::guard(Arc::new(client), driver))
@@ -783,14 +779,7 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
                     say(format!(
                         "wxc-bridge event=accepted peer={peer} transport={transport} token_index={i} handshake_ms={ms}"
                     ));
-                    let (server, driver) = virtual_net::RemoteNetworkingServer::new_from_async_io(
-                        w,
-                        r,
-                        FrameSerializationFormat::Bincode,
-                        local,
-                    );
-                    driver.await;
-                    drop(server);
+                    super::bridge_wire::serve(r, w, super::bridge_whole::whole(local)).await;
                 }
                 Err(why) => {
                     let n = failures.record(peer.ip());

@@ -4,6 +4,8 @@
 pub mod bridge;
 mod bridge_guard;
 mod bridge_io;
+mod bridge_whole;
+mod bridge_wire;
 pub mod inprocess;
 pub mod network;
 pub mod port;
