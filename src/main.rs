@@ -8,7 +8,7 @@ const USAGE: &str = "usage:
                    [--volume HOST:GUEST] [--tmpfs GUEST] [--preopens-only] [--env K=V] [--stdin FILE] [--net]
                    [--no-cache] [--allow-precompiled] [--max-threads N] [--max-procs N] [--sigchld]
                    [--allow-clock-set] [--trap-unknown-imports] [--bridge-ca FILE] [--bridge-pin SHA256HEX]
-                   FILE.{wasm,wat,wasmu} [-- ARGS...]
+                   [--bridge-noise-key HEX] FILE.{wasm,wat,wasmu} [-- ARGS...]
       Compiled modules are cached in $WASIX_COMPAT_CACHE_DIR (default ~/.cache/wasix-compat/modules;
       --no-cache compiles every time). A precompiled artifact (.wasmu) is native code: it runs
       only with --allow-precompiled.
@@ -29,7 +29,9 @@ const USAGE: &str = "usage:
       to functions that trap when called, instead of failing the run before it starts.
       --bridge-ca FILE: port_bridge to a `tls://` network trusts only the CA certificates in
       this PEM file (default: the system roots). --bridge-pin SHA256HEX: it accepts a server
-      whose certificate has this SHA-256 fingerprint (repeatable).
+      whose certificate has this SHA-256 fingerprint (repeatable). --bridge-noise-key HEX: the
+      server's static Noise public key (from `net keygen`): with it `tls://` bridges can meet
+      `double_encryption` (Noise NK inside TLS; docs/bridge.md).
   wasix-compat compile FILE.{wasm,wat} -o FILE.wasmu   (compile once; `run` accepts the artifact)
   wasix-compat inspect [--json] FILE.{wasm,wat}
       What a module or component needs: its ABIs (and WASIX generation), each import with its
@@ -38,12 +40,17 @@ const USAGE: &str = "usage:
       wrapped as a WASI 0.2 component. --json: schema wasix-compat.inspect/1 (docs/inspect.md).
       A file that is not wasm or WAT, truncated or unreadable: one line on stderr, exit 2.
   wasix-compat net serve --listen ADDR:PORT (--token TOKEN | --token-file FILE)...
-                        [--tls-cert FILE --tls-key FILE] [--handshake-timeout SECS] [--max-failures N]
+                        [--tls-cert FILE --tls-key FILE [--noise-key FILE]] [--handshake-timeout SECS] [--max-failures N]
       Serves this host's network to port_bridge. --token may repeat; --token-file has one token
       per line. With --tls-cert/--tls-key (PEM) it serves TLS 1.3 (bridges use `tls://ADDR:PORT`).
       A handshake (TLS and token) must end within --handshake-timeout (default 10 s); a peer
       address with --max-failures failed handshakes (default 5) within a minute is refused
       without being read. One line per accepted or refused bridge on stderr (never the token).
+      --noise-key FILE (with TLS): also offer double_encryption with this static Noise private
+      key (64 hex digits).
+  wasix-compat net keygen --out FILE
+      Writes a new static Noise private key to FILE (64 hex digits, mode 0600) and prints its
+      public key, for clients' --bridge-noise-key.
   wasix-compat matrix [--check] [--evidence DIR]
       Regenerates compat-matrix/ (--check: fails when it is stale) from the import records
       the test suite leaves in target/import-evidence/ (WASIX_COMPAT_RECORD).
@@ -145,6 +152,7 @@ fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
             "--net" => o.net = true,
             "--bridge-ca" => o.bridge_ca = Some(value("--bridge-ca")?.into()),
             "--bridge-pin" => o.bridge_pins.push(value("--bridge-pin")?),
+            "--bridge-noise-key" => o.bridge_noise_key = Some(value("--bridge-noise-key")?),
             "-h" | "--help" => return Err(USAGE.into()),
             f if f.starts_with('-') && module.is_none() => {
                 return Err(format!("unknown option `{f}`\n{USAGE}"))
@@ -167,17 +175,44 @@ fn parse_run(argv: &[String]) -> Result<(Engine, RunOptions), String> {
     Ok((engine, o))
 }
 
+/// `net keygen --out FILE`: a new static Noise private key in FILE; prints the public key.
+fn net_keygen(argv: &[String]) -> anyhow::Result<()> {
+    use wasix_compat::core::sockets::bridge_noise::{generate, public_key};
+    let out = match argv {
+        [o, f] if o == "--out" => f,
+        _ => anyhow::bail!("usage: wasix-compat net keygen --out FILE"),
+    };
+    let hex = |b: &[u8; 32]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let key = generate().map_err(|_| anyhow::anyhow!("no randomness"))?;
+    let public = public_key(&key).map_err(|_| anyhow::anyhow!("bad key"))?;
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(out)
+            .map_err(|e| anyhow::anyhow!("{out}: {e}"))?;
+        writeln!(f, "{}", hex(&key))?;
+    }
+    println!("{}", hex(&public));
+    Ok(())
+}
+
 /// `net serve`: serves the host's network to bridging instances (see USAGE).
 fn net_cli(argv: &[String]) -> anyhow::Result<()> {
     use wasix_compat::core::sockets::bridge::{read_token_file, ServeConfig};
-    const NET_USAGE: &str = "usage: wasix-compat net serve --listen ADDR:PORT (--token TOKEN | --token-file FILE)... [--tls-cert FILE --tls-key FILE] [--handshake-timeout SECS] [--max-failures N]";
+    const NET_USAGE: &str = "usage: wasix-compat net serve --listen ADDR:PORT (--token TOKEN | --token-file FILE)... [--tls-cert FILE --tls-key FILE [--noise-key FILE]] [--handshake-timeout SECS] [--max-failures N]";
     let (mut listen, mut tokens) = (None, Vec::new());
     let (mut cert, mut key, mut timeout, mut max_failures) = (None, None, None, None);
+    let mut noise_key = None;
     let mut it = argv.iter();
-    anyhow::ensure!(
-        it.next().map(String::as_str) == Some("serve"),
-        "{NET_USAGE}"
-    );
+    match it.next().map(String::as_str) {
+        Some("serve") => {}
+        Some("keygen") => return net_keygen(&argv[1..]),
+        _ => anyhow::bail!("{NET_USAGE}"),
+    }
     while let Some(a) = it.next() {
         let mut value = || {
             it.next()
@@ -198,6 +233,7 @@ fn net_cli(argv: &[String]) -> anyhow::Result<()> {
             ),
             "--tls-cert" => cert = Some(value()?),
             "--tls-key" => key = Some(value()?),
+            "--noise-key" => noise_key = Some(value()?),
             "--handshake-timeout" => {
                 let v = value()?;
                 timeout = Some(
@@ -235,6 +271,17 @@ fn net_cli(argv: &[String]) -> anyhow::Result<()> {
         }
         (None, None) => {}
         _ => anyhow::bail!("--tls-cert and --tls-key go together"),
+    }
+    if let Some(p) = noise_key {
+        anyhow::ensure!(
+            cfg.tls.is_some(),
+            "--noise-key needs --tls-cert/--tls-key (the inner layer runs inside TLS)"
+        );
+        let text = std::fs::read_to_string(&p).map_err(|e| anyhow::anyhow!("{p}: {e}"))?;
+        cfg.noise_key = Some(
+            wasix_compat::core::sockets::bridge::parse_hex32(&text)
+                .ok_or_else(|| anyhow::anyhow!("{p}: a Noise private key is 64 hex digits"))?,
+        );
     }
     if let Some(t) = timeout {
         cfg.handshake_timeout = std::time::Duration::from_secs_f64(t);

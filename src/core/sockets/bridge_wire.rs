@@ -163,10 +163,7 @@ pub async fn read_frame<T: Wire, R: AsyncRead + Unpin>(r: &mut R) -> Option<T> {
             r.read_exact(&mut v).await.ok()?;
             let m = T::from_bincode(&v)?;
             // Data travels as tag 1 only.
-            match m.take_data() {
-                Ok(_) => None,
-                Err(m) => Some(m),
-            }
+            m.take_data().err()
         }
         _ => None,
     }
