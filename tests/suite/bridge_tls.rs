@@ -1277,3 +1277,93 @@ fn noise_key_pins_parse() {
     assert!(t.set_noise_key_hex(&"ab".repeat(31)).is_err());
     assert!(t.set_noise_key_hex(&"zz".repeat(32)).is_err());
 }
+
+/// `net keygen` writes a private key (mode 0600) and prints the public one; `net serve
+/// --noise-key` with it serves `{double}` to a client pinning that public key; `--noise-key`
+/// without TLS is refused.
+#[test]
+fn net_keygen_and_serve_with_a_noise_key() {
+    use std::io::BufRead;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("wxc-bridge-noise-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let keyfile = dir.join("noise.key");
+    let out = std::process::Command::new(crate::common::bin())
+        .args(["net", "keygen", "--out"])
+        .arg(&keyfile)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let public = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert_eq!(public.len(), 64, "{public}");
+    let private = std::fs::read_to_string(&keyfile).unwrap();
+    assert_eq!(private.trim().len(), 64);
+    assert_ne!(private.trim(), public);
+    let mode = std::fs::metadata(&keyfile).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // An existing file is not overwritten.
+    let again = std::process::Command::new(crate::common::bin())
+        .args(["net", "keygen", "--out"])
+        .arg(&keyfile)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    // Without TLS: refused at start.
+    let plain = std::process::Command::new(crate::common::bin())
+        .args(["net", "serve", "--listen", "127.0.0.1:0", "--token", TOKEN])
+        .arg("--noise-key")
+        .arg(&keyfile)
+        .output()
+        .unwrap();
+    assert!(!plain.status.success());
+    assert!(
+        String::from_utf8_lossy(&plain.stderr).contains("--noise-key needs"),
+        "{plain:?}"
+    );
+    let ca = ca();
+    let (cert, key, _) = leaf(&["127.0.0.1"], Some(&ca));
+    std::fs::write(dir.join("cert.pem"), &cert).unwrap();
+    std::fs::write(dir.join("key.pem"), &key).unwrap();
+    let port = crate::common::free_tcp_port();
+    let mut child = std::process::Command::new(crate::common::bin())
+        .args(["net", "serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--token", TOKEN, "--tls-cert"])
+        .arg(dir.join("cert.pem"))
+        .arg("--tls-key")
+        .arg(dir.join("key.pem"))
+        .arg("--noise-key")
+        .arg(&keyfile)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let _kill = Kill(child);
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(line.starts_with("serving on"), "{line}");
+    let mut pinned = [0u8; 32];
+    for (i, c) in public.as_bytes().chunks(2).enumerate() {
+        pinned[i] = u8::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap();
+    }
+    let echo = start_echo(rt_static());
+    let net = host_net(trust_double(&ca, &pinned));
+    let url = format!("tls://127.0.0.1:{port}");
+    assert_eq!(net.bridge(&url, TOKEN, DOUBLE_ENCRYPTION), Ok(()));
+    assert_eq!(bridged_echo(&net, echo, MARKER), Ok(MARKER.to_vec()));
+}
+
+/// A runtime that lives as long as the test process (for servers a test leaves running).
+fn rt_static() -> &'static tokio::runtime::Runtime {
+    static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RT.get_or_init(rt)
+}
