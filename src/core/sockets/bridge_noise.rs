@@ -224,32 +224,86 @@ impl From<NoiseError> for HandshakeError {
     }
 }
 
-/// The client (initiator) side: returns (send, receive) ciphers.
+/// Initiator, first message (`-> e, es` and `payload`), with ephemeral `e`.
+fn initiator_write1(
+    prologue: &[u8],
+    rs: &[u8; 32],
+    e: &PrivateKey,
+    payload: &[u8],
+) -> R<(Symmetric, Vec<u8>)> {
+    let mut st = Symmetric::new(prologue);
+    st.mix_hash(rs);
+    let e_pub = e.compute_public_key().map_err(err)?;
+    let mut m1 = e_pub.as_ref().to_vec();
+    st.mix_hash(e_pub.as_ref());
+    st.mix_key(&dh(e, rs)?);
+    m1.extend(st.encrypt_and_hash(payload)?);
+    Ok((st, m1))
+}
+
+/// Initiator, second message (`<- e, ee`): (payload, send, receive).
+fn initiator_read2(mut st: Symmetric, e: &PrivateKey, m2: &[u8]) -> R<(Vec<u8>, Cipher, Cipher)> {
+    if m2.len() < 32 + TAG {
+        return Err(NoiseError);
+    }
+    let re = &m2[..32];
+    st.mix_hash(re);
+    st.mix_key(&dh(e, re)?);
+    let payload = st.decrypt_and_hash(&m2[32..])?;
+    let (send, recv) = st.split();
+    Ok((payload, send, recv))
+}
+
+/// Responder, first message: (state, initiator's ephemeral, payload).
+fn responder_read1(
+    prologue: &[u8],
+    sk: &PrivateKey,
+    m1: &[u8],
+) -> R<(Symmetric, Vec<u8>, Vec<u8>)> {
+    if m1.len() < 32 + TAG {
+        return Err(NoiseError);
+    }
+    let s_pub = sk.compute_public_key().map_err(err)?;
+    let mut st = Symmetric::new(prologue);
+    st.mix_hash(s_pub.as_ref());
+    let re = m1[..32].to_vec();
+    st.mix_hash(&re);
+    st.mix_key(&dh(sk, &re)?);
+    let payload = st.decrypt_and_hash(&m1[32..])?;
+    Ok((st, re, payload))
+}
+
+/// Responder, second message (`<- e, ee` and `payload`): (message, send, receive).
+fn responder_write2(
+    mut st: Symmetric,
+    re: &[u8],
+    e: &PrivateKey,
+    payload: &[u8],
+) -> R<(Vec<u8>, Cipher, Cipher)> {
+    let e_pub = e.compute_public_key().map_err(err)?;
+    let mut m2 = e_pub.as_ref().to_vec();
+    st.mix_hash(e_pub.as_ref());
+    st.mix_key(&dh(e, re)?);
+    m2.extend(st.encrypt_and_hash(payload)?);
+    let (recv, send) = st.split();
+    Ok((m2, send, recv))
+}
+
+/// The client (initiator) side: returns (send, receive) ciphers. Handshake payloads are
+/// empty (and must be).
 pub async fn initiate<S: AsyncRead + AsyncWrite + Unpin>(
     s: &mut S,
     server_static: &[u8; 32],
     prologue: &[u8],
 ) -> Result<(Cipher, Cipher), HandshakeError> {
-    let mut st = Symmetric::new(prologue);
-    st.mix_hash(server_static);
-    // -> e, es
     let e = PrivateKey::generate(&X25519).map_err(err)?;
-    let e_pub = e.compute_public_key().map_err(err)?;
-    let mut m1 = e_pub.as_ref().to_vec();
-    st.mix_hash(e_pub.as_ref());
-    st.mix_key(&dh(&e, server_static)?);
-    m1.extend(st.encrypt_and_hash(&[])?);
+    let (st, m1) = initiator_write1(prologue, server_static, &e, &[])?;
     write_msg(s, &m1).await?;
-    // <- e, ee
     let m2 = read_msg(s).await?;
     if m2.len() != 32 + TAG {
         return Err(HandshakeError::Crypto);
     }
-    let re = &m2[..32];
-    st.mix_hash(re);
-    st.mix_key(&dh(&e, re)?);
-    st.decrypt_and_hash(&m2[32..])?;
-    let (send, recv) = st.split();
+    let (_, send, recv) = initiator_read2(st, &e, &m2)?;
     Ok((send, recv))
 }
 
@@ -260,27 +314,14 @@ pub async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
     prologue: &[u8],
 ) -> Result<(Cipher, Cipher), HandshakeError> {
     let sk = PrivateKey::from_private_key(&X25519, static_private).map_err(err)?;
-    let s_pub = sk.compute_public_key().map_err(err)?;
-    let mut st = Symmetric::new(prologue);
-    st.mix_hash(s_pub.as_ref());
-    // -> e, es
     let m1 = read_msg(s).await?;
     if m1.len() != 32 + TAG {
         return Err(HandshakeError::Crypto);
     }
-    let re = m1[..32].to_vec();
-    st.mix_hash(&re);
-    st.mix_key(&dh(&sk, &re)?);
-    st.decrypt_and_hash(&m1[32..])?;
-    // <- e, ee
+    let (st, re, _) = responder_read1(prologue, &sk, &m1)?;
     let e = PrivateKey::generate(&X25519).map_err(err)?;
-    let e_pub = e.compute_public_key().map_err(err)?;
-    let mut m2 = e_pub.as_ref().to_vec();
-    st.mix_hash(e_pub.as_ref());
-    st.mix_key(&dh(&e, &re)?);
-    m2.extend(st.encrypt_and_hash(&[])?);
+    let (m2, send, recv) = responder_write2(st, &re, &e, &[])?;
     write_msg(s, &m2).await?;
-    let (recv, send) = st.split();
     Ok((send, recv))
 }
 
@@ -381,6 +422,80 @@ mod tests {
         let c = initiate(&mut a, &pinned, &p_client).await.is_ok();
         drop(a);
         (c, srv.await.unwrap())
+    }
+
+    fn unhex(h: &str) -> Vec<u8> {
+        (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn key(h: &str) -> PrivateKey {
+        PrivateKey::from_private_key(&X25519, &unhex(h)).unwrap()
+    }
+
+    /// The Cacophony test vector for `Noise_NK_25519_ChaChaPoly_SHA256` (as shipped in
+    /// Noise-C's tests/vector/cacophony.txt): both handshake messages and four transport
+    /// messages, byte for byte.
+    #[test]
+    fn cacophony_vector() {
+        let prologue = unhex("4a6f686e2047616c74");
+        let ie = key("893e28b9dc6ca8d611ab664754b8ceb7bac5117349a4439a6b0569da977c464a");
+        let rs_priv = "4a3acbfdb163dec651dfa3194dece676d437029c62a408b4c5ea9114246e4893";
+        let rs: [u8; 32] =
+            unhex("31e0303fd6418d2f8c0e78b91f22e8caed0fbe48656dcf4767e4834f701b8f62")
+                .try_into()
+                .unwrap();
+        assert_eq!(public_key(&unhex(rs_priv).try_into().unwrap()).unwrap(), rs);
+        let re = key("bbdb4cdbd309f1a1f2e1456967fe288cadd6f712d65dc7b7793d5e63da6b375b");
+        let msgs = [
+            ("4c756477696720766f6e204d69736573", "ca35def5ae56cec33dc2036731ab14896bc4c75dbb07a61f879f8e3afa4c79448134d00711fdb390a0d178fa008f6d47d2891e5ea18ae136c3b4c23ac384efb0"),
+            ("4d757272617920526f746862617264", "95ebc60d2b1fa672c1f46a8aa265ef51bfe38e7ccb39ec5be34069f1448088438ea16e3701bc0d77744f117bee22451c9afa7f4cdbbcff00c04a8ee0913c88"),
+            ("462e20412e20486179656b", "a62de29ce27cb80245d440d986ed816c156e9d757d7008df2198b0"),
+        ];
+        let (st, m1) = initiator_write1(&prologue, &rs, &ie, &unhex(msgs[0].0)).unwrap();
+        assert_eq!(m1, unhex(msgs[0].1));
+        let (rst, r_e, p1) = responder_read1(&prologue, &key(rs_priv), &m1).unwrap();
+        assert_eq!(p1, unhex(msgs[0].0));
+        let (m2, mut r_send, mut r_recv) =
+            responder_write2(rst, &r_e, &re, &unhex(msgs[1].0)).unwrap();
+        assert_eq!(m2, unhex(msgs[1].1));
+        let (p2, mut i_send, mut i_recv) = initiator_read2(st, &ie, &m2).unwrap();
+        assert_eq!(p2, unhex(msgs[1].0));
+        // Transport: initiator -> responder first.
+        let transport = [
+            (true, msgs[2].0, msgs[2].1),
+            (
+                false,
+                "4361726c204d656e676572",
+                "174a35f11c689f4530d7208618e0564ae12f2f50ba8eb4df5382ff",
+            ),
+            (
+                true,
+                "4a65616e2d426170746973746520536179",
+                "337e475ebb8eae60f91974c4e455a5af38d1d8628d1803b160d60442874b0a1777",
+            ),
+            (
+                false,
+                "457567656e2042f6686d20766f6e2042617765726b",
+                "047e80e060b7bb08b53c5a23dfe9920cae135b9d1dc6302fc475003062723700366346ac9d",
+            ),
+        ];
+        for (from_initiator, plain, cipher) in transport {
+            let mut t = unhex(plain);
+            if from_initiator {
+                i_send.seal(&[], &mut t).unwrap();
+                assert_eq!(t, unhex(cipher));
+                let n = r_recv.open(&[], &mut t).unwrap();
+                assert_eq!(t[..n], unhex(plain)[..]);
+            } else {
+                r_send.seal(&[], &mut t).unwrap();
+                assert_eq!(t, unhex(cipher));
+                let n = i_recv.open(&[], &mut t).unwrap();
+                assert_eq!(t[..n], unhex(plain)[..]);
+            }
+        }
     }
 
     #[tokio::test]
