@@ -5,11 +5,16 @@
 //! whatever the socket did not take: a partial write (the kernel's send buffer is full)
 //! silently drops the rest. At the rates the bridge reaches with its own framing
 //! (`bridge_wire.rs`) that happens on loopback. Here a stream takes a message whole: what
-//! the kernel does not take now is kept and written first, before anything newer, by the
-//! next call on the socket or by a small task that retries until it is out (bounded:
-//! [`TAIL_LIMIT`], then the stream fails). While a tail is kept, `try_send` answers
-//! `WouldBlock`, so the server stalls that sender (its back pressure) instead of losing
-//! bytes.
+//! the kernel does not take now is kept (the "tail") and written first, before anything
+//! newer, by the next call on the socket or by a small task that retries every millisecond
+//! until it is out (bounded: [`TAIL_LIMIT`], then the stream fails).
+//!
+//! Order: a message is either taken whole (written, or queued behind the tail) or refused
+//! with `WouldBlock` — once the tail holds [`TAIL_CAP`] bytes. virtual-net's server retries a
+//! refused message later from a background task, but its driver may meanwhile hand the
+//! socket the *next* message; so after a refusal the stream refuses every other message
+//! until the refused one (recognised by its BLAKE3 digest) comes back. Without that rule a
+//! refusal reorders the byte stream.
 
 use std::mem::MaybeUninit;
 use std::net::{Shutdown, SocketAddr};
@@ -23,6 +28,8 @@ use virtual_net::{
 
 /// How long a kept tail may wait for the destination to take it before the stream fails.
 pub const TAIL_LIMIT: Duration = Duration::from_secs(60);
+/// Bytes queued behind the kernel before messages are refused (the server's back pressure).
+pub const TAIL_CAP: usize = 1 << 20;
 
 type Sock = Box<dyn VirtualTcpSocket + Sync>;
 
@@ -131,6 +138,8 @@ struct State {
     flushing: bool,
     /// The tail could not be written (error or [`TAIL_LIMIT`]): the stream has failed.
     failed: Option<NetworkError>,
+    /// The digest of the message refused last: until it comes back, nothing else is taken.
+    refused: Option<[u8; 32]>,
 }
 
 impl State {
@@ -168,6 +177,7 @@ impl Whole {
             tail: Vec::new(),
             flushing: false,
             failed: None,
+            refused: None,
         })))
     }
 
@@ -264,25 +274,38 @@ impl VirtualConnectedSocket for Whole {
         if let Some(e) = g.failed {
             return Err(e);
         }
-        if !g.push_tail() {
-            if let Some(e) = g.failed {
-                return Err(e);
+        if let Some(d) = g.refused {
+            // Only the message refused last may come next.
+            if *blake3::hash(data).as_bytes() != d {
+                return Err(NetworkError::WouldBlock);
             }
+        }
+        g.push_tail();
+        if let Some(e) = g.failed {
+            return Err(e);
+        }
+        let taken = if g.tail.is_empty() {
+            match g.sock.try_send(data) {
+                Ok(n) => n,
+                Err(NetworkError::WouldBlock) => 0,
+                Err(e) => return Err(e),
+            }
+        } else if g.tail.len() + data.len() <= TAIL_CAP {
+            0
+        } else {
+            g.refused = Some(*blake3::hash(data).as_bytes());
             return Err(NetworkError::WouldBlock);
-        }
-        match g.sock.try_send(data) {
-            Ok(n) if n < data.len() && n > 0 => {
-                g.tail.extend_from_slice(&data[n..]);
-                if !g.flushing {
-                    g.flushing = true;
-                    drop(g);
-                    self.spawn_flusher();
-                }
-                Ok(data.len())
+        };
+        g.refused = None;
+        if taken < data.len() {
+            g.tail.extend_from_slice(&data[taken..]);
+            if !g.flushing {
+                g.flushing = true;
+                drop(g);
+                self.spawn_flusher();
             }
-            Ok(0) if !data.is_empty() => Err(NetworkError::WouldBlock),
-            r => r,
         }
+        Ok(data.len())
     }
     fn try_flush(&mut self) -> Result<()> {
         let mut g = self.lock();

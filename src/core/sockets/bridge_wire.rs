@@ -12,6 +12,14 @@
 //!   it and flushes once per batch, not per message;
 //! - the reader reads through a large buffer and decodes frames.
 //!
+//! Both drivers run `unconstrained` (outside tokio's cooperative budget). virtual-net's
+//! drivers push every received chunk into a bounded channel from its own future, in a
+//! `FuturesOrdered`; the channel hands out capacity in request order, but a future that
+//! finds the task's budget spent is put back at the end of the run queue without having
+//! asked, so a later chunk could take capacity first: TCP data arrived reordered (seen as a
+//! 10 KiB chunk out of place in a 1 MiB echo, about one run in three). Without the budget
+//! every chunk asks in the order it was read.
+//!
 //! A frame is `u32 LE length` then `tag`: `0` is the whole message in bincode (requests,
 //! replies, UDP); `1` is TCP data — a request `Send { socket, data, req_id }` or a reply
 //! `Recv { socket_id, data }` — as `socket id (u64 LE)`, `req_id` (`0`, or `1` and a u64 LE)
@@ -259,7 +267,8 @@ where
         }
     };
     spawn_pair(read_loop(r, res_tx), write_loop(req_rx, w, nudge));
-    RemoteNetworkingClient::new_from_mpsc(req_tx, res_rx)
+    let (client, driver) = RemoteNetworkingClient::new_from_mpsc(req_tx, res_rx);
+    (client, tokio::task::unconstrained(driver))
 }
 
 /// The bridge's server over `r`/`w`, serving `inner`; returns when the bridge ends.
@@ -272,7 +281,7 @@ where
     let (res_tx, res_rx) = mpsc::channel::<MessageResponse>(QUEUE);
     spawn_pair(read_loop(r, req_tx), write_loop(res_rx, w, || {}));
     let (server, driver) = RemoteNetworkingServer::new_from_mpsc(res_tx, req_rx, inner);
-    driver.await;
+    tokio::task::unconstrained(driver).await;
     drop(server);
 }
 
