@@ -13,15 +13,20 @@
 //! The stream is dialled through the instance's own network (so a sandboxed or in-process
 //! network never reaches the host's). Over it — inside TLS for `tls://` — the client
 //! presents its token in one line and the server answers `OK` or `DENIED`; then
-//! virtual-net's own remote-networking protocol (bincode frames) runs on the same stream,
-//! and the client becomes the instance's network backend.
+//! virtual-net's remote-networking protocol runs on the same stream in our own framing
+//! (`bridge_wire.rs`), and the client becomes the instance's network backend.
 //!
 //! Security (`stream_security` is a set of acceptable levels, the witx flags):
 //! - `unencrypted` is met by `tcp://` and bare endpoints only;
 //! - `any_encryption` and `classic_encryption` are met by `tls://` only. The TLS transport
 //!   always is TLS 1.3 with a verified certificate, so it meets both;
-//! - `double_encryption` (two independent layers) is not built yet: no endpoint meets it, so
-//!   a set with only that level is `notsup`.
+//! - `double_encryption` (two independent layers) is met by `tls://` when the client pins the
+//!   server's static Noise key ([`BridgeTrust::set_noise_key_hex`]) and the server has one
+//!   ([`ServeConfig::noise_key`]): Noise NK inside TLS 1.3, bound to the TLS exporter
+//!   (`bridge_noise.rs`, `bridge_double.rs`). Which level runs is chosen by ALPN inside the
+//!   authenticated TLS handshake (the strongest the set allows and the server offers), so
+//!   stripping it breaks the handshake; a server that offers none of the set's levels is
+//!   `notsup` before any token byte.
 //!
 //! A set the endpoint cannot meet is `notsup`, decided before anything is dialled: plain
 //! TCP to a `tls://` endpoint never happens. Unknown flag bits or an empty set are `inval`.
