@@ -700,20 +700,38 @@ impl Drop for Spawned {
 
 /// A loopback TCP port that was free a moment ago (bound to port 0 and released).
 pub fn free_tcp_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    asymmetric(|| {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    })
+}
+
+/// A port from `pick` whose two bytes differ: with equal bytes a port written in the wrong
+/// byte order reads back right, and a check for that (wasmer-wasix writes ports big-endian)
+/// would pass by chance. At most 16 tries.
+fn asymmetric(pick: impl Fn() -> u16) -> u16 {
+    let mut p = pick();
+    for _ in 0..16 {
+        if p >> 8 != p & 0xff {
+            break;
+        }
+        p = pick();
+    }
+    p
 }
 
 /// A loopback UDP port that was free a moment ago.
 pub fn free_udp_port() -> u16 {
-    std::net::UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    asymmetric(|| {
+        std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    })
 }
 
 /// Path of a WAT guest of ours, `tests/guests/wat/NAME.wat`.
