@@ -953,23 +953,12 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
                         format!("peer={peer} token_index={i}"),
                         Arc::new(say.clone()),
                     ));
-                    // The bridge is served in a task of its own (polled inside a select! with
-                    // the budget watch, bursts of its replies were reordered); the token's byte
-                    // budget spent, that task is aborted: the bridge ends with all its sockets.
-                    let bridge = tokio::spawn(super::bridge_wire::serve(
-                        r,
-                        w,
-                        super::bridge_whole::whole(net),
-                    ));
-                    let stop = bridge.abort_handle();
+                    // The token's byte budget spent: this bridge ends (all its sockets).
                     tokio::select! {
-                        _ = bridge => {}
-                        _ = u.exhausted() => {
-                            stop.abort();
-                            say(format!(
-                                "wxc-bridge event=closed peer={peer} token_index={i} reason=byte-limit"
-                            ));
-                        }
+                        _ = super::bridge_wire::serve(r, w, super::bridge_whole::whole(net)) => {}
+                        _ = u.exhausted() => say(format!(
+                            "wxc-bridge event=closed peer={peer} token_index={i} reason=byte-limit"
+                        )),
                     }
                 }
                 Err(why) => {
