@@ -2,12 +2,8 @@
 //! pollables, and name lookup. WASIX `sock_*` and 0.2 `wasi:sockets` both sit on this.
 
 pub mod bridge;
-mod bridge_double;
 mod bridge_guard;
 mod bridge_io;
-pub mod bridge_noise;
-mod bridge_whole;
-mod bridge_wire;
 pub mod egress;
 pub mod inprocess;
 pub mod network;
