@@ -27,7 +27,7 @@
 
 use std::collections::HashMap;
 use std::mem::MaybeUninit;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -616,42 +616,7 @@ impl VirtualConnectedSocket for PolicedTcp {
 }
 
 impl VirtualTcpSocket for PolicedTcp {
-    fn set_recv_buf_size(&mut self, size: usize) -> Result<()> {
-        self.inner.set_recv_buf_size(size)
-    }
-    fn recv_buf_size(&self) -> Result<usize> {
-        self.inner.recv_buf_size()
-    }
-    fn set_send_buf_size(&mut self, size: usize) -> Result<()> {
-        self.inner.set_send_buf_size(size)
-    }
-    fn send_buf_size(&self) -> Result<usize> {
-        self.inner.send_buf_size()
-    }
-    fn set_nodelay(&mut self, on: bool) -> Result<()> {
-        self.inner.set_nodelay(on)
-    }
-    fn nodelay(&self) -> Result<bool> {
-        self.inner.nodelay()
-    }
-    fn set_keepalive(&mut self, on: bool) -> Result<()> {
-        self.inner.set_keepalive(on)
-    }
-    fn keepalive(&self) -> Result<bool> {
-        self.inner.keepalive()
-    }
-    fn set_dontroute(&mut self, on: bool) -> Result<()> {
-        self.inner.set_dontroute(on)
-    }
-    fn dontroute(&self) -> Result<bool> {
-        self.inner.dontroute()
-    }
-    fn addr_peer(&self) -> Result<SocketAddr> {
-        self.inner.addr_peer()
-    }
-    fn shutdown(&mut self, how: Shutdown) -> Result<()> {
-        self.inner.shutdown(how)
-    }
+    forward_tcp_options!();
     fn is_closed(&self) -> bool {
         self.usage.is_exhausted() || self.inner.is_closed()
     }

@@ -1,6 +1,49 @@
 //! `wasi:sockets`: the network (policy + virtual-net backend), TCP/UDP sockets with
 //! pollables, and name lookup. WASIX `sock_*` and 0.2 `wasi:sockets` both sit on this.
 
+/// The `VirtualTcpSocket` options and peer calls of a wrapper that only forwards them to its
+/// `inner` socket (the bridge's guard and egress wrappers change reads, writes and `is_closed`).
+macro_rules! forward_tcp_options {
+    () => {
+        fn set_recv_buf_size(&mut self, size: usize) -> Result<()> {
+            self.inner.set_recv_buf_size(size)
+        }
+        fn recv_buf_size(&self) -> Result<usize> {
+            self.inner.recv_buf_size()
+        }
+        fn set_send_buf_size(&mut self, size: usize) -> Result<()> {
+            self.inner.set_send_buf_size(size)
+        }
+        fn send_buf_size(&self) -> Result<usize> {
+            self.inner.send_buf_size()
+        }
+        fn set_nodelay(&mut self, on: bool) -> Result<()> {
+            self.inner.set_nodelay(on)
+        }
+        fn nodelay(&self) -> Result<bool> {
+            self.inner.nodelay()
+        }
+        fn set_keepalive(&mut self, on: bool) -> Result<()> {
+            self.inner.set_keepalive(on)
+        }
+        fn keepalive(&self) -> Result<bool> {
+            self.inner.keepalive()
+        }
+        fn set_dontroute(&mut self, on: bool) -> Result<()> {
+            self.inner.set_dontroute(on)
+        }
+        fn dontroute(&self) -> Result<bool> {
+            self.inner.dontroute()
+        }
+        fn addr_peer(&self) -> Result<std::net::SocketAddr> {
+            self.inner.addr_peer()
+        }
+        fn shutdown(&mut self, how: std::net::Shutdown) -> Result<()> {
+            self.inner.shutdown(how)
+        }
+    };
+}
+
 pub mod bridge;
 mod bridge_guard;
 mod bridge_io;
