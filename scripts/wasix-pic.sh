@@ -66,7 +66,9 @@ else
         "${libs[@]}" "${objs[@]}" -o "$out"
 fi
 if [ "$asyncify" = 1 ]; then
-    command -v wasm-opt >/dev/null || { apt-get update -q >&2; DEBIAN_FRONTEND=noninteractive apt-get install -y -q binaryen >&2; }
+    # Waits for the package lock rather than failing when another build installs at once.
+    command -v wasm-opt >/dev/null || { apt-get -o DPkg::Lock::Timeout=600 update -q >&2;
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q binaryen >&2; }
     wasm-opt --asyncify "$out" -o "$out.async"
     mv "$out.async" "$out"
 fi

@@ -874,6 +874,9 @@ pub fn build_wasix_pic(kind: &str, sources: &[&str], needs: &[(&str, &Path)]) ->
         static PIC_SYSROOT: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
         let mut g = PIC_SYSROOT.lock().unwrap_or_else(|e| e.into_inner());
         if g.is_none() {
+            // The plain sysroot first: its build installs clang-22 under the harness's lock,
+            // so the PIC build never runs apt-get beside another test's install.
+            wasix_sysroot(WASIX_REV);
             let p = build_script(&script, &["sysroot"]);
             assert!(p.is_dir(), "wasix-pic.sh sysroot printed no sysroot");
             *g = Some(p);
