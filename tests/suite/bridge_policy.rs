@@ -7,11 +7,11 @@
 //! Routes compare what the server's log saw with what it did not. Every wait is bounded;
 //! every address is loopback (refusals are tested with policies that deny loopback).
 
+use crate::bridge_tls::start_echo_on;
 use std::io::{BufRead, IoSlice, IoSliceMut};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wasix_compat::core::sockets::bridge::{serve_with, ServeConfig, UNENCRYPTED};
 use wasix_compat::core::sockets::egress::{EgressPolicy, Rule, TokenLimits};
 use wasix_compat::core::sockets::port::{Cidr, Route};
@@ -52,34 +52,6 @@ fn start_serve(
     let (tx, rx) = std::sync::mpsc::channel();
     rt.spawn(serve_with(cfg, move |a| tx.send(a).unwrap()));
     (rx.recv_timeout(WAIT).unwrap(), log)
-}
-
-/// An echo server on `ip` (loopback), port chosen by the system; bounded per connection.
-/// Counts the connections it accepted.
-fn start_echo_on(rt: &tokio::runtime::Runtime, ip: &str) -> (SocketAddr, Arc<Mutex<usize>>) {
-    let l = rt
-        .block_on(tokio::net::TcpListener::bind(format!("{ip}:0")))
-        .unwrap();
-    let a = l.local_addr().unwrap();
-    let n = Arc::new(Mutex::new(0));
-    let n2 = n.clone();
-    rt.spawn(async move {
-        while let Ok((mut s, _)) = l.accept().await {
-            *n2.lock().unwrap() += 1;
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let _ = tokio::time::timeout(WAIT, async {
-                    while let Ok(n) = s.read(&mut buf).await {
-                        if n == 0 || s.write_all(&buf[..n]).await.is_err() {
-                            break;
-                        }
-                    }
-                })
-                .await;
-            });
-        }
-    });
-    (a, n)
 }
 
 fn start_echo(rt: &tokio::runtime::Runtime) -> SocketAddr {

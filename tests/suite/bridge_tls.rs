@@ -116,12 +116,24 @@ fn start_serve(
 
 /// An echo server on loopback (tokio), bounded per connection.
 fn start_echo(rt: &tokio::runtime::Runtime) -> SocketAddr {
+    start_echo_on(rt, "127.0.0.1").0
+}
+
+/// An echo server on `ip` (loopback), port chosen by the system; bounded per connection.
+/// Counts the connections it accepted.
+pub(crate) fn start_echo_on(
+    rt: &tokio::runtime::Runtime,
+    ip: &str,
+) -> (SocketAddr, Arc<Mutex<usize>>) {
     let l = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .block_on(tokio::net::TcpListener::bind(format!("{ip}:0")))
         .unwrap();
     let a = l.local_addr().unwrap();
+    let n = Arc::new(Mutex::new(0));
+    let n2 = n.clone();
     rt.spawn(async move {
         while let Ok((mut s, _)) = l.accept().await {
+            *n2.lock().unwrap() += 1;
             tokio::spawn(async move {
                 let mut buf = [0u8; 4096];
                 let _ = tokio::time::timeout(WAIT, async {
@@ -135,7 +147,7 @@ fn start_echo(rt: &tokio::runtime::Runtime) -> SocketAddr {
             });
         }
     });
-    a
+    (a, n)
 }
 
 /// A TCP proxy to `target` that records every byte in both directions; when `flip` is

@@ -314,12 +314,7 @@ impl VirtualSocket for GuardedTcp {
 }
 
 impl VirtualConnectedSocket for GuardedTcp {
-    fn set_linger(&mut self, linger: Option<Duration>) -> Result<()> {
-        self.inner.set_linger(linger)
-    }
-    fn linger(&self) -> Result<Option<Duration>> {
-        self.inner.linger()
-    }
+    forward_linger!();
     fn try_send(&mut self, data: &[u8]) -> Result<usize> {
         if self.is_dead() {
             return Err(NetworkError::BrokenPipe);

@@ -563,33 +563,11 @@ impl VirtualIoSource for PolicedTcp {
 }
 
 impl VirtualSocket for PolicedTcp {
-    fn set_ttl(&mut self, ttl: u32) -> Result<()> {
-        self.inner.set_ttl(ttl)
-    }
-    fn ttl(&self) -> Result<u32> {
-        self.inner.ttl()
-    }
-    fn addr_local(&self) -> Result<SocketAddr> {
-        self.inner.addr_local()
-    }
-    fn status(&self) -> Result<SocketStatus> {
-        self.inner.status()
-    }
-    fn last_error(&self) -> Result<Option<NetworkError>> {
-        self.inner.last_error()
-    }
-    fn set_handler(&mut self, h: Box<dyn InterestHandler + Send + Sync>) -> Result<()> {
-        self.inner.set_handler(h)
-    }
+    forward_socket!();
 }
 
 impl VirtualConnectedSocket for PolicedTcp {
-    fn set_linger(&mut self, linger: Option<Duration>) -> Result<()> {
-        self.inner.set_linger(linger)
-    }
-    fn linger(&self) -> Result<Option<Duration>> {
-        self.inner.linger()
-    }
+    forward_linger!();
     fn try_send(&mut self, data: &[u8]) -> Result<usize> {
         self.usage.check()?;
         let n = self.inner.try_send(data)?;
@@ -631,15 +609,7 @@ struct PolicedListener {
 }
 
 impl VirtualIoSource for PolicedListener {
-    fn remove_handler(&mut self) {
-        self.inner.remove_handler()
-    }
-    fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<usize>> {
-        self.inner.poll_read_ready(cx)
-    }
-    fn poll_write_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<usize>> {
-        self.inner.poll_write_ready(cx)
-    }
+    forward_io_source!();
 }
 
 impl VirtualTcpListener for PolicedListener {
@@ -682,36 +652,11 @@ struct PolicedUdp {
 }
 
 impl VirtualIoSource for PolicedUdp {
-    fn remove_handler(&mut self) {
-        self.inner.remove_handler()
-    }
-    fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<usize>> {
-        self.inner.poll_read_ready(cx)
-    }
-    fn poll_write_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<usize>> {
-        self.inner.poll_write_ready(cx)
-    }
+    forward_io_source!();
 }
 
 impl VirtualSocket for PolicedUdp {
-    fn set_ttl(&mut self, ttl: u32) -> Result<()> {
-        self.inner.set_ttl(ttl)
-    }
-    fn ttl(&self) -> Result<u32> {
-        self.inner.ttl()
-    }
-    fn addr_local(&self) -> Result<SocketAddr> {
-        self.inner.addr_local()
-    }
-    fn status(&self) -> Result<SocketStatus> {
-        self.inner.status()
-    }
-    fn last_error(&self) -> Result<Option<NetworkError>> {
-        self.inner.last_error()
-    }
-    fn set_handler(&mut self, h: Box<dyn InterestHandler + Send + Sync>) -> Result<()> {
-        self.inner.set_handler(h)
-    }
+    forward_socket!();
 }
 
 impl VirtualConnectionlessSocket for PolicedUdp {

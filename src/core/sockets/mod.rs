@@ -44,6 +44,57 @@ macro_rules! forward_tcp_options {
     };
 }
 
+/// The `VirtualSocket` calls of a wrapper that forwards them all to its `inner` socket.
+macro_rules! forward_socket {
+    () => {
+        fn set_ttl(&mut self, ttl: u32) -> Result<()> {
+            self.inner.set_ttl(ttl)
+        }
+        fn ttl(&self) -> Result<u32> {
+            self.inner.ttl()
+        }
+        fn addr_local(&self) -> Result<std::net::SocketAddr> {
+            self.inner.addr_local()
+        }
+        fn status(&self) -> Result<SocketStatus> {
+            self.inner.status()
+        }
+        fn last_error(&self) -> Result<Option<NetworkError>> {
+            self.inner.last_error()
+        }
+        fn set_handler(&mut self, h: Box<dyn InterestHandler + Send + Sync>) -> Result<()> {
+            self.inner.set_handler(h)
+        }
+    };
+}
+
+/// The `VirtualIoSource` calls of a wrapper that forwards them all to its `inner` socket.
+macro_rules! forward_io_source {
+    () => {
+        fn remove_handler(&mut self) {
+            self.inner.remove_handler()
+        }
+        fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<usize>> {
+            self.inner.poll_read_ready(cx)
+        }
+        fn poll_write_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<usize>> {
+            self.inner.poll_write_ready(cx)
+        }
+    };
+}
+
+/// `set_linger` / `linger` of a connected-socket wrapper, forwarded to its `inner` socket.
+macro_rules! forward_linger {
+    () => {
+        fn set_linger(&mut self, linger: Option<std::time::Duration>) -> Result<()> {
+            self.inner.set_linger(linger)
+        }
+        fn linger(&self) -> Result<Option<std::time::Duration>> {
+            self.inner.linger()
+        }
+    };
+}
+
 pub mod bridge;
 mod bridge_guard;
 mod bridge_io;
