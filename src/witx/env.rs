@@ -164,10 +164,8 @@ pub struct Call<'a> {
 
 #[cold]
 fn catch_up(link: &crate::host::dylink::Link, store: &mut wasmer::StoreMut<'_>) {
-    if crate::host::dylink::store::stale(link) {
-        if let Err(e) = crate::host::dylink::store::sync(store, link) {
-            tracing::warn!("dynamic linking: {}", e.message);
-        }
+    if let Err(e) = crate::host::dylink::store::sync(store, link) {
+        tracing::warn!("dynamic linking: {}", e.message);
     }
 }
 
@@ -177,7 +175,9 @@ pub fn with_call<R>(env: &mut FunctionEnvMut<'_, WasiEnv>, f: impl FnOnce(&Call<
     let (data, mut store) = env.data_and_store_mut();
     // A dynamically linked process: copy what another thread loaded before going on.
     if let Some(link) = &data.dl {
-        catch_up(link, &mut store);
+        if crate::host::dylink::store::stale(link) {
+            catch_up(link, &mut store);
+        }
     }
     let data: &WasiEnv = data;
     if let (Some(m), true) = (&data.memory, data.memory_shared && data.memory_fixed) {

@@ -14,6 +14,7 @@ use super::section::DylinkInfo;
 use crate::witx::errno::Errno;
 use crate::witx::{Namespace, WasiCtx, WasiEnv};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use wasmer::{
     AsStoreMut, Extern, ExternType, FunctionEnv, Global, Imports, Instance, Memory, Module, Pages,
@@ -32,19 +33,25 @@ pub struct StoreLink {
     pub(super) slots_applied: usize,
     /// The main module's GOT imports, filled once it is instantiated.
     pub(super) pending: Vec<(Global, Got)>,
-    /// The linker generation this store has copied.
-    pub(super) seen: u64,
     /// Per module, its own table area: function reference → index (see [`pointer_of`]).
     pub(super) own: HashMap<u32, HashMap<usize, u32>>,
-    /// The guest thread this store runs.
-    pub(super) tid: u32,
 }
 
-/// A store's linking state, shared by the envs and stubs of that store.
-pub type Link = Arc<Mutex<StoreLink>>;
+/// A store's linking state, shared by the envs and stubs of that store. What every import
+/// looks at ([`stale`], [`park`]) is outside the lock.
+pub struct LinkCell {
+    state: Mutex<StoreLink>,
+    linker: Arc<Linker>,
+    /// The guest thread this store runs.
+    tid: u32,
+    /// The linker generation this store has copied.
+    seen: AtomicU64,
+}
+
+pub type Link = Arc<LinkCell>;
 
 pub(super) fn lock(link: &Link) -> std::sync::MutexGuard<'_, StoreLink> {
-    link.lock().unwrap_or_else(|e| e.into_inner())
+    link.state.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 pub(super) fn align_up(v: u64, align: u64) -> u64 {
@@ -116,20 +123,23 @@ pub fn main_imports(
         .unwrap_or(Type::I32);
     // A thread sets its own stack pointer in its entry (wasi_thread_start).
     let stack_pointer = Global::new_mut(store, int_value(sp_ty, layout.stack_high));
-    let link = Arc::new(Mutex::new(StoreLink {
-        linker,
-        memory: memory.clone(),
-        table,
-        stack_pointer,
-        envs,
-        main: None,
-        sides: HashMap::new(),
-        slots_applied: 0,
-        pending: Vec::new(),
-        seen: u64::MAX,
-        own: HashMap::new(),
+    let link = Arc::new(LinkCell {
+        linker: linker.clone(),
         tid,
-    }));
+        seen: AtomicU64::new(u64::MAX),
+        state: Mutex::new(StoreLink {
+            linker,
+            memory: memory.clone(),
+            table,
+            stack_pointer,
+            envs,
+            main: None,
+            sides: HashMap::new(),
+            slots_applied: 0,
+            pending: Vec::new(),
+            own: HashMap::new(),
+        }),
+    });
     let mut pending = Vec::new();
     for imp in module.imports() {
         let (m, n) = (imp.module(), imp.name());
@@ -236,7 +246,11 @@ pub(super) fn apply_slots(store: &mut impl AsStoreMut, link: &Link) -> Result<()
 /// Instantiates every module the process loaded that this store has not yet (a thread
 /// started before, or running while, another thread's dlopen) and copies the slots.
 pub fn sync(store: &mut impl AsStoreMut, link: &Link) -> Result<(), DlError> {
-    let linker = lock(link).linker.clone();
+    // Nothing new since the last copy: nothing to do (dlsym calls this every time).
+    if !stale(link) {
+        return Ok(());
+    }
+    let linker = link.linker.clone();
     let generation = linker.generation();
     for side in linker.modules() {
         if !side.live() || lock(link).sides.contains_key(&side.handle) {
@@ -245,12 +259,8 @@ pub fn sync(store: &mut impl AsStoreMut, link: &Link) -> Result<(), DlError> {
         instantiate(store, link, &side, false, false)?;
     }
     apply_slots(store, link)?;
-    let tid = {
-        let mut l = lock(link);
-        l.seen = generation;
-        l.tid
-    };
-    linker.note_seen(tid, generation);
+    link.seen.store(generation, Ordering::Release);
+    linker.note_seen(link.tid, generation);
     Ok(())
 }
 
@@ -259,33 +269,28 @@ pub fn resume(store: &mut impl AsStoreMut, link: &Link) -> Result<(), DlError> {
     if stale(link) {
         return sync(store, link);
     }
-    let l = lock(link);
-    l.linker.park(l.tid, false);
+    link.linker.park(link.tid, false);
     Ok(())
 }
 
 /// This store's thread enters a blocking import (see [`Linker::publish`]).
 pub fn park(link: &Link) {
-    let l = lock(link);
-    l.linker.park(l.tid, true);
+    link.linker.park(link.tid, true);
 }
 
 /// After a load or a new slot: lets the process's other threads copy it (see
 /// [`Linker::publish`]).
 pub fn publish(link: &Link, ctx: &WasiCtx) {
-    let (linker, tid) = {
-        let l = lock(link);
-        (l.linker.clone(), l.tid)
-    };
+    let (linker, tid) = (&link.linker, link.tid);
     // This thread has it all already.
     linker.note_seen(tid, linker.generation());
     linker.publish(tid, |t| ctx.threads.is_alive(t));
 }
 
 /// Whether another store loaded a module or placed a slot since this one last synced.
+#[inline]
 pub fn stale(link: &Link) -> bool {
-    let l = lock(link);
-    l.seen != l.linker.generation()
+    link.seen.load(Ordering::Acquire) != link.linker.generation()
 }
 
 /// What asyncify needs of a position-independent module: its imported stack pointer and
