@@ -48,15 +48,7 @@ impl Pinned {
         let Some(state) = &self.rng else {
             return false;
         };
-        for chunk in buf.chunks_mut(8) {
-            let mut z = state
-                .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
-                .wrapping_add(0x9E37_79B9_7F4A_7C15);
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
-        }
+        super::random::splitmix_fill(state, buf);
         true
     }
 }

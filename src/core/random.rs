@@ -25,8 +25,14 @@ pub fn fill_insecure(buf: &mut [u8]) {
             Ordering::Relaxed,
         );
     }
+    splitmix_fill(&STATE, buf);
+}
+
+/// Fills `buf` from the splitmix64 stream whose state is `state` (shared: concurrent
+/// callers each take their own words).
+pub fn splitmix_fill(state: &AtomicU64, buf: &mut [u8]) {
     for chunk in buf.chunks_mut(8) {
-        let mut z = STATE
+        let mut z = state
             .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
             .wrapping_add(0x9E37_79B9_7F4A_7C15);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
