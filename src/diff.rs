@@ -23,8 +23,10 @@ pub struct Side {
     pub engine: &'static str,
     /// `module` or `component` (`diff --as`); `None` for the file as given.
     pub form: Option<&'static str>,
-    /// The exit status (`None`: ended by a signal).
+    /// The exit status (`None`: ended by a signal, or killed at the time limit).
     pub status: Option<i32>,
+    /// The time limit (`--timeout`, seconds) when the run was killed at it.
+    pub timed_out: Option<u64>,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
     /// Per `--dir`, in order: the tree after the run.
@@ -103,16 +105,18 @@ impl Form {
 
 /// Runs `opts` on both engines and compares.
 pub fn diff(opts: &RunOptions, engines: [&dyn Engine; 2]) -> anyhow::Result<Report> {
-    diff_as(opts, engines, None)
+    diff_as(opts, engines, None, None)
 }
 
 /// As [`diff`]; with `forms`, side `n` runs the module as `forms[n]`: the component is the
 /// module migrated with the official adapter (same file name, so the same `argv[0]`).
 /// A module's and a component's imports differ, so their traces are not compared.
+/// With `timeout`, a side still running after it is killed; its status is `timed out`.
 pub fn diff_as(
     opts: &RunOptions,
     engines: [&dyn Engine; 2],
     forms: Option<[Form; 2]>,
+    timeout: Option<std::time::Duration>,
 ) -> anyhow::Result<Report> {
     let scratch = Scratch::new()?;
     let exe = std::env::current_exe().context("cannot find the wasix-compat executable")?;
@@ -141,7 +145,7 @@ pub fn diff_as(
         if form == Some(Form::Component) {
             o.module = component.clone().expect("migrated above");
         }
-        let mut side = run_side(&exe, *e, &o, &dir)?;
+        let mut side = run_side(&exe, *e, &o, &dir, timeout)?;
         side.form = form.map(Form::name);
         sides.push(side);
     }
@@ -188,6 +192,7 @@ fn run_side(
     engine: &dyn Engine,
     opts: &RunOptions,
     dir: &Path,
+    timeout: Option<std::time::Duration>,
 ) -> anyhow::Result<Side> {
     let caps = engine.capabilities();
     std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
@@ -210,7 +215,7 @@ fn run_side(
     o.trace = caps.trace.then(|| trace.clone());
     // With `--stdin FILE` the run reads the file itself; else its stdin is empty.
     let stdin = Stdio::null();
-    let out = Command::new(exe)
+    let mut child = Command::new(exe)
         .arg("run")
         .arg("--engine")
         .arg(engine.name())
@@ -218,8 +223,39 @@ fn run_side(
         .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .output()
+        .spawn()
         .with_context(|| format!("run {}", exe.display()))?;
+    let drain = |mut from: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = from.read_to_end(&mut v);
+            v
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped")));
+    let stderr = drain(Box::new(child.stderr.take().expect("piped")));
+    // The run is one process (both engines run the guest, its threads and its forked
+    // children inside it), so killing it ends the side.
+    let mut timed_out = None;
+    let status = match timeout {
+        None => child.wait()?,
+        Some(limit) => {
+            let start = std::time::Instant::now();
+            loop {
+                if let Some(st) = child.try_wait()? {
+                    break st;
+                }
+                if start.elapsed() >= limit {
+                    let _ = child.kill();
+                    timed_out = Some(limit.as_secs());
+                    break child.wait()?;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
     let trees = roots
         .iter()
         .map(|r| snapshot(r))
@@ -237,9 +273,10 @@ fn run_side(
     Ok(Side {
         engine: engine.name(),
         form: None,
-        status: out.status.code(),
-        stdout: out.stdout,
-        stderr: out.stderr,
+        status: status.code().filter(|_| timed_out.is_none()),
+        timed_out,
+        stdout,
+        stderr,
         trees,
         trace,
         clock_pinned: opts.fake_clock.is_some() && caps.fake_clock,
@@ -321,10 +358,11 @@ fn snapshot(root: &Path) -> anyhow::Result<Vec<Entry>> {
     Ok(out)
 }
 
-fn status_text(s: Option<i32>) -> String {
-    match s {
-        Some(c) => c.to_string(),
-        None => "killed by a signal".into(),
+fn status_text(s: &Side) -> String {
+    match (s.status, s.timed_out) {
+        (_, Some(t)) => format!("timed out after {t} s"),
+        (Some(c), None) => c.to_string(),
+        (None, None) => "killed by a signal".into(),
     }
 }
 
@@ -379,12 +417,12 @@ fn describe(e: Option<&Entry>) -> String {
 
 fn compare(a: &Side, b: &Side, opts: &RunOptions) -> Vec<Difference> {
     let mut d = Vec::new();
-    if a.status != b.status {
+    if (a.status, a.timed_out) != (b.status, b.timed_out) {
         d.push(Difference {
             what: "status",
             at: "exit status".into(),
-            left: status_text(a.status),
-            right: status_text(b.status),
+            left: status_text(a),
+            right: status_text(b),
             context: Vec::new(),
         });
     }
@@ -479,7 +517,7 @@ impl Report {
         match self.differences.first() {
             None => out.push_str(&format!(
                 "identical (status {}, stdout {} bytes, stderr {} bytes, {} tree(s){})\n",
-                status_text(a.status),
+                status_text(a),
                 a.stdout.len(),
                 a.stderr.len(),
                 a.trees.len(),
@@ -518,6 +556,7 @@ impl Report {
                     "status",
                     s.status.map(|c| J::Num(c as u64)).unwrap_or(J::Null),
                 ),
+                ("timed_out", J::Bool(s.timed_out.is_some())),
                 ("stdout_bytes", J::Num(s.stdout.len() as u64)),
                 ("stderr_bytes", J::Num(s.stderr.len() as u64)),
                 (
@@ -596,6 +635,7 @@ mod tests {
             engine: "ours",
             form: None,
             status: Some(0),
+            timed_out: None,
             stdout: b"same\n".to_vec(),
             stderr: Vec::new(),
             trees: Vec::new(),

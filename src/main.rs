@@ -39,7 +39,7 @@ const USAGE: &str = "usage:
       arguments, result, duration; docs/diff.md). --fake-clock NS (ours, wasmer-wasix): every
       clock reads NS + 1 µs per reading so far. --seed N (ours, wasmer-wasix): random_get is
       a stream seeded with N.
-  wasix-compat diff [--engines A,B] [--as module,component] [--json] [run options] FILE [-- ARGS...]
+  wasix-compat diff [--engines A,B] [--as module,component] [--timeout SECS] [--json] [run options] FILE [-- ARGS...]
       Runs FILE on two engines (default ours,wasmer-wasix) with the same args, env, stdin and
       a fresh copy of every --dir each, and compares exit status, stdout, stderr, the
       resulting trees and (ours vs ours) the import traces; prints the first divergence.
@@ -47,6 +47,7 @@ const USAGE: &str = "usage:
       wasix-compat.diff/1 (docs/diff.md). --fake-clock / --seed pin the engines that can.
       --as module,component: a preview1 module against its migrated WASI 0.2 component (as
       `migrate` makes it), on one engine (ours unless --engines E); traces not compared.
+      --timeout SECS: a side still running after SECS is killed (status `timed out`).
   wasix-compat compile FILE.{wasm,wat} -o FILE.wasmu   (compile once; `run` accepts the artifact)
   wasix-compat inspect [--json] FILE.{wasm,wat}
       What a module or component needs: its ABIs (and WASIX generation), each import with its
@@ -452,6 +453,7 @@ fn main() -> ExitCode {
 fn diff(args: &[String]) -> ExitCode {
     let mut engines = None;
     let mut forms: Option<String> = None;
+    let mut timeout: Option<String> = None;
     let mut json = false;
     let mut rest = Vec::new();
     let mut i = 0;
@@ -485,6 +487,17 @@ fn diff(args: &[String]) -> ExitCode {
                 }
             },
             _ if a == "--json" => json = true,
+            Some(("--timeout", v)) => timeout = Some(v.to_string()),
+            _ if a == "--timeout" => match args.get(i + 1) {
+                Some(v) => {
+                    timeout = Some(v.clone());
+                    i += 1;
+                }
+                None => {
+                    eprintln!("wasix-compat: --timeout needs a value (seconds)");
+                    return ExitCode::from(2);
+                }
+            },
             _ if a == "--engine" || a.starts_with("--engine=") || a.starts_with("--trace") => {
                 eprintln!(
                     "wasix-compat: diff takes --engines A,B (and traces ours itself), not {a}"
@@ -536,7 +549,15 @@ fn diff(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match wasix_compat::diff::diff_as(&opts, [&*engines[0], &*engines[1]], forms) {
+    let timeout = match timeout.as_deref().map(str::parse::<u64>) {
+        None => None,
+        Some(Ok(n)) if n > 0 => Some(std::time::Duration::from_secs(n)),
+        Some(_) => {
+            eprintln!("wasix-compat: --timeout takes a number of seconds (1 or more)");
+            return ExitCode::from(2);
+        }
+    };
+    match wasix_compat::diff::diff_as(&opts, [&*engines[0], &*engines[1]], forms, timeout) {
         Ok(report) => {
             match json {
                 true => print!("{}", report.json()),

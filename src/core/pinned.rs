@@ -6,7 +6,8 @@
 //!   `start + n × 1 µs`, where `n` counts the readings made so far by the process family
 //!   (one counter shared by every clock). Real elapsed time never enters, so a
 //!   single-threaded program reads the same values on every run. Timeouts (`poll_oneoff`,
-//!   sleeps) still wait in real time.
+//!   sleeps) still wait in real time; an absolute `poll_oneoff` deadline waits its distance
+//!   from the current pinned reading.
 //! - Seed: `random_get` and WASI 0.2 `get-random-bytes` / `get-random-u64` draw from a
 //!   splitmix64 stream seeded with `N` (one stream per process family).
 
@@ -43,6 +44,15 @@ impl Pinned {
         })
     }
 
+    /// What the clock reads now, without counting a reading: where an absolute deadline
+    /// (`poll_oneoff`'s abstime) is measured from, so that a deadline computed from a pinned
+    /// reading waits its distance from that reading, not until the real clock gets there.
+    pub fn clock_peek(&self) -> Option<u64> {
+        self.clock
+            .as_ref()
+            .map(|(start, n)| start.wrapping_add(n.load(Ordering::Relaxed).wrapping_mul(1_000)))
+    }
+
     /// Fills `buf` from the seeded stream; `false` when randomness is not pinned.
     pub fn fill_random(&self, buf: &mut [u8]) -> bool {
         let Some(state) = &self.rng else {
@@ -68,6 +78,8 @@ mod tests {
         assert!(p.fill_random(&mut a));
         assert!(Pinned::new(None, Some(7)).fill_random(&mut b));
         assert_eq!(a, b);
+        assert_eq!(p.clock_peek(), Some(8_000));
+        assert_eq!(p.clock_now(), Some(8_000));
         assert_eq!(Pinned::default().clock_now(), None);
         assert!(!Pinned::default().fill_random(&mut a));
     }

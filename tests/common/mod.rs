@@ -11,6 +11,8 @@ use std::process::{Command, Stdio};
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
+pub mod corpus;
+
 /// The CLI under test. `WASIX_COMPAT_BIN` overrides it (handy while iterating).
 pub fn bin() -> PathBuf {
     std::env::var_os("WASIX_COMPAT_BIN")
@@ -348,6 +350,15 @@ impl Run {
     }
 
     fn run_once(&self) -> Outcome {
+        let record = corpus::before(self);
+        let out = self.run_unrecorded();
+        if let Some(pending) = record {
+            corpus::after(self, pending, out.timed_out);
+        }
+        out
+    }
+
+    fn run_unrecorded(&self) -> Outcome {
         let mut cmd = self.command();
         cmd.stdin(if self.stdin.is_some() || self.hold_stdin {
             Stdio::piped()

@@ -6,10 +6,11 @@
 
 use crate::common;
 
-use common::{bin, build_c, TempDir};
+use common::{bin, build_c, Run, TempDir};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 fn wat(name: &str) -> PathBuf {
     common::wat(name)
@@ -109,6 +110,72 @@ fn diff_pinned_ours_and_wasmer_wasix_read_the_same_time_and_random() {
             (&json!(true), &json!(true))
         )
     );
+}
+
+/// A deadline computed from a pinned reading is measured in pinned time: 20 ms after the
+/// reading, not when the real monotonic clock reaches 1.7e18 ns (decades away).
+#[test]
+fn a_pinned_absolute_poll_deadline_waits_its_distance_from_the_reading() {
+    let g = build_c(&["tests/guests/c/diff_clock_random.c"], &[]);
+    let out = Run::new(&g)
+        .flag("--fake-clock")
+        .flag("1700000000000000000")
+        .arg("abstime")
+        .timeout(Duration::from_secs(60))
+        .run();
+    assert_eq!(
+        (out.code, out.timed_out, out.stdout_str()),
+        (
+            Some(0),
+            false,
+            "abstime monotonic: errno 0, 1 event(s), userdata 7, error 0\n".to_string()
+        )
+    );
+}
+
+/// `--timeout`: the side that hangs (wasmer-wasix never returns from a zero poll timeout)
+/// is killed and differs by its status; the other side's output is compared as usual.
+#[test]
+fn diff_timeout_kills_the_side_that_hangs() {
+    let (code, out, err) = diff(&[
+        "--json",
+        "--timeout",
+        "3",
+        wat("diff_hang").to_str().unwrap(),
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}\n{out}\n{err}"));
+    let side = |i: usize| (&v["sides"][i]["status"], &v["sides"][i]["timed_out"]);
+    assert_eq!(
+        (code, side(0), side(1), &v["differences"]),
+        (
+            Some(1),
+            (&json!(0), &json!(false)),
+            (&json!(null), &json!(true)),
+            &json!([
+                {"what": "status", "at": "exit status", "left": "0",
+                 "right": "timed out after 3 s", "context": []},
+                {"what": "stdout", "at": "line 1", "left": "woke", "right": "<end>",
+                 "context": []}
+            ])
+        )
+    );
+}
+
+#[test]
+fn diff_timeout_needs_whole_seconds() {
+    let g = wat("diff_hang");
+    for bad in ["0", "-1", "1.5", "soon"] {
+        let (code, out, err) = diff(&["--timeout", bad, g.to_str().unwrap()]);
+        assert_eq!(
+            (code, out.as_str(), err.as_str()),
+            (
+                Some(2),
+                "",
+                "wasix-compat: --timeout takes a number of seconds (1 or more)\n"
+            ),
+            "--timeout {bad}"
+        );
+    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! run both engines. The compat-matrix is generated from these tables.
 
 mod components;
+mod corpus;
 mod ports;
 mod preview1;
 mod processes;
@@ -10,6 +11,7 @@ mod sockets;
 mod wasix_runtime;
 
 pub use components::COMPONENT_DIFFERENCES;
+pub use corpus::{CorpusDifference, CORPUS_DIFFERENCES};
 pub use ports::PORT_DIFFERENCES;
 pub use preview1::{KnownDifference, KNOWN_DIFFERENCES};
 pub use processes::{PROCESS_DIFFERENCES, PROCESS_NOTES};

@@ -49,9 +49,20 @@ impl Waiting {
 }
 
 /// `offset`: the process's realtime offset (an absolute realtime timeout is in its time).
-fn deadline(id: ClockId, timeout: u64, flags: u16, offset: i64) -> Result<Deadline, Errno> {
+/// `pinned`: the pinned clock's current reading (`--fake-clock`), which every clock reads.
+fn deadline(
+    id: ClockId,
+    timeout: u64,
+    flags: u16,
+    offset: i64,
+    pinned: Option<u64>,
+) -> Result<Deadline, Errno> {
     if flags & SUBCLOCK_ABSTIME == 0 {
         return Ok(clocks::subscribe_duration(timeout));
+    }
+    if let Some(now) = pinned {
+        clocks::now(id)?;
+        return Ok(clocks::subscribe_duration(timeout.saturating_sub(now)));
     }
     Ok(match id {
         ClockId::Monotonic => clocks::subscribe_instant(timeout),
@@ -100,7 +111,10 @@ fn poll_common(
                     .ctx
                     .realtime_offset
                     .load(std::sync::atomic::Ordering::Relaxed);
-                match clock_id(s.clock_id).and_then(|id| deadline(id, s.timeout, s.flags, offset)) {
+                let pinned = c.ctx.pinned.as_ref().and_then(|p| p.clock_peek());
+                match clock_id(s.clock_id)
+                    .and_then(|id| deadline(id, s.timeout, s.flags, offset, pinned))
+                {
                     Ok(d) => waiting.push((i, Waiting::Timer(d))),
                     Err(e) => events.push(event(s, e)),
                 }

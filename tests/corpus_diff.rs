@@ -1,0 +1,227 @@
+//! `wasix-compat diff --engines ours,wasmer-wasix` over the whole test corpus: every
+//! self-contained run the suite made of a core module on our engine (recorded by
+//! `tests/common/corpus.rs` under `target/diff-corpus/`) is replayed on both engines with
+//! its recorded flags, arguments, stdin and copies of its trees, and each run's first
+//! divergence must be exactly the one the compat-matrix lists for it
+//! (`CORPUS_DIFFERENCES`, with the reason), or none. The clocks are not pinned unless the
+//! run pinned them: wasmer-wasix measures absolute `poll_oneoff` deadlines against the real
+//! clock, so a pinned program that polls until one would wait for decades there.
+//!
+//! It replays what the suite recorded, so it runs after the suite: `scripts/test.sh` calls
+//! `cargo test --test corpus_diff -- --ignored` once `cargo test --all-targets` is done.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use common::corpus::{self, Record};
+use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use wasix_compat::matrix::differences::{CorpusDifference, CORPUS_DIFFERENCES};
+
+/// Each side of a replay gets this long (`diff --timeout`): a program that hangs on one
+/// engine shows as `timed out after 30 s` on that side.
+const SIDE_TIMEOUT: &str = "30";
+/// A safety net: `diff` itself should end within its two sides' limits.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What one replay showed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Seen {
+    Identical,
+    /// The exit statuses when they differ (ours, wasmer-wasix), and the first divergence
+    /// of the first other aspect that differs (empty strings when only the status does).
+    Differs {
+        status: Option<(String, String)>,
+        what: String,
+        at: String,
+        ours: String,
+        wasmer: String,
+    },
+    /// `diff` could not compare (exit 2): the first line of its message.
+    Error(String),
+    TimedOut,
+}
+
+fn replay(r: &Record) -> Seen {
+    let mut cmd = Command::new(common::bin());
+    cmd.env(
+        "WASIX_COMPAT_CACHE_DIR",
+        common::repo().join("target/module-cache"),
+    )
+    .args(["diff", "--engines", "ours,wasmer-wasix", "--json"])
+    .args(["--timeout", SIDE_TIMEOUT]);
+    if let Some(stdin) = &r.stdin {
+        cmd.arg("--stdin").arg(stdin);
+    }
+    cmd.args(&r.flags).arg(&r.wasm);
+    if !r.args.is_empty() {
+        cmd.arg("--").args(&r.args);
+    }
+    // Its own process group: a replay that hangs is killed with both of its sides.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn wasix-compat diff");
+    let mut so = child.stdout.take().unwrap();
+    let mut se = child.stderr.take().unwrap();
+    let t1 = std::thread::spawn(move || {
+        let mut v = String::new();
+        let _ = std::io::Read::read_to_string(&mut so, &mut v);
+        v
+    });
+    let t2 = std::thread::spawn(move || {
+        let mut v = String::new();
+        let _ = std::io::Read::read_to_string(&mut se, &mut v);
+        v
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break Some(st);
+        }
+        if start.elapsed() > TIMEOUT {
+            let _ = Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+                .status();
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let (stdout, stderr) = (t1.join().unwrap(), t2.join().unwrap());
+    let Some(status) = status else {
+        return Seen::TimedOut;
+    };
+    match status.code() {
+        Some(0) => Seen::Identical,
+        Some(1) => {
+            let v: serde_json::Value = serde_json::from_str(&stdout)
+                .unwrap_or_else(|e| panic!("diff --json: {e}\n{stdout}"));
+            let diffs = v["differences"].as_array().unwrap();
+            let s = |d: &serde_json::Value, k: &str| d[k].as_str().unwrap_or_default().to_string();
+            let num = |x: &serde_json::Value| x.as_i64().map_or("signal".into(), |n| n.to_string());
+            let status = diffs
+                .iter()
+                .any(|d| d["what"] == "status")
+                .then(|| (num(&v["sides"][0]["status"]), num(&v["sides"][1]["status"])));
+            let other = diffs.iter().find(|d| d["what"] != "status");
+            let field = |k: &str| other.map(|d| s(d, k)).unwrap_or_default();
+            Seen::Differs {
+                status,
+                what: field("what"),
+                at: field("at"),
+                ours: field("left"),
+                wasmer: field("right"),
+            }
+        }
+        _ => Seen::Error(stderr.lines().next().unwrap_or_default().to_string()),
+    }
+}
+
+/// What the list expects of a record, if it names the record's test and program (and the
+/// arguments, when the entry gives them).
+fn expected(r: &Record) -> Option<&'static CorpusDifference> {
+    let args = r.args.join(" ");
+    CORPUS_DIFFERENCES.iter().find(|k| {
+        k.program == r.program
+            && (k.test.is_empty() || r.test.ends_with(k.test))
+            && k.args.is_none_or(|a| a == args)
+    })
+}
+
+fn expected_seen(k: &CorpusDifference) -> Seen {
+    if k.what == "error" {
+        return Seen::Error(k.ours.into());
+    }
+    if k.what == "timeout" {
+        return Seen::TimedOut;
+    }
+    Seen::Differs {
+        status: k.status.map(|(a, b)| (a.into(), b.into())),
+        what: k.what.into(),
+        at: k.at.into(),
+        ours: k.ours.into(),
+        wasmer: k.wasmer.into(),
+    }
+}
+
+#[test]
+#[ignore = "replays the suite's recorded runs: scripts/test.sh runs it after the suite"]
+fn every_recorded_run_matches_wasmer_wasix_or_a_listed_difference() {
+    let records = corpus::load();
+    assert!(
+        records.len() >= 100,
+        "only {} runs recorded under {}: run the suite first",
+        records.len(),
+        corpus::dir().display()
+    );
+    let queue = Mutex::new(records.iter().enumerate());
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| loop {
+                let Some((i, r)) = queue.lock().unwrap().next() else {
+                    break;
+                };
+                let seen = replay(r);
+                results.lock().unwrap().push((i, seen));
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort_by_key(|(i, _)| *i);
+
+    let mut used = vec![false; CORPUS_DIFFERENCES.len()];
+    let mut failures = Vec::new();
+    let mut tally: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, seen) in &results {
+        let r = &records[*i];
+        let known = expected(r);
+        if let Some(k) = known {
+            let at = CORPUS_DIFFERENCES
+                .iter()
+                .position(|c| std::ptr::eq(c, k))
+                .unwrap();
+            used[at] = true;
+        }
+        let want = known.map_or(Seen::Identical, expected_seen);
+        *tally
+            .entry(match seen {
+                Seen::Identical => "identical",
+                Seen::Differs { .. } => "listed difference",
+                Seen::Error(_) => "error",
+                Seen::TimedOut => "timed out",
+            })
+            .or_default() += 1;
+        if *seen != want {
+            failures.push(format!(
+                "{} [{}] {} {:?} {:?}\n  want {want:?}\n  seen {seen:?}",
+                r.program,
+                r.test,
+                r.wasm.parent().unwrap().display(),
+                r.flags,
+                r.args,
+            ));
+        }
+    }
+    let unused: Vec<String> = CORPUS_DIFFERENCES
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(k, _)| format!("{} [{}] {:?}", k.program, k.test, k.args))
+        .collect();
+    println!("{} recorded runs replayed: {tally:?}", records.len());
+    assert!(
+        failures.is_empty() && unused.is_empty(),
+        "{} of {} replays differ from the list:\n{}\nlisted but not recorded: {unused:#?}",
+        failures.len(),
+        records.len(),
+        failures.join("\n")
+    );
+}
