@@ -96,8 +96,12 @@ macro_rules! forward_linger {
 }
 
 pub mod bridge;
+mod bridge_double;
 mod bridge_guard;
 mod bridge_io;
+pub mod bridge_noise;
+mod bridge_whole;
+mod bridge_wire;
 pub mod egress;
 pub mod inprocess;
 pub mod network;
