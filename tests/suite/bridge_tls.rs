@@ -1384,9 +1384,9 @@ fn rt_static() -> &'static tokio::runtime::Runtime {
     RT.get_or_init(rt)
 }
 
-/// 1 MiB echoed intact through each transport (`tcp://`, `tls://`, double), 3 times each.
-#[test]
-fn bulk_echo_is_intact_on_every_transport() {
+/// `rounds` echoes of `words` 4-byte words through each transport (`tcp://`, `tls://`,
+/// double), a fresh bridge each: `Err` names the first one that came back altered.
+fn echo_rounds(words: u32, rounds: usize) -> Result<(), String> {
     let rt = rt();
     let ca = ca();
     let (cert, key, _) = leaf(&["127.0.0.1"], Some(&ca));
@@ -1396,27 +1396,60 @@ fn bulk_echo_is_intact_on_every_transport() {
     let (double, _) = start_serve(&rt, Some((&cert, &key)), |c| c.noise_key = Some(private));
     let echo = start_echo(&rt);
     // Each 4-byte word is its own index: a difference tells where the bytes came from.
-    let big: Vec<u8> = (0..(1u32 << 18)).flat_map(|i| i.to_le_bytes()).collect();
+    let big: Vec<u8> = (0..words).flat_map(|i| i.to_le_bytes()).collect();
     for (url, sec) in [
         (format!("tcp://{plain}"), UNENCRYPTED),
         (format!("tls://{tls}"), CLASSIC_ENCRYPTION),
         (format!("tls://{double}"), DOUBLE_ENCRYPTION),
     ] {
-        for round in 0..3 {
+        for round in 0..rounds {
             let net = host_net(trust_double(&ca, &public));
-            assert_eq!(net.bridge(&url, TOKEN, sec), Ok(()));
-            let got = bridged_echo(&net, echo, &big).unwrap();
+            if net.bridge(&url, TOKEN, sec).is_err() {
+                return Err(format!("{url} round {round}: bridge failed"));
+            }
+            let got =
+                bridged_echo(&net, echo, &big).map_err(|e| format!("{url} round {round}: {e}"))?;
             if got != big {
-                let i = got.iter().zip(&big).position(|(a, b)| a != b).unwrap();
+                let i = got
+                    .iter()
+                    .zip(&big)
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(got.len().min(big.len()));
                 let w = i & !3;
-                let word = |v: &[u8], k: usize| u32::from_le_bytes(v[k..k + 4].try_into().unwrap());
-                let seen: Vec<u32> = (0..8).map(|k| word(&got, w + 4 * k)).collect();
-                panic!(
+                let word = |v: &[u8], k: usize| {
+                    v.get(k..k + 4)
+                        .map(|b| u32::from_le_bytes(b.try_into().unwrap()))
+                };
+                let seen: Vec<Option<u32>> = (0..8).map(|k| word(&got, w + 4 * k)).collect();
+                return Err(format!(
                     "{url} round {round}: {} bytes, first difference at {i} (word {}): got words {seen:?}",
                     got.len(),
                     w / 4,
-                );
+                ));
             }
         }
     }
+    Ok(())
+}
+
+/// 1 MiB echoed intact through each transport (`tcp://`, `tls://`, double), 3 times each.
+#[test]
+fn bulk_echo_is_intact_on_every_transport() {
+    assert_eq!(echo_rounds(1 << 18, 3), Ok(()));
+}
+
+/// The reordering soak (run by hand, under CPU load): `WXC_SOAK_ROUNDS` (default 20) echoes
+/// of `WXC_SOAK_MIB` MiB (default 4) per transport.
+#[test]
+#[ignore]
+fn bulk_echo_soak() {
+    let env = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let mib = env("WXC_SOAK_MIB", 4).clamp(1, 64) as u32;
+    let rounds = env("WXC_SOAK_ROUNDS", 20).clamp(1, 1000);
+    assert_eq!(echo_rounds(mib << 18, rounds), Ok(()));
 }

@@ -504,10 +504,14 @@ pub fn connect(
             _ => return Err(ErrorCode::ConnectionAborted),
         }
         // virtual-net's remote-networking protocol in our framing (bridge_wire.rs).
-        let (client, driver) = super::bridge_wire::client(r, w);
+        let (client, driver, inboxes) = super::bridge_wire::client(r, w);
         // The client's driver ending (the server hung up, or TLS refused an altered record)
         // fails the bridge's calls and streams instead of leaving them waiting.
-        Ok(super::bridge_guard::guard(Arc::new(client), driver))
+        Ok(super::bridge_guard::guard(
+            Arc::new(client),
+            driver,
+            inboxes,
+        ))
     })
     .unwrap_or(Err(ErrorCode::Interrupted))
 }
@@ -955,7 +959,7 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
                     ));
                     // The token's byte budget spent: this bridge ends (all its sockets).
                     tokio::select! {
-                        _ = super::bridge_wire::serve(r, w, super::bridge_whole::whole(net)) => {}
+                        _ = super::bridge_wire::serve(r, w, net) => {}
                         _ = u.exhausted() => say(format!(
                             "wxc-bridge event=closed peer={peer} token_index={i} reason=byte-limit"
                         )),

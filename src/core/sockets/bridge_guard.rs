@@ -8,7 +8,12 @@
 //! answers `connreset` (reads, polls) or `pipe` (writes); its interest handler is woken so a
 //! waiting reader sees it. Listeners and UDP sockets are passed through unwatched (noted in
 //! the bridge docs as not yet covered).
+//!
+//! A stream it connects reads its data from its own ordered queue (`bridge_inbox.rs`), not
+//! from virtual-net's.
 
+use super::bridge_backlog::HandlerSlot;
+use super::bridge_inbox::{remote_socket_id, Inbox, Inboxes};
 use std::future::Future;
 use std::mem::MaybeUninit;
 use std::net::{IpAddr, SocketAddr};
@@ -17,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::watch;
+use virtual_net::meta::SocketId;
 use virtual_net::{
     InterestHandler, InterestType, IpCidr, IpRoute, NetworkError, Result, SocketStatus,
     StreamSecurity, VirtualConnectedSocket, VirtualIcmpSocket, VirtualIoSource, VirtualNetworking,
@@ -24,23 +30,30 @@ use virtual_net::{
     VirtualUdpSocket,
 };
 
-/// Spawns `driver`, and returns `inner` wrapped so that the driver's end is seen.
+/// Spawns `driver`, and returns `inner` wrapped so that the driver's end is seen; its
+/// streams read from `inboxes`.
 pub fn guard(
     inner: Arc<dyn VirtualNetworking>,
     driver: impl Future<Output = ()> + Send + 'static,
+    inboxes: Arc<Inboxes>,
 ) -> Arc<dyn VirtualNetworking> {
     let (tx, rx) = watch::channel(false);
     tokio::spawn(async move {
         driver.await;
         let _ = tx.send(true);
     });
-    Arc::new(Guarded { inner, dead: rx })
+    Arc::new(Guarded {
+        inner,
+        dead: rx,
+        inboxes,
+    })
 }
 
 #[derive(Debug)]
 struct Guarded {
     inner: Arc<dyn VirtualNetworking>,
     dead: watch::Receiver<bool>,
+    inboxes: Arc<Inboxes>,
 }
 
 /// Resolves once the bridge is dead (or its watcher is gone, which is the same).
@@ -148,7 +161,15 @@ impl VirtualNetworking for Guarded {
         peer: SocketAddr,
     ) -> Result<Box<dyn VirtualTcpSocket + Sync>> {
         let s = self.guard(self.inner.connect_tcp(addr, peer)).await?;
-        Ok(Box::new(GuardedTcp::new(s, self.dead.clone())))
+        let inbox = remote_socket_id(&s).and_then(|id| {
+            let i = self.inboxes.claim(id)?;
+            Some(Claimed {
+                id,
+                inbox: i,
+                inboxes: self.inboxes.clone(),
+            })
+        });
+        Ok(Box::new(GuardedTcp::new(s, self.dead.clone(), inbox)))
     }
     async fn resolve(
         &self,
@@ -160,7 +181,19 @@ impl VirtualNetworking for Guarded {
     }
 }
 
-type HandlerSlot = Arc<Mutex<Option<Box<dyn InterestHandler + Send + Sync>>>>;
+/// A stream's own receive queue; released (unregistered) with the stream.
+#[derive(Debug)]
+struct Claimed {
+    id: SocketId,
+    inbox: Arc<Inbox>,
+    inboxes: Arc<Inboxes>,
+}
+
+impl Drop for Claimed {
+    fn drop(&mut self) {
+        self.inboxes.release(self.id);
+    }
+}
 
 /// Hands interests to the handler the owner set last (shared with the death watcher).
 #[derive(Debug)]
@@ -196,6 +229,8 @@ struct GuardedTcp {
     death: Mutex<Pin<Box<dyn Future<Output = ()> + Send>>>,
     seen_dead: bool,
     handler: HandlerSlot,
+    /// Where its received data waits (`None`: in virtual-net's queue).
+    inbox: Option<Claimed>,
     /// Dropped with the socket: ends its watcher.
     _alive: tokio::sync::oneshot::Sender<()>,
 }
@@ -210,8 +245,15 @@ impl std::fmt::Debug for GuardedTcp {
 }
 
 impl GuardedTcp {
-    fn new(inner: Box<dyn VirtualTcpSocket + Sync>, dead: watch::Receiver<bool>) -> GuardedTcp {
+    fn new(
+        inner: Box<dyn VirtualTcpSocket + Sync>,
+        dead: watch::Receiver<bool>,
+        inbox: Option<Claimed>,
+    ) -> GuardedTcp {
         let handler: HandlerSlot = Default::default();
+        if let Some(c) = &inbox {
+            c.inbox.set_handler(&handler);
+        }
         let (alive, gone) = tokio::sync::oneshot::channel::<()>();
         // Wakes whoever waits on the socket when the bridge dies (or stops with the socket).
         let (slot, rx) = (handler.clone(), dead.clone());
@@ -234,6 +276,7 @@ impl GuardedTcp {
             seen_dead: false,
             dead,
             handler,
+            inbox,
             _alive: alive,
         }
     }
@@ -262,6 +305,9 @@ impl VirtualIoSource for GuardedTcp {
     fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<usize>> {
         if self.poll_dead(cx) {
             return Poll::Ready(Err(NetworkError::ConnectionReset));
+        }
+        if let Some(n) = self.inbox.as_ref().and_then(|c| c.inbox.ready(cx.waker())) {
+            return Poll::Ready(Ok(n));
         }
         self.inner.poll_read_ready(cx)
     }
@@ -333,6 +379,9 @@ impl VirtualConnectedSocket for GuardedTcp {
     fn try_recv(&mut self, buf: &mut [MaybeUninit<u8>], peek: bool) -> Result<usize> {
         if self.is_dead() {
             return Err(NetworkError::ConnectionReset);
+        }
+        if let Some(n) = self.inbox.as_ref().and_then(|c| c.inbox.read(buf, peek)) {
+            return Ok(n);
         }
         self.inner.try_recv(buf, peek)
     }

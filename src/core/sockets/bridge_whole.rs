@@ -15,15 +15,18 @@
 //! socket the *next* message; so after a refusal the stream refuses every other message
 //! until the refused one (recognised by its BLAKE3 digest) comes back. Without that rule a
 //! refusal reorders the byte stream.
+//!
+//! Reads: a stream reads only while its bridge's backlog has room (`bridge_backlog.rs`).
 
+use super::bridge_backlog::{Backlog, HandlerSlot};
 use std::mem::MaybeUninit;
 use std::net::{Shutdown, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use virtual_net::{
-    InterestHandler, NetworkError, Result, SocketStatus, VirtualConnectedSocket, VirtualIoSource,
-    VirtualNetworking, VirtualSocket, VirtualTcpListener, VirtualTcpSocket,
+    InterestHandler, InterestType, NetworkError, Result, SocketStatus, VirtualConnectedSocket,
+    VirtualIoSource, VirtualNetworking, VirtualSocket, VirtualTcpListener, VirtualTcpSocket,
 };
 
 /// How long a kept tail may wait for the destination to take it before the stream fails.
@@ -34,18 +37,24 @@ pub const TAIL_CAP: usize = 1 << 20;
 type Sock = Box<dyn VirtualTcpSocket + Sync>;
 
 #[derive(Debug)]
-pub struct WholeWrites(pub Arc<dyn VirtualNetworking>);
+pub struct WholeWrites {
+    inner: Arc<dyn VirtualNetworking>,
+    backlog: Arc<Backlog>,
+}
 
-/// `inner` with whole-message TCP streams.
-pub fn whole(inner: Arc<dyn VirtualNetworking>) -> Arc<dyn VirtualNetworking> {
-    Arc::new(WholeWrites(inner))
+/// `inner` with whole-message TCP streams whose reads stop while `backlog` is full.
+pub fn whole(
+    inner: Arc<dyn VirtualNetworking>,
+    backlog: Arc<Backlog>,
+) -> Arc<dyn VirtualNetworking> {
+    Arc::new(WholeWrites { inner, backlog })
 }
 
 #[async_trait::async_trait]
 impl VirtualNetworking for WholeWrites {
     async fn connect_tcp(&self, addr: SocketAddr, peer: SocketAddr) -> Result<Sock> {
-        let s = self.0.connect_tcp(addr, peer).await?;
-        Ok(Box::new(Whole::new(s)))
+        let s = self.inner.connect_tcp(addr, peer).await?;
+        Ok(Box::new(Whole::new(s, self.backlog.clone())))
     }
     async fn listen_tcp(
         &self,
@@ -55,10 +64,10 @@ impl VirtualNetworking for WholeWrites {
         reuse_addr: bool,
     ) -> Result<Box<dyn VirtualTcpListener + Sync>> {
         let l = self
-            .0
+            .inner
             .listen_tcp(addr, only_v6, reuse_port, reuse_addr)
             .await?;
-        Ok(Box::new(WholeListener(l)))
+        Ok(Box::new(WholeListener(l, self.backlog.clone())))
     }
     async fn bind_udp(
         &self,
@@ -66,7 +75,7 @@ impl VirtualNetworking for WholeWrites {
         reuse_port: bool,
         reuse_addr: bool,
     ) -> Result<Box<dyn virtual_net::VirtualUdpSocket + Sync>> {
-        self.0.bind_udp(addr, reuse_port, reuse_addr).await
+        self.inner.bind_udp(addr, reuse_port, reuse_addr).await
     }
     async fn bind_tcp(
         &self,
@@ -75,16 +84,18 @@ impl VirtualNetworking for WholeWrites {
         reuse_port: bool,
         reuse_addr: bool,
     ) -> Result<Box<dyn virtual_net::VirtualTcpBoundSocket + Sync>> {
-        self.0.bind_tcp(addr, only_v6, reuse_port, reuse_addr).await
+        self.inner
+            .bind_tcp(addr, only_v6, reuse_port, reuse_addr)
+            .await
     }
     async fn bind_icmp(
         &self,
         addr: std::net::IpAddr,
     ) -> Result<Box<dyn virtual_net::VirtualIcmpSocket + Sync>> {
-        self.0.bind_icmp(addr).await
+        self.inner.bind_icmp(addr).await
     }
     async fn bind_raw(&self) -> Result<Box<dyn virtual_net::VirtualRawSocket + Sync>> {
-        self.0.bind_raw().await
+        self.inner.bind_raw().await
     }
     async fn resolve(
         &self,
@@ -92,12 +103,12 @@ impl VirtualNetworking for WholeWrites {
         port: Option<u16>,
         dns_server: Option<std::net::IpAddr>,
     ) -> Result<Vec<std::net::IpAddr>> {
-        self.0.resolve(host, port, dns_server).await
+        self.inner.resolve(host, port, dns_server).await
     }
 }
 
 #[derive(Debug)]
-struct WholeListener(Box<dyn VirtualTcpListener + Sync>);
+struct WholeListener(Box<dyn VirtualTcpListener + Sync>, Arc<Backlog>);
 
 impl VirtualIoSource for WholeListener {
     fn remove_handler(&mut self) {
@@ -114,7 +125,7 @@ impl VirtualIoSource for WholeListener {
 impl VirtualTcpListener for WholeListener {
     fn try_accept(&mut self) -> Result<(Sock, SocketAddr)> {
         let (s, a) = self.0.try_accept()?;
-        Ok((Box::new(Whole::new(s)), a))
+        Ok((Box::new(Whole::new(s, self.1.clone())), a))
     }
     fn set_handler(&mut self, handler: Box<dyn InterestHandler + Send + Sync>) -> Result<()> {
         self.0.set_handler(handler)
@@ -162,7 +173,39 @@ impl State {
     }
 }
 
-struct Whole(Arc<Mutex<State>>);
+struct Whole {
+    state: Arc<Mutex<State>>,
+    /// The owner's handler (virtual-net's server): the inner socket reaches it through
+    /// this slot, and so do the backlog and the tail flusher.
+    handler: HandlerSlot,
+    backlog: Arc<Backlog>,
+}
+
+/// Hands interests to the handler in the slot.
+#[derive(Debug)]
+struct Shared(HandlerSlot);
+
+impl InterestHandler for Shared {
+    fn push_interest(&mut self, i: InterestType) {
+        if let Some(h) = self.0.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            h.push_interest(i)
+        }
+    }
+    fn pop_interest(&mut self, i: InterestType) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+            .is_some_and(|h| h.pop_interest(i))
+    }
+    fn has_interest(&self, i: InterestType) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(|h| h.has_interest(i))
+    }
+}
 
 impl std::fmt::Debug for Whole {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -171,23 +214,28 @@ impl std::fmt::Debug for Whole {
 }
 
 impl Whole {
-    fn new(sock: Sock) -> Whole {
-        Whole(Arc::new(Mutex::new(State {
-            sock,
-            tail: Vec::new(),
-            flushing: false,
-            failed: None,
-            refused: None,
-        })))
+    fn new(sock: Sock, backlog: Arc<Backlog>) -> Whole {
+        Whole {
+            state: Arc::new(Mutex::new(State {
+                sock,
+                tail: Vec::new(),
+                flushing: false,
+                failed: None,
+                refused: None,
+            })),
+            handler: Arc::default(),
+            backlog,
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Retries the tail every millisecond until it is out (or [`TAIL_LIMIT`] passes).
     fn spawn_flusher(&self) {
-        let state = Arc::downgrade(&self.0);
+        let state = Arc::downgrade(&self.state);
+        let handler = Arc::downgrade(&self.handler);
         let Ok(rt) = tokio::runtime::Handle::try_current() else {
             return;
         };
@@ -196,15 +244,26 @@ impl Whole {
             loop {
                 tokio::time::sleep(Duration::from_millis(1)).await;
                 let Some(s) = state.upgrade() else { return };
-                let mut g = s.lock().unwrap_or_else(|p| p.into_inner());
-                if g.push_tail() || g.failed.is_some() {
-                    g.flushing = false;
-                    return;
-                }
-                if start.elapsed() > TAIL_LIMIT {
-                    g.failed = Some(NetworkError::TimedOut);
-                    g.tail.clear();
-                    g.flushing = false;
+                let done = {
+                    let mut g = s.lock().unwrap_or_else(|p| p.into_inner());
+                    if g.push_tail() || g.failed.is_some() {
+                        g.flushing = false;
+                        true
+                    } else if start.elapsed() > TAIL_LIMIT {
+                        g.failed = Some(NetworkError::TimedOut);
+                        g.tail.clear();
+                        g.flushing = false;
+                        true
+                    } else {
+                        false
+                    }
+                };
+                if done {
+                    // A refused message waits in virtual-net for a writable interest: give
+                    // it one (outside the state lock: the handler takes virtual-net's locks).
+                    if let Some(h) = handler.upgrade() {
+                        Shared(h).push_interest(InterestType::Writable);
+                    }
                     return;
                 }
             }
@@ -214,6 +273,10 @@ impl Whole {
 
 impl VirtualIoSource for Whole {
     fn remove_handler(&mut self) {
+        self.handler
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         self.lock().sock.remove_handler()
     }
     fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<usize>> {
@@ -258,7 +321,9 @@ impl VirtualSocket for Whole {
         g.sock.last_error()
     }
     fn set_handler(&mut self, h: Box<dyn InterestHandler + Send + Sync>) -> Result<()> {
-        self.lock().sock.set_handler(h)
+        *self.handler.lock().unwrap_or_else(|p| p.into_inner()) = Some(h);
+        let shared = Box::new(Shared(self.handler.clone()));
+        self.lock().sock.set_handler(shared)
     }
 }
 
@@ -318,7 +383,14 @@ impl VirtualConnectedSocket for Whole {
         self.lock().sock.close()
     }
     fn try_recv(&mut self, buf: &mut [MaybeUninit<u8>], peek: bool) -> Result<usize> {
-        self.lock().sock.try_recv(buf, peek)
+        if !peek && !self.backlog.admit(&self.handler) {
+            return Err(NetworkError::WouldBlock);
+        }
+        let n = self.lock().sock.try_recv(buf, peek)?;
+        if !peek {
+            self.backlog.read(n);
+        }
+        Ok(n)
     }
 }
 

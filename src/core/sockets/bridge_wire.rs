@@ -12,13 +12,29 @@
 //!   it and flushes once per batch, not per message;
 //! - the reader reads through a large buffer and decodes frames.
 //!
-//! Both drivers run `unconstrained` (outside tokio's cooperative budget). virtual-net's
-//! drivers push every received chunk into a bounded channel from its own future, in a
-//! `FuturesOrdered`; the channel hands out capacity in request order, but a future that
-//! finds the task's budget spent is put back at the end of the run queue without having
-//! asked, so a later chunk could take capacity first: TCP data arrived reordered (seen as a
-//! 10 KiB chunk out of place in a 1 MiB echo, about one run in three). Without the budget
-//! every chunk asks in the order it was read.
+//! Order of a stream's data (the served side). virtual-net's server reads a readable
+//! socket in 10 KiB chunks and queues each as its own reply future; every such read makes
+//! a new "drain" future (a `FuturesOrdered` of those chunk futures) in the driver's task
+//! list, and several drains of one socket can be alive at once. A chunk takes its place in
+//! the reply channel when its send completes. A bounded channel that is full makes the
+//! sends wait, and then the order is the order in which the chunk futures were *first
+//! polled*: `FuturesUnordered` does not promise that every future of a drain is polled
+//! before the drain yields (it stops after two futures woken while being polled, after as
+//! many polls as it holds futures, or when a waker on another thread is mid-enqueue), and
+//! a yielding drain goes to the back of the driver's queue, behind the next drain of the
+//! same socket. The next drain's chunks then queue for capacity first: a later chunk
+//! overtakes earlier ones (seen as 84 992 bytes out of place in a 1 MiB echo about one run
+//! in six under load, and reproduced by `bulk_echo_soak` under `yes` loads). So the served
+//! side's reply channel never makes a sender wait: its capacity is tokio's maximum, and the
+//! driver runs `unconstrained` (a send that found tokio's cooperative budget spent would
+//! wait too). Then every chunk is in the channel by the end of its drain's first poll, and
+//! drains are first polled in the order they were made: one order per socket, the order of
+//! its reads. The memory bound is kept by the socket reads instead (`bridge_backlog.rs`),
+//! and by the reader, which stops taking requests while [`REPLY_BACKLOG`] replies wait.
+//!
+//! The client's driver queues each received chunk for its socket's receive channel from its
+//! own future too, but all of them in one `FuturesOrdered`, whose first polls follow the
+//! order of arrival; it also runs `unconstrained`.
 //!
 //! A frame is `u32 LE length` then `tag`: `0` is the whole message in bincode (requests,
 //! replies, UDP); `1` is TCP data — a request `Send { socket, data, req_id }` or a reply
@@ -28,9 +44,11 @@
 //! frame) both stop and the message channels close, so the remote client's driver ends and
 //! the bridge is seen dead (`bridge_guard`).
 
+use super::bridge_backlog::Backlog;
+use super::bridge_inbox::Inboxes;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, Notify, Semaphore};
 use virtual_net::meta::{MessageRequest, MessageResponse, ResponseType, SocketId};
 use virtual_net::{RemoteNetworkingClient, RemoteNetworkingServer, VirtualNetworking};
 
@@ -38,8 +56,11 @@ use virtual_net::{RemoteNetworkingClient, RemoteNetworkingServer, VirtualNetwork
 pub const BATCH: usize = 256 << 10;
 /// The largest frame either side accepts.
 pub const MAX_FRAME: usize = 8 << 20;
-/// Messages queued each way between the remote-networking object and the wire.
+/// Messages queued between the wire and a remote-networking object (requests to the
+/// server, replies to the client).
 const QUEUE: usize = 64;
+/// Replies the served side lets wait for the wire before it stops reading requests.
+pub const REPLY_BACKLOG: usize = 4096;
 const READ_BUF: usize = 256 << 10;
 
 const TAG_BINCODE: u8 = 0;
@@ -112,10 +133,12 @@ fn socket_of(bits: u64) -> SocketId {
     SocketId::from(bits)
 }
 
-/// Appends one frame for `m` to `buf`; `false` if it cannot be encoded (or is too large).
-pub fn encode<T: Wire>(m: T, buf: &mut Vec<u8>) -> bool {
+/// Appends one frame for `m` to `buf`: `Some(bytes of TCP data it carries)`, or `None` if
+/// it cannot be encoded (or is too large).
+pub fn encode<T: Wire>(m: T, buf: &mut Vec<u8>) -> Option<usize> {
     let start = buf.len();
     buf.extend_from_slice(&[0; 4]);
+    let mut carried = 0;
     match m.take_data() {
         Ok((socket, req_id, data)) => {
             buf.push(TAG_DATA);
@@ -128,12 +151,13 @@ pub fn encode<T: Wire>(m: T, buf: &mut Vec<u8>) -> bool {
                 }
             }
             buf.extend_from_slice(&data);
+            carried = data.len();
         }
         Err(m) => {
             buf.push(TAG_BINCODE);
             let Some(v) = m.to_bincode() else {
                 buf.truncate(start);
-                return false;
+                return None;
             };
             buf.extend_from_slice(&v);
         }
@@ -141,10 +165,10 @@ pub fn encode<T: Wire>(m: T, buf: &mut Vec<u8>) -> bool {
     let len = buf.len() - start - 4;
     if len > MAX_FRAME {
         buf.truncate(start);
-        return false;
+        return None;
     }
     buf[start..start + 4].copy_from_slice(&(len as u32).to_le_bytes());
-    true
+    Some(carried)
 }
 
 /// Reads one frame; `None` at the end of the stream or on any bad frame.
@@ -177,25 +201,30 @@ pub async fn read_frame<T: Wire, R: AsyncRead + Unpin>(r: &mut R) -> Option<T> {
     }
 }
 
-/// Writes queued messages, batched, until the queue closes or a write fails. `nudge` runs
-/// after each batch (see [`client`]).
+/// Writes queued messages, batched, until the queue closes or a write fails. `written`
+/// runs after each batch with the bytes of TCP data it carried (see [`client`], [`serve`]).
+/// `seen` is shown each message before it is written.
 async fn write_loop<T: Wire, W: AsyncWrite + Unpin>(
     mut rx: mpsc::Receiver<T>,
     mut w: W,
-    nudge: impl Fn(),
+    seen: impl Fn(&T),
+    written: impl Fn(usize),
 ) {
     let mut buf = Vec::with_capacity(BATCH + (64 << 10));
     while let Some(m) = rx.recv().await {
-        if !encode(m, &mut buf) {
+        seen(&m);
+        let Some(mut data) = encode(m, &mut buf) else {
             break;
-        }
+        };
         while buf.len() < BATCH {
             match rx.try_recv() {
-                Ok(m) => {
-                    if !encode(m, &mut buf) {
-                        return;
-                    }
-                }
+                Ok(m) => match {
+                    seen(&m);
+                    encode(m, &mut buf)
+                } {
+                    Some(n) => data += n,
+                    None => return,
+                },
                 Err(_) => break,
             }
         }
@@ -203,14 +232,54 @@ async fn write_loop<T: Wire, W: AsyncWrite + Unpin>(
             return;
         }
         buf.clear();
-        nudge();
+        written(data);
     }
     let _ = w.shutdown().await;
 }
 
-async fn read_loop<T: Wire, R: AsyncRead + Unpin>(r: R, tx: mpsc::Sender<T>) {
+/// The served side's replies waiting for the wire, and the writer's signal that it took
+/// some.
+struct Replies {
+    queue: mpsc::WeakSender<MessageResponse>,
+    taken: Arc<Notify>,
+}
+
+impl Replies {
+    /// Returns once at most [`REPLY_BACKLOG`] replies wait (or the queue is gone).
+    async fn room(&self) {
+        loop {
+            let taken = self.taken.notified();
+            tokio::pin!(taken);
+            // Registered before the check, so a batch written in between is not missed.
+            taken.as_mut().enable();
+            let waiting = match self.queue.upgrade() {
+                Some(q) => q.max_capacity() - q.capacity(),
+                None => return,
+            };
+            if waiting <= REPLY_BACKLOG {
+                return;
+            }
+            taken.await;
+        }
+    }
+}
+
+/// Reads messages and queues them on `tx`; `route` may take a message instead (`None`).
+async fn read_loop<T: Wire, R: AsyncRead + Unpin>(
+    r: R,
+    tx: mpsc::Sender<T>,
+    replies: Option<Replies>,
+    route: impl Fn(T) -> Option<T>,
+) {
     let mut r = BufReader::with_capacity(READ_BUF, r);
-    while let Some(m) = read_frame::<T, _>(&mut r).await {
+    loop {
+        if let Some(q) = &replies {
+            q.room().await;
+        }
+        let Some(m) = read_frame::<T, _>(&mut r).await else {
+            break;
+        };
+        let Some(m) = route(m) else { continue };
         if tx.send(m).await.is_err() {
             break;
         }
@@ -240,13 +309,15 @@ fn spawn_pair(
     });
 }
 
-/// The bridge's client over `r`/`w`: a remote-networking client and its driver.
+/// The bridge's client over `r`/`w`: a remote-networking client, its driver, and the
+/// receive queues of the streams it connects (`bridge_inbox.rs`).
 pub fn client<R, W>(
     r: R,
     w: W,
 ) -> (
     RemoteNetworkingClient,
     impl std::future::Future<Output = ()>,
+    Arc<Inboxes>,
 )
 where
     R: AsyncRead + Unpin + Send + 'static,
@@ -258,7 +329,7 @@ where
     // a reply arrives: after each batch the writer posts a reply nobody waits for
     // (an unknown request id, ignored by the client), so such a sender always gets woken.
     let weak = res_tx.downgrade();
-    let nudge = move || {
+    let nudge = move |_| {
         if let Some(tx) = weak.upgrade() {
             let _ = tx.try_send(MessageResponse::ResponseToRequest {
                 req_id: u64::MAX,
@@ -266,9 +337,14 @@ where
             });
         }
     };
-    spawn_pair(read_loop(r, res_tx), write_loop(req_rx, w, nudge));
+    let inboxes = Inboxes::new();
+    let (seen, route) = (inboxes.clone(), inboxes.clone());
+    spawn_pair(
+        read_loop(r, res_tx, None, move |m| route.route(m)),
+        write_loop(req_rx, w, move |m| seen.requested(m), nudge),
+    );
     let (client, driver) = RemoteNetworkingClient::new_from_mpsc(req_tx, res_rx);
-    (client, tokio::task::unconstrained(driver))
+    (client, tokio::task::unconstrained(driver), inboxes)
 }
 
 /// The bridge's server over `r`/`w`, serving `inner`; returns when the bridge ends.
@@ -277,9 +353,24 @@ where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
+    let backlog = Backlog::new();
+    let inner = super::bridge_whole::whole(inner, backlog.clone());
     let (req_tx, req_rx) = mpsc::channel::<MessageRequest>(QUEUE);
-    let (res_tx, res_rx) = mpsc::channel::<MessageResponse>(QUEUE);
-    spawn_pair(read_loop(r, req_tx), write_loop(res_rx, w, || {}));
+    // Never full: a reply send that waited could overtake (see the module docs).
+    let (res_tx, res_rx) = mpsc::channel::<MessageResponse>(Semaphore::MAX_PERMITS);
+    let taken = Arc::new(Notify::new());
+    let replies = Replies {
+        queue: res_tx.downgrade(),
+        taken: taken.clone(),
+    };
+    let written = move |n| {
+        backlog.written(n);
+        taken.notify_waiters();
+    };
+    spawn_pair(
+        read_loop(r, req_tx, Some(replies), Some),
+        write_loop(res_rx, w, |_| {}, written),
+    );
     let (server, driver) = RemoteNetworkingServer::new_from_mpsc(res_tx, req_rx, inner);
     tokio::task::unconstrained(driver).await;
     drop(server);
@@ -293,30 +384,34 @@ mod tests {
     async fn frames_round_trip() {
         let mut buf = Vec::new();
         let data: Vec<u8> = (0..70_000u32).map(|i| i as u8).collect();
-        assert!(encode(
-            MessageRequest::Send {
-                socket: SocketId::from(7),
-                data: data.clone(),
-                req_id: Some(9),
-            },
-            &mut buf
-        ));
-        assert!(encode(
-            MessageRequest::Send {
-                socket: SocketId::from(u64::MAX),
-                data: vec![],
-                req_id: None,
-            },
-            &mut buf
-        ));
-        assert!(encode(
-            MessageRequest::Socket {
-                socket: SocketId::from(3),
-                req: virtual_net::meta::RequestType::Flush,
-                req_id: Some(1),
-            },
-            &mut buf
-        ));
+        // Each frame reports the TCP data it carries.
+        let carried = [
+            encode(
+                MessageRequest::Send {
+                    socket: SocketId::from(7),
+                    data: data.clone(),
+                    req_id: Some(9),
+                },
+                &mut buf,
+            ),
+            encode(
+                MessageRequest::Send {
+                    socket: SocketId::from(u64::MAX),
+                    data: vec![],
+                    req_id: None,
+                },
+                &mut buf,
+            ),
+            encode(
+                MessageRequest::Socket {
+                    socket: SocketId::from(3),
+                    req: virtual_net::meta::RequestType::Flush,
+                    req_id: Some(1),
+                },
+                &mut buf,
+            ),
+        ];
+        assert_eq!(carried, [Some(70_000), Some(0), Some(0)]);
         let mut r = &buf[..];
         match read_frame::<MessageRequest, _>(&mut r).await {
             Some(MessageRequest::Send {
