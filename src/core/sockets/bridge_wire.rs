@@ -217,15 +217,11 @@ async fn write_loop<T: Wire, W: AsyncWrite + Unpin>(
             break;
         };
         while buf.len() < BATCH {
-            match rx.try_recv() {
-                Ok(m) => match {
-                    seen(&m);
-                    encode(m, &mut buf)
-                } {
-                    Some(n) => data += n,
-                    None => return,
-                },
-                Err(_) => break,
+            let Ok(m) = rx.try_recv() else { break };
+            seen(&m);
+            match encode(m, &mut buf) {
+                Some(n) => data += n,
+                None => return,
             }
         }
         if w.write_all(&buf).await.is_err() || w.flush().await.is_err() {
