@@ -146,6 +146,8 @@ pub fn bridge_rows(quick: bool, reps: usize, only: Option<&[String]>) -> Vec<Bri
     trust.set_noise_key_hex(&noise_public).unwrap();
     let serve = |tls: bool, double: bool| {
         let mut cfg = ServeConfig::new("127.0.0.1:0".parse().unwrap(), vec![TOKEN.into()]);
+        // The echo and sink servers are on loopback, which the egress policy denies by default.
+        cfg.egress = Arc::new(wasix_compat::core::sockets::egress::EgressPolicy::allow_all());
         if double {
             cfg.noise_key = Some(noise);
         }
