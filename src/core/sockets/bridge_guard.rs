@@ -9,8 +9,9 @@
 //! waiting reader sees it. Listeners and UDP sockets are passed through unwatched (noted in
 //! the bridge docs as not yet covered).
 //!
-//! A stream it connects reads its data from its own ordered queue (`bridge_inbox.rs`), not
-//! from virtual-net's.
+//! A stream it connects, or accepts on a listener opened through it, is watched the same
+//! way and reads its data from its own ordered queue (`bridge_inbox.rs`), not from
+//! virtual-net's.
 
 use super::bridge_backlog::HandlerSlot;
 use super::bridge_inbox::{remote_socket_id, Inbox, Inboxes};
@@ -44,16 +45,42 @@ pub fn guard(
     });
     Arc::new(Guarded {
         inner,
-        dead: rx,
-        inboxes,
+        streams: Streams {
+            dead: rx,
+            inboxes,
+            rt: tokio::runtime::Handle::current(),
+        },
     })
 }
 
 #[derive(Debug)]
 struct Guarded {
     inner: Arc<dyn VirtualNetworking>,
+    streams: Streams,
+}
+
+/// What a stream of the bridge is made with.
+#[derive(Debug, Clone)]
+struct Streams {
     dead: watch::Receiver<bool>,
     inboxes: Arc<Inboxes>,
+    /// Accepts happen on guest threads, outside the runtime: the watchers are spawned here.
+    rt: tokio::runtime::Handle,
+}
+
+impl Streams {
+    /// `s` watched, reading from its registered queue (if it has one).
+    fn wrap(&self, s: Box<dyn VirtualTcpSocket + Sync>) -> GuardedTcp {
+        let inbox = remote_socket_id(&s).and_then(|id| {
+            let inbox = self.inboxes.claim(id)?;
+            Some(Claimed {
+                id,
+                inbox,
+                inboxes: self.inboxes.clone(),
+            })
+        });
+        GuardedTcp::new(s, self.dead.clone(), inbox, &self.rt)
+    }
 }
 
 /// Resolves once the bridge is dead (or its watcher is gone, which is the same).
@@ -65,7 +92,7 @@ impl Guarded {
     async fn guard<T>(&self, f: impl Future<Output = Result<T>>) -> Result<T> {
         tokio::select! {
             biased;
-            _ = died(self.dead.clone()) => Err(NetworkError::ConnectionAborted),
+            _ = died(self.streams.dead.clone()) => Err(NetworkError::ConnectionAborted),
             r = f => r,
         }
     }
@@ -130,8 +157,13 @@ impl VirtualNetworking for Guarded {
         reuse_port: bool,
         reuse_addr: bool,
     ) -> Result<Box<dyn VirtualTcpListener + Sync>> {
-        self.guard(self.inner.listen_tcp(addr, only_v6, reuse_port, reuse_addr))
-            .await
+        let l = self
+            .guard(self.inner.listen_tcp(addr, only_v6, reuse_port, reuse_addr))
+            .await?;
+        Ok(Box::new(GuardedListener {
+            inner: l,
+            streams: self.streams.clone(),
+        }))
     }
     async fn bind_tcp(
         &self,
@@ -161,15 +193,7 @@ impl VirtualNetworking for Guarded {
         peer: SocketAddr,
     ) -> Result<Box<dyn VirtualTcpSocket + Sync>> {
         let s = self.guard(self.inner.connect_tcp(addr, peer)).await?;
-        let inbox = remote_socket_id(&s).and_then(|id| {
-            let i = self.inboxes.claim(id)?;
-            Some(Claimed {
-                id,
-                inbox: i,
-                inboxes: self.inboxes.clone(),
-            })
-        });
-        Ok(Box::new(GuardedTcp::new(s, self.dead.clone(), inbox)))
+        Ok(Box::new(self.streams.wrap(s)))
     }
     async fn resolve(
         &self,
@@ -178,6 +202,37 @@ impl VirtualNetworking for Guarded {
         dns_server: Option<IpAddr>,
     ) -> Result<Vec<IpAddr>> {
         self.guard(self.inner.resolve(host, port, dns_server)).await
+    }
+}
+
+/// A listener of the bridge: the streams it accepts are watched and read from their own
+/// queues, as connected ones do.
+#[derive(Debug)]
+struct GuardedListener {
+    inner: Box<dyn VirtualTcpListener + Sync>,
+    streams: Streams,
+}
+
+impl VirtualIoSource for GuardedListener {
+    forward_io_source!();
+}
+
+impl VirtualTcpListener for GuardedListener {
+    fn try_accept(&mut self) -> Result<(Box<dyn VirtualTcpSocket + Sync>, SocketAddr)> {
+        let (s, a) = self.inner.try_accept()?;
+        Ok((Box::new(self.streams.wrap(s)), a))
+    }
+    fn set_handler(&mut self, h: Box<dyn InterestHandler + Send + Sync>) -> Result<()> {
+        self.inner.set_handler(h)
+    }
+    fn addr_local(&self) -> Result<SocketAddr> {
+        self.inner.addr_local()
+    }
+    fn set_ttl(&mut self, ttl: u8) -> Result<()> {
+        self.inner.set_ttl(ttl)
+    }
+    fn ttl(&self) -> Result<u8> {
+        self.inner.ttl()
     }
 }
 
@@ -249,6 +304,7 @@ impl GuardedTcp {
         inner: Box<dyn VirtualTcpSocket + Sync>,
         dead: watch::Receiver<bool>,
         inbox: Option<Claimed>,
+        rt: &tokio::runtime::Handle,
     ) -> GuardedTcp {
         let handler: HandlerSlot = Default::default();
         if let Some(c) = &inbox {
@@ -257,7 +313,7 @@ impl GuardedTcp {
         let (alive, gone) = tokio::sync::oneshot::channel::<()>();
         // Wakes whoever waits on the socket when the bridge dies (or stops with the socket).
         let (slot, rx) = (handler.clone(), dead.clone());
-        tokio::spawn(async move {
+        rt.spawn(async move {
             tokio::select! {
                 _ = died(rx) => {
                     if let Some(h) = slot.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {

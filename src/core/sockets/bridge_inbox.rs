@@ -11,9 +11,10 @@
 //! for a stream registered here goes straight into its [`Inbox`], in wire order, and the
 //! stream (`bridge_guard::GuardedTcp`) reads from there.
 //!
-//! A stream is registered when its `ConnectTcp` request is written (before any reply to it
-//! can arrive) and unregistered if the connect fails or the stream is dropped. Streams
-//! accepted by a bridged listener are not registered (they keep virtual-net's queue).
+//! A stream is registered when the request that names its id is written — `ConnectTcp`, or
+//! a listener's `BeginAccept` for the next stream it accepts — before any reply can arrive,
+//! and unregistered if the connect fails or the stream is dropped. (A stream made from a
+//! bound socket, `ConnectBound`, is not registered: it keeps virtual-net's queue.)
 
 use super::bridge_backlog::{Handler, HandlerSlot};
 use std::collections::{HashMap, VecDeque};
@@ -132,17 +133,26 @@ impl Inboxes {
         self.connects.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The writer is about to send `m`: a `ConnectTcp` registers its stream.
+    /// The writer is about to send `m`: a `ConnectTcp` or `BeginAccept` registers its
+    /// stream.
     pub fn requested(&self, m: &MessageRequest) {
-        if let MessageRequest::Interface {
-            req: RequestType::ConnectTcp { socket_id, .. },
-            req_id,
-        } = m
-        {
-            self.streams().insert(*socket_id, Arc::default());
-            if let Some(r) = req_id {
-                self.connects().insert(*r, *socket_id);
+        match m {
+            MessageRequest::Interface {
+                req: RequestType::ConnectTcp { socket_id, .. },
+                req_id,
+            } => {
+                self.streams().insert(*socket_id, Arc::default());
+                if let Some(r) = req_id {
+                    self.connects().insert(*r, *socket_id);
+                }
             }
+            MessageRequest::Socket {
+                req: RequestType::BeginAccept(child),
+                ..
+            } => {
+                self.streams().entry(*child).or_default();
+            }
+            _ => {}
         }
     }
 
