@@ -54,7 +54,13 @@ impl Backlog {
         if g.queued < LIMIT {
             return true;
         }
-        g.starved.push(Arc::downgrade(handler));
+        if !g
+            .starved
+            .iter()
+            .any(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(handler)))
+        {
+            g.starved.push(Arc::downgrade(handler));
+        }
         false
     }
 
