@@ -9,16 +9,12 @@
 //! `Readable` again (the host's readiness is edge-triggered: without that nudge the data
 //! already in the kernel would never be read).
 
+use super::bridge_handler::{Handler, HandlerSlot};
 use std::sync::{Arc, Mutex, Weak};
-use virtual_net::{InterestHandler, InterestType};
+use virtual_net::InterestType;
 
 /// Bytes of a bridge's TCP data that may wait between its sockets and the wire.
 pub const LIMIT: usize = 4 << 20;
-
-/// The handler a stream's owner set last.
-pub type Handler = Mutex<Option<Box<dyn InterestHandler + Send + Sync>>>;
-/// A [`Handler`] shared with whoever must wake the stream.
-pub type HandlerSlot = Arc<Handler>;
 
 #[derive(Default)]
 struct Inner {
@@ -93,6 +89,7 @@ impl Backlog {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use virtual_net::InterestHandler;
 
     #[derive(Debug)]
     struct Count(Arc<AtomicUsize>);

@@ -13,7 +13,7 @@
 //! way and reads its data from its own ordered queue (`bridge_inbox.rs`), not from
 //! virtual-net's.
 
-use super::bridge_backlog::HandlerSlot;
+use super::bridge_handler::{HandlerSlot, Shared};
 use super::bridge_inbox::{remote_socket_id, Inbox, Inboxes};
 use std::future::Future;
 use std::mem::MaybeUninit;
@@ -247,32 +247,6 @@ struct Claimed {
 impl Drop for Claimed {
     fn drop(&mut self) {
         self.inboxes.release(self.id);
-    }
-}
-
-/// Hands interests to the handler the owner set last (shared with the death watcher).
-#[derive(Debug)]
-struct Shared(HandlerSlot);
-
-impl InterestHandler for Shared {
-    fn push_interest(&mut self, i: InterestType) {
-        if let Some(h) = self.0.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-            h.push_interest(i)
-        }
-    }
-    fn pop_interest(&mut self, i: InterestType) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_mut()
-            .is_some_and(|h| h.pop_interest(i))
-    }
-    fn has_interest(&self, i: InterestType) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .is_some_and(|h| h.has_interest(i))
     }
 }
 

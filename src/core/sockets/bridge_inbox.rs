@@ -16,7 +16,7 @@
 //! and unregistered if the connect fails or the stream is dropped. (A stream made from a
 //! bound socket, `ConnectBound`, is not registered: it keeps virtual-net's queue.)
 
-use super::bridge_backlog::{Handler, HandlerSlot};
+use super::bridge_handler::{Handler, HandlerSlot};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::Waker;

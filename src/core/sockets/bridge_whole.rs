@@ -18,7 +18,8 @@
 //!
 //! Reads: a stream reads only while its bridge's backlog has room (`bridge_backlog.rs`).
 
-use super::bridge_backlog::{Backlog, HandlerSlot};
+use super::bridge_backlog::Backlog;
+use super::bridge_handler::{HandlerSlot, Shared};
 use std::mem::MaybeUninit;
 use std::net::{Shutdown, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -179,32 +180,6 @@ struct Whole {
     /// this slot, and so do the backlog and the tail flusher.
     handler: HandlerSlot,
     backlog: Arc<Backlog>,
-}
-
-/// Hands interests to the handler in the slot.
-#[derive(Debug)]
-struct Shared(HandlerSlot);
-
-impl InterestHandler for Shared {
-    fn push_interest(&mut self, i: InterestType) {
-        if let Some(h) = self.0.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-            h.push_interest(i)
-        }
-    }
-    fn pop_interest(&mut self, i: InterestType) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_mut()
-            .is_some_and(|h| h.pop_interest(i))
-    }
-    fn has_interest(&self, i: InterestType) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .is_some_and(|h| h.has_interest(i))
-    }
 }
 
 impl std::fmt::Debug for Whole {

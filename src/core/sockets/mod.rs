@@ -99,6 +99,7 @@ pub mod bridge;
 mod bridge_backlog;
 mod bridge_double;
 mod bridge_guard;
+mod bridge_handler;
 mod bridge_inbox;
 mod bridge_io;
 pub mod bridge_noise;
