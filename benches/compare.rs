@@ -19,7 +19,7 @@
 //! Debian) and coreutils' `/bin/true`. Through the module cache, warmed once.
 //!
 //! Bridge rows (`bridge_*`, benches/bridge/mod.rs): port_bridge's transports in process, direct
-//! against bridged `tcp://` against bridged `tls://`.
+//! against bridged `tcp://` against bridged `tls://` against bridged double (Noise inside TLS).
 
 mod bridge;
 
@@ -1029,9 +1029,9 @@ fn report(
     }
     if !bridge_rows.is_empty() {
         println!(
-            "\n| bridge | direct | bridged tcp:// | bridged tls:// | tls / tcp | tls / direct |"
+            "\n| bridge | direct | bridged tcp:// | bridged tls:// | bridged double | tls / tcp | tls / direct | double / direct |"
         );
-        println!("|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|---|");
     }
     let fmt_fine = |ns: u128| {
         if ns < 1_000_000 {
@@ -1043,23 +1043,28 @@ fn report(
     for r in bridge_rows {
         let vs_tcp = r.tls as f64 / r.tcp as f64;
         let vs_direct = r.direct.map(|d| r.tls as f64 / d as f64);
+        let double_vs_direct = r.direct.map(|d| r.double as f64 / d as f64);
+        let ratio =
+            |x: Option<f64>, p: usize| x.map(|x| format!("{x:.p$}")).unwrap_or_else(|| "—".into());
         println!(
-            "| {} | {} | {} | {} | {vs_tcp:.2} | {} |",
+            "| {} | {} | {} | {} | {} | {vs_tcp:.2} | {} | {} |",
             r.name,
             r.direct.map(fmt_fine).unwrap_or_else(|| "—".into()),
             fmt_fine(r.tcp),
             fmt_fine(r.tls),
-            vs_direct
-                .map(|x| format!("{x:.2}"))
-                .unwrap_or_else(|| "—".into()),
+            fmt_fine(r.double),
+            ratio(vs_direct, 2),
+            ratio(double_vs_direct, 2),
         );
         json.push(format!(
-            "  {{\"workload\": \"{}\", \"direct_ns\": {}, \"bridged_tcp_ns\": {}, \"bridged_tls_ns\": {}, \"ratio_tls_vs_tcp\": {vs_tcp:.4}, \"ratio_tls_vs_direct\": {}}}",
+            "  {{\"workload\": \"{}\", \"direct_ns\": {}, \"bridged_tcp_ns\": {}, \"bridged_tls_ns\": {}, \"bridged_double_ns\": {}, \"ratio_tls_vs_tcp\": {vs_tcp:.4}, \"ratio_tls_vs_direct\": {}, \"ratio_double_vs_direct\": {}}}",
             r.name,
             r.direct.map(|d| d.to_string()).unwrap_or_else(|| "null".into()),
             r.tcp,
             r.tls,
-            vs_direct.map(|x| format!("{x:.4}")).unwrap_or_else(|| "null".into()),
+            r.double,
+            ratio(vs_direct, 4).replace('—', "null"),
+            ratio(double_vs_direct, 4).replace('—', "null"),
         ));
     }
     let path = out.join("compare.json");

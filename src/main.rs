@@ -9,7 +9,7 @@ const USAGE: &str = "usage:
                    [--volume HOST:GUEST] [--tmpfs GUEST] [--preopens-only] [--env K=V] [--stdin FILE] [--net]
                    [--no-cache] [--allow-precompiled] [--max-threads N] [--max-procs N] [--sigchld]
                    [--allow-clock-set] [--trap-unknown-imports] [--bridge-ca FILE] [--bridge-pin SHA256HEX]
-                   [--trace FILE] [--fake-clock NS] [--seed N]
+                   [--bridge-noise-key HEX] [--trace FILE] [--fake-clock NS] [--seed N]
                    [--command NAME] FILE.{wasm,wat,wasmu,webc}|PACKAGE-DIR [-- ARGS...]
       A wasmer package (a .webc, or a directory with wasmer.toml) runs its entrypoint command
       (or --command NAME) with the command's declared args and env before the given ones and
@@ -34,7 +34,9 @@ const USAGE: &str = "usage:
       to functions that trap when called, instead of failing the run before it starts.
       --bridge-ca FILE: port_bridge to a `tls://` network trusts only the CA certificates in
       this PEM file (default: the system roots). --bridge-pin SHA256HEX: it accepts a server
-      whose certificate has this SHA-256 fingerprint (repeatable).
+      whose certificate has this SHA-256 fingerprint (repeatable). --bridge-noise-key HEX: the
+      server's static Noise public key (from `net keygen`): with it `tls://` bridges can meet
+      `double_encryption` (Noise NK inside TLS; docs/bridge.md).
       --trace FILE (ours): one JSON line per import call (thread, namespace, name, decoded
       arguments, result, duration; docs/diff.md). --fake-clock NS (ours, wasmer-wasix): every
       clock reads NS + 1 µs per reading so far. --seed N (ours, wasmer-wasix): random_get is
@@ -62,7 +64,7 @@ const USAGE: &str = "usage:
       with no WASI 0.2 equivalent (with the nearest interface) go to stderr, exit 1. A bad file:
       exit 2.
   wasix-compat net serve --listen ADDR:PORT (--token TOKEN | --token-file FILE)...
-                        [--tls-cert FILE --tls-key FILE] [--handshake-timeout SECS] [--max-failures N]
+                        [--tls-cert FILE --tls-key FILE [--noise-key FILE]] [--handshake-timeout SECS] [--max-failures N]
                         [--allow CIDR[:PORTS]]... [--deny CIDR[:PORTS]]... [--max-sockets N]
                         [--max-bytes N] [--shutdown-grace SECS]
       Serves this host's network to port_bridge. --token may repeat; --token-file has one token
@@ -75,6 +77,11 @@ const USAGE: &str = "usage:
       --max-sockets / --max-bytes limit each token (`again` past the sockets; past the bytes
       the token's bridges end). SIGHUP re-reads the tokens; SIGTERM stops accepting, lets
       bridges finish for --shutdown-grace seconds (default 10) and exits 0. See docs/bridge.md.
+      --noise-key FILE (with TLS): also offer double_encryption with this static Noise private
+      key (64 hex digits).
+  wasix-compat net keygen --out FILE
+      Writes a new static Noise private key to FILE (64 hex digits, mode 0600) and prints its
+      public key, for clients' --bridge-noise-key.
   wasix-compat matrix [--check] [--evidence DIR]
       Regenerates compat-matrix/ (--check: fails when it is stale) from the import records
       the test suite leaves in target/import-evidence/ (WASIX_COMPAT_RECORD).
@@ -172,6 +179,7 @@ fn parse_run(argv: &[String]) -> Result<(Box<dyn Engine>, RunOptions), String> {
             "--net" => o.net = true,
             "--bridge-ca" => o.bridge_ca = Some(value("--bridge-ca")?.into()),
             "--bridge-pin" => o.bridge_pins.push(value("--bridge-pin")?),
+            "--bridge-noise-key" => o.bridge_noise_key = Some(value("--bridge-noise-key")?),
             "-h" | "--help" => return Err(USAGE.into()),
             f if f.starts_with('-') && module.is_none() => {
                 return Err(format!("unknown option `{f}`\n{USAGE}"))
@@ -194,11 +202,36 @@ fn parse_run(argv: &[String]) -> Result<(Box<dyn Engine>, RunOptions), String> {
     Ok((engine, o))
 }
 
+/// `net keygen --out FILE`: a new static Noise private key in FILE; prints the public key.
+fn net_keygen(argv: &[String]) -> anyhow::Result<()> {
+    use wasix_compat::core::sockets::bridge_noise::{generate, public_key};
+    let out = match argv {
+        [o, f] if o == "--out" => f,
+        _ => anyhow::bail!("usage: wasix-compat net keygen --out FILE"),
+    };
+    let hex = |b: &[u8; 32]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let key = generate().map_err(|_| anyhow::anyhow!("no randomness"))?;
+    let public = public_key(&key).map_err(|_| anyhow::anyhow!("bad key"))?;
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(out)
+            .map_err(|e| anyhow::anyhow!("{out}: {e}"))?;
+        writeln!(f, "{}", hex(&key))?;
+    }
+    println!("{}", hex(&public));
+    Ok(())
+}
+
 /// `net serve`: serves the host's network to bridging instances (see USAGE).
 fn net_cli(argv: &[String]) -> anyhow::Result<()> {
     use wasix_compat::core::sockets::bridge::{read_token_file, ServeConfig};
     use wasix_compat::core::sockets::egress::{EgressPolicy, Rule};
-    const NET_USAGE: &str = "usage: wasix-compat net serve --listen ADDR:PORT (--token TOKEN | --token-file FILE)... [--tls-cert FILE --tls-key FILE] [--handshake-timeout SECS] [--max-failures N] [--allow CIDR[:PORTS]]... [--deny CIDR[:PORTS]]... [--max-sockets N] [--max-bytes N] [--shutdown-grace SECS]";
+    const NET_USAGE: &str = "usage: wasix-compat net serve --listen ADDR:PORT (--token TOKEN | --token-file FILE)... [--tls-cert FILE --tls-key FILE [--noise-key FILE]] [--handshake-timeout SECS] [--max-failures N] [--allow CIDR[:PORTS]]... [--deny CIDR[:PORTS]]... [--max-sockets N] [--max-bytes N] [--shutdown-grace SECS]";
     let (mut listen, mut tokens) = (None, Vec::new());
     // In the order given, to re-read on SIGHUP: Ok(token) or Err(token file).
     let mut sources: Vec<Result<String, String>> = Vec::new();
@@ -211,11 +244,13 @@ fn net_cli(argv: &[String]) -> anyhow::Result<()> {
             .ok_or_else(|| anyhow::anyhow!("{flag} takes a positive count, not `{v}`"))
     };
     let (mut cert, mut key, mut timeout, mut max_failures) = (None, None, None, None);
+    let mut noise_key = None;
     let mut it = argv.iter();
-    anyhow::ensure!(
-        it.next().map(String::as_str) == Some("serve"),
-        "{NET_USAGE}"
-    );
+    match it.next().map(String::as_str) {
+        Some("serve") => {}
+        Some("keygen") => return net_keygen(&argv[1..]),
+        _ => anyhow::bail!("{NET_USAGE}"),
+    }
     while let Some(a) = it.next() {
         let mut value = || {
             it.next()
@@ -256,6 +291,7 @@ fn net_cli(argv: &[String]) -> anyhow::Result<()> {
             }
             "--tls-cert" => cert = Some(value()?),
             "--tls-key" => key = Some(value()?),
+            "--noise-key" => noise_key = Some(value()?),
             "--handshake-timeout" => {
                 let v = value()?;
                 timeout = Some(
@@ -293,6 +329,17 @@ fn net_cli(argv: &[String]) -> anyhow::Result<()> {
         }
         (None, None) => {}
         _ => anyhow::bail!("--tls-cert and --tls-key go together"),
+    }
+    if let Some(p) = noise_key {
+        anyhow::ensure!(
+            cfg.tls.is_some(),
+            "--noise-key needs --tls-cert/--tls-key (the inner layer runs inside TLS)"
+        );
+        let text = std::fs::read_to_string(&p).map_err(|e| anyhow::anyhow!("{p}: {e}"))?;
+        cfg.noise_key = Some(
+            wasix_compat::core::sockets::bridge::parse_hex32(&text)
+                .ok_or_else(|| anyhow::anyhow!("{p}: a Noise private key is 64 hex digits"))?,
+        );
     }
     if let Some(t) = timeout {
         cfg.handshake_timeout = std::time::Duration::from_secs_f64(t);

@@ -28,6 +28,8 @@ pub struct RunOptions {
     pub bridge_ca: Option<PathBuf>,
     /// Pinned SHA-256 fingerprints for `tls://` bridges (`--bridge-pin HEX`).
     pub bridge_pins: Vec<String>,
+    /// The server's static Noise public key for `double_encryption` (`--bridge-noise-key HEX`).
+    pub bridge_noise_key: Option<String>,
     /// Never give a WASIX module the in-memory root (`--preopens-only`): it then sees only
     /// its preopened directories, as a preview1 module does.
     pub preopens_only: bool,

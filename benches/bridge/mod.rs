@@ -4,8 +4,9 @@
 //! - `bridge_rtt`: 1-byte echo round trips (10,000; quick 1,000), per round trip;
 //! - `bridge_bulk`: 64 MiB (quick 8 MiB) pushed to a sink until its one-byte answer;
 //!
-//! each direct (host network, no bridge), bridged `tcp://` and bridged `tls://` (certificates
-//! made with rcgen at run time). Medians of `reps`.
+//! each direct (host network, no bridge), bridged `tcp://`, bridged `tls://` and bridged
+//! double (`double_encryption`: Noise NK inside TLS; certificates and Noise keys made at run
+//! time). Medians of `reps`.
 
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
@@ -14,19 +15,20 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use virtual_net::{VirtualConnectedSocketExt, VirtualNetworking};
 use wasix_compat::core::sockets::bridge::{
-    serve_with, BridgeTrust, ServeConfig, CLASSIC_ENCRYPTION, UNENCRYPTED,
+    serve_with, BridgeTrust, ServeConfig, CLASSIC_ENCRYPTION, DOUBLE_ENCRYPTION, UNENCRYPTED,
 };
-use wasix_compat::core::sockets::Network;
+use wasix_compat::core::sockets::{bridge_noise, Network};
 
 const TOKEN: &str = "bench-token";
 const BOUND: Duration = Duration::from_secs(120);
 
-/// One row: medians in ns for direct (None for setup), `tcp://`, `tls://`.
+/// One row: medians in ns for direct (None for setup), `tcp://`, `tls://`, double.
 pub struct BridgeRow {
     pub name: &'static str,
     pub direct: Option<u128>,
     pub tcp: u128,
     pub tls: u128,
+    pub double: u128,
 }
 
 fn median(mut v: Vec<u128>) -> u128 {
@@ -133,10 +135,22 @@ pub fn bridge_rows(quick: bool, reps: usize, only: Option<&[String]>) -> Vec<Bri
         .unwrap()
         .signed_by(&key, &issuer)
         .unwrap();
+    let noise = bridge_noise::generate().unwrap();
+    let noise_public: String = bridge_noise::public_key(&noise)
+        .unwrap()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let mut trust = BridgeTrust::default();
     trust.add_ca_pem(ca_pem.as_bytes()).unwrap();
-    let serve = |tls: bool| {
+    trust.set_noise_key_hex(&noise_public).unwrap();
+    let serve = |tls: bool, double: bool| {
         let mut cfg = ServeConfig::new("127.0.0.1:0".parse().unwrap(), vec![TOKEN.into()]);
+        // The echo and sink servers are on loopback, which the egress policy denies by default.
+        cfg.egress = Arc::new(wasix_compat::core::sockets::egress::EgressPolicy::allow_all());
+        if double {
+            cfg.noise_key = Some(noise);
+        }
         if tls {
             cfg.tls = Some(
                 ServeConfig::tls_from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes())
@@ -147,15 +161,15 @@ pub fn bridge_rows(quick: bool, reps: usize, only: Option<&[String]>) -> Vec<Bri
         rt.spawn(serve_with(cfg, move |a| tx.send(a).unwrap()));
         rx.recv_timeout(BOUND).unwrap()
     };
-    let (plain, tls) = (serve(false), serve(true));
+    let (plain, tls, double) = (serve(false, false), serve(true, false), serve(true, true));
     let (echo, sink) = servers(&rt, bulk);
     let host = || {
         let n = Network::host().expect("host network");
         n.set_bridge_trust(trust.clone());
         n
     };
-    // [setup, rtt, bulk] x [direct, tcp, tls]
-    let mut v: [[Vec<u128>; 3]; 3] = Default::default();
+    // [setup, rtt, bulk] x [direct, tcp, tls, double]
+    let mut v: [[Vec<u128>; 4]; 3] = Default::default();
     for rep in 0..reps {
         let direct = host();
         let (r, b) = measure(&direct, direct.backend().unwrap(), echo, sink, rounds, bulk);
@@ -164,6 +178,7 @@ pub fn bridge_rows(quick: bool, reps: usize, only: Option<&[String]>) -> Vec<Bri
         for (i, url, sec) in [
             (1, format!("tcp://{plain}"), UNENCRYPTED),
             (2, format!("tls://{tls}"), CLASSIC_ENCRYPTION),
+            (3, format!("tls://{double}"), DOUBLE_ENCRYPTION),
         ] {
             let net = host();
             let t = Instant::now();
@@ -178,12 +193,13 @@ pub fn bridge_rows(quick: bool, reps: usize, only: Option<&[String]>) -> Vec<Bri
     let mut take = |k: usize| std::mem::take(&mut v[k]);
     let mut rows = Vec::new();
     for (k, name) in names.iter().enumerate() {
-        let [d, t, s] = take(k);
+        let [d, t, s, x] = take(k);
         rows.push(BridgeRow {
             name,
             direct: (!d.is_empty()).then(|| median(d)),
             tcp: median(t),
             tls: median(s),
+            double: median(x),
         });
     }
     rt.shutdown_background();

@@ -273,6 +273,19 @@ impl Builder {
         self
     }
 
+    /// Pins the bridge server's static Noise public key (64 hex digits, as `net keygen`
+    /// prints it): `tls://` bridges can then meet `double_encryption`.
+    pub fn bridge_noise_key(mut self, hex: &str) -> Self {
+        let t = self.bridge_trust.get_or_insert_with(Default::default);
+        if let Err(why) = t.set_noise_key_hex(hex) {
+            self.error.get_or_insert(RunError::Setup {
+                what: "bridge Noise key".into(),
+                why,
+            });
+        }
+        self
+    }
+
     /// The guest's initial working directory (WASIX getcwd).
     pub fn current_dir(mut self, dir: impl Into<String>) -> Self {
         self.cli.initial_cwd = Some(dir.into());

@@ -54,6 +54,9 @@ fn run_traced(
     for p in &o.bridge_pins {
         b = b.bridge_pin(p);
     }
+    if let Some(k) = &o.bridge_noise_key {
+        b = b.bridge_noise_key(k);
+    }
     // The test suite's evidence of which imports each test called (see witx::record).
     if let Some(f) = std::env::var_os("WASIX_COMPAT_RECORD") {
         b = b.record_imports(f);

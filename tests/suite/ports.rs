@@ -738,6 +738,87 @@ fn bridge_over_tls_from_a_guest() {
     r.run().assert_ok();
 }
 
+/// `double_encryption` from a guest: `net keygen` makes the server's Noise key, `net serve
+/// --noise-key` offers the inner layer, `run --bridge-noise-key` pins its public half; the
+/// guest's `{double}` bridge goes through net serve, and `port_unbridge` returns to the local
+/// network.
+#[test]
+fn bridge_double_from_a_guest() {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let dir = std::env::temp_dir().join(format!("wxc-ports-double-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    struct Rm(std::path::PathBuf);
+    impl Drop for Rm {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _rm = Rm(dir.clone());
+    let mut cap = CertificateParams::new(Vec::<String>::new()).unwrap();
+    cap.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = cap.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(cap, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let (ca_pem, cert_pem, key_pem, noise) = (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+        dir.join("noise.key"),
+    );
+    std::fs::write(&ca_pem, ca_cert.pem()).unwrap();
+    std::fs::write(&cert_pem, cert.pem()).unwrap();
+    std::fs::write(&key_pem, key.serialize_pem()).unwrap();
+    let out = Command::new(bin())
+        .args(["net", "keygen", "--out"])
+        .arg(&noise)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let public = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let serve = NetServe::start_with(
+        TOKEN,
+        &[
+            "--tls-cert".as_ref(),
+            cert_pem.as_os_str(),
+            "--tls-key".as_ref(),
+            key_pem.as_os_str(),
+            "--noise-key".as_ref(),
+            noise.as_os_str(),
+        ],
+    );
+    let url = format!("tls://{}", serve.addr);
+    let echo = EchoServer::start();
+    let mut r = Run::new(guest("port_bridge"))
+        .flag("--net")
+        .flag("--bridge-ca")
+        .flag(ca_pem.to_str().unwrap())
+        .flag("--bridge-noise-key")
+        .flag(&public)
+        .arg("double")
+        .arg(&url)
+        .arg(TOKEN)
+        .arg(&echo.port.to_string());
+    r.timeout = T;
+    r.run().assert_ok();
+    let records = echo.records();
+    let tags: Vec<&str> = records.iter().map(|r| r.tag.as_str()).collect();
+    assert_eq!(tags.len(), 2, "{tags:?}");
+    for r in &records {
+        let owner = r.owner.unwrap_or_else(|| panic!("`{}`: no owner", r.tag));
+        match r.tag.as_str() {
+            "bridged-double" => assert_eq!(owner, serve.pid(), "bridged-double via net serve"),
+            "local-double-after" => assert_ne!(owner, serve.pid(), "local-double-after is local"),
+            t => panic!("unexpected connection `{t}`"),
+        }
+    }
+}
+
 // ---- wasmer-wasix reference ----
 
 /// Every program under wasmer-wasix: the checks that fail there are exactly the ones

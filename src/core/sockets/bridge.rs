@@ -13,15 +13,20 @@
 //! The stream is dialled through the instance's own network (so a sandboxed or in-process
 //! network never reaches the host's). Over it — inside TLS for `tls://` — the client
 //! presents its token in one line and the server answers `OK` or `DENIED`; then
-//! virtual-net's own remote-networking protocol (bincode frames) runs on the same stream,
-//! and the client becomes the instance's network backend.
+//! virtual-net's remote-networking protocol runs on the same stream in our own framing
+//! (`bridge_wire.rs`), and the client becomes the instance's network backend.
 //!
 //! Security (`stream_security` is a set of acceptable levels, the witx flags):
 //! - `unencrypted` is met by `tcp://` and bare endpoints only;
 //! - `any_encryption` and `classic_encryption` are met by `tls://` only. The TLS transport
 //!   always is TLS 1.3 with a verified certificate, so it meets both;
-//! - `double_encryption` (two independent layers) is not built yet: no endpoint meets it, so
-//!   a set with only that level is `notsup`.
+//! - `double_encryption` (two independent layers) is met by `tls://` when the client pins the
+//!   server's static Noise key ([`BridgeTrust::set_noise_key_hex`]) and the server has one
+//!   ([`ServeConfig::noise_key`]): Noise NK inside TLS 1.3, bound to the TLS exporter
+//!   (`bridge_noise.rs`, `bridge_double.rs`). Which level runs is chosen by ALPN inside the
+//!   authenticated TLS handshake (the strongest the set allows and the server offers), so
+//!   stripping it breaks the handshake; a server that offers none of the set's levels is
+//!   `notsup` before any token byte.
 //!
 //! A set the endpoint cannot meet is `notsup`, decided before anything is dialled: plain
 //! TCP to a `tls://` endpoint never happens. Unknown flag bits or an empty set are `inval`.
@@ -43,7 +48,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use virtual_net::meta::FrameSerializationFormat;
 use virtual_net::VirtualNetworking;
 
 pub const UNENCRYPTED: u8 = 1;
@@ -54,6 +58,8 @@ const KNOWN: u8 = UNENCRYPTED | ANY_ENCRYPTION | CLASSIC_ENCRYPTION | DOUBLE_ENC
 
 const GREETING: &str = "WXC-BRIDGE/1";
 const ALPN: &[u8] = b"wxc-bridge/1";
+/// ALPN of a TLS session that carries the Noise inner layer (`double_encryption`).
+pub const NOISE_ALPN: &[u8] = b"wxc-bridge/2-noise";
 /// The client's bound on each step of its handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The server's bound on a whole handshake (TLS and greeting), default.
@@ -100,14 +106,27 @@ pub fn parse_network(network: &str) -> Result<Endpoint, ErrorCode> {
 }
 
 /// Validates the security set against a transport: `inval` for an empty set or unknown
-/// bits, `notsup` when no level in the set is one the transport provides.
+/// bits, `notsup` when no level in the set is one the transport provides (a client without
+/// a pinned Noise key: see [`check_security_with`]).
 pub fn check_security(security: u8, transport: Transport) -> Result<(), ErrorCode> {
+    check_security_with(security, transport, false)
+}
+
+/// As [`check_security`]; `noise_pinned`: the client has the server's Noise key, so a
+/// `tls://` endpoint can also meet `double_encryption` (if the server offers it: that is
+/// learnt in the TLS handshake).
+pub fn check_security_with(
+    security: u8,
+    transport: Transport,
+    noise_pinned: bool,
+) -> Result<(), ErrorCode> {
     if security == 0 || security & !KNOWN != 0 {
         return Err(ErrorCode::Invalid);
     }
     let offered = match transport {
         Transport::Plain => UNENCRYPTED,
-        // TLS 1.3 with a verified certificate: both encrypted levels (double is not built).
+        // TLS 1.3 with a verified certificate: both encrypted levels; double with a pin.
+        Transport::Tls if noise_pinned => ANY_ENCRYPTION | CLASSIC_ENCRYPTION | DOUBLE_ENCRYPTION,
         Transport::Tls => ANY_ENCRYPTION | CLASSIC_ENCRYPTION,
     };
     if security & offered == 0 {
@@ -137,6 +156,9 @@ pub struct BridgeTrust {
     /// certificate matches one is accepted (and, with a CA file too, it must also chain to
     /// that CA and name the host).
     pins: Vec<[u8; 32]>,
+    /// The server's static Noise (X25519) public key, pinned: needed for
+    /// `double_encryption`.
+    noise: Option<[u8; 32]>,
 }
 
 impl std::fmt::Debug for BridgeTrust {
@@ -144,6 +166,7 @@ impl std::fmt::Debug for BridgeTrust {
         f.debug_struct("BridgeTrust")
             .field("ca", &self.ca.as_ref().map(|r| r.len()))
             .field("pins", &self.pins.len())
+            .field("noise", &self.noise.is_some())
             .finish()
     }
 }
@@ -193,7 +216,16 @@ impl BridgeTrust {
         Ok(())
     }
 
-    fn client_config(&self) -> Result<Arc<rustls::ClientConfig>, ErrorCode> {
+    /// Pins the server's static Noise public key: 64 hex digits (`net keygen` prints it).
+    pub fn set_noise_key_hex(&mut self, hex: &str) -> Result<(), String> {
+        self.noise = Some(
+            parse_hex32(hex)
+                .ok_or_else(|| format!("a Noise public key is 64 hex digits, not `{hex}`"))?,
+        );
+        Ok(())
+    }
+
+    fn client_config(&self, alpn: Vec<Vec<u8>>) -> Result<Arc<rustls::ClientConfig>, ErrorCode> {
         let provider = provider();
         let inner = match (&self.ca, self.pins.is_empty()) {
             (Some(ca), _) => Some(ca.clone()),
@@ -227,9 +259,22 @@ impl BridgeTrust {
             .dangerous()
             .with_custom_certificate_verifier(verifier)
             .with_no_client_auth();
-        cfg.alpn_protocols = vec![ALPN.to_vec()];
+        cfg.alpn_protocols = alpn;
         Ok(Arc::new(cfg))
     }
+}
+
+/// 32 bytes from 64 hex digits (`:` separators and surrounding white space allowed).
+pub fn parse_hex32(hex: &str) -> Option<[u8; 32]> {
+    let digits: Vec<u8> = hex.trim().bytes().filter(|b| *b != b':').collect();
+    if digits.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, ch) in digits.chunks(2).enumerate() {
+        out[i] = u8::from_str_radix(std::str::from_utf8(ch).ok()?, 16).ok()?;
+    }
+    Some(out)
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
@@ -357,13 +402,26 @@ pub fn connect(
     }
     let ep = parse_network(network)?;
     check_token(token)?;
-    check_security(security, ep.transport)?;
+    check_security_with(security, ep.transport, trust.noise.is_some())?;
+    // What the client offers in ALPN, strongest first: the server picks (its preference is
+    // double first). The choice is inside the TLS handshake, so it is authenticated: an
+    // on-path attacker who strips or alters it breaks the handshake.
+    let double_ok = security & DOUBLE_ENCRYPTION != 0 && trust.noise.is_some();
+    let single_ok = security & (ANY_ENCRYPTION | CLASSIC_ENCRYPTION) != 0;
+    let noise_pin = trust.noise;
     let tls = match ep.transport {
         Transport::Tls => {
             let name = ServerName::try_from(ep.host.as_str())
                 .map_err(|_| ErrorCode::Invalid)?
                 .to_owned();
-            Some((trust.client_config()?, name))
+            let mut alpn = Vec::new();
+            if double_ok {
+                alpn.push(NOISE_ALPN.to_vec());
+            }
+            if single_ok {
+                alpn.push(ALPN.to_vec());
+            }
+            Some((trust.client_config(alpn)?, name))
         }
         Transport::Plain => None,
     };
@@ -414,10 +472,19 @@ pub fn connect(
                     .await?
                     .map_err(tls_error)?;
                 // Configured for TLS 1.3 only; checked again rather than assumed.
-                if s.get_ref().1.protocol_version() != Some(rustls::ProtocolVersion::TLSv1_3) {
+                let conn = s.get_ref().1;
+                if conn.protocol_version() != Some(rustls::ProtocolVersion::TLSv1_3) {
                     return Err(ErrorCode::ConnectionAborted);
                 }
-                Box::new(s)
+                // The level the server chose, among those we offered (none: not ours).
+                let chosen = conn.alpn_protocol().map(<[u8]>::to_vec);
+                match (chosen, noise_pin) {
+                    (Some(p), Some(pin)) if p == NOISE_ALPN && double_ok => {
+                        Box::new(super::bridge_double::client(s, &pin).await?)
+                    }
+                    (Some(p), _) if p == ALPN && single_ok => Box::new(s),
+                    _ => return Err(ErrorCode::ConnectionAborted),
+                }
             }
         };
         let (r, mut w) = tokio::io::split(stream);
@@ -436,14 +503,15 @@ pub fn connect(
             "DENIED" => return Err(ErrorCode::Access),
             _ => return Err(ErrorCode::ConnectionAborted),
         }
-        let (client, driver) = virtual_net::RemoteNetworkingClient::new_from_async_io(
-            w,
-            r,
-            FrameSerializationFormat::Bincode,
-        );
+        // virtual-net's remote-networking protocol in our framing (bridge_wire.rs).
+        let (client, driver, inboxes) = super::bridge_wire::client(r, w);
         // The client's driver ending (the server hung up, or TLS refused an altered record)
         // fails the bridge's calls and streams instead of leaving them waiting.
-        Ok(super::bridge_guard::guard(Arc::new(client), driver))
+        Ok(super::bridge_guard::guard(
+            Arc::new(client),
+            driver,
+            inboxes,
+        ))
     })
     .unwrap_or(Err(ErrorCode::Interrupted))
 }
@@ -451,10 +519,14 @@ pub fn connect(
 /// A failed TLS handshake: verification or protocol failures (and a server that hangs up
 /// mid-handshake) are `connaborted`; other I/O errors keep their errno.
 fn tls_error(e: std::io::Error) -> ErrorCode {
-    let is_tls = e
-        .get_ref()
-        .is_some_and(|i| i.downcast_ref::<rustls::Error>().is_some());
-    if is_tls {
+    let tls = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
+    // The server speaks none of the levels offered (e.g. no inner layer, and only
+    // `double_encryption` allowed): nothing was sent yet.
+    if let Some(rustls::Error::AlertReceived(rustls::AlertDescription::NoApplicationProtocol)) = tls
+    {
+        return ErrorCode::Unsupported;
+    }
+    if tls.is_some() {
         ErrorCode::ConnectionAborted
     } else {
         hangup(e)
@@ -527,6 +599,9 @@ pub struct ServeConfig {
     pub signals: bool,
     /// On SIGTERM: how long running bridges may go on before the server exits anyway.
     pub grace: Duration,
+    /// The static Noise (X25519) private key: with `tls`, the server also offers
+    /// `double_encryption` (Noise NK inside TLS, `bridge_double.rs`).
+    pub noise_key: Option<[u8; 32]>,
 }
 
 /// Produces the current token list (`net serve`: `--token` values and token files).
@@ -550,6 +625,7 @@ impl ServeConfig {
             reload: None,
             signals: false,
             grace: DEFAULT_GRACE,
+            noise_key: None,
         }
     }
 
@@ -658,6 +734,7 @@ enum Refusal {
     Busy,
     Timeout,
     TlsHandshake,
+    NoiseHandshake,
     BadGreeting,
     BadToken,
     ByteLimit,
@@ -671,6 +748,7 @@ impl Refusal {
             Refusal::Busy => "too-many-handshakes",
             Refusal::Timeout => "handshake-timeout",
             Refusal::TlsHandshake => "tls-handshake",
+            Refusal::NoiseHandshake => "noise-handshake",
             Refusal::BadGreeting => "bad-greeting",
             Refusal::BadToken => "bad-token",
             Refusal::ByteLimit => "byte-limit",
@@ -723,7 +801,12 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
         map: Mutex::new(HashMap::new()),
     });
     let local: Arc<dyn VirtualNetworking> = Arc::new(virtual_net::host::LocalNetworking::new());
-    let acceptor = cfg.tls.clone().map(tokio_rustls::TlsAcceptor::from);
+    let noise_key = cfg.noise_key;
+    let acceptor = cfg
+        .tls
+        .clone()
+        .map(|t| super::bridge_double::server_tls(t, noise_key.is_some()))
+        .map(tokio_rustls::TlsAcceptor::from);
     let pending = Arc::new(tokio::sync::Semaphore::new(cfg.max_pending.max(1)));
     let transport = if acceptor.is_some() { "tls1.3" } else { "tcp" };
     let log = cfg.log.clone();
@@ -808,7 +891,18 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
             // One deadline for the TLS handshake and the greeting together.
             let shaken = tokio::time::timeout(deadline, async {
                 let s: Box<dyn Io> = match acceptor {
-                    Some(a) => Box::new(a.accept(stream).await.map_err(|_| Refusal::TlsHandshake)?),
+                    Some(a) => {
+                        let t = a.accept(stream).await.map_err(|_| Refusal::TlsHandshake)?;
+                        let chosen = t.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
+                        match (chosen, noise_key) {
+                            (Some(p), Some(k)) if p == NOISE_ALPN => Box::new(
+                                super::bridge_double::server(t, &k)
+                                    .await
+                                    .map_err(|_| Refusal::NoiseHandshake)?,
+                            ),
+                            _ => Box::new(t),
+                        }
+                    }
                     None => Box::new(stream),
                 };
                 let (r, mut w) = tokio::io::split(s);
@@ -863,20 +957,13 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
                         format!("peer={peer} token_index={i}"),
                         Arc::new(say.clone()),
                     ));
-                    let (server, driver) = virtual_net::RemoteNetworkingServer::new_from_async_io(
-                        w,
-                        r,
-                        FrameSerializationFormat::Bincode,
-                        net,
-                    );
                     // The token's byte budget spent: this bridge ends (all its sockets).
                     tokio::select! {
-                        _ = driver => {}
+                        _ = super::bridge_wire::serve(r, w, net) => {}
                         _ = u.exhausted() => say(format!(
                             "wxc-bridge event=closed peer={peer} token_index={i} reason=byte-limit"
                         )),
                     }
-                    drop(server);
                 }
                 Err(why) => {
                     let n = failures.record(peer.ip());

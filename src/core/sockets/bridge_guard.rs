@@ -8,7 +8,13 @@
 //! answers `connreset` (reads, polls) or `pipe` (writes); its interest handler is woken so a
 //! waiting reader sees it. Listeners and UDP sockets are passed through unwatched (noted in
 //! the bridge docs as not yet covered).
+//!
+//! A stream it connects, or accepts on a listener opened through it, is watched the same
+//! way and reads its data from its own ordered queue (`bridge_inbox.rs`), not from
+//! virtual-net's.
 
+use super::bridge_handler::{HandlerSlot, Shared};
+use super::bridge_inbox::{remote_socket_id, Inbox, Inboxes};
 use std::future::Future;
 use std::mem::MaybeUninit;
 use std::net::{IpAddr, SocketAddr};
@@ -17,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::watch;
+use virtual_net::meta::SocketId;
 use virtual_net::{
     InterestHandler, InterestType, IpCidr, IpRoute, NetworkError, Result, SocketStatus,
     StreamSecurity, VirtualConnectedSocket, VirtualIcmpSocket, VirtualIoSource, VirtualNetworking,
@@ -24,23 +31,56 @@ use virtual_net::{
     VirtualUdpSocket,
 };
 
-/// Spawns `driver`, and returns `inner` wrapped so that the driver's end is seen.
+/// Spawns `driver`, and returns `inner` wrapped so that the driver's end is seen; its
+/// streams read from `inboxes`.
 pub fn guard(
     inner: Arc<dyn VirtualNetworking>,
     driver: impl Future<Output = ()> + Send + 'static,
+    inboxes: Arc<Inboxes>,
 ) -> Arc<dyn VirtualNetworking> {
     let (tx, rx) = watch::channel(false);
     tokio::spawn(async move {
         driver.await;
         let _ = tx.send(true);
     });
-    Arc::new(Guarded { inner, dead: rx })
+    Arc::new(Guarded {
+        inner,
+        streams: Streams {
+            dead: rx,
+            inboxes,
+            rt: tokio::runtime::Handle::current(),
+        },
+    })
 }
 
 #[derive(Debug)]
 struct Guarded {
     inner: Arc<dyn VirtualNetworking>,
+    streams: Streams,
+}
+
+/// What a stream of the bridge is made with.
+#[derive(Debug, Clone)]
+struct Streams {
     dead: watch::Receiver<bool>,
+    inboxes: Arc<Inboxes>,
+    /// Accepts happen on guest threads, outside the runtime: the watchers are spawned here.
+    rt: tokio::runtime::Handle,
+}
+
+impl Streams {
+    /// `s` watched, reading from its registered queue (if it has one).
+    fn wrap(&self, s: Box<dyn VirtualTcpSocket + Sync>) -> GuardedTcp {
+        let inbox = remote_socket_id(&s).and_then(|id| {
+            let inbox = self.inboxes.claim(id)?;
+            Some(Claimed {
+                id,
+                inbox,
+                inboxes: self.inboxes.clone(),
+            })
+        });
+        GuardedTcp::new(s, self.dead.clone(), inbox, &self.rt)
+    }
 }
 
 /// Resolves once the bridge is dead (or its watcher is gone, which is the same).
@@ -52,7 +92,7 @@ impl Guarded {
     async fn guard<T>(&self, f: impl Future<Output = Result<T>>) -> Result<T> {
         tokio::select! {
             biased;
-            _ = died(self.dead.clone()) => Err(NetworkError::ConnectionAborted),
+            _ = died(self.streams.dead.clone()) => Err(NetworkError::ConnectionAborted),
             r = f => r,
         }
     }
@@ -117,8 +157,13 @@ impl VirtualNetworking for Guarded {
         reuse_port: bool,
         reuse_addr: bool,
     ) -> Result<Box<dyn VirtualTcpListener + Sync>> {
-        self.guard(self.inner.listen_tcp(addr, only_v6, reuse_port, reuse_addr))
-            .await
+        let l = self
+            .guard(self.inner.listen_tcp(addr, only_v6, reuse_port, reuse_addr))
+            .await?;
+        Ok(Box::new(GuardedListener {
+            inner: l,
+            streams: self.streams.clone(),
+        }))
     }
     async fn bind_tcp(
         &self,
@@ -148,7 +193,7 @@ impl VirtualNetworking for Guarded {
         peer: SocketAddr,
     ) -> Result<Box<dyn VirtualTcpSocket + Sync>> {
         let s = self.guard(self.inner.connect_tcp(addr, peer)).await?;
-        Ok(Box::new(GuardedTcp::new(s, self.dead.clone())))
+        Ok(Box::new(self.streams.wrap(s)))
     }
     async fn resolve(
         &self,
@@ -160,31 +205,48 @@ impl VirtualNetworking for Guarded {
     }
 }
 
-type HandlerSlot = Arc<Mutex<Option<Box<dyn InterestHandler + Send + Sync>>>>;
-
-/// Hands interests to the handler the owner set last (shared with the death watcher).
+/// A listener of the bridge: the streams it accepts are watched and read from their own
+/// queues, as connected ones do.
 #[derive(Debug)]
-struct Shared(HandlerSlot);
+struct GuardedListener {
+    inner: Box<dyn VirtualTcpListener + Sync>,
+    streams: Streams,
+}
 
-impl InterestHandler for Shared {
-    fn push_interest(&mut self, i: InterestType) {
-        if let Some(h) = self.0.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-            h.push_interest(i)
-        }
+impl VirtualIoSource for GuardedListener {
+    forward_io_source!();
+}
+
+impl VirtualTcpListener for GuardedListener {
+    fn try_accept(&mut self) -> Result<(Box<dyn VirtualTcpSocket + Sync>, SocketAddr)> {
+        let (s, a) = self.inner.try_accept()?;
+        Ok((Box::new(self.streams.wrap(s)), a))
     }
-    fn pop_interest(&mut self, i: InterestType) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_mut()
-            .is_some_and(|h| h.pop_interest(i))
+    fn set_handler(&mut self, h: Box<dyn InterestHandler + Send + Sync>) -> Result<()> {
+        self.inner.set_handler(h)
     }
-    fn has_interest(&self, i: InterestType) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .is_some_and(|h| h.has_interest(i))
+    fn addr_local(&self) -> Result<SocketAddr> {
+        self.inner.addr_local()
+    }
+    fn set_ttl(&mut self, ttl: u8) -> Result<()> {
+        self.inner.set_ttl(ttl)
+    }
+    fn ttl(&self) -> Result<u8> {
+        self.inner.ttl()
+    }
+}
+
+/// A stream's own receive queue; released (unregistered) with the stream.
+#[derive(Debug)]
+struct Claimed {
+    id: SocketId,
+    inbox: Arc<Inbox>,
+    inboxes: Arc<Inboxes>,
+}
+
+impl Drop for Claimed {
+    fn drop(&mut self) {
+        self.inboxes.release(self.id);
     }
 }
 
@@ -196,6 +258,8 @@ struct GuardedTcp {
     death: Mutex<Pin<Box<dyn Future<Output = ()> + Send>>>,
     seen_dead: bool,
     handler: HandlerSlot,
+    /// Where its received data waits (`None`: in virtual-net's queue).
+    inbox: Option<Claimed>,
     /// Dropped with the socket: ends its watcher.
     _alive: tokio::sync::oneshot::Sender<()>,
 }
@@ -210,12 +274,20 @@ impl std::fmt::Debug for GuardedTcp {
 }
 
 impl GuardedTcp {
-    fn new(inner: Box<dyn VirtualTcpSocket + Sync>, dead: watch::Receiver<bool>) -> GuardedTcp {
+    fn new(
+        inner: Box<dyn VirtualTcpSocket + Sync>,
+        dead: watch::Receiver<bool>,
+        inbox: Option<Claimed>,
+        rt: &tokio::runtime::Handle,
+    ) -> GuardedTcp {
         let handler: HandlerSlot = Default::default();
+        if let Some(c) = &inbox {
+            c.inbox.set_handler(&handler);
+        }
         let (alive, gone) = tokio::sync::oneshot::channel::<()>();
         // Wakes whoever waits on the socket when the bridge dies (or stops with the socket).
         let (slot, rx) = (handler.clone(), dead.clone());
-        tokio::spawn(async move {
+        rt.spawn(async move {
             tokio::select! {
                 _ = died(rx) => {
                     if let Some(h) = slot.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
@@ -234,6 +306,7 @@ impl GuardedTcp {
             seen_dead: false,
             dead,
             handler,
+            inbox,
             _alive: alive,
         }
     }
@@ -262,6 +335,9 @@ impl VirtualIoSource for GuardedTcp {
     fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<usize>> {
         if self.poll_dead(cx) {
             return Poll::Ready(Err(NetworkError::ConnectionReset));
+        }
+        if let Some(n) = self.inbox.as_ref().and_then(|c| c.inbox.ready(cx.waker())) {
+            return Poll::Ready(Ok(n));
         }
         self.inner.poll_read_ready(cx)
     }
@@ -333,6 +409,9 @@ impl VirtualConnectedSocket for GuardedTcp {
     fn try_recv(&mut self, buf: &mut [MaybeUninit<u8>], peek: bool) -> Result<usize> {
         if self.is_dead() {
             return Err(NetworkError::ConnectionReset);
+        }
+        if let Some(n) = self.inbox.as_ref().and_then(|c| c.inbox.read(buf, peek)) {
+            return Ok(n);
         }
         self.inner.try_recv(buf, peek)
     }

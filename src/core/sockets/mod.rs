@@ -96,8 +96,15 @@ macro_rules! forward_linger {
 }
 
 pub mod bridge;
+mod bridge_backlog;
+mod bridge_double;
 mod bridge_guard;
+mod bridge_handler;
+mod bridge_inbox;
 mod bridge_io;
+pub mod bridge_noise;
+mod bridge_whole;
+mod bridge_wire;
 pub mod egress;
 pub mod inprocess;
 pub mod network;

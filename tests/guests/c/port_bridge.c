@@ -12,7 +12,12 @@
  *     sets a TLS endpoint cannot meet are `notsup`, a wrong token `acces`; then
  *     `classic_encryption` bridges: echoes tagged `bridged-tls`, then `local-tls-after`.
  *   port_bridge tls-untrusted tls://SERVE_ADDR TOKEN            (--net, no CA given)
- *     the server's certificate is not trusted: `connaborted`. */
+ *     the server's certificate is not trusted: `connaborted`.
+ *   port_bridge double tls://SERVE_ADDR TOKEN ECHO_PORT
+ *                                  (--net --bridge-ca CA --bridge-noise-key HEX; the server
+ *                                   has --noise-key)
+ *     `double_encryption` alone bridges: echoes tagged `bridged-double`, then
+ *     `local-double-after`. */
 #include "check.h"
 #include "wasix.h"
 #include "port_util.h"
@@ -110,6 +115,16 @@ int main(int argc, char **argv) {
         echo("bridged-tls");
         WCHECK_ERRNO("tls.unbridge", wx_port_unbridge(), OK);
         echo("local-tls-after");
+        return check_done();
+    }
+    if (strcmp(mode, "double") == 0) {
+        REQUIRE("args.double", argc >= 5);
+        echo_port = (uint16_t)atoi(argv[4]);
+        WCHECK_ERRNO("double.unencrypted_only", bridge(serve, token, WX_SEC_UNENCRYPTED), WX_ENOTSUP);
+        WCHECK_ERRNO("double.bridge", bridge(serve, token, WX_SEC_DOUBLE_ENCRYPTION), OK);
+        echo("bridged-double");
+        WCHECK_ERRNO("double.unbridge", wx_port_unbridge(), OK);
+        echo("local-double-after");
         return check_done();
     }
     REQUIRE("args.full", argc >= 6);
