@@ -9,6 +9,7 @@ mod common;
 mod bad_input;
 mod bridge_policy;
 mod bridge_tls;
+mod bridge_ws;
 mod cli;
 mod conformance;
 mod dash;

@@ -6,6 +6,8 @@
 //!   fingerprint of its end-entity certificate ([`BridgeTrust`]; `Builder::bridge_ca` /
 //!   `bridge_pin`, `run --bridge-ca FILE` / `--bridge-pin SHA256HEX`). ALPN `wxc-bridge/1`.
 //! - `tcp://host:port` and a bare `host:port` (as before): plain TCP.
+//! - `ws://host[:port][/path]` and `wss://...`: virtual-net's own WebSocket transport after
+//!   an HTTP/1.1 upgrade (`bridge_ws.rs`); `wss://` verifies the server as `tls://` does.
 //!
 //! Any other scheme, or a string that is not `host:port` after it, is `inval`. A valid
 //! endpoint that cannot be reached answers the network's errno (`connrefused`, ...).
@@ -72,6 +74,10 @@ pub const MAX_PENDING_HANDSHAKES: usize = 1024;
 pub enum Transport {
     Plain,
     Tls,
+    /// WebSocket over plain TCP (`ws://`).
+    Ws,
+    /// WebSocket over TLS 1.3 (`wss://`).
+    Wss,
 }
 
 /// A parsed network string.
@@ -80,6 +86,8 @@ pub struct Endpoint {
     pub transport: Transport,
     pub host: String,
     pub port: u16,
+    /// The request target of a WebSocket endpoint (`/` at least); empty for the others.
+    pub path: String,
 }
 
 /// `tls://host:port`, `tcp://host:port` or `host:port`; anything else is `inval`.
@@ -88,6 +96,9 @@ pub fn parse_network(network: &str) -> Result<Endpoint, ErrorCode> {
     let (transport, rest) = match network.split_once("://") {
         Some((s, rest)) if s.eq_ignore_ascii_case("tls") => (Transport::Tls, rest),
         Some((s, rest)) if s.eq_ignore_ascii_case("tcp") => (Transport::Plain, rest),
+        Some((s, rest)) if s.eq_ignore_ascii_case("ws") || s.eq_ignore_ascii_case("wss") => {
+            return super::bridge_ws::parse_url(rest, s.eq_ignore_ascii_case("wss"));
+        }
         Some(_) => return Err(ErrorCode::Invalid),
         None => (Transport::Plain, network),
     };
@@ -96,6 +107,7 @@ pub fn parse_network(network: &str) -> Result<Endpoint, ErrorCode> {
         transport,
         host,
         port,
+        path: String::new(),
     })
 }
 
@@ -106,9 +118,9 @@ pub fn check_security(security: u8, transport: Transport) -> Result<(), ErrorCod
         return Err(ErrorCode::Invalid);
     }
     let offered = match transport {
-        Transport::Plain => UNENCRYPTED,
+        Transport::Plain | Transport::Ws => UNENCRYPTED,
         // TLS 1.3 with a verified certificate: both encrypted levels (double is not built).
-        Transport::Tls => ANY_ENCRYPTION | CLASSIC_ENCRYPTION,
+        Transport::Tls | Transport::Wss => ANY_ENCRYPTION | CLASSIC_ENCRYPTION,
     };
     if security & offered == 0 {
         return Err(ErrorCode::Unsupported);
@@ -193,7 +205,7 @@ impl BridgeTrust {
         Ok(())
     }
 
-    fn client_config(&self) -> Result<Arc<rustls::ClientConfig>, ErrorCode> {
+    pub(super) fn client_config(&self) -> Result<Arc<rustls::ClientConfig>, ErrorCode> {
         let provider = provider();
         let inner = match (&self.ca, self.pins.is_empty()) {
             (Some(ca), _) => Some(ca.clone()),
@@ -336,7 +348,7 @@ impl rustls::client::danger::ServerCertVerifier for PinVerifier {
 }
 
 /// A bidirectional byte stream (plain or TLS), boxed so both transports share one path.
-trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+pub(super) trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
 /// Connects to the served network `network` through `via`, the instance's own network, and
@@ -358,14 +370,22 @@ pub fn connect(
     let ep = parse_network(network)?;
     check_token(token)?;
     check_security(security, ep.transport)?;
+    let ws = match ep.transport {
+        Transport::Ws | Transport::Wss => Some(super::bridge_ws::Upgrade::new(&ep, token)?),
+        Transport::Plain | Transport::Tls => None,
+    };
     let tls = match ep.transport {
-        Transport::Tls => {
+        Transport::Tls | Transport::Wss => {
             let name = ServerName::try_from(ep.host.as_str())
                 .map_err(|_| ErrorCode::Invalid)?
                 .to_owned();
-            Some((trust.client_config()?, name))
+            let cfg = match ws {
+                Some(_) => super::bridge_ws::http_alpn(trust.client_config()?),
+                None => trust.client_config()?,
+            };
+            Some((cfg, name))
         }
-        Transport::Plain => None,
+        Transport::Plain | Transport::Ws => None,
     };
     let Endpoint { host, port, .. } = ep;
     let token = token.to_string();
@@ -420,6 +440,9 @@ pub fn connect(
                 Box::new(s)
             }
         };
+        if let Some(ws) = ws {
+            return ws.run(stream).await;
+        }
         let (r, mut w) = tokio::io::split(stream);
         w.write_all(format!("{GREETING} {token}\n").as_bytes())
             .await
@@ -450,7 +473,7 @@ pub fn connect(
 
 /// A failed TLS handshake: verification or protocol failures (and a server that hangs up
 /// mid-handshake) are `connaborted`; other I/O errors keep their errno.
-fn tls_error(e: std::io::Error) -> ErrorCode {
+pub(super) fn tls_error(e: std::io::Error) -> ErrorCode {
     let is_tls = e
         .get_ref()
         .is_some_and(|i| i.downcast_ref::<rustls::Error>().is_some());
@@ -463,7 +486,7 @@ fn tls_error(e: std::io::Error) -> ErrorCode {
 
 /// An I/O error during the handshake: a server that hangs up (end of stream, reset,
 /// broken pipe — e.g. one that refuses a rate-limited peer) aborted it: `connaborted`.
-fn hangup(e: std::io::Error) -> ErrorCode {
+pub(super) fn hangup(e: std::io::Error) -> ErrorCode {
     use std::io::ErrorKind::*;
     match e.kind() {
         UnexpectedEof | ConnectionReset | BrokenPipe | ConnectionAborted => {
@@ -474,14 +497,14 @@ fn hangup(e: std::io::Error) -> ErrorCode {
 }
 
 /// `f`, or `timedout` past the handshake's bound.
-async fn within<T>(f: impl std::future::Future<Output = T>) -> Result<T, ErrorCode> {
+pub(super) async fn within<T>(f: impl std::future::Future<Output = T>) -> Result<T, ErrorCode> {
     tokio::time::timeout(HANDSHAKE_TIMEOUT, f)
         .await
         .map_err(|_| ErrorCode::TimedOut)
 }
 
 /// "host:port" or "[v6]:port"; anything else is `inval`.
-fn split_host_port(network: &str) -> Result<(String, u16), ErrorCode> {
+pub(super) fn split_host_port(network: &str) -> Result<(String, u16), ErrorCode> {
     if let Ok(a) = network.parse::<SocketAddr>() {
         return Ok((a.ip().to_string(), a.port()));
     }
@@ -527,6 +550,10 @@ pub struct ServeConfig {
     pub signals: bool,
     /// On SIGTERM: how long running bridges may go on before the server exits anyway.
     pub grace: Duration,
+    /// A WebSocket listener besides `listen` (`ws://`, or `wss://` with `tls`).
+    pub ws: Option<super::bridge_ws_serve::WsListen>,
+    /// Serve this in-process network (one host on it per bridge) instead of the host's.
+    pub lan: Option<Arc<super::lan::Lan>>,
 }
 
 /// Produces the current token list (`net serve`: `--token` values and token files).
@@ -550,6 +577,8 @@ impl ServeConfig {
             reload: None,
             signals: false,
             grace: DEFAULT_GRACE,
+            ws: None,
+            lan: None,
         }
     }
 
@@ -601,7 +630,7 @@ pub fn read_token_file(path: &std::path::Path) -> Result<Vec<String>, String> {
 }
 
 /// Failed handshakes per peer address within the last [`FAILURE_WINDOW`].
-struct Failures {
+pub(super) struct Failures {
     max: u32,
     map: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
 }
@@ -630,7 +659,7 @@ impl Failures {
     }
 
     /// Records a failure; returns the failures in the window.
-    fn record(&self, ip: IpAddr) -> usize {
+    pub(super) fn record(&self, ip: IpAddr) -> usize {
         let now = Instant::now();
         let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
         // Bounded memory: forget addresses whose failures all left the window.
@@ -653,7 +682,7 @@ impl Failures {
 
 /// Why a handshake was refused (logged; never contains the token).
 #[derive(Clone, Copy, Debug)]
-enum Refusal {
+pub(super) enum Refusal {
     RateLimited,
     Busy,
     Timeout,
@@ -665,7 +694,7 @@ enum Refusal {
 }
 
 impl Refusal {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Refusal::RateLimited => "rate-limited",
             Refusal::Busy => "too-many-handshakes",
@@ -685,7 +714,7 @@ fn token_digest(t: &str) -> [u8; 32] {
 }
 
 /// The index of the configured token that `presented` matches, looking at every one.
-fn match_token(presented: &str, tokens: &[[u8; 32]]) -> Option<usize> {
+pub(super) fn match_token(presented: &str, tokens: &[[u8; 32]]) -> Option<usize> {
     let d = token_digest(presented);
     let mut found = None;
     for (i, t) in tokens.iter().enumerate() {
@@ -709,6 +738,10 @@ pub async fn serve(
 /// `cfg.tokens`. Runs until the process is stopped; `ready` gets the bound address.
 pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
+    let ws = match &cfg.ws {
+        Some(w) => Some(w.listener(cfg.tls.as_ref())?),
+        None => None,
+    };
     let mut signals = super::egress::Signals::new(cfg.signals)?;
     ready(listener.local_addr()?);
     let digests = |ts: &[String]| -> Arc<Vec<[u8; 32]>> {
@@ -734,8 +767,9 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
     };
     loop {
         while bridges.try_join_next().is_some() {}
-        let accepted = tokio::select! {
-            a = listener.accept() => a,
+        let (accepted, on_ws) = tokio::select! {
+            a = listener.accept() => (a, false),
+            a = super::bridge_ws_serve::accept(ws.as_ref()) => (a, true),
             s = signals.next() => {
                 match s {
                     super::egress::Signal::Reload => {
@@ -753,6 +787,7 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
                     }
                     super::egress::Signal::Terminate => {
                         drop(listener);
+                        drop(ws);
                         let n = bridges.len();
                         say(format!("wxc-bridge event=shutdown bridges={n} grace_ms={}", cfg.grace.as_millis()));
                         let drained = tokio::time::timeout(cfg.grace, async {
@@ -776,6 +811,10 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
                 continue;
             }
         };
+        let transport = match &ws {
+            Some(w) if on_ws => w.transport,
+            _ => transport,
+        };
         if failures.blocked(peer.ip()) {
             say(format!(
                 "wxc-bridge event=refused peer={peer} transport={transport} reason={}",
@@ -786,9 +825,14 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
         }
         let tokens = token_list.read().unwrap_or_else(|p| p.into_inner()).clone();
         let (usage, egress) = (usage.clone(), cfg.egress.clone());
+        // Isolated: each bridge is its own host on the in-process LAN.
+        let local = match &cfg.lan {
+            Some(lan) => Arc::new(lan.host()) as Arc<dyn VirtualNetworking>,
+            None => local.clone(),
+        };
         let (tokens, local, failures, acceptor, say) = (
             tokens,
-            local.clone(),
+            local,
             failures.clone(),
             acceptor.clone(),
             say.clone(),
@@ -802,6 +846,22 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
             continue;
         };
         let deadline = cfg.handshake_timeout;
+        if let (Some(w), true) = (&ws, on_ws) {
+            let c = super::bridge_ws_serve::Conn {
+                stream,
+                peer,
+                transport,
+                path: w.path.clone(),
+                tls: w.tls.clone(),
+                deadline,
+                tokens,
+                usage,
+                failures,
+                say: Arc::new(say),
+            };
+            bridges.spawn(c.serve(permit, local, egress));
+            continue;
+        }
         bridges.spawn(async move {
             let started = Instant::now();
             let _ = stream.set_nodelay(true);
@@ -856,27 +916,15 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
                         "wxc-bridge event=accepted peer={peer} transport={transport} token_index={i} handshake_ms={ms}"
                     ));
                     let u = usage.get(&tokens[i]);
-                    let net: Arc<dyn VirtualNetworking> = Arc::new(super::egress::Policed::new(
-                        local,
-                        egress,
-                        u.clone(),
-                        format!("peer={peer} token_index={i}"),
-                        Arc::new(say.clone()),
-                    ));
-                    let (server, driver) = virtual_net::RemoteNetworkingServer::new_from_async_io(
+                    let say: super::egress::Say = Arc::new(say);
+                    let net = policed(local, egress, &u, peer, i, &say);
+                    let served = virtual_net::RemoteNetworkingServer::new_from_async_io(
                         w,
                         r,
                         FrameSerializationFormat::Bincode,
                         net,
                     );
-                    // The token's byte budget spent: this bridge ends (all its sockets).
-                    tokio::select! {
-                        _ = driver => {}
-                        _ = u.exhausted() => say(format!(
-                            "wxc-bridge event=closed peer={peer} token_index={i} reason=byte-limit"
-                        )),
-                    }
-                    drop(server);
+                    run_bridge(served, &u, &say, peer, i).await;
                 }
                 Err(why) => {
                     let n = failures.record(peer.ip());
@@ -888,4 +936,43 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
             }
         });
     }
+}
+
+/// The served network as the bridge of token `i` from `peer` sees it (policy and limits).
+pub(super) fn policed(
+    net: Arc<dyn VirtualNetworking>,
+    egress: Arc<super::egress::EgressPolicy>,
+    u: &Arc<super::egress::Usage>,
+    peer: SocketAddr,
+    i: usize,
+    say: &super::egress::Say,
+) -> Arc<dyn VirtualNetworking> {
+    Arc::new(super::egress::Policed::new(
+        net,
+        egress,
+        u.clone(),
+        format!("peer={peer} token_index={i}"),
+        say.clone(),
+    ))
+}
+
+/// Runs one accepted bridge until its stream ends or its token's byte budget is spent
+/// (then this bridge ends, all its sockets with it).
+pub(super) async fn run_bridge(
+    (server, driver): (
+        virtual_net::RemoteNetworkingServer,
+        virtual_net::RemoteNetworkingServerDriver,
+    ),
+    u: &super::egress::Usage,
+    say: &super::egress::Say,
+    peer: SocketAddr,
+    i: usize,
+) {
+    tokio::select! {
+        _ = driver => {}
+        _ = u.exhausted() => say(format!(
+            "wxc-bridge event=closed peer={peer} token_index={i} reason=byte-limit"
+        )),
+    }
+    drop(server);
 }

@@ -98,8 +98,11 @@ macro_rules! forward_linger {
 pub mod bridge;
 mod bridge_guard;
 mod bridge_io;
+mod bridge_ws;
+pub mod bridge_ws_serve;
 pub mod egress;
 pub mod inprocess;
+pub mod lan;
 pub mod network;
 pub mod port;
 pub mod route;
