@@ -7,6 +7,7 @@
 mod common;
 
 mod bad_input;
+mod bridge_lan;
 mod bridge_policy;
 mod bridge_tls;
 mod bridge_ws;
