@@ -736,9 +736,12 @@ pub async fn serve(
 
 /// `wasix-compat net serve`: serves the host's network to bridges that present one of
 /// `cfg.tokens`. Runs until the process is stopped; `ready` gets the bound address.
-pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
+pub async fn serve_with(
+    mut cfg: ServeConfig,
+    ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
-    let ws = match &cfg.ws {
+    let ws = match cfg.ws.take() {
         Some(w) => Some(w.listener(cfg.tls.as_ref())?),
         None => None,
     };

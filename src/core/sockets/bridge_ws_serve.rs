@@ -59,12 +59,13 @@ impl WsListen {
     }
 
     /// The listener as the server runs it: TLS (HTTP/1.1 ALPN) when the server has an
-    /// identity.
+    /// identity. Taken whole when this is its only handle, so that the server closing it
+    /// (SIGTERM) really closes the socket.
     pub(super) fn listener(
-        &self,
+        self,
         tls: Option<&Arc<rustls::ServerConfig>>,
     ) -> std::io::Result<WsBound> {
-        let l = self.listener.try_clone()?;
+        let l = Arc::try_unwrap(self.listener).or_else(|shared| shared.try_clone())?;
         l.set_nonblocking(true)?;
         let tls = tls.map(|cfg| {
             let mut c = (**cfg).clone();
@@ -74,7 +75,7 @@ impl WsListen {
         Ok(WsBound {
             transport: if tls.is_some() { "wss" } else { "ws" },
             listener: tokio::net::TcpListener::from_std(l)?,
-            path: self.path.clone(),
+            path: self.path,
             tls,
         })
     }

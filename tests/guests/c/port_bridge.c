@@ -99,8 +99,6 @@ static void lan_connect(uint16_t port, uint16_t host_echo) {
     WCHECK_ERRNO("lan.send", wx_send_all(fd, "hello-lan\n", 10, 20000), OK);
     WCHECK_ERRNO("lan.recv", wx_recv_all(fd, back, 10, &got, 20000), OK);
     CHECK("lan.echoed", got == 10 && memcmp(back, "hello-lan\n", 10) == 0);
-    WCHECK_ERRNO("lan.done", wx_send_all(fd, ".", 1, 20000), OK);
-    wx_fd_close(fd);
     uint32_t h;
     REQUIRE("lan.host.open", wx_sock_open(WX_AF_INET4, WX_SOCK_STREAM, WX_PROTO_TCP, &h) == OK);
     wx_addr_port_t host = wx_ip4(127, 0, 0, 1, host_echo);
@@ -110,6 +108,9 @@ static void lan_connect(uint16_t port, uint16_t host_echo) {
     wx_addr_port_t closed = wx_ip4(10, 9, 0, 2, (uint16_t)(port + 1));
     WCHECK_ERRNO("lan.no_listener", wx_sock_connect(h, &closed), WX_ECONNREFUSED);
     wx_fd_close(h);
+    /* Last: the listener's instance ends (and leaves the LAN) once it has this byte. */
+    WCHECK_ERRNO("lan.done", wx_send_all(fd, ".", 1, 20000), OK);
+    wx_fd_close(fd);
 }
 
 int main(int argc, char **argv) {
