@@ -471,3 +471,31 @@ fn assert_owners(echo: &EchoServer, serve: &NetServe, bridged: &str, local: &str
     assert_eq!(owner(0), serve.pid(), "{bridged} via net serve");
     assert_ne!(owner(1), serve.pid(), "{local} is local");
 }
+
+/// SIGTERM closes the WebSocket listener at once, as it does `--listen`: a new `ws://`
+/// bridge is `connrefused` while the server still runs its grace period.
+#[test]
+fn sigterm_closes_the_websocket_listener() {
+    let port = free_tcp_port();
+    let spec = format!("127.0.0.1:{port}/bridge");
+    let serve = NetServe::start_with(TOKEN, &["--ws-listen".as_ref(), spec.as_ref()]);
+    // An open bridge keeps the server in its grace period after the signal.
+    let open = host_net(BridgeTrust::default());
+    let url = format!("ws://{spec}");
+    assert_eq!(open.bridge(&url, TOKEN, UNENCRYPTED), Ok(()));
+    // SAFETY: signalling our own child process.
+    assert_eq!(unsafe { libc::kill(serve.pid() as i32, libc::SIGTERM) }, 0);
+    // The signal is handled asynchronously: bounded wait for the listener to go.
+    let until = std::time::Instant::now() + WAIT;
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        && std::time::Instant::now() < until
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let net = host_net(BridgeTrust::default());
+    assert_eq!(
+        net.bridge(&url, TOKEN, UNENCRYPTED),
+        Err(ErrorCode::ConnectionRefused)
+    );
+    assert!(open.port.bridged_to().is_some());
+}
