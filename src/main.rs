@@ -66,7 +66,8 @@ const USAGE: &str = "usage:
   wasix-compat net serve --listen ADDR:PORT (--token TOKEN | --token-file FILE)...
                         [--tls-cert FILE --tls-key FILE [--noise-key FILE]] [--handshake-timeout SECS] [--max-failures N]
                         [--allow CIDR[:PORTS]]... [--deny CIDR[:PORTS]]... [--max-sockets N]
-                        [--max-bytes N] [--shutdown-grace SECS]
+                        [--max-bytes N] [--shutdown-grace SECS] [--ws-listen ADDR:PORT[/PATH]]
+                        [--network host|isolated]
       Serves this host's network to port_bridge. --token may repeat; --token-file has one token
       per line. With --tls-cert/--tls-key (PEM) it serves TLS 1.3 (bridges use `tls://ADDR:PORT`).
       A handshake (TLS and token) must end within --handshake-timeout (default 10 s); a peer
@@ -76,9 +77,14 @@ const USAGE: &str = "usage:
       the most specific --allow/--deny rule wins (deny wins ties); a refused connect is `acces`.
       --max-sockets / --max-bytes limit each token (`again` past the sockets; past the bytes
       the token's bridges end). SIGHUP re-reads the tokens; SIGTERM stops accepting, lets
-      bridges finish for --shutdown-grace seconds (default 10) and exits 0. See docs/bridge.md.
+      bridges finish for --shutdown-grace seconds (default 10) and exits 0.
       --noise-key FILE (with TLS): also offer double_encryption with this static Noise private
       key (64 hex digits).
+      --ws-listen also serves WebSocket bridges on that address and path (default /): bridges
+      use `ws://ADDR:PORT/PATH`, or `wss://...` when --tls-cert/--tls-key are given.
+      --network isolated: instead of this host's network, every bridge is one host on a private
+      in-process network (TCP between the addresses the guests add; nothing leaves the
+      process). See docs/bridge.md.
   wasix-compat net keygen --out FILE
       Writes a new static Noise private key to FILE (64 hex digits, mode 0600) and prints its
       public key, for clients' --bridge-noise-key.
@@ -231,7 +237,7 @@ fn net_keygen(argv: &[String]) -> anyhow::Result<()> {
 fn net_cli(argv: &[String]) -> anyhow::Result<()> {
     use wasix_compat::core::sockets::bridge::{read_token_file, ServeConfig};
     use wasix_compat::core::sockets::egress::{EgressPolicy, Rule};
-    const NET_USAGE: &str = "usage: wasix-compat net serve --listen ADDR:PORT (--token TOKEN | --token-file FILE)... [--tls-cert FILE --tls-key FILE [--noise-key FILE]] [--handshake-timeout SECS] [--max-failures N] [--allow CIDR[:PORTS]]... [--deny CIDR[:PORTS]]... [--max-sockets N] [--max-bytes N] [--shutdown-grace SECS]";
+    const NET_USAGE: &str = "usage: wasix-compat net serve --listen ADDR:PORT (--token TOKEN | --token-file FILE)... [--tls-cert FILE --tls-key FILE [--noise-key FILE]] [--handshake-timeout SECS] [--max-failures N] [--allow CIDR[:PORTS]]... [--deny CIDR[:PORTS]]... [--max-sockets N] [--max-bytes N] [--shutdown-grace SECS] [--ws-listen ADDR:PORT[/PATH]] [--network host|isolated]";
     let (mut listen, mut tokens) = (None, Vec::new());
     // In the order given, to re-read on SIGHUP: Ok(token) or Err(token file).
     let mut sources: Vec<Result<String, String>> = Vec::new();
@@ -245,6 +251,7 @@ fn net_cli(argv: &[String]) -> anyhow::Result<()> {
     };
     let (mut cert, mut key, mut timeout, mut max_failures) = (None, None, None, None);
     let mut noise_key = None;
+    let (mut ws_listen, mut isolated) = (None, false);
     let mut it = argv.iter();
     match it.next().map(String::as_str) {
         Some("serve") => {}
@@ -289,6 +296,14 @@ fn net_cli(argv: &[String]) -> anyhow::Result<()> {
                         })?,
                 )
             }
+            "--ws-listen" => ws_listen = Some(value()?),
+            "--network" => {
+                isolated = match value()?.as_str() {
+                    "host" => false,
+                    "isolated" => true,
+                    v => anyhow::bail!("--network is `host` or `isolated`, not `{v}`"),
+                }
+            }
             "--tls-cert" => cert = Some(value()?),
             "--tls-key" => key = Some(value()?),
             "--noise-key" => noise_key = Some(value()?),
@@ -320,6 +335,7 @@ fn net_cli(argv: &[String]) -> anyhow::Result<()> {
         "a token is required (--token or --token-file)"
     );
     let mut cfg = ServeConfig::new(listen, tokens);
+    let mut ws_line = None;
     match (cert, key) {
         (Some(c), Some(k)) => {
             let read = |p: &str| std::fs::read(p).map_err(|e| anyhow::anyhow!("{p}: {e}"));
@@ -353,6 +369,22 @@ fn net_cli(argv: &[String]) -> anyhow::Result<()> {
     if let Some(g) = grace {
         cfg.grace = std::time::Duration::from_secs_f64(g);
     }
+    if let Some(w) = ws_listen {
+        let w = wasix_compat::core::sockets::bridge_ws_serve::WsListen::bind(&w)
+            .map_err(anyhow::Error::msg)?;
+        let scheme = if cfg.tls.is_some() { "wss" } else { "ws" };
+        ws_line = Some(format!(
+            "serving websocket on {scheme}://{}{}",
+            w.local_addr()?,
+            w.path
+        ));
+        cfg.ws = Some(w);
+    }
+    if isolated {
+        cfg.lan = Some(std::sync::Arc::new(
+            wasix_compat::core::sockets::lan::Lan::new(),
+        ));
+    }
     cfg.signals = true;
     cfg.reload = Some(std::sync::Arc::new(move || {
         let mut ts = Vec::new();
@@ -377,6 +409,9 @@ fn net_cli(argv: &[String]) -> anyhow::Result<()> {
         |addr| {
             use std::io::Write;
             println!("serving on {addr}");
+            if let Some(l) = ws_line {
+                println!("{l}");
+            }
             let _ = std::io::stdout().flush();
         },
     ));

@@ -32,11 +32,11 @@ use wasix_compat::core::sockets::bridge::{
 use wasix_compat::core::sockets::{bridge_noise, Network};
 use wasix_compat::core::ErrorCode;
 
-const TOKEN: &str = "wxc-secret-token-7f3a9c";
-const MARKER: &[u8] = b"WXC-PAYLOAD-MARKER-5d81e2";
-const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const TOKEN: &str = "wxc-secret-token-7f3a9c";
+pub(crate) const MARKER: &[u8] = b"WXC-PAYLOAD-MARKER-5d81e2";
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
-fn rt() -> tokio::runtime::Runtime {
+pub(crate) fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -46,12 +46,12 @@ fn rt() -> tokio::runtime::Runtime {
 
 // ---- certificates (made here, never stored) ----
 
-struct Ca {
-    pem: String,
+pub(crate) struct Ca {
+    pub(crate) pem: String,
     issuer: Issuer<'static, KeyPair>,
 }
 
-fn ca() -> Ca {
+pub(crate) fn ca() -> Ca {
     let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let key = KeyPair::generate().unwrap();
@@ -63,7 +63,7 @@ fn ca() -> Ca {
 }
 
 /// (certificate PEM, key PEM, certificate DER) for `names`, signed by `ca` or self-signed.
-fn leaf(names: &[&str], ca: Option<&Ca>) -> (String, String, Vec<u8>) {
+pub(crate) fn leaf(names: &[&str], ca: Option<&Ca>) -> (String, String, Vec<u8>) {
     let p =
         CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
     let key = KeyPair::generate().unwrap();
@@ -74,22 +74,22 @@ fn leaf(names: &[&str], ca: Option<&Ca>) -> (String, String, Vec<u8>) {
     (cert.pem(), key.serialize_pem(), cert.der().to_vec())
 }
 
-fn trust_ca(ca: &Ca) -> BridgeTrust {
+pub(crate) fn trust_ca(ca: &Ca) -> BridgeTrust {
     let mut t = BridgeTrust::default();
     t.add_ca_pem(ca.pem.as_bytes()).unwrap();
     t
 }
 
-fn hex(b: &[u8]) -> String {
+pub(crate) fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 // ---- servers ----
 
-type Log = Arc<Mutex<Vec<String>>>;
+pub(crate) type Log = Arc<Mutex<Vec<String>>>;
 
 /// `serve_with` on loopback; returns its address and its log lines.
-fn start_serve(
+pub(crate) fn start_serve(
     rt: &tokio::runtime::Runtime,
     tls: Option<(&str, &str)>,
     tweak: impl FnOnce(&mut ServeConfig),
@@ -115,7 +115,7 @@ fn start_serve(
 }
 
 /// An echo server on loopback (tokio), bounded per connection.
-fn start_echo(rt: &tokio::runtime::Runtime) -> SocketAddr {
+pub(crate) fn start_echo(rt: &tokio::runtime::Runtime) -> SocketAddr {
     start_echo_on(rt, "127.0.0.1").0
 }
 
@@ -152,14 +152,14 @@ pub(crate) fn start_echo_on(
 
 /// A TCP proxy to `target` that records every byte in both directions; when `flip` is
 /// set it inverts one byte of the next chunk (either direction) and clears it.
-struct Proxy {
-    addr: SocketAddr,
-    wire: Arc<Mutex<Vec<u8>>>,
+pub(crate) struct Proxy {
+    pub(crate) addr: SocketAddr,
+    pub(crate) wire: Arc<Mutex<Vec<u8>>>,
     flip: Arc<AtomicBool>,
     flipped: Arc<AtomicUsize>,
 }
 
-fn start_proxy(rt: &tokio::runtime::Runtime, target: SocketAddr) -> Proxy {
+pub(crate) fn start_proxy(rt: &tokio::runtime::Runtime, target: SocketAddr) -> Proxy {
     let l = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
@@ -212,20 +212,24 @@ fn start_proxy(rt: &tokio::runtime::Runtime, target: SocketAddr) -> Proxy {
     p
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
 // ---- the client side ----
 
-fn host_net(trust: BridgeTrust) -> Arc<Network> {
+pub(crate) fn host_net(trust: BridgeTrust) -> Arc<Network> {
     let n = Network::host().expect("host network");
     n.set_bridge_trust(trust);
     n
 }
 
 /// Through the bridged network: connects to `echo`, sends `data`, reads it back.
-fn bridged_echo(net: &Network, echo: SocketAddr, data: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn bridged_echo(
+    net: &Network,
+    echo: SocketAddr,
+    data: &[u8],
+) -> Result<Vec<u8>, String> {
     bridged_echo_then(net, echo, data, || {})
 }
 
@@ -318,15 +322,23 @@ fn plain_shows_token_and_payload_on_the_wire() {
 
 /// A TLS server that is not the real one: it records whether a handshake completed and
 /// every byte it decrypted.
-struct Impostor {
-    addr: SocketAddr,
-    decrypted: Arc<Mutex<Vec<u8>>>,
-    handshakes: Arc<AtomicUsize>,
-    attempts: Arc<AtomicUsize>,
+pub(crate) struct Impostor {
+    pub(crate) addr: SocketAddr,
+    pub(crate) decrypted: Arc<Mutex<Vec<u8>>>,
+    pub(crate) handshakes: Arc<AtomicUsize>,
+    pub(crate) attempts: Arc<AtomicUsize>,
 }
 
-fn start_impostor(rt: &tokio::runtime::Runtime, cert: &str, key: &str) -> Impostor {
+pub(crate) fn start_impostor(rt: &tokio::runtime::Runtime, cert: &str, key: &str) -> Impostor {
     let cfg = ServeConfig::tls_from_pem(cert.as_bytes(), key.as_bytes()).unwrap();
+    start_impostor_with(rt, cfg)
+}
+
+/// As `start_impostor`, with this TLS configuration (e.g. another ALPN).
+pub(crate) fn start_impostor_with(
+    rt: &tokio::runtime::Runtime,
+    cfg: Arc<rustls::ServerConfig>,
+) -> Impostor {
     let acc = tokio_rustls::TlsAcceptor::from(cfg);
     let l = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -532,13 +544,8 @@ fn bad_inputs_send_nothing() {
     });
     let long = "x".repeat(4097);
     let cases: Vec<(String, &str, u8, ErrorCode)> = vec![
+        // (`ws://` and `wss://`: bridge_ws.rs::ws_bad_inputs_send_nothing.)
         (format!("ftp://{a}"), TOKEN, UNENCRYPTED, ErrorCode::Invalid),
-        (
-            format!("wss://{a}"),
-            TOKEN,
-            ANY_ENCRYPTION,
-            ErrorCode::Invalid,
-        ),
         ("tls://".into(), TOKEN, ANY_ENCRYPTION, ErrorCode::Invalid),
         (
             "tls://127.0.0.1".into(),
@@ -902,6 +909,7 @@ fn network_strings_sets_tokens_and_pins() {
             transport: t,
             host: h.to_string(),
             port: p,
+            path: String::new(),
         })
     };
     assert_eq!(
@@ -917,9 +925,8 @@ fn network_strings_sets_tokens_and_pins() {
         parse_network("host:65535"),
         ep(Transport::Plain, "host", 65535)
     );
+    // (`ws://` and `wss://` URLs: bridge_ws.rs.)
     for bad in [
-        "ws://h:1",
-        "wss://h:1",
         "tls:/h:1",
         "tls://h",
         "tls://h:",

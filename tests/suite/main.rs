@@ -7,8 +7,10 @@
 mod common;
 
 mod bad_input;
+mod bridge_lan;
 mod bridge_policy;
 mod bridge_tls;
+mod bridge_ws;
 mod cli;
 mod conformance;
 mod dash;

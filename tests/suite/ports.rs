@@ -36,7 +36,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wasix_compat::matrix::differences::PORT_DIFFERENCES;
 
-const T: Duration = Duration::from_secs(90);
+pub(crate) const T: Duration = Duration::from_secs(90);
 const TOKEN: &str = "wxc-port-test-token";
 
 /// `*` matches any run of characters.
@@ -50,7 +50,7 @@ fn glob(pat: &str, s: &str) -> bool {
     }
 }
 
-fn guest(name: &str) -> std::path::PathBuf {
+pub(crate) fn guest(name: &str) -> std::path::PathBuf {
     build_c(&[&format!("tests/guests/c/{name}.c")], &[])
 }
 
@@ -67,9 +67,9 @@ fn parse_checks(o: &Outcome) -> BTreeMap<String, String> {
 // ---- host-side helpers ----
 
 /// `wasix-compat net serve` in the background, killed on drop.
-struct NetServe {
+pub(crate) struct NetServe {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
 }
 
 impl NetServe {
@@ -78,7 +78,7 @@ impl NetServe {
     }
 
     /// With more `net serve` options (e.g. `--tls-cert`, `--tls-key`).
-    fn start_with(token: &str, extra: &[&std::ffi::OsStr]) -> NetServe {
+    pub(crate) fn start_with(token: &str, extra: &[&std::ffi::OsStr]) -> NetServe {
         // A port that was free a moment ago; retry a few times in case another test took it.
         for _ in 0..5 {
             let port = free_tcp_port();
@@ -116,7 +116,7 @@ impl NetServe {
         }
         panic!("`wasix-compat net serve` never printed `serving on ADDR`");
     }
-    fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 }
@@ -197,23 +197,23 @@ fn cmdline(pid: u32) -> String {
 
 /// One accepted echo connection: the line it sent and the process owning its client end.
 #[derive(Debug, Clone)]
-struct EchoRecord {
-    tag: String,
-    owner: Option<u32>,
+pub(crate) struct EchoRecord {
+    pub(crate) tag: String,
+    pub(crate) owner: Option<u32>,
     /// The owner's command line, read while the connection is alive.
     owner_cmdline: String,
 }
 
 /// A line echo server on 127.0.0.1 that attributes each connection to a process.
-struct EchoServer {
-    port: u16,
+pub(crate) struct EchoServer {
+    pub(crate) port: u16,
     records: Arc<Mutex<Vec<EchoRecord>>>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl EchoServer {
-    fn start() -> EchoServer {
+    pub(crate) fn start() -> EchoServer {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         l.set_nonblocking(true).unwrap();
         let port = l.local_addr().unwrap().port();
@@ -259,7 +259,7 @@ impl EchoServer {
             thread: Some(thread),
         }
     }
-    fn records(&self) -> Vec<EchoRecord> {
+    pub(crate) fn records(&self) -> Vec<EchoRecord> {
         self.records.lock().unwrap().clone()
     }
 }

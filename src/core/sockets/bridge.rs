@@ -6,6 +6,8 @@
 //!   fingerprint of its end-entity certificate ([`BridgeTrust`]; `Builder::bridge_ca` /
 //!   `bridge_pin`, `run --bridge-ca FILE` / `--bridge-pin SHA256HEX`). ALPN `wxc-bridge/1`.
 //! - `tcp://host:port` and a bare `host:port` (as before): plain TCP.
+//! - `ws://host[:port][/path]` and `wss://...`: virtual-net's own WebSocket transport after
+//!   an HTTP/1.1 upgrade (`bridge_ws.rs`); `wss://` verifies the server as `tls://` does.
 //!
 //! Any other scheme, or a string that is not `host:port` after it, is `inval`. A valid
 //! endpoint that cannot be reached answers the network's errno (`connrefused`, ...).
@@ -78,6 +80,10 @@ pub const MAX_PENDING_HANDSHAKES: usize = 1024;
 pub enum Transport {
     Plain,
     Tls,
+    /// WebSocket over plain TCP (`ws://`).
+    Ws,
+    /// WebSocket over TLS 1.3 (`wss://`).
+    Wss,
 }
 
 /// A parsed network string.
@@ -86,6 +92,8 @@ pub struct Endpoint {
     pub transport: Transport,
     pub host: String,
     pub port: u16,
+    /// The request target of a WebSocket endpoint (`/` at least); empty for the others.
+    pub path: String,
 }
 
 /// `tls://host:port`, `tcp://host:port` or `host:port`; anything else is `inval`.
@@ -94,6 +102,9 @@ pub fn parse_network(network: &str) -> Result<Endpoint, ErrorCode> {
     let (transport, rest) = match network.split_once("://") {
         Some((s, rest)) if s.eq_ignore_ascii_case("tls") => (Transport::Tls, rest),
         Some((s, rest)) if s.eq_ignore_ascii_case("tcp") => (Transport::Plain, rest),
+        Some((s, rest)) if s.eq_ignore_ascii_case("ws") || s.eq_ignore_ascii_case("wss") => {
+            return super::bridge_ws::parse_url(rest, s.eq_ignore_ascii_case("wss"));
+        }
         Some(_) => return Err(ErrorCode::Invalid),
         None => (Transport::Plain, network),
     };
@@ -102,6 +113,7 @@ pub fn parse_network(network: &str) -> Result<Endpoint, ErrorCode> {
         transport,
         host,
         port,
+        path: String::new(),
     })
 }
 
@@ -124,10 +136,11 @@ pub fn check_security_with(
         return Err(ErrorCode::Invalid);
     }
     let offered = match transport {
-        Transport::Plain => UNENCRYPTED,
+        Transport::Plain | Transport::Ws => UNENCRYPTED,
         // TLS 1.3 with a verified certificate: both encrypted levels; double with a pin.
         Transport::Tls if noise_pinned => ANY_ENCRYPTION | CLASSIC_ENCRYPTION | DOUBLE_ENCRYPTION,
-        Transport::Tls => ANY_ENCRYPTION | CLASSIC_ENCRYPTION,
+        // wss:// carries virtual-net's WebSocket protocol, which has no inner layer.
+        Transport::Tls | Transport::Wss => ANY_ENCRYPTION | CLASSIC_ENCRYPTION,
     };
     if security & offered == 0 {
         return Err(ErrorCode::Unsupported);
@@ -225,7 +238,10 @@ impl BridgeTrust {
         Ok(())
     }
 
-    fn client_config(&self, alpn: Vec<Vec<u8>>) -> Result<Arc<rustls::ClientConfig>, ErrorCode> {
+    pub(super) fn client_config(
+        &self,
+        alpn: Vec<Vec<u8>>,
+    ) -> Result<Arc<rustls::ClientConfig>, ErrorCode> {
         let provider = provider();
         let inner = match (&self.ca, self.pins.is_empty()) {
             (Some(ca), _) => Some(ca.clone()),
@@ -381,7 +397,7 @@ impl rustls::client::danger::ServerCertVerifier for PinVerifier {
 }
 
 /// A bidirectional byte stream (plain or TLS), boxed so both transports share one path.
-trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+pub(super) trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
 /// Connects to the served network `network` through `via`, the instance's own network, and
@@ -403,6 +419,10 @@ pub fn connect(
     let ep = parse_network(network)?;
     check_token(token)?;
     check_security_with(security, ep.transport, trust.noise.is_some())?;
+    let ws = match ep.transport {
+        Transport::Ws | Transport::Wss => Some(super::bridge_ws::Upgrade::new(&ep, token)?),
+        Transport::Plain | Transport::Tls => None,
+    };
     // What the client offers in ALPN, strongest first: the server picks (its preference is
     // double first). The choice is inside the TLS handshake, so it is authenticated: an
     // on-path attacker who strips or alters it breaks the handshake.
@@ -410,20 +430,27 @@ pub fn connect(
     let single_ok = security & (ANY_ENCRYPTION | CLASSIC_ENCRYPTION) != 0;
     let noise_pin = trust.noise;
     let tls = match ep.transport {
-        Transport::Tls => {
+        Transport::Tls | Transport::Wss => {
             let name = ServerName::try_from(ep.host.as_str())
                 .map_err(|_| ErrorCode::Invalid)?
                 .to_owned();
-            let mut alpn = Vec::new();
-            if double_ok {
-                alpn.push(NOISE_ALPN.to_vec());
-            }
-            if single_ok {
-                alpn.push(ALPN.to_vec());
-            }
+            let alpn = match ws {
+                // The WebSocket upgrade is HTTP/1.1.
+                Some(_) => vec![super::bridge_ws::HTTP_ALPN.to_vec()],
+                None => {
+                    let mut alpn = Vec::new();
+                    if double_ok {
+                        alpn.push(NOISE_ALPN.to_vec());
+                    }
+                    if single_ok {
+                        alpn.push(ALPN.to_vec());
+                    }
+                    alpn
+                }
+            };
             Some((trust.client_config(alpn)?, name))
         }
-        Transport::Plain => None,
+        Transport::Plain | Transport::Ws => None,
     };
     let Endpoint { host, port, .. } = ep;
     let token = token.to_string();
@@ -479,6 +506,8 @@ pub fn connect(
                 // The level the server chose, among those we offered (none: not ours).
                 let chosen = conn.alpn_protocol().map(<[u8]>::to_vec);
                 match (chosen, noise_pin) {
+                    // wss://: the WebSocket upgrade runs over the TLS session.
+                    (Some(p), _) if ws.is_some() && p == super::bridge_ws::HTTP_ALPN => Box::new(s),
                     (Some(p), Some(pin)) if p == NOISE_ALPN && double_ok => {
                         Box::new(super::bridge_double::client(s, &pin).await?)
                     }
@@ -487,6 +516,9 @@ pub fn connect(
                 }
             }
         };
+        if let Some(ws) = ws {
+            return ws.run(stream).await;
+        }
         let (r, mut w) = tokio::io::split(stream);
         w.write_all(format!("{GREETING} {token}\n").as_bytes())
             .await
@@ -518,7 +550,7 @@ pub fn connect(
 
 /// A failed TLS handshake: verification or protocol failures (and a server that hangs up
 /// mid-handshake) are `connaborted`; other I/O errors keep their errno.
-fn tls_error(e: std::io::Error) -> ErrorCode {
+pub(super) fn tls_error(e: std::io::Error) -> ErrorCode {
     let tls = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
     // The server speaks none of the levels offered (e.g. no inner layer, and only
     // `double_encryption` allowed): nothing was sent yet.
@@ -535,7 +567,7 @@ fn tls_error(e: std::io::Error) -> ErrorCode {
 
 /// An I/O error during the handshake: a server that hangs up (end of stream, reset,
 /// broken pipe — e.g. one that refuses a rate-limited peer) aborted it: `connaborted`.
-fn hangup(e: std::io::Error) -> ErrorCode {
+pub(super) fn hangup(e: std::io::Error) -> ErrorCode {
     use std::io::ErrorKind::*;
     match e.kind() {
         UnexpectedEof | ConnectionReset | BrokenPipe | ConnectionAborted => {
@@ -546,14 +578,14 @@ fn hangup(e: std::io::Error) -> ErrorCode {
 }
 
 /// `f`, or `timedout` past the handshake's bound.
-async fn within<T>(f: impl std::future::Future<Output = T>) -> Result<T, ErrorCode> {
+pub(super) async fn within<T>(f: impl std::future::Future<Output = T>) -> Result<T, ErrorCode> {
     tokio::time::timeout(HANDSHAKE_TIMEOUT, f)
         .await
         .map_err(|_| ErrorCode::TimedOut)
 }
 
 /// "host:port" or "[v6]:port"; anything else is `inval`.
-fn split_host_port(network: &str) -> Result<(String, u16), ErrorCode> {
+pub(super) fn split_host_port(network: &str) -> Result<(String, u16), ErrorCode> {
     if let Ok(a) = network.parse::<SocketAddr>() {
         return Ok((a.ip().to_string(), a.port()));
     }
@@ -602,6 +634,10 @@ pub struct ServeConfig {
     /// The static Noise (X25519) private key: with `tls`, the server also offers
     /// `double_encryption` (Noise NK inside TLS, `bridge_double.rs`).
     pub noise_key: Option<[u8; 32]>,
+    /// A WebSocket listener besides `listen` (`ws://`, or `wss://` with `tls`).
+    pub ws: Option<super::bridge_ws_serve::WsListen>,
+    /// Serve this in-process network (one host on it per bridge) instead of the host's.
+    pub lan: Option<Arc<super::lan::Lan>>,
 }
 
 /// Produces the current token list (`net serve`: `--token` values and token files).
@@ -626,6 +662,8 @@ impl ServeConfig {
             signals: false,
             grace: DEFAULT_GRACE,
             noise_key: None,
+            ws: None,
+            lan: None,
         }
     }
 
@@ -677,7 +715,7 @@ pub fn read_token_file(path: &std::path::Path) -> Result<Vec<String>, String> {
 }
 
 /// Failed handshakes per peer address within the last [`FAILURE_WINDOW`].
-struct Failures {
+pub(super) struct Failures {
     max: u32,
     map: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
 }
@@ -706,7 +744,7 @@ impl Failures {
     }
 
     /// Records a failure; returns the failures in the window.
-    fn record(&self, ip: IpAddr) -> usize {
+    pub(super) fn record(&self, ip: IpAddr) -> usize {
         let now = Instant::now();
         let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
         // Bounded memory: forget addresses whose failures all left the window.
@@ -729,7 +767,7 @@ impl Failures {
 
 /// Why a handshake was refused (logged; never contains the token).
 #[derive(Clone, Copy, Debug)]
-enum Refusal {
+pub(super) enum Refusal {
     RateLimited,
     Busy,
     Timeout,
@@ -742,7 +780,7 @@ enum Refusal {
 }
 
 impl Refusal {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Refusal::RateLimited => "rate-limited",
             Refusal::Busy => "too-many-handshakes",
@@ -763,7 +801,7 @@ fn token_digest(t: &str) -> [u8; 32] {
 }
 
 /// The index of the configured token that `presented` matches, looking at every one.
-fn match_token(presented: &str, tokens: &[[u8; 32]]) -> Option<usize> {
+pub(super) fn match_token(presented: &str, tokens: &[[u8; 32]]) -> Option<usize> {
     let d = token_digest(presented);
     let mut found = None;
     for (i, t) in tokens.iter().enumerate() {
@@ -785,8 +823,15 @@ pub async fn serve(
 
 /// `wasix-compat net serve`: serves the host's network to bridges that present one of
 /// `cfg.tokens`. Runs until the process is stopped; `ready` gets the bound address.
-pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
+pub async fn serve_with(
+    mut cfg: ServeConfig,
+    ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
+    let ws = match cfg.ws.take() {
+        Some(w) => Some(w.listener(cfg.tls.as_ref())?),
+        None => None,
+    };
     let mut signals = super::egress::Signals::new(cfg.signals)?;
     ready(listener.local_addr()?);
     let digests = |ts: &[String]| -> Arc<Vec<[u8; 32]>> {
@@ -817,8 +862,9 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
     };
     loop {
         while bridges.try_join_next().is_some() {}
-        let accepted = tokio::select! {
-            a = listener.accept() => a,
+        let (accepted, on_ws) = tokio::select! {
+            a = listener.accept() => (a, false),
+            a = super::bridge_ws_serve::accept(ws.as_ref()) => (a, true),
             s = signals.next() => {
                 match s {
                     super::egress::Signal::Reload => {
@@ -836,6 +882,7 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
                     }
                     super::egress::Signal::Terminate => {
                         drop(listener);
+                        drop(ws);
                         let n = bridges.len();
                         say(format!("wxc-bridge event=shutdown bridges={n} grace_ms={}", cfg.grace.as_millis()));
                         let drained = tokio::time::timeout(cfg.grace, async {
@@ -859,6 +906,10 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
                 continue;
             }
         };
+        let transport = match &ws {
+            Some(w) if on_ws => w.transport,
+            _ => transport,
+        };
         if failures.blocked(peer.ip()) {
             say(format!(
                 "wxc-bridge event=refused peer={peer} transport={transport} reason={}",
@@ -869,9 +920,14 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
         }
         let tokens = token_list.read().unwrap_or_else(|p| p.into_inner()).clone();
         let (usage, egress) = (usage.clone(), cfg.egress.clone());
+        // Isolated: each bridge is its own host on the in-process LAN.
+        let local = match &cfg.lan {
+            Some(lan) => Arc::new(lan.host()) as Arc<dyn VirtualNetworking>,
+            None => local.clone(),
+        };
         let (tokens, local, failures, acceptor, say) = (
             tokens,
-            local.clone(),
+            local,
             failures.clone(),
             acceptor.clone(),
             say.clone(),
@@ -885,6 +941,22 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
             continue;
         };
         let deadline = cfg.handshake_timeout;
+        if let (Some(w), true) = (&ws, on_ws) {
+            let c = super::bridge_ws_serve::Conn {
+                stream,
+                peer,
+                transport,
+                path: w.path.clone(),
+                tls: w.tls.clone(),
+                deadline,
+                tokens,
+                usage,
+                failures,
+                say: Arc::new(say),
+            };
+            bridges.spawn(c.serve(permit, local, egress));
+            continue;
+        }
         bridges.spawn(async move {
             let started = Instant::now();
             let _ = stream.set_nodelay(true);
@@ -950,20 +1022,9 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
                         "wxc-bridge event=accepted peer={peer} transport={transport} token_index={i} handshake_ms={ms}"
                     ));
                     let u = usage.get(&tokens[i]);
-                    let net: Arc<dyn VirtualNetworking> = Arc::new(super::egress::Policed::new(
-                        local,
-                        egress,
-                        u.clone(),
-                        format!("peer={peer} token_index={i}"),
-                        Arc::new(say.clone()),
-                    ));
-                    // The token's byte budget spent: this bridge ends (all its sockets).
-                    tokio::select! {
-                        _ = super::bridge_wire::serve(r, w, net) => {}
-                        _ = u.exhausted() => say(format!(
-                            "wxc-bridge event=closed peer={peer} token_index={i} reason=byte-limit"
-                        )),
-                    }
+                    let say: super::egress::Say = Arc::new(say);
+                    let net = policed(local, egress, &u, peer, i, &say);
+                    run_bridge(super::bridge_wire::serve(r, w, net), &u, &say, peer, i).await;
                 }
                 Err(why) => {
                     let n = failures.record(peer.ip());
@@ -974,5 +1035,40 @@ pub async fn serve_with(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> std
                 }
             }
         });
+    }
+}
+
+/// The served network as the bridge of token `i` from `peer` sees it (policy and limits).
+pub(super) fn policed(
+    net: Arc<dyn VirtualNetworking>,
+    egress: Arc<super::egress::EgressPolicy>,
+    u: &Arc<super::egress::Usage>,
+    peer: SocketAddr,
+    i: usize,
+    say: &super::egress::Say,
+) -> Arc<dyn VirtualNetworking> {
+    Arc::new(super::egress::Policed::new(
+        net,
+        egress,
+        u.clone(),
+        format!("peer={peer} token_index={i}"),
+        say.clone(),
+    ))
+}
+
+/// Runs one accepted bridge (`serving`) until its stream ends or its token's byte budget
+/// is spent (then this bridge ends, all its sockets with it).
+pub(super) async fn run_bridge(
+    serving: impl std::future::Future,
+    u: &super::egress::Usage,
+    say: &super::egress::Say,
+    peer: SocketAddr,
+    i: usize,
+) {
+    tokio::select! {
+        _ = serving => {}
+        _ = u.exhausted() => say(format!(
+            "wxc-bridge event=closed peer={peer} token_index={i} reason=byte-limit"
+        )),
     }
 }

@@ -53,6 +53,20 @@ pub fn whole(
 
 #[async_trait::async_trait]
 impl VirtualNetworking for WholeWrites {
+    // The bridge's own addresses go to the served network (an isolated LAN host keeps
+    // them; the host network answers `Unsupported`).
+    async fn ip_add(&self, ip: std::net::IpAddr, prefix: u8) -> Result<()> {
+        self.inner.ip_add(ip, prefix).await
+    }
+    async fn ip_remove(&self, ip: std::net::IpAddr) -> Result<()> {
+        self.inner.ip_remove(ip).await
+    }
+    async fn ip_clear(&self) -> Result<()> {
+        self.inner.ip_clear().await
+    }
+    async fn ip_list(&self) -> Result<Vec<virtual_net::IpCidr>> {
+        self.inner.ip_list().await
+    }
     async fn connect_tcp(&self, addr: SocketAddr, peer: SocketAddr) -> Result<Sock> {
         let s = self.inner.connect_tcp(addr, peer).await?;
         Ok(Box::new(Whole::new(s, self.backlog.clone())))

@@ -396,17 +396,19 @@ impl VirtualNetworking for Policed {
     async fn dhcp_acquire(&self) -> Result<Vec<IpAddr>> {
         Err(NetworkError::Unsupported)
     }
-    async fn ip_add(&self, _ip: IpAddr, _prefix: u8) -> Result<()> {
-        Err(NetworkError::Unsupported)
+    // The bridge's own addresses: an isolated LAN host keeps them (the host network
+    // answers `Unsupported`, so the client's port table does).
+    async fn ip_add(&self, ip: IpAddr, prefix: u8) -> Result<()> {
+        self.inner.ip_add(ip, prefix).await
     }
-    async fn ip_remove(&self, _ip: IpAddr) -> Result<()> {
-        Err(NetworkError::Unsupported)
+    async fn ip_remove(&self, ip: IpAddr) -> Result<()> {
+        self.inner.ip_remove(ip).await
     }
     async fn ip_clear(&self) -> Result<()> {
-        Err(NetworkError::Unsupported)
+        self.inner.ip_clear().await
     }
     async fn ip_list(&self) -> Result<Vec<IpCidr>> {
-        Err(NetworkError::Unsupported)
+        self.inner.ip_list().await
     }
     async fn mac(&self) -> Result<[u8; 6]> {
         Err(NetworkError::Unsupported)

@@ -220,12 +220,29 @@ impl Network {
 
     pub fn port_addr_add(&self, c: super::port::Cidr) -> Result<(), ErrorCode> {
         match self.forward(move |b| Box::pin(async move { b.ip_add(c.ip, c.prefix).await })) {
+            Some(Ok(())) if self.is_bridged() => self.confirm_addr(c.ip),
             Some(r) => r,
             None => {
                 self.port.addr_add(c);
                 Ok(())
             }
         }
+    }
+
+    /// virtual-net's remote client sends `ip_add` without waiting for an answer: over a
+    /// bridge whose server keeps addresses (`net serve --network isolated`), wait until the
+    /// server lists it, so a peer can reach it once this call returns. Never listed
+    /// (another host holds it): `addrinuse`. A server that keeps no addresses: done.
+    fn confirm_addr(&self, ip: IpAddr) -> Result<(), ErrorCode> {
+        for _ in 0..200 {
+            match self.forward(|b| Box::pin(async move { b.ip_list().await })) {
+                None => return Ok(()),
+                Some(Err(e)) => return Err(e),
+                Some(Ok(l)) if l.iter().any(|c| c.ip == ip) => return Ok(()),
+                Some(Ok(_)) => std::thread::sleep(std::time::Duration::from_millis(10)),
+            }
+        }
+        Err(ErrorCode::AddressInUse)
     }
 
     pub fn port_addr_remove(&self, ip: IpAddr) -> Result<(), ErrorCode> {

@@ -11,13 +11,24 @@
  *   port_bridge tls tls://SERVE_ADDR TOKEN ECHO_PORT            (--net --bridge-ca CA)
  *     sets a TLS endpoint cannot meet are `notsup`, a wrong token `acces`; then
  *     `classic_encryption` bridges: echoes tagged `bridged-tls`, then `local-tls-after`.
+ *     (also `wss://SERVE_ADDR/PATH`: the same checks and tags).
  *   port_bridge tls-untrusted tls://SERVE_ADDR TOKEN            (--net, no CA given)
  *     the server's certificate is not trusted: `connaborted`.
  *   port_bridge double tls://SERVE_ADDR TOKEN ECHO_PORT
  *                                  (--net --bridge-ca CA --bridge-noise-key HEX; the server
  *                                   has --noise-key)
  *     `double_encryption` alone bridges: echoes tagged `bridged-double`, then
- *     `local-double-after`. */
+ *     `local-double-after`.
+ *   port_bridge ws ws://SERVE_ADDR/PATH TOKEN ECHO_PORT          (--net)
+ *     `ws://` meets only `unencrypted` (`classic_encryption` is `notsup`), a wrong token is
+ *     `acces`; then echoes tagged `bridged-ws`, then `local-ws-after`.
+ *   port_bridge lan-listen SERVE_ADDR TOKEN PORT                 (--net; net serve --network isolated)
+ *     takes 10.9.0.2/24 on the served LAN, listens on PORT, prints `lan.listening: ok`,
+ *     echoes one line to one client, which must come from 10.9.0.3.
+ *   port_bridge lan-connect SERVE_ADDR TOKEN PORT HOST_ECHO_PORT  (--net; net serve --network isolated)
+ *     takes 10.9.0.3/24, connects to 10.9.0.2:PORT and echoes a line through it; the host's
+ *     echo server on 127.0.0.1:HOST_ECHO_PORT is not on the LAN: `hostunreach`; a port
+ *     nobody listens on: `connrefused`. */
 #include "check.h"
 #include "wasix.h"
 #include "port_util.h"
@@ -47,6 +58,63 @@ static void echo(const char *tag) {
         snprintf(nm, sizeof nm, "echo.%s.echoed", tag);
         CHECK(nm, e == OK && got == len && memcmp(back, line, len) == 0);
     }
+    wx_fd_close(fd);
+}
+
+/* --network isolated, first instance: one client, one line echoed back. */
+static void lan_listen(uint16_t port) {
+    uint32_t fd, c;
+    wx_addr_cidr_t me = wx_cidr(wx_a4(10, 9, 0, 2), 24);
+    WCHECK_ERRNO("lan.bridge", bridge(serve, token, WX_SEC_UNENCRYPTED), OK);
+    WCHECK_ERRNO("lan.addr_add", wx_port_addr_add(&me), OK);
+    REQUIRE("lan.open", wx_sock_open(WX_AF_INET4, WX_SOCK_STREAM, WX_PROTO_TCP, &fd) == OK);
+    wx_addr_port_t any = wx_ip4(0, 0, 0, 0, port), peer;
+    REQUIRE("lan.bind", wx_sock_bind(fd, &any) == OK);
+    REQUIRE("lan.listen", wx_sock_listen(fd, 8) == OK);
+    CHECK("lan.listening", 1);
+    fflush(stdout); /* the test starts the other instance on this line */
+    REQUIRE("lan.wait", wx_wait_fd(fd, 0, 30000000000ull) == OK);
+    REQUIRE("lan.accept", wx_sock_accept_v2(fd, WX_FDFLAG_NONBLOCK, &c, &peer) == OK);
+    CHECK_SHOW("lan.peer_is_b", wx_is_ip4(&peer, 10, 9, 0, 3), "%s", wx_fmt_addr(&peer));
+    char line[16];
+    size_t got = 0;
+    WCHECK_ERRNO("lan.recv", wx_recv_all(c, line, 10, &got, 20000), OK);
+    WCHECK_ERRNO("lan.send", wx_send_all(c, line, got, 20000), OK);
+    /* The client's last byte says it has read the echo (closing now cannot cut it short). */
+    char done[1];
+    WCHECK_ERRNO("lan.done", wx_recv_all(c, done, 1, &got, 20000), OK);
+    wx_fd_close(c);
+    wx_fd_close(fd);
+}
+
+/* --network isolated, second instance. */
+static void lan_connect(uint16_t port, uint16_t host_echo) {
+    uint32_t fd;
+    wx_addr_cidr_t me = wx_cidr(wx_a4(10, 9, 0, 3), 24);
+    WCHECK_ERRNO("lan.bridge", bridge(serve, token, WX_SEC_UNENCRYPTED), OK);
+    WCHECK_ERRNO("lan.addr_add", wx_port_addr_add(&me), OK);
+    REQUIRE("lan.open", wx_sock_open(WX_AF_INET4, WX_SOCK_STREAM, WX_PROTO_TCP, &fd) == OK);
+    wx_addr_port_t a = wx_ip4(10, 9, 0, 2, port), local;
+    if (WCHECK_ERRNO("lan.connect", wx_sock_connect(fd, &a), OK) != OK) return;
+    WCHECK_ERRNO("lan.addr_local", wx_sock_addr_local(fd, &local), OK);
+    CHECK_SHOW("lan.local_is_b", wx_is_ip4(&local, 10, 9, 0, 3), "%s", wx_fmt_addr(&local));
+    wx_fd_fdstat_set_flags(fd, WX_FDFLAG_NONBLOCK);
+    char back[16];
+    size_t got = 0;
+    WCHECK_ERRNO("lan.send", wx_send_all(fd, "hello-lan\n", 10, 20000), OK);
+    WCHECK_ERRNO("lan.recv", wx_recv_all(fd, back, 10, &got, 20000), OK);
+    CHECK("lan.echoed", got == 10 && memcmp(back, "hello-lan\n", 10) == 0);
+    uint32_t h;
+    REQUIRE("lan.host.open", wx_sock_open(WX_AF_INET4, WX_SOCK_STREAM, WX_PROTO_TCP, &h) == OK);
+    wx_addr_port_t host = wx_ip4(127, 0, 0, 1, host_echo);
+    WCHECK_ERRNO("lan.host_not_reachable", wx_sock_connect(h, &host), __WASI_ERRNO_HOSTUNREACH);
+    wx_fd_close(h);
+    REQUIRE("lan.closed.open", wx_sock_open(WX_AF_INET4, WX_SOCK_STREAM, WX_PROTO_TCP, &h) == OK);
+    wx_addr_port_t closed = wx_ip4(10, 9, 0, 2, (uint16_t)(port + 1));
+    WCHECK_ERRNO("lan.no_listener", wx_sock_connect(h, &closed), WX_ECONNREFUSED);
+    wx_fd_close(h);
+    /* Last: the listener's instance ends (and leaves the LAN) once it has this byte. */
+    WCHECK_ERRNO("lan.done", wx_send_all(fd, ".", 1, 20000), OK);
     wx_fd_close(fd);
 }
 
@@ -97,6 +165,29 @@ int main(int argc, char **argv) {
         echo("local-unrouted");
         WCHECK_ERRNO("routes.clear", wx_port_route_clear(), OK);
         WCHECK_ERRNO("routes.unbridge", wx_port_unbridge(), OK);
+        return check_done();
+    }
+    if (strcmp(mode, "lan-listen") == 0) {
+        REQUIRE("args.lan", argc >= 5);
+        lan_listen((uint16_t)atoi(argv[4]));
+        return check_done();
+    }
+    if (strcmp(mode, "lan-connect") == 0) {
+        REQUIRE("args.lan", argc >= 6);
+        lan_connect((uint16_t)atoi(argv[4]), (uint16_t)atoi(argv[5]));
+        return check_done();
+    }
+    if (strcmp(mode, "ws") == 0) {
+        REQUIRE("args.ws", argc >= 5);
+        echo_port = (uint16_t)atoi(argv[4]);
+        char wrong[128];
+        snprintf(wrong, sizeof wrong, "%s-wrong", token);
+        WCHECK_ERRNO("ws.classic_only", bridge(serve, token, WX_SEC_CLASSIC_ENCRYPTION), WX_ENOTSUP);
+        WCHECK_ERRNO("ws.wrong_token", bridge(serve, wrong, WX_SEC_UNENCRYPTED), WX_EACCES);
+        WCHECK_ERRNO("ws.bridge", bridge(serve, token, WX_SEC_UNENCRYPTED), OK);
+        echo("bridged-ws");
+        WCHECK_ERRNO("ws.unbridge", wx_port_unbridge(), OK);
+        echo("local-ws-after");
         return check_done();
     }
     if (strcmp(mode, "tls-untrusted") == 0) {

@@ -312,7 +312,12 @@ impl Socket {
     pub fn poll_dir(&self, write: bool, cx: &mut Context<'_>) -> Poll<()> {
         let mut st = lock(&self.state);
         let p = match &mut *st {
-            State::Listening(l) if !write => l.poll_read_ready(cx),
+            // virtual-net's remote listener answers `Pending` from the poll that moves an
+            // accepted connection into its buffer (having used up the wakeup): ask again.
+            State::Listening(l) if !write => match l.poll_read_ready(cx) {
+                Poll::Pending => l.poll_read_ready(cx),
+                ready => ready,
+            },
             State::Listening(_) => return Poll::Pending,
             State::Stream(s) => {
                 if write {
