@@ -38,26 +38,21 @@ pub struct Record {
     pub stdin: Option<PathBuf>,
 }
 
-/// A preopen flag's host path and a function that puts another host path in its place.
-fn preopen_host(flag: &str, value: &str) -> Option<(String, Box<dyn Fn(&str) -> String>)> {
-    let value = value.to_string();
+/// A preopen flag's value split around its host path: (before, host, after).
+fn preopen_host(flag: &str, value: &str) -> Option<(String, String, String)> {
     match flag {
-        "--dir" | "--dir-ro" => {
-            let (host, guest) = match value.split_once("::") {
-                Some((h, g)) => (h.to_string(), g.to_string()),
-                None => (value.clone(), value.clone()),
-            };
-            Some((host, Box::new(move |h| format!("{h}::{guest}"))))
-        }
+        "--dir" | "--dir-ro" => Some(match value.split_once("::") {
+            Some((h, g)) => (String::new(), h.to_string(), format!("::{g}")),
+            // Without GUEST the guest sees the host path: keep it as the guest path.
+            None => (String::new(), value.to_string(), format!("::{value}")),
+        }),
         "--volume" => {
-            let (host, guest) = value.split_once(':')?;
-            let guest = guest.to_string();
-            Some((host.to_string(), Box::new(move |h| format!("{h}:{guest}"))))
+            let (h, g) = value.split_once(':')?;
+            Some((String::new(), h.to_string(), format!(":{g}")))
         }
         "--mapdir" => {
-            let (guest, host) = value.split_once(':')?;
-            let guest = guest.to_string();
-            Some((host.to_string(), Box::new(move |h| format!("{guest}:{h}"))))
+            let (g, h) = value.split_once(':')?;
+            Some((format!("{g}:"), h.to_string(), String::new()))
         }
         _ => None,
     }
@@ -101,7 +96,7 @@ pub fn before(run: &Run) -> Option<Pending> {
         let f = &run.flags[i];
         let value = run.flags.get(i + 1);
         match value.and_then(|v| preopen_host(f, v)) {
-            Some((host, rebuild)) => {
+            Some((before, host, after)) => {
                 let copy = staging.join(format!("dir-{n_dirs}"));
                 n_dirs += 1;
                 if !Path::new(&host).is_dir() {
@@ -112,7 +107,7 @@ pub fn before(run: &Run) -> Option<Pending> {
                 key_parts.push(format!("{:?}", tree_snapshot(&copy)).into_bytes());
                 flags.push(f.clone());
                 // The final name is only known once the key is: a placeholder for now.
-                flags.push(rebuild(&format!("@RECORD@/dir-{}", n_dirs - 1)));
+                flags.push(format!("{before}@RECORD@/dir-{}{after}", n_dirs - 1));
                 i += 2;
             }
             None => {
