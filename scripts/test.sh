@@ -11,4 +11,7 @@ cargo check --lib --no-default-features
 # Each test's runs record the imports they call here; the matrix check below reads them.
 rm -rf target/import-evidence
 cargo test --all-targets -- --test-threads=2
+# `diff --engines ours,wasmer-wasix` over every run the suite just recorded (target/diff-corpus):
+# each must be identical or differ exactly as the compat-matrix lists.
+cargo test --test corpus_diff -- --ignored --test-threads=1
 cargo run --quiet -- matrix --check

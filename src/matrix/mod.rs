@@ -347,6 +347,7 @@ pub fn render(
     for (what, ours, theirs, why) in differences::PROCESS_NOTES {
         md.push_str(&format!("| {what} | {ours} | {theirs} | {why} |\n"));
     }
+    corpus_table(&mut md);
     md.push_str("\n## WASIX: where we follow wasix-libc rather than the witx\n\n| function | what |\n|---|---|\n");
     for (f, what) in differences::WASIX_ABI_NOTES {
         md.push_str(&format!("| `{f}` | {what} |\n"));
@@ -405,6 +406,50 @@ pub fn render(
 }
 
 /// The second table: WASI 0.2, per interface and function.
+/// Every replay of the test corpus that differs (`tests/corpus_diff.rs` keeps it exact).
+fn corpus_table(md: &mut String) {
+    // Table cells: one line, no column breaks, long engine messages shortened.
+    fn cell(s: &str) -> String {
+        let s = s.replace('|', "\\|");
+        match s.char_indices().nth(100) {
+            Some((i, _)) => format!("{}…", &s[..i]),
+            None => s,
+        }
+    }
+    let list = differences::CORPUS_DIFFERENCES;
+    md.push_str("\n## The whole test corpus under both engines\n\n");
+    md.push_str("Every self-contained run the suite makes of a core module (its module, flags, arguments,\n");
+    md.push_str("stdin and a copy of its trees, recorded under `target/diff-corpus/`) is replayed with\n");
+    md.push_str("`wasix-compat diff --engines ours,wasmer-wasix --timeout 30` by `tests/corpus_diff.rs`\n");
+    md.push_str("(`scripts/test.sh` runs it after the suite). Every run not listed here is identical on both\n");
+    md.push_str("engines (status, stdout, stderr, trees); each listed one differs exactly as shown (status,\n");
+    md.push_str("then the first other aspect that differs); `varies`: wasmer-wasix's outcome changes from\n");
+    md.push_str(&format!("run to run, only ours is checked. {} entries:\n\n", list.len()));
+    md.push_str("| test | program | status (ours / wasmer-wasix) | first other difference | ours | wasmer-wasix | why |\n|---|---|---|---|---|---|---|\n");
+    for k in list {
+        let mut program = format!("`{}`", k.program);
+        if let Some(a) = k.args {
+            program.push_str(&format!(" args `{}`", cell(a)));
+        }
+        if let Some(f) = k.flags {
+            program.push_str(&format!(" flags `{}`", cell(f)));
+        }
+        let status = k.status.map_or(String::new(), |(a, b)| format!("{a} / {b}"));
+        let at = match k.what {
+            "" => String::new(),
+            w if k.at.is_empty() => w.to_string(),
+            w => format!("{w} {}", k.at),
+        };
+        md.push_str(&format!(
+            "| `{}` | {program} | {status} | {at} | {} | {} | {} |\n",
+            k.test,
+            cell(k.ours),
+            cell(k.wasmer),
+            cell(k.why)
+        ));
+    }
+}
+
 fn component_table(md: &mut String, rows: &[Row]) {
     let rows: Vec<&Row> = rows.iter().filter(|r| r.component).collect();
     md.push_str("\n## WASI 0.2 (components)\n\n");

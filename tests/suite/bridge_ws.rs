@@ -307,8 +307,16 @@ fn ws_wrong_token_is_acces() {
         ),
         Err(ErrorCode::Access)
     );
-    let log = log.lock().unwrap().join("\n");
-    assert!(log.contains("reason=bad-token"), "{log}");
+    // The server writes its refusal line after it has answered 401: wait for it (bounded).
+    let mut text = String::new();
+    for _ in 0..500 {
+        text = log.lock().unwrap().join("\n");
+        if text.contains("reason=bad-token") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(text.contains("reason=bad-token"), "{text}");
 }
 
 /// Requests that do not upgrade get a 4xx status line, then the server closes.
