@@ -419,12 +419,19 @@ fn corpus_table(md: &mut String) {
     let list = differences::CORPUS_DIFFERENCES;
     md.push_str("\n## The whole test corpus under both engines\n\n");
     md.push_str("Every self-contained run the suite makes of a core module (its module, flags, arguments,\n");
-    md.push_str("stdin and a copy of its trees, recorded under `target/diff-corpus/`) is replayed with\n");
-    md.push_str("`wasix-compat diff --engines ours,wasmer-wasix --timeout 30` by `tests/corpus_diff.rs`\n");
+    md.push_str(
+        "stdin and a copy of its trees, recorded under `target/diff-corpus/`) is replayed with\n",
+    );
+    md.push_str(
+        "`wasix-compat diff --engines ours,wasmer-wasix --timeout 30` by `tests/corpus_diff.rs`\n",
+    );
     md.push_str("(`scripts/test.sh` runs it after the suite). Every run not listed here is identical on both\n");
     md.push_str("engines (status, stdout, stderr, trees); each listed one differs exactly as shown (status,\n");
     md.push_str("then the first other aspect that differs); `varies`: wasmer-wasix's outcome changes from\n");
-    md.push_str(&format!("run to run, only ours is checked. {} entries:\n\n", list.len()));
+    md.push_str(&format!(
+        "run to run, only ours is checked. {} entries:\n\n",
+        list.len()
+    ));
     md.push_str("| test | program | status (ours / wasmer-wasix) | first other difference | ours | wasmer-wasix | why |\n|---|---|---|---|---|---|---|\n");
     for k in list {
         let mut program = format!("`{}`", k.program);
@@ -434,7 +441,9 @@ fn corpus_table(md: &mut String) {
         if let Some(f) = k.flags {
             program.push_str(&format!(" flags `{}`", cell(f)));
         }
-        let status = k.status.map_or(String::new(), |(a, b)| format!("{a} / {b}"));
+        let status = k
+            .status
+            .map_or(String::new(), |(a, b)| format!("{a} / {b}"));
         let at = match k.what {
             "" => String::new(),
             w if k.at.is_empty() => w.to_string(),

@@ -1531,3 +1531,189 @@ fn bulk_echo_soak() {
     let rounds = env("WXC_SOAK_ROUNDS", 20).clamp(1, 1000);
     assert_eq!(echo_rounds(mib << 18, rounds), Ok(()));
 }
+
+/// The bytes connection `conn` sends: 4-byte words numbered from 0, tagged with the
+/// connection in the top byte, so a byte that comes back on the wrong stream or out of order
+/// names where it came from.
+fn stress_word(conn: u32, i: u32) -> [u8; 4] {
+    ((conn << 24) ^ i).to_le_bytes()
+}
+
+/// One bridged connection to `echo`: `len` bytes sent in 256 KiB chunks, each read back in
+/// full before the next (bounded memory per connection), every byte checked in place.
+async fn stress_connection(
+    b: Arc<dyn virtual_net::VirtualNetworking>,
+    echo: SocketAddr,
+    conn: u32,
+    len: usize,
+) -> Result<(), String> {
+    const CHUNK: usize = 256 * 1024;
+    let mut s = b
+        .connect_tcp("0.0.0.0:0".parse().unwrap(), echo)
+        .await
+        .map_err(|e| format!("conn {conn}: connect: {e:?}"))?;
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut buf = vec![MaybeUninit::<u8>::uninit(); 64 * 1024];
+    let mut at = 0;
+    while at < len {
+        let n = CHUNK.min(len - at);
+        chunk.clear();
+        chunk.extend((at..at + n).map(|k| stress_word(conn, (k / 4) as u32)[k % 4]));
+        let mut sent = 0;
+        while sent < n {
+            sent += s
+                .send(&chunk[sent..])
+                .await
+                .map_err(|e| format!("conn {conn}: send at {}: {e:?}", at + sent))?;
+        }
+        let mut got = 0;
+        while got < n {
+            let r = s
+                .recv(&mut buf, false)
+                .await
+                .map_err(|e| format!("conn {conn}: recv at {}: {e:?}", at + got))?;
+            if r == 0 {
+                return Err(format!("conn {conn}: eof at {}", at + got));
+            }
+            for (k, b) in buf[..r].iter().enumerate() {
+                // SAFETY: recv initialised the first r bytes.
+                if unsafe { b.assume_init() } != chunk[got + k] {
+                    return Err(format!("conn {conn}: byte {} altered", at + got + k));
+                }
+            }
+            got += r;
+        }
+        at += n;
+    }
+    Ok(())
+}
+
+/// An echo server whose connections last until their client closes (the shared one cuts
+/// each after WAIT, shorter than 10 MB takes under a loaded debug build).
+fn start_long_echo(rt: &tokio::runtime::Runtime) -> SocketAddr {
+    let l = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let a = l.local_addr().unwrap();
+    rt.spawn(async move {
+        while let Ok((s, _)) = l.accept().await {
+            tokio::spawn(async move {
+                let (mut r, mut w) = s.into_split();
+                let _ = tokio::io::copy(&mut r, &mut w).await;
+            });
+        }
+    });
+    a
+}
+
+/// 200 concurrent bridged TCP echo connections from 8 instances (8 bridges to one TLS
+/// `net serve`, 25 connections each), 10 MB each way per connection: every byte comes back
+/// on its own stream, in order.
+#[test]
+fn two_hundred_concurrent_bridged_connections_lose_nothing() {
+    const INSTANCES: u32 = 8;
+    const PER_INSTANCE: u32 = 25;
+    const LEN: usize = 10_000_000;
+    let rt = rt();
+    let ca = ca();
+    let (cert, key, _) = leaf(&["127.0.0.1"], Some(&ca));
+    let (server, log) = start_serve(&rt, Some((&cert, &key)), |_| {});
+    let echo = start_long_echo(&rt);
+    let nets: Vec<Arc<Network>> = (0..INSTANCES)
+        .map(|_| {
+            let net = host_net(trust_ca(&ca));
+            assert_eq!(
+                net.bridge(&format!("tls://{server}"), TOKEN, CLASSIC_ENCRYPTION),
+                Ok(())
+            );
+            net
+        })
+        .collect();
+    let mut handles = Vec::new();
+    for (i, net) in nets.iter().enumerate() {
+        let b = net.backend().unwrap();
+        for c in 0..PER_INSTANCE {
+            let conn = i as u32 * PER_INSTANCE + c;
+            // The connections run on the test's runtime; each bridge's driver on its own.
+            handles.push(rt.spawn(stress_connection(b.clone(), echo, conn, LEN)));
+        }
+    }
+    let results: Vec<Result<(), String>> = rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(300), async {
+            let mut out = Vec::new();
+            for h in handles {
+                out.push(h.await.map_err(|e| format!("task: {e}")).and_then(|r| r));
+            }
+            out
+        })
+        .await
+        .expect("200 connections within 300 s")
+    });
+    let failed: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert_eq!(
+        (results.len(), failed),
+        ((INSTANCES * PER_INSTANCE) as usize, Vec::<&String>::new())
+    );
+    let log = log.lock().unwrap().join("\n");
+    assert_eq!(
+        log.matches("event=accepted").count(),
+        INSTANCES as usize,
+        "{log}"
+    );
+}
+
+/// A peer that closes ends the bridged stream: its last bytes, then end of stream (not a
+/// wait), on each transport. Known bug, kept as the reproducer for the fix: virtual-net's
+/// remote server ignores end of stream (`Ok(0) => {}` in its socket drain; it never sends
+/// `Closed`), and our framing carries its messages, so the bridged stream waits instead.
+#[test]
+#[ignore = "known bug (docs/bridge.md): a peer's close does not reach a bridged stream"]
+fn a_peer_close_reaches_the_bridged_stream_as_end_of_stream() {
+    let rt = rt();
+    let ca = ca();
+    let (cert, key, _) = leaf(&["127.0.0.1"], Some(&ca));
+    let (plain, _) = start_serve(&rt, None, |_| {});
+    let (tls, _) = start_serve(&rt, Some((&cert, &key)), |_| {});
+    let l = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let closer = l.local_addr().unwrap();
+    rt.spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            let _ = s.write_all(b"bye").await;
+            // Dropped here: the peer closes.
+        }
+    });
+    for (url, sec) in [
+        (format!("tcp://{plain}"), UNENCRYPTED),
+        (format!("tls://{tls}"), CLASSIC_ENCRYPTION),
+    ] {
+        let net = host_net(trust_ca(&ca));
+        assert_eq!(net.bridge(&url, TOKEN, sec), Ok(()));
+        let b = net.backend().unwrap();
+        let got = net.runtime().unwrap().block_on(async move {
+            tokio::time::timeout(WAIT, async move {
+                let mut s = b
+                    .connect_tcp("0.0.0.0:0".parse().unwrap(), closer)
+                    .await
+                    .map_err(|e| format!("connect: {e:?}"))?;
+                let mut got = Vec::new();
+                loop {
+                    let mut buf = [MaybeUninit::<u8>::uninit(); 64];
+                    let n = s
+                        .recv(&mut buf, false)
+                        .await
+                        .map_err(|e| format!("recv: {e:?}"))?;
+                    if n == 0 {
+                        return Ok::<_, String>(got);
+                    }
+                    // SAFETY: recv initialised the first n bytes.
+                    got.extend(buf[..n].iter().map(|b| unsafe { b.assume_init() }));
+                }
+            })
+            .await
+            .map_err(|_| "no end of stream".to_string())?
+        });
+        assert_eq!(got, Ok(b"bye".to_vec()), "{url}");
+    }
+}
