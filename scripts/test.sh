@@ -10,6 +10,8 @@ cargo fmt --all -- --check
 cargo check --lib --no-default-features
 # Each test's runs record the imports they call here; the matrix check below reads them.
 rm -rf target/import-evidence
+# The runs the suite records for the corpus replay below (stale ones would be replayed too).
+rm -rf target/diff-corpus
 cargo test --all-targets -- --test-threads=2
 # `diff --engines ours,wasmer-wasix` over every run the suite just recorded (target/diff-corpus):
 # each must be identical or differ exactly as the compat-matrix lists.
