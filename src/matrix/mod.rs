@@ -424,7 +424,7 @@ fn corpus_table(md: &mut String) {
         "stdin and a copy of its trees, recorded under `target/diff-corpus/`) is replayed with\n",
     );
     md.push_str(
-        "`wasix-compat diff --engines ours,wasmer-wasix --timeout 30` by `tests/corpus_diff.rs`\n",
+        "`wasix-compat diff --engines ours,wasmer-wasix --timeout` by `tests/corpus_diff.rs`\n",
     );
     md.push_str("(`scripts/test.sh` runs it after the suite). Every run not listed here is identical on both\n");
     md.push_str("engines (status, stdout, stderr, trees); each listed one differs exactly as shown (status,\n");
