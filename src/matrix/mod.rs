@@ -417,7 +417,7 @@ fn corpus_table(md: &mut String) {
             None => s,
         }
     }
-    let list = differences::CORPUS_DIFFERENCES;
+    let list = &*differences::CORPUS_DIFFERENCES;
     md.push_str("\n## The whole test corpus under both engines\n\n");
     md.push_str("Every self-contained run the suite makes of a core module (its module, flags, arguments,\n");
     md.push_str(

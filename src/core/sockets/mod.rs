@@ -103,6 +103,7 @@ mod bridge_handler;
 mod bridge_inbox;
 mod bridge_io;
 pub mod bridge_noise;
+mod bridge_serve;
 mod bridge_whole;
 mod bridge_wire;
 mod bridge_ws;
